@@ -1,0 +1,121 @@
+//! File writes that never leave partial contents under a final name: write a temporary
+//! file beside it, sync, rename.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::{Context, Result};
+
+/// Writes `bytes` to `path` atomically: readers see the old file or the complete new one.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, |file| {
+        file.write_all(bytes)
+            .with_context(|| format!("writing {}", path.display()))
+    })
+}
+
+/// Runs `write` on a temporary file in `path`'s directory (same file system, so the rename
+/// is atomic) and renames it to `path` once `write` succeeded and the data is on disk.
+/// On any error the temporary file is removed.
+pub fn write_atomic_with<T>(path: &Path, write: impl FnOnce(&mut File) -> Result<T>) -> Result<T> {
+    let tmp = temp_path(path)?;
+    let result = (|| {
+        let mut file = File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        let value = write(&mut file)?;
+        // Without the sync, a crash after the rename can leave an empty or short file
+        // under the final name on some file systems.
+        file.sync_all()
+            .with_context(|| format!("syncing {}", tmp.display()))?;
+        drop(file);
+        fs::rename(&tmp, path)
+            .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
+        Ok(value)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// `.{name}.tmp-{pid}-{n}`: hidden, recognisable, and unique even when several threads of
+/// one process write at once.
+fn temp_path(path: &Path) -> Result<PathBuf> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let name = path
+        .file_name()
+        .with_context(|| format!("{} does not name a file", path.display()))?;
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".tmp-{}-{n}", std::process::id()));
+    Ok(path.with_file_name(tmp_name))
+}
+
+/// A fresh directory under the system temp dir, removed when dropped.
+#[cfg(test)]
+pub struct TempDir(PathBuf);
+
+#[cfg(test)]
+impl TempDir {
+    pub fn new(label: &str) -> TempDir {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let dir =
+            std::env::temp_dir().join(format!("xtask-test-{label}-{}-{n}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn atomic_write_replaces_existing_file() {
+        let tmp = TempDir::new("fsx-replace");
+        let path = tmp.path().join("manifest.json");
+        fs::write(&path, "old").unwrap();
+        write_atomic(&path, b"new").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new");
+        assert_eq!(names_in(tmp.path()), ["manifest.json"]);
+    }
+
+    #[test]
+    fn failed_write_keeps_old_file_and_removes_temp() {
+        let tmp = TempDir::new("fsx-fail");
+        let path = tmp.path().join("manifest.json");
+        fs::write(&path, "old").unwrap();
+        let err = write_atomic_with(&path, |file| -> Result<()> {
+            file.write_all(b"half")?;
+            anyhow::bail!("interrupted")
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "interrupted");
+        assert_eq!(fs::read_to_string(&path).unwrap(), "old");
+        assert_eq!(names_in(tmp.path()), ["manifest.json"]);
+    }
+}

@@ -1,0 +1,478 @@
+//! Release archives: one deterministic `.tar.gz` per target, named so that `cargo binstall`
+//! finds it, whose bytes depend only on the files' contents and the given mtime.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use flate2::{Compression, GzBuilder, write::GzEncoder};
+use tar::{EntryType, Header};
+
+use crate::checksum::HashingWriter;
+use crate::fsx::write_atomic_with;
+
+/// Source reads in large chunks: the deflate loop, not syscalls, should set the pace.
+const READ_BUFFER: usize = 1 << 20;
+
+/// A file to put into an archive.
+#[derive(Clone, Debug)]
+pub struct ArchiveFile {
+    /// Path inside the archive's top-level directory, e.g. `diag_tool` or
+    /// `completions/diag_tool.bash`.
+    pub name: String,
+    pub source: PathBuf,
+    /// Mode 0755 if set, 0644 otherwise, whatever the source's permissions are.
+    pub executable: bool,
+}
+
+/// A written archive, checksummed while it was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Archive {
+    pub path: PathBuf,
+    /// Lowercase hex SHA-256 of the archive file.
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// `{bin}-{target}-v{version}`: one of the names `cargo binstall` tries by default, both for
+/// the archive (`{stem}.tar.gz`) and its top-level directory. `target` is the plain rustc
+/// triple, without a zigbuild glibc suffix.
+pub fn archive_stem(bin: &str, target: &str, version: &str) -> String {
+    format!("{bin}-{target}-v{version}")
+}
+
+/// Writes `{out_dir}/{stem}.tar.gz` holding `files` under the directory `{stem}/`.
+///
+/// The same file contents, names and `mtime` give the same bytes on any machine and in any
+/// directory: entries sorted by path with their directories first, every mtime `mtime`,
+/// owner 0/0 without names, modes 0755/0644, and a gzip header without time or name.
+/// The archive appears under its final name only once complete.
+pub fn write_archive(
+    out_dir: &Path,
+    stem: &str,
+    files: &[ArchiveFile],
+    mtime: u64,
+) -> Result<Archive> {
+    if stem.is_empty() || stem.contains('/') || stem == "." || stem == ".." {
+        bail!(
+            "expected an archive stem such as diag_tool-x86_64-unknown-linux-musl-v0.1.0, found {stem:?}"
+        );
+    }
+    let entries = plan_entries(files)?;
+    let path = out_dir.join(format!("{stem}.tar.gz"));
+    let (sha256, size) = write_atomic_with(&path, |file| {
+        let mut tar = tar::Builder::new(gzip_encoder(HashingWriter::new(file)));
+        for (components, entry) in &entries {
+            let mut name = format!("{stem}/");
+            for component in components {
+                name.push_str(component);
+                name.push('/');
+            }
+            match entry {
+                Entry::Dir => {
+                    let mut header = header(EntryType::Directory, 0o755, 0, mtime);
+                    tar.append_data(&mut header, &name, std::io::empty())
+                        .with_context(|| format!("writing the entry {name}"))?;
+                }
+                Entry::File(file) => {
+                    name.pop();
+                    append_file(&mut tar, &name, file, mtime)?;
+                }
+            }
+        }
+        let gzip = tar.into_inner().context("finishing the tar stream")?;
+        let hashing = gzip.finish().context("finishing the gzip stream")?;
+        let (_, sha256, size) = hashing.finish();
+        Ok((sha256, size))
+    })
+    .with_context(|| format!("writing {}", path.display()))?;
+    Ok(Archive { path, sha256, size })
+}
+
+/// The gzip settings of every archive: best compression, and a header with neither time
+/// nor file name and a fixed OS byte, so the bytes depend on the contents only.
+pub fn gzip_encoder<W: Write>(writer: W) -> GzEncoder<W> {
+    GzBuilder::new()
+        .mtime(0)
+        .operating_system(255)
+        .write(writer, Compression::best())
+}
+
+/// Compresses `reader` into `writer` exactly as archives are compressed, returning the
+/// writer; lets the packaging's gzip throughput be measured against `gzip -9`.
+pub fn gzip_to<R: Read, W: Write>(reader: R, writer: W) -> Result<W> {
+    let mut reader = BufReader::with_capacity(READ_BUFFER, reader);
+    let mut gzip = gzip_encoder(writer);
+    std::io::copy(&mut reader, &mut gzip).context("compressing")?;
+    gzip.finish().context("finishing the gzip stream")
+}
+
+enum Entry<'a> {
+    Dir,
+    File(&'a ArchiveFile),
+}
+
+/// Every entry below the top-level directory (the empty path), keyed by path components so
+/// that a directory sorts right before its contents.
+fn plan_entries(files: &[ArchiveFile]) -> Result<BTreeMap<Vec<&str>, Entry<'_>>> {
+    if files.is_empty() {
+        bail!("nothing to archive: expected at least the binary");
+    }
+    let mut entries = BTreeMap::new();
+    entries.insert(Vec::new(), Entry::Dir);
+    for file in files {
+        let components: Vec<&str> = file.name.split('/').collect();
+        if components
+            .iter()
+            .any(|c| c.is_empty() || *c == "." || *c == ".." || c.contains('\0'))
+        {
+            bail!(
+                "expected a relative path such as completions/diag_tool.bash inside the archive, found {:?}",
+                file.name
+            );
+        }
+        for depth in 1..components.len() {
+            let dir = components[..depth].to_vec();
+            if let Some(Entry::File(other)) = entries.get(&dir) {
+                bail!(
+                    "{:?} is a file in the archive, so it cannot also hold {:?}",
+                    other.name,
+                    file.name
+                );
+            }
+            entries.insert(dir, Entry::Dir);
+        }
+        if entries.insert(components, Entry::File(file)).is_some() {
+            bail!(
+                "{:?} is listed twice, or is also a directory in the archive",
+                file.name
+            );
+        }
+    }
+    Ok(entries)
+}
+
+fn append_file<W: Write>(
+    tar: &mut tar::Builder<W>,
+    name: &str,
+    file: &ArchiveFile,
+    mtime: u64,
+) -> Result<()> {
+    let source = &file.source;
+    let meta =
+        fs::symlink_metadata(source).with_context(|| format!("reading {}", source.display()))?;
+    if meta.file_type().is_symlink() {
+        let target = fs::read_link(source).unwrap_or_default();
+        bail!(
+            "{} is a symlink to {}: archives hold regular files only, pass the file it points to",
+            source.display(),
+            target.display()
+        );
+    }
+    let opened = File::open(source).with_context(|| format!("opening {}", source.display()))?;
+    // Checked on the opened file too, in case the path was swapped in between.
+    let meta = opened
+        .metadata()
+        .with_context(|| format!("reading {}", source.display()))?;
+    if !meta.is_file() {
+        bail!(
+            "{} is not a regular file: archives hold regular files only",
+            source.display()
+        );
+    }
+    let size = meta.len();
+    let mode = if file.executable { 0o755 } else { 0o644 };
+    let mut header = header(EntryType::Regular, mode, size, mtime);
+    // `take` keeps the entry at the size its header announces if the file grows meanwhile.
+    let mut data = BufReader::with_capacity(READ_BUFFER, opened).take(size);
+    tar.append_data(&mut header, name, &mut data)
+        .with_context(|| format!("archiving {} as {name}", source.display()))?;
+    if data.limit() != 0 {
+        bail!("{} shrank while it was being archived", source.display());
+    }
+    Ok(())
+}
+
+/// GNU headers throughout (they also carry names longer than 100 bytes); owner names stay
+/// empty and ids 0, so nothing of the build machine's users gets in.
+fn header(kind: EntryType, mode: u32, size: u64, mtime: u64) -> Header {
+    let mut header = Header::new_gnu();
+    header.set_entry_type(kind);
+    header.set_mode(mode);
+    header.set_size(size);
+    header.set_mtime(mtime);
+    header.set_uid(0);
+    header.set_gid(0);
+    header
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    use std::process::Command;
+    use std::time::{Duration, SystemTime};
+
+    use super::*;
+    use crate::checksum::sha256_file;
+    use crate::fsx::TempDir;
+
+    const STEM: &str = "diag_tool-x86_64-unknown-linux-musl-v0.1.0";
+    /// 2023-11-14 22:13:20 UTC.
+    const MTIME: u64 = 1_700_000_000;
+
+    /// Writes the same contents under `dir/src` with the given permissions and file mtime.
+    fn sources(dir: &Path, exe_mode: u32, doc_mode: u32, file_mtime: u64) -> Vec<ArchiveFile> {
+        let src = dir.join("src");
+        fs::create_dir_all(src.join("nested")).unwrap();
+        let spec = [
+            ("diag_tool", "bin", true, exe_mode),
+            ("README.md", "readme\n", false, doc_mode),
+            (
+                "completions/diag_tool.bash",
+                "complete -F _diag diag_tool\n",
+                false,
+                doc_mode,
+            ),
+            ("man/diag_tool.1", ".TH DIAG_TOOL 1\n", false, doc_mode),
+            ("LICENSE", "MIT\n", false, doc_mode),
+        ];
+        spec.iter()
+            .enumerate()
+            .map(|(i, (name, contents, executable, mode))| {
+                let source = src.join("nested").join(format!("f{i}"));
+                fs::write(&source, contents).unwrap();
+                fs::set_permissions(&source, fs::Permissions::from_mode(*mode)).unwrap();
+                let file = File::options().write(true).open(&source).unwrap();
+                file.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(file_mtime))
+                    .unwrap();
+                ArchiveFile {
+                    name: name.to_string(),
+                    source,
+                    executable: *executable,
+                }
+            })
+            .collect()
+    }
+
+    fn run(cmd: &mut Command) -> String {
+        let out = cmd.output().expect("running a command");
+        assert!(
+            out.status.success(),
+            "{cmd:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn dir_names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn stem_is_a_binstall_default_name() {
+        assert_eq!(
+            archive_stem("diag_tool", "x86_64-unknown-linux-musl", "0.1.0"),
+            STEM
+        );
+    }
+
+    #[test]
+    fn same_contents_give_identical_archives_in_other_directories() {
+        let (one, two) = (TempDir::new("pkg-one"), TempDir::new("pkg-two"));
+        let files_one = sources(one.path(), 0o700, 0o600, 1_000_000);
+        let files_two = sources(two.path(), 0o775, 0o664, 1_600_000_000);
+        let a = write_archive(one.path(), STEM, &files_one, MTIME).unwrap();
+        let b = write_archive(two.path(), STEM, &files_two, MTIME).unwrap();
+        assert_eq!(a.path, one.path().join(format!("{STEM}.tar.gz")));
+        assert_eq!(fs::read(&a.path).unwrap(), fs::read(&b.path).unwrap());
+        assert_eq!(a.sha256, b.sha256);
+        assert_eq!(a.sha256, sha256_file(&a.path).unwrap());
+        assert_eq!(a.size, fs::metadata(&a.path).unwrap().len());
+        // Listing order in `files` does not matter either.
+        let reversed: Vec<ArchiveFile> = files_one.iter().rev().cloned().collect();
+        let c = write_archive(two.path(), STEM, &reversed, MTIME).unwrap();
+        assert_eq!(c.sha256, a.sha256);
+    }
+
+    #[test]
+    fn tar_lists_sorted_root_owned_entries_with_fixed_mtime_and_modes() {
+        let tmp = TempDir::new("pkg-list");
+        let files = sources(tmp.path(), 0o700, 0o600, 1_000_000);
+        let archive = write_archive(tmp.path(), STEM, &files, MTIME).unwrap();
+        run(Command::new("gzip").arg("--test").arg(&archive.path));
+        let listing = run(Command::new("tar")
+            .args(["--numeric-owner", "--full-time", "-tvzf"])
+            .arg(&archive.path)
+            .env("TZ", "UTC"));
+        let rows: Vec<Vec<&str>> = listing
+            .lines()
+            .map(|l| l.split_whitespace().collect())
+            .collect();
+        let expected = [
+            ("drwxr-xr-x", ""),
+            ("-rw-r--r--", "LICENSE"),
+            ("-rw-r--r--", "README.md"),
+            ("drwxr-xr-x", "completions/"),
+            ("-rw-r--r--", "completions/diag_tool.bash"),
+            ("-rwxr-xr-x", "diag_tool"),
+            ("drwxr-xr-x", "man/"),
+            ("-rw-r--r--", "man/diag_tool.1"),
+        ];
+        assert_eq!(rows.len(), expected.len(), "{listing}");
+        for (row, (mode, name)) in rows.iter().zip(expected) {
+            assert_eq!(row.len(), 6, "{listing}");
+            assert_eq!(row[0], mode, "{listing}");
+            assert_eq!(row[1], "0/0", "{listing}");
+            assert_eq!((row[3], row[4]), ("2023-11-14", "22:13:20"), "{listing}");
+            assert_eq!(row[5], format!("{STEM}/{name}"), "{listing}");
+        }
+
+        let extracted = tmp.path().join("extracted");
+        fs::create_dir(&extracted).unwrap();
+        run(Command::new("tar")
+            .arg("-xzf")
+            .arg(&archive.path)
+            .arg("-C")
+            .arg(&extracted));
+        assert_eq!(dir_names(&extracted), [STEM]);
+        let bin = extracted.join(STEM).join("diag_tool");
+        assert_eq!(fs::read_to_string(&bin).unwrap(), "bin");
+        assert_eq!(
+            fs::metadata(&bin).unwrap().permissions().mode() & 0o111,
+            0o111
+        );
+    }
+
+    #[test]
+    fn gzip_header_has_no_time_and_no_name() {
+        let tmp = TempDir::new("pkg-gzip");
+        let files = sources(tmp.path(), 0o755, 0o644, 1_000_000);
+        let archive = write_archive(tmp.path(), STEM, &files, MTIME).unwrap();
+        let bytes = fs::read(&archive.path).unwrap();
+        assert_eq!(bytes[..3], [0x1f, 0x8b, 8], "gzip magic and deflate");
+        assert_eq!(bytes[3] & 0x08, 0, "FNAME flag set");
+        assert_eq!(bytes[4..8], [0, 0, 0, 0], "MTIME set");
+        assert_eq!(bytes[9], 255, "OS byte");
+    }
+
+    #[test]
+    fn long_names_survive() {
+        let tmp = TempDir::new("pkg-long");
+        let source = tmp.path().join("doc");
+        fs::write(&source, "doc").unwrap();
+        let name = format!("doc/{}.md", "x".repeat(150));
+        let files = [ArchiveFile {
+            name: name.clone(),
+            source,
+            executable: false,
+        }];
+        let archive = write_archive(tmp.path(), STEM, &files, MTIME).unwrap();
+        let listing = run(Command::new("tar").arg("-tzf").arg(&archive.path));
+        assert_eq!(listing, format!("{STEM}/\n{STEM}/doc/\n{STEM}/{name}\n"));
+    }
+
+    #[test]
+    fn failure_midway_leaves_nothing_behind() {
+        let tmp = TempDir::new("pkg-midway");
+        let mut files = sources(tmp.path(), 0o755, 0o644, 1_000_000);
+        files.push(ArchiveFile {
+            name: "zz_last".into(),
+            source: tmp.path().join("missing"),
+            executable: false,
+        });
+        let out = tmp.path().join("out");
+        fs::create_dir(&out).unwrap();
+        let err = format!(
+            "{:#}",
+            write_archive(&out, STEM, &files, MTIME).unwrap_err()
+        );
+        assert!(err.contains("missing"), "{err}");
+        assert!(dir_names(&out).is_empty(), "{:?}", dir_names(&out));
+    }
+
+    #[test]
+    fn symlink_source_is_refused() {
+        let tmp = TempDir::new("pkg-symlink");
+        let real = tmp.path().join("real");
+        fs::write(&real, "bin").unwrap();
+        let link = tmp.path().join("link");
+        symlink(&real, &link).unwrap();
+        let out = tmp.path().join("out");
+        fs::create_dir(&out).unwrap();
+        let files = [ArchiveFile {
+            name: "diag_tool".into(),
+            source: link,
+            executable: true,
+        }];
+        let err = format!(
+            "{:#}",
+            write_archive(&out, STEM, &files, MTIME).unwrap_err()
+        );
+        assert!(err.contains("is a symlink"), "{err}");
+        assert!(dir_names(&out).is_empty());
+
+        let files = [ArchiveFile {
+            name: "diag_tool".into(),
+            source: tmp.path().to_owned(),
+            executable: true,
+        }];
+        let err = format!(
+            "{:#}",
+            write_archive(&out, STEM, &files, MTIME).unwrap_err()
+        );
+        assert!(err.contains("not a regular file"), "{err}");
+    }
+
+    #[test]
+    fn names_that_escape_or_collide_are_refused() {
+        let tmp = TempDir::new("pkg-names");
+        let source = tmp.path().join("f");
+        fs::write(&source, "x").unwrap();
+        let file = |name: &str| ArchiveFile {
+            name: name.into(),
+            source: source.clone(),
+            executable: false,
+        };
+        for names in [
+            vec![""],
+            vec!["../escape"],
+            vec!["/abs"],
+            vec!["a//b"],
+            vec!["a/./b"],
+            vec!["dir/"],
+            vec!["a", "a"],
+            vec!["a", "a/b"],
+            vec!["a/b", "a"],
+        ] {
+            let files: Vec<ArchiveFile> = names.iter().map(|n| file(n)).collect();
+            assert!(
+                write_archive(tmp.path(), STEM, &files, MTIME).is_err(),
+                "{names:?}"
+            );
+        }
+        assert!(write_archive(tmp.path(), STEM, &[], MTIME).is_err());
+        assert!(write_archive(tmp.path(), "a/b", &[file("x")], MTIME).is_err());
+        assert_eq!(dir_names(tmp.path()), ["f"]);
+    }
+
+    #[test]
+    fn gzip_to_round_trips_through_gzip() {
+        let tmp = TempDir::new("pkg-gzip-to");
+        let data: Vec<u8> = (0..300_000u32)
+            .flat_map(|i| (i % 1000).to_le_bytes())
+            .collect();
+        let path = tmp.path().join("data.gz");
+        let file = gzip_to(&data[..], File::create(&path).unwrap()).unwrap();
+        file.sync_all().unwrap();
+        let out = Command::new("gzip").arg("-dc").arg(&path).output().unwrap();
+        assert!(out.status.success());
+        assert_eq!(out.stdout, data);
+    }
+}
