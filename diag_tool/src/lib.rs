@@ -1,0 +1,94 @@
+//! diag_tool: hardware diagnostics for Linux server fleets, read from `/proc`
+//! and `/sys` below a root directory so that fixtures and containers work alike.
+
+pub mod arm_ids;
+pub mod block;
+pub mod check;
+pub mod cli;
+pub mod cpu;
+pub mod dmi;
+pub mod edac;
+pub mod host;
+pub mod memory;
+pub mod net;
+pub mod pci;
+pub mod report;
+pub mod root;
+pub mod thermal;
+
+use std::ffi::OsString;
+use std::io::{self, Write};
+
+use clap::Parser;
+use clap::error::ErrorKind;
+
+use cli::{Cli, Command};
+
+/// Exit code for usage errors and an unusable `--root`: UNKNOWN, as monitoring plugins expect.
+pub const EXIT_UNKNOWN: u8 = 3;
+
+const NAME: &str = env!("CARGO_PKG_NAME");
+
+/// Parses `args` (program name first), runs the command, writes its output to
+/// `out` and diagnostics to stderr, and returns the process exit code.
+pub fn run<I, T>(args: I, out: &mut dyn Write) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            return match write!(out, "{}", e.render()) {
+                Ok(()) => 0,
+                Err(_) => EXIT_UNKNOWN,
+            };
+        }
+        Err(e) => {
+            eprint!("{}", e.render());
+            return EXIT_UNKNOWN;
+        }
+    };
+
+    if let Err(reason) = check_root(&cli.root) {
+        eprintln!("{NAME}: --root {}: {reason}", cli.root.display());
+        return EXIT_UNKNOWN;
+    }
+
+    let report = report::collect(&cli.root);
+    let (text, code) = match &cli.command {
+        Command::Report { json: true } => match serde_json::to_string_pretty(&report) {
+            Ok(json) => (json + "\n", 0),
+            Err(e) => {
+                eprintln!("{NAME}: cannot encode the report as JSON: {e}");
+                return EXIT_UNKNOWN;
+            }
+        },
+        Command::Report { json: false } => (report::render_text(&report), 0),
+        Command::Check(args) => {
+            let findings = check::evaluate(&report, &args.thresholds());
+            (check::render(&findings), check::overall(&findings) as u8)
+        }
+    };
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            eprintln!("{NAME}: cannot write output: {e}");
+        }
+        return EXIT_UNKNOWN;
+    }
+    code
+}
+
+fn check_root(root: &std::path::Path) -> Result<(), String> {
+    match std::fs::metadata(root) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err("not a directory".to_string()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            Err("no such file or directory".to_string())
+        }
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+            Err("permission denied".to_string())
+        }
+        Err(e) => Err(format!("cannot be read ({e})")),
+    }
+}

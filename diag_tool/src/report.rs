@@ -1,0 +1,446 @@
+//! Assembles every source of facts into one [`Report`] and renders it for people.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::block::{self, BlockDevice};
+use crate::cpu::{self, Cpu};
+use crate::dmi::{self, Dmi};
+use crate::edac::{self, MemoryController};
+use crate::host::{self, Host};
+use crate::memory::{self, Memory};
+use crate::net::{self, Interface};
+use crate::pci::{self, PciDevice};
+use crate::root::{Root, Warning};
+use crate::thermal::{self, Temperature};
+
+/// Bumped on any incompatible change to the JSON layout.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub host: Host,
+    pub cpu: Cpu,
+    pub memory: Memory,
+    pub dmi: Option<Dmi>,
+    pub edac: Vec<MemoryController>,
+    pub temperatures: Vec<Temperature>,
+    pub block_devices: Vec<BlockDevice>,
+    pub network_interfaces: Vec<Interface>,
+    pub pci_devices: Vec<PciDevice>,
+    pub warnings: Vec<Warning>,
+}
+
+pub fn collect(root_dir: &Path) -> Report {
+    let mut root = Root::new(root_dir);
+    let host = host::read(&mut root);
+    let cpu = cpu::read(&mut root);
+    let memory = memory::read(&mut root);
+    let dmi = dmi::read(&mut root);
+    let edac = edac::read(&mut root);
+    let temperatures = thermal::read(&mut root);
+    let block_devices = block::read(&mut root);
+    let network_interfaces = net::read(&mut root);
+    let pci_devices = pci::read(&mut root);
+    Report {
+        schema_version: SCHEMA_VERSION,
+        host,
+        cpu,
+        memory,
+        dmi,
+        edac,
+        temperatures,
+        block_devices,
+        network_interfaces,
+        pci_devices,
+        warnings: root.into_warnings(),
+    }
+}
+
+const ABSENT: &str = "-";
+
+pub fn render_text(report: &Report) -> String {
+    let mut out = String::new();
+    render_host(&mut out, &report.host);
+    render_cpu(&mut out, &report.cpu);
+    render_memory(&mut out, &report.memory);
+    render_dmi(&mut out, report.dmi.as_ref());
+    render_edac(&mut out, &report.edac);
+    render_temperatures(&mut out, &report.temperatures);
+    render_block(&mut out, &report.block_devices);
+    render_net(&mut out, &report.network_interfaces);
+    render_pci(&mut out, &report.pci_devices);
+    render_warnings(&mut out, &report.warnings);
+    out
+}
+
+fn section(out: &mut String, title: &str) {
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out.push_str(title);
+    out.push('\n');
+}
+
+fn field(out: &mut String, label: &str, value: Option<String>) {
+    let value = value.unwrap_or_else(|| ABSENT.to_string());
+    let _ = writeln!(out, "  {label:<14} {value}");
+}
+
+fn opt<T: ToString>(value: Option<T>) -> String {
+    value.map_or_else(|| ABSENT.to_string(), |v| v.to_string())
+}
+
+/// Left-aligned columns, two spaces apart, no trailing spaces.
+fn table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
+    if rows.is_empty() {
+        out.push_str("  none found\n");
+        return;
+    }
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    for row in std::iter::once(&header).chain(rows) {
+        let mut line = String::from(" ");
+        for (cell, w) in row.iter().zip(&widths) {
+            let _ = write!(line, " {cell:<w$} ");
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+}
+
+/// Binary units with one decimal, computed in integers so every platform prints the same.
+pub fn format_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut unit = 0;
+    let mut scale: u128 = 1024;
+    while unit + 1 < UNITS.len() && u128::from(bytes) >= scale * 1024 {
+        scale *= 1024;
+        unit += 1;
+    }
+    let tenths = (u128::from(bytes) * 10 + scale / 2) / scale;
+    format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])
+}
+
+/// Millidegrees as degrees with one decimal, truncated toward zero.
+pub fn format_temp(millicelsius: i64) -> String {
+    let sign = if millicelsius < 0 { "-" } else { "" };
+    let abs = millicelsius.unsigned_abs();
+    format!("{sign}{}.{} °C", abs / 1000, (abs % 1000) / 100)
+}
+
+fn format_uptime(seconds: u64) -> String {
+    let (days, hours, minutes) = (seconds / 86400, seconds % 86400 / 3600, seconds % 3600 / 60);
+    if days > 0 {
+        format!("{days}d {hours}h {minutes}m")
+    } else {
+        format!("{hours}h {minutes}m")
+    }
+}
+
+pub fn percent(part: u64, whole: u64) -> Option<u64> {
+    (whole > 0).then(|| (u128::from(part) * 100 / u128::from(whole)) as u64)
+}
+
+fn render_host(out: &mut String, host: &Host) {
+    section(out, "Host");
+    field(out, "Hostname", host.hostname.clone());
+    field(out, "Kernel", host.kernel.clone());
+    field(out, "OS", host.os.clone());
+    field(out, "Uptime", host.uptime_seconds.map(format_uptime));
+    field(
+        out,
+        "Load average",
+        host.load_average
+            .map(|[a, b, c]| format!("{a:.2} {b:.2} {c:.2}")),
+    );
+}
+
+fn render_cpu(out: &mut String, cpu: &Cpu) {
+    section(out, "CPU");
+    field(out, "Architecture", cpu.architecture.clone());
+    field(out, "Vendor", cpu.vendor.clone());
+    if cpu.models.is_empty() {
+        field(out, "Model", None);
+    }
+    for model in &cpu.models {
+        let cpus = if model.cpus == 1 { "CPU" } else { "CPUs" };
+        field(
+            out,
+            "Model",
+            Some(format!("{} ({} {cpus})", model.name, model.cpus)),
+        );
+    }
+    field(out, "Logical CPUs", cpu.logical_cpus.map(|n| n.to_string()));
+    field(out, "Sockets", cpu.sockets.map(|n| n.to_string()));
+    let cores = cpu.cores.map(|c| match cpu.cores_per_socket {
+        Some(per) if cpu.sockets.is_some_and(|s| s > 1) => format!("{c} ({per} per socket)"),
+        _ => c.to_string(),
+    });
+    field(out, "Cores", cores);
+    field(
+        out,
+        "Threads/core",
+        cpu.threads_per_core.map(|n| n.to_string()),
+    );
+    field(out, "NUMA nodes", cpu.numa_nodes.map(|n| n.to_string()));
+    let features = (!cpu.features.is_empty()).then(|| cpu.features.join(" "));
+    field(out, "Features", features);
+}
+
+fn render_memory(out: &mut String, m: &Memory) {
+    section(out, "Memory");
+    field(out, "Total", m.total_bytes.map(format_bytes));
+    let available = m
+        .available_bytes
+        .map(|a| match m.total_bytes.and_then(|t| percent(a, t)) {
+            Some(p) => format!("{} ({p}%)", format_bytes(a)),
+            None => format_bytes(a),
+        });
+    field(out, "Available", available);
+    let swap = match (m.swap_total_bytes, m.swap_free_bytes) {
+        (Some(0), _) => Some("none".to_string()),
+        (Some(total), Some(free)) => Some(format!(
+            "{} used of {}",
+            format_bytes(total.saturating_sub(free)),
+            format_bytes(total)
+        )),
+        (Some(total), None) => Some(format_bytes(total)),
+        (None, _) => None,
+    };
+    field(out, "Swap", swap);
+    let huge = match (m.hugepages_total, m.hugepages_free, m.hugepage_size_bytes) {
+        (Some(total), free, size) => Some(format!(
+            "{} free of {total}{}",
+            opt(free),
+            size.map(|s| format!(", {} each", format_bytes(s)))
+                .unwrap_or_default()
+        )),
+        _ => None,
+    };
+    field(out, "Huge pages", huge);
+    if let Some(bad) = m.hardware_corrupted_bytes.filter(|&b| b > 0) {
+        field(out, "Corrupted", Some(format_bytes(bad)));
+    }
+}
+
+fn render_dmi(out: &mut String, dmi: Option<&Dmi>) {
+    section(out, "DMI");
+    let Some(d) = dmi else {
+        out.push_str("  not available\n");
+        return;
+    };
+    let join = |parts: &[&Option<String>]| {
+        let parts: Vec<&str> = parts.iter().filter_map(|p| p.as_deref()).collect();
+        (!parts.is_empty()).then(|| parts.join(" "))
+    };
+    field(
+        out,
+        "System",
+        join(&[&d.sys_vendor, &d.product_name, &d.product_version]),
+    );
+    field(out, "Board", join(&[&d.board_vendor, &d.board_name]));
+    let bios_extra = join(&[&d.bios_vendor, &d.bios_date]);
+    let bios = match (&d.bios_version, bios_extra) {
+        (Some(v), Some(extra)) => Some(format!("{v} ({extra})")),
+        (Some(v), None) => Some(v.clone()),
+        (None, extra) => extra,
+    };
+    field(out, "BIOS", bios);
+}
+
+fn render_edac(out: &mut String, controllers: &[MemoryController]) {
+    section(out, "ECC memory controllers (EDAC)");
+    let rows: Vec<Vec<String>> = controllers
+        .iter()
+        .map(|mc| {
+            vec![
+                mc.controller.clone(),
+                opt(mc.name.clone()),
+                opt(mc.size_bytes.map(format_bytes)),
+                opt(mc.corrected),
+                opt(mc.uncorrected),
+            ]
+        })
+        .collect();
+    table(
+        out,
+        &["CONTROLLER", "NAME", "SIZE", "CORRECTED", "UNCORRECTED"],
+        &rows,
+    );
+}
+
+pub fn sensor_name(t: &Temperature) -> String {
+    let mut name = t.chip.clone().unwrap_or_else(|| t.device.clone());
+    if let Some(label) = &t.label {
+        name.push(' ');
+        name.push_str(label);
+    }
+    name
+}
+
+fn render_temperatures(out: &mut String, temps: &[Temperature]) {
+    section(out, "Temperatures");
+    let rows: Vec<Vec<String>> = temps
+        .iter()
+        .map(|t| {
+            vec![
+                sensor_name(t),
+                format!("{}/{}", t.device, t.sensor),
+                opt(t.millicelsius.map(format_temp)),
+                opt(t.max_millicelsius.map(format_temp)),
+                opt(t.crit_millicelsius.map(format_temp)),
+            ]
+        })
+        .collect();
+    table(out, &["SENSOR", "SOURCE", "NOW", "MAX", "CRIT"], &rows);
+}
+
+fn render_block(out: &mut String, devices: &[BlockDevice]) {
+    section(out, "Block devices");
+    let rows: Vec<Vec<String>> = devices
+        .iter()
+        .map(|d| {
+            let kind = match (d.is_virtual, d.rotational) {
+                (true, _) => "virtual",
+                (false, Some(true)) => "HDD",
+                (false, Some(false)) => "SSD",
+                (false, None) => ABSENT,
+            };
+            let mut flags = Vec::new();
+            if d.removable == Some(true) {
+                flags.push("removable");
+            }
+            if d.read_only == Some(true) {
+                flags.push("read-only");
+            }
+            vec![
+                d.name.clone(),
+                opt(d.size_bytes.map(format_bytes)),
+                kind.to_string(),
+                opt(d.model.clone()),
+                flags.join(","),
+            ]
+        })
+        .collect();
+    table(out, &["NAME", "SIZE", "TYPE", "MODEL", "FLAGS"], &rows);
+}
+
+fn render_net(out: &mut String, interfaces: &[Interface]) {
+    section(out, "Network interfaces");
+    let rows: Vec<Vec<String>> = interfaces
+        .iter()
+        .map(|i| {
+            let state = match (i.operstate.as_deref(), i.admin_up) {
+                (Some(s), Some(false)) => format!("{s} (admin down)"),
+                (s, _) => opt(s),
+            };
+            vec![
+                i.name.clone(),
+                if i.physical { "physical" } else { "virtual" }.to_string(),
+                state,
+                opt(i.speed_mbps.map(|s| format!("{s} Mb/s"))),
+                opt(i.mtu),
+                opt(i.mac.clone()),
+                opt(i.driver.clone()),
+            ]
+        })
+        .collect();
+    table(
+        out,
+        &["NAME", "KIND", "STATE", "SPEED", "MTU", "MAC", "DRIVER"],
+        &rows,
+    );
+}
+
+fn render_pci(out: &mut String, devices: &[PciDevice]) {
+    section(out, "PCI devices");
+    let rows: Vec<Vec<String>> = devices
+        .iter()
+        .map(|d| {
+            let id = format!(
+                "{}:{}",
+                d.vendor_id.as_deref().unwrap_or("????"),
+                d.device_id.as_deref().unwrap_or("????")
+            );
+            vec![
+                d.address.clone(),
+                id,
+                opt(d.class_name.clone().or_else(|| d.class.clone())),
+                opt(d.vendor.clone()),
+                opt(d.driver.clone()),
+            ]
+        })
+        .collect();
+    table(out, &["ADDRESS", "ID", "CLASS", "VENDOR", "DRIVER"], &rows);
+}
+
+fn render_warnings(out: &mut String, warnings: &[Warning]) {
+    if warnings.is_empty() {
+        return;
+    }
+    section(out, "Warnings");
+    for w in warnings {
+        let _ = writeln!(out, "  {}: {}", w.path, w.reason);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_use_binary_units_with_one_decimal() {
+        assert_eq!(format_bytes(0), "0 B");
+        assert_eq!(format_bytes(1023), "1023 B");
+        assert_eq!(format_bytes(1024), "1.0 KiB");
+        assert_eq!(format_bytes(527031224 * 1024), "502.6 GiB");
+        assert_eq!(format_bytes(u64::MAX), "16.0 EiB");
+    }
+
+    #[test]
+    fn temperatures_print_one_decimal_and_keep_the_sign() {
+        assert_eq!(format_temp(45000), "45.0 °C");
+        assert_eq!(format_temp(84850), "84.8 °C");
+        assert_eq!(format_temp(-5500), "-5.5 °C");
+    }
+
+    #[test]
+    fn tables_align_columns_without_trailing_spaces() {
+        let mut out = String::new();
+        table(
+            &mut out,
+            &["A", "BB"],
+            &[vec!["long".into(), "x".into()], vec!["s".into(), "".into()]],
+        );
+        assert_eq!(out, "  A     BB\n  long  x\n  s\n");
+    }
+
+    #[test]
+    fn an_empty_report_renders_every_section() {
+        let report = collect(Path::new("/nonexistent-root-for-tests"));
+        let text = render_text(&report);
+        for title in [
+            "Host",
+            "CPU",
+            "Memory",
+            "DMI",
+            "Temperatures",
+            "PCI devices",
+        ] {
+            assert!(text.contains(&format!("{title}\n")), "{title}");
+        }
+        assert!(report.warnings.is_empty());
+    }
+}
