@@ -1,0 +1,862 @@
+//! The verifier against real binaries built here with the real toolchains, and against
+//! damaged copies of them.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use xshell::{Shell, cmd};
+
+use super::*;
+
+const HELLO: &str = "int main(void) { return 0; }\n";
+/// No libc at all: links for classes and byte orders the host has no C library for.
+const BARE: &str = "void _start(void) { for (;;) {} }\n";
+
+/// A program a test needs and how to get it: a missing tool fails the test, never skips it.
+struct Tool {
+    program: &'static str,
+    args: &'static [&'static str],
+    install: &'static str,
+}
+
+const GCC: Tool = Tool {
+    program: "gcc",
+    args: &[],
+    install: "apt-get install gcc",
+};
+const MUSL_GCC: Tool = Tool {
+    program: "musl-gcc",
+    args: &[],
+    install: "apt-get install musl-tools",
+};
+const AARCH64_GCC: Tool = Tool {
+    program: "aarch64-linux-gnu-gcc",
+    args: &[],
+    install: "apt-get install gcc-aarch64-linux-gnu",
+};
+const STRIP: Tool = Tool {
+    program: "strip",
+    args: &[],
+    install: "apt-get install binutils",
+};
+const ZIG_CC: Tool = Tool {
+    program: "python3",
+    args: &["-m", "ziglang", "cc"],
+    install: "pip install ziglang",
+};
+const RUSTC: Tool = Tool {
+    program: "rustc",
+    args: &[],
+    install: "rustup target add x86_64-unknown-linux-musl",
+};
+const READELF: Tool = Tool {
+    program: "readelf",
+    args: &[],
+    install: "apt-get install binutils",
+};
+
+/// A temporary directory for one test's inputs, removed when the test ends.
+struct Scratch {
+    dir: PathBuf,
+    sh: Shell,
+}
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let unique = format!(
+            "xtask-verify-{}-{}-{name}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let dir = std::env::temp_dir().join(unique);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let sh = Shell::new().unwrap();
+        sh.change_dir(&dir);
+        Scratch { dir, sh }
+    }
+
+    fn run(&self, tool: &Tool, args: &[&str]) -> String {
+        let (program, fixed) = (tool.program, tool.args);
+        cmd!(self.sh, "{program} {fixed...} {args...}")
+            .ignore_stderr()
+            .read()
+            .unwrap_or_else(|e| panic!("{e}\n(if `{program}` is missing: {})", tool.install))
+    }
+
+    /// Compiles C `source` with `tool` and `flags` into `out`; returns its path.
+    fn cc(&self, tool: &Tool, flags: &[&str], source: &str, out: &str) -> PathBuf {
+        let src = format!("{out}.c");
+        std::fs::write(self.dir.join(&src), source).unwrap();
+        // Flags after the source, so that libraries (-l) resolve its symbols.
+        let mut args = vec!["-o", out, &src];
+        args.extend(flags);
+        self.run(tool, &args);
+        self.dir.join(out)
+    }
+
+    fn strip(&self, path: &Path) {
+        self.run(&STRIP, &[path.to_str().unwrap()]);
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn target(triple: &str) -> Target {
+    Target::parse(triple).unwrap()
+}
+
+fn glibc(text: &str) -> Option<GlibcVersion> {
+    Some(GlibcVersion::parse(text).unwrap())
+}
+
+fn facts_of(path: &Path) -> BinaryFacts {
+    let bytes = std::fs::read(path).unwrap();
+    inspect(&bytes).unwrap_or_else(|e| panic!("{}: {e:#}", path.display()))
+}
+
+/// Every violation as one string, for assertions that name what must be said.
+fn violations(path: &Path, triple: &str, floor: Option<GlibcVersion>) -> Vec<Violation> {
+    check(&facts_of(path), &target(triple), floor)
+}
+
+fn assert_one_violation<'a>(found: &'a [Violation], needle: &str) -> &'a Violation {
+    let matching: Vec<&Violation> = found.iter().filter(|v| v.found.contains(needle)).collect();
+    assert_eq!(
+        matching.len(),
+        1,
+        "expected one violation mentioning `{needle}`, got {found:#?}"
+    );
+    matching[0]
+}
+
+fn plain_gnu_binary(scratch: &Scratch) -> PathBuf {
+    scratch.cc(&GCC, &["-s"], HELLO, "hello")
+}
+
+#[test]
+fn rust_static_pie_musl_binary_is_accepted() {
+    let scratch = Scratch::new("rust-musl");
+    std::fs::write(
+        scratch.dir.join("main.rs"),
+        "fn main() { println!(\"hi\"); }\n",
+    )
+    .unwrap();
+    scratch.run(
+        &RUSTC,
+        &[
+            "--target",
+            "x86_64-unknown-linux-musl",
+            "-C",
+            "strip=symbols",
+            "-o",
+            "main",
+            "main.rs",
+        ],
+    );
+    let path = scratch.dir.join("main");
+
+    let facts = verify_file(&path, &target("x86_64-unknown-linux-musl"), None).unwrap();
+    assert_eq!(facts.file_type, FileType::StaticPie);
+    assert_eq!(facts.linkage(), "static-pie");
+    assert_eq!(facts.interpreter, None);
+    assert!(facts.needed.is_empty());
+    assert!(facts.pie && facts.nx_stack && facts.bind_now && facts.stripped());
+    assert_eq!(facts.relro, Relro::Full);
+    assert_eq!(facts.size, std::fs::metadata(&path).unwrap().len());
+}
+
+#[test]
+fn static_musl_gcc_binary_is_accepted() {
+    let scratch = Scratch::new("musl-static");
+    let path = scratch.cc(&MUSL_GCC, &["-static", "-s"], HELLO, "hello");
+    let facts = verify_file(&path, &target("x86_64-unknown-linux-musl"), None).unwrap();
+    assert_eq!(facts.file_type, FileType::Executable);
+    assert_eq!(facts.linkage(), "static");
+    assert!(!facts.pie);
+}
+
+#[test]
+fn musl_binary_with_interpreter_is_rejected() {
+    let scratch = Scratch::new("musl-interp");
+    // What `linker = "musl-gcc"` gives: -static-pie quietly yields a dynamic binary.
+    let path = scratch.cc(&MUSL_GCC, &["-static-pie", "-s"], HELLO, "hello");
+    let found = violations(&path, "x86_64-unknown-linux-musl", None);
+    let interp = assert_one_violation(&found, "interpreter /lib/ld-musl-x86_64.so.1");
+    assert!(interp.expected.contains("no interpreter"), "{interp}");
+    assert!(interp.fix.contains("linker = \"musl-gcc\""), "{interp}");
+    let needed = assert_one_violation(&found, "libc.so");
+    assert!(needed.expected.contains("no DT_NEEDED"), "{needed}");
+
+    let err = verify_file(&path, &target("x86_64-unknown-linux-musl"), None).unwrap_err();
+    let text = format!("{err:#}");
+    assert!(
+        text.contains("2 release policy violations for x86_64-unknown-linux-musl"),
+        "{text}"
+    );
+    assert!(
+        text.contains("found:") && text.contains("expected:") && text.contains("fix:"),
+        "{text}"
+    );
+}
+
+#[test]
+fn aarch64_binary_checked_as_x86_64_is_rejected() {
+    let scratch = Scratch::new("arm-as-x86");
+    let path = scratch.cc(&AARCH64_GCC, &["-s"], HELLO, "hello");
+    for triple in ["x86_64-unknown-linux-gnu", "x86_64-unknown-linux-musl"] {
+        let found = violations(&path, triple, glibc("2.40"));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(
+            found[0].found,
+            "ELF64 little-endian aarch64 (e_machine 183)"
+        );
+        assert!(
+            found[0]
+                .expected
+                .contains("ELF64 little-endian x86_64 (e_machine 62)"),
+            "{}",
+            found[0]
+        );
+        assert!(
+            found[0].fix.contains(&format!("--target {triple}")),
+            "{}",
+            found[0]
+        );
+    }
+}
+
+#[test]
+fn x86_64_binary_checked_as_aarch64_is_rejected() {
+    let scratch = Scratch::new("x86-as-arm");
+    let path = plain_gnu_binary(&scratch);
+    let found = violations(&path, "aarch64-unknown-linux-gnu", glibc("2.40"));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].found, "ELF64 little-endian x86_64 (e_machine 62)");
+    assert!(
+        found[0].expected.contains("aarch64 (e_machine 183)"),
+        "{}",
+        found[0]
+    );
+}
+
+#[test]
+fn i386_binary_is_rejected_as_the_wrong_class() {
+    let scratch = Scratch::new("i386");
+    let path = scratch.cc(&GCC, &["-m32", "-nostdlib", "-static", "-s"], BARE, "bare");
+    let facts = facts_of(&path);
+    assert_eq!((facts.class, facts.machine_name()), (32, "i386"));
+    let found = check(&facts, &target("x86_64-unknown-linux-musl"), None);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].found, "ELF32 little-endian i386 (e_machine 3)");
+}
+
+#[test]
+fn x32_binary_is_rejected_although_its_machine_is_x86_64() {
+    let scratch = Scratch::new("x32");
+    let path = scratch.cc(&GCC, &["-mx32", "-nostdlib", "-static", "-s"], BARE, "bare");
+    let found = violations(&path, "x86_64-unknown-linux-musl", None);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].found, "ELF32 little-endian x86_64 (e_machine 62)");
+    assert!(
+        found[0].expected.starts_with("ELF64 little-endian x86_64"),
+        "{}",
+        found[0]
+    );
+}
+
+#[test]
+fn big_endian_aarch64_binary_is_rejected() {
+    let scratch = Scratch::new("aarch64-be");
+    let path = scratch.cc(
+        &AARCH64_GCC,
+        &["-mbig-endian", "-nostdlib", "-static", "-s"],
+        BARE,
+        "bare",
+    );
+    let found = violations(&path, "aarch64-unknown-linux-gnu", None);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].found, "ELF64 big-endian aarch64 (e_machine 183)");
+    assert!(found[0].expected.contains("little-endian"), "{}", found[0]);
+}
+
+#[test]
+fn gnu_binary_above_the_glibc_floor_is_rejected() {
+    let scratch = Scratch::new("glibc-floor");
+    // Debian 12's gcc links __libc_start_main@GLIBC_2.34.
+    let path = plain_gnu_binary(&scratch);
+    let found = violations(&path, "x86_64-unknown-linux-gnu", glibc("2.17"));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let v = &found[0];
+    assert_eq!(v.found, "requires GLIBC_2.34 (from libc.so.6)");
+    assert!(v.expected.contains("above GLIBC_2.17"), "{v}");
+    assert!(
+        v.fix
+            .contains("cargo zigbuild --target x86_64-unknown-linux-gnu.2.17"),
+        "{v}"
+    );
+    assert!(v.fix.contains("--builder zigbuild"), "{v}");
+    assert!(
+        v.fix
+            .contains("`glibc-floor` in `[workspace.metadata.release]`"),
+        "{v}"
+    );
+}
+
+#[test]
+fn gnu_binary_within_a_higher_floor_is_accepted() {
+    let scratch = Scratch::new("glibc-ok");
+    let path = plain_gnu_binary(&scratch);
+    let facts = verify_file(&path, &target("x86_64-unknown-linux-gnu"), glibc("2.40")).unwrap();
+    assert_eq!(facts.glibc_max, glibc("2.34"));
+    assert!(facts.glibc_unnumbered.is_empty());
+    assert_eq!(
+        facts.interpreter.as_deref(),
+        Some("/lib64/ld-linux-x86-64.so.2")
+    );
+    assert_eq!(facts.needed, ["libc.so.6"]);
+    assert_eq!(
+        (facts.file_type, facts.linkage()),
+        (FileType::Executable, "dynamic")
+    );
+    assert!(facts.version_requirements.contains(&VersionRequirement {
+        file: "libc.so.6".to_string(),
+        version: "GLIBC_2.2.5".to_string(),
+    }));
+}
+
+#[test]
+fn zig_built_binary_meets_the_glibc_2_17_floor() {
+    let scratch = Scratch::new("zig-2.17");
+    let path = scratch.cc(
+        &ZIG_CC,
+        &["-target", "x86_64-linux-gnu.2.17", "-s"],
+        HELLO,
+        "hello",
+    );
+    let facts = verify_file(
+        &path,
+        &target("x86_64-unknown-linux-gnu.2.17"),
+        glibc("2.17"),
+    )
+    .unwrap();
+    // 2.2.5 < 2.17 only as integers: as strings or floats it would look higher.
+    assert_eq!(facts.glibc_max, glibc("2.2.5"));
+}
+
+#[test]
+fn aarch64_gnu_binary_is_accepted_for_its_target() {
+    let scratch = Scratch::new("arm-gnu");
+    let path = scratch.cc(&AARCH64_GCC, &["-s"], HELLO, "hello");
+    let facts = verify_file(&path, &target("aarch64-unknown-linux-gnu"), glibc("2.40")).unwrap();
+    assert_eq!(
+        facts.interpreter.as_deref(),
+        Some("/lib/ld-linux-aarch64.so.1")
+    );
+    assert_eq!(
+        (facts.class, facts.little_endian, facts.machine_name()),
+        (64, true, "aarch64")
+    );
+    assert!(
+        facts
+            .glibc_max
+            .is_some_and(|v| v >= GlibcVersion([2, 17, 0]))
+    );
+}
+
+#[test]
+fn unstripped_binary_is_rejected_and_accepted_after_strip() {
+    let scratch = Scratch::new("unstripped");
+    let path = scratch.cc(&GCC, &["-g"], HELLO, "hello");
+    let found = violations(&path, "x86_64-unknown-linux-gnu", glibc("2.40"));
+    let v = assert_one_violation(&found, "not stripped");
+    assert!(
+        v.found.contains(".symtab") && v.found.contains(".debug_info"),
+        "{v}"
+    );
+    assert!(
+        v.fix.contains("strip = true") && v.fix.contains("[profile.release]"),
+        "{v}"
+    );
+    assert_eq!(found.len(), 1, "{found:#?}");
+
+    scratch.strip(&path);
+    verify_file(&path, &target("x86_64-unknown-linux-gnu"), glibc("2.40")).unwrap();
+}
+
+#[test]
+fn runpath_is_rejected() {
+    let scratch = Scratch::new("runpath");
+    // Debian's ld writes DT_RUNPATH for -rpath.
+    let path = scratch.cc(&GCC, &["-s", "-Wl,-rpath,/opt/x"], HELLO, "hello");
+    let facts = facts_of(&path);
+    assert_eq!(
+        (facts.rpath.len(), facts.runpath.as_slice()),
+        (0, ["/opt/x".to_string()].as_slice())
+    );
+    let found = check(&facts, &target("x86_64-unknown-linux-gnu"), glibc("2.40"));
+    let v = assert_one_violation(&found, "RUNPATH /opt/x");
+    assert!(v.expected.contains("no RPATH and no RUNPATH"), "{v}");
+}
+
+#[test]
+fn old_style_rpath_is_rejected() {
+    let scratch = Scratch::new("rpath");
+    let path = scratch.cc(
+        &GCC,
+        &["-s", "-Wl,--disable-new-dtags,-rpath,/opt/x"],
+        HELLO,
+        "hello",
+    );
+    let facts = facts_of(&path);
+    assert_eq!(
+        (facts.rpath.as_slice(), facts.runpath.len()),
+        (["/opt/x".to_string()].as_slice(), 0)
+    );
+    let found = check(&facts, &target("x86_64-unknown-linux-gnu"), glibc("2.40"));
+    assert_one_violation(&found, "RPATH /opt/x");
+}
+
+#[test]
+fn glibc_private_requirement_is_rejected_whatever_the_floor() {
+    let scratch = Scratch::new("glibc-private");
+    let source =
+        "extern int __libc_enable_secure;\nint main(void) { return __libc_enable_secure; }\n";
+    let path = scratch.cc(&GCC, &["-s"], source, "private");
+    let facts = facts_of(&path);
+    assert_eq!(facts.glibc_unnumbered, ["GLIBC_PRIVATE"]);
+    assert_eq!(facts.glibc_max, glibc("2.34"));
+    let found = check(&facts, &target("x86_64-unknown-linux-gnu"), glibc("2.99"));
+    let v = assert_one_violation(&found, "GLIBC_PRIVATE");
+    assert!(v.found.contains("ld-linux-x86-64.so.2"), "{v}");
+    assert!(
+        v.expected
+            .contains("only numbered glibc versions up to GLIBC_2.99"),
+        "{v}"
+    );
+}
+
+#[test]
+fn dt_relr_requirement_violates_the_floor() {
+    let scratch = Scratch::new("dt-relr");
+    let path = scratch.cc(&GCC, &["-s", "-Wl,-z,pack-relative-relocs"], HELLO, "relr");
+    let found = violations(&path, "x86_64-unknown-linux-gnu", glibc("2.40"));
+    let v = assert_one_violation(&found, "GLIBC_ABI_DT_RELR");
+    assert!(v.fix.contains("pack-relative-relocs"), "{v}");
+    assert_eq!(found.len(), 1, "{found:#?}");
+}
+
+#[test]
+fn glibc_versions_are_compared_as_integers() {
+    let req = |version: &str| VersionRequirement {
+        file: "libc.so.6".into(),
+        version: version.into(),
+    };
+    let (max, unnumbered) = glibc_summary(&[
+        req("GLIBC_2.4"),
+        req("GLIBC_2.17"),
+        req("GLIBC_2.3.4"),
+        req("GLIBC_PRIVATE"),
+        req("GLIBC_ABI_DT_RELR"),
+        req("GLIBC_2.1.2.3"),
+        req("GCC_3.0"),
+        req("GLIBC_PRIVATE"),
+    ]);
+    assert_eq!(max, glibc("2.17"));
+    assert_eq!(
+        unnumbered,
+        ["GLIBC_PRIVATE", "GLIBC_ABI_DT_RELR", "GLIBC_2.1.2.3"]
+    );
+}
+
+#[test]
+fn shared_library_is_not_an_executable() {
+    let scratch = Scratch::new("shared");
+    let path = scratch.cc(
+        &GCC,
+        &["-s", "-shared", "-fPIC"],
+        "int f(void) { return 1; }\n",
+        "libf.so",
+    );
+    let facts = facts_of(&path);
+    assert_eq!(facts.file_type, FileType::SharedLibrary);
+    assert!(!facts.pie);
+    let found = check(&facts, &target("x86_64-unknown-linux-gnu"), glibc("2.40"));
+    let v = assert_one_violation(&found, "a shared-library");
+    assert_eq!(v.expected, "an executable");
+}
+
+#[test]
+fn library_outside_the_allowed_list_is_rejected() {
+    let scratch = Scratch::new("extra-lib");
+    scratch.cc(
+        &GCC,
+        &["-shared", "-fPIC"],
+        "int extra(void) { return 1; }\n",
+        "libextra.so",
+    );
+    let source = "int extra(void);\nint main(void) { return extra(); }\n";
+    let path = scratch.cc(&GCC, &["-s", "-L.", "-lextra"], source, "uses-extra");
+    let found = violations(&path, "x86_64-unknown-linux-gnu", glibc("2.40"));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(
+        found[0].found,
+        "needed shared libraries not on every glibc host: libextra.so"
+    );
+    assert!(found[0].expected.contains("libc.so.6"), "{}", found[0]);
+}
+
+#[test]
+fn statically_linked_glibc_binary_is_rejected_for_a_gnu_target() {
+    let scratch = Scratch::new("glibc-static");
+    let path = scratch.cc(&GCC, &["-s", "-static"], HELLO, "hello");
+    let found = violations(&path, "x86_64-unknown-linux-gnu", glibc("2.40"));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].found.starts_with("no interpreter"), "{}", found[0]);
+    assert!(
+        found[0].expected.contains("/lib64/ld-linux-x86-64.so.2"),
+        "{}",
+        found[0]
+    );
+}
+
+#[test]
+fn static_pie_is_an_executable_not_a_shared_library() {
+    let scratch = Scratch::new("glibc-static-pie");
+    let path = scratch.cc(&GCC, &["-s", "-static-pie"], HELLO, "hello");
+    let facts = facts_of(&path);
+    assert_eq!(
+        (facts.file_type, facts.linkage()),
+        (FileType::StaticPie, "static-pie")
+    );
+    assert!(facts.pie);
+}
+
+#[test]
+fn executable_stack_is_rejected() {
+    let scratch = Scratch::new("execstack");
+    let path = scratch.cc(&GCC, &["-s", "-z", "execstack"], HELLO, "hello");
+    let facts = facts_of(&path);
+    assert!(!facts.nx_stack);
+    let found = check(&facts, &target("x86_64-unknown-linux-gnu"), glibc("2.40"));
+    let v = assert_one_violation(&found, "executable stack");
+    assert!(v.fix.contains("noexecstack"), "{v}");
+}
+
+#[test]
+fn non_elf_file_is_rejected() {
+    let err = inspect(b"#!/bin/sh\necho hello\n").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "not an ELF file: starts with \"#!/bin/sh\\necho h\""
+    );
+    let err = inspect(&[0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "not an ELF file: starts with 50 4b 03 04 14 00"
+    );
+    let err = inspect(b"").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "not an ELF file: starts with nothing: the file is empty"
+    );
+
+    let scratch = Scratch::new("not-elf");
+    let missing = scratch.dir.join("missing");
+    let err = verify_file(&missing, &target("x86_64-unknown-linux-musl"), None).unwrap_err();
+    assert!(
+        format!("{err:#}").starts_with(&format!("reading {}", missing.display())),
+        "{err:#}"
+    );
+}
+
+#[test]
+fn truncated_elf_is_malformed_not_a_panic() {
+    let scratch = Scratch::new("truncated");
+    let bytes = std::fs::read(plain_gnu_binary(&scratch)).unwrap();
+    for len in [4, 16, 63, 64, 200, bytes.len() / 2, bytes.len() - 1] {
+        let err = inspect(&bytes[..len]).unwrap_err().to_string();
+        assert!(err.starts_with("malformed ELF: "), "cut at {len}: {err}");
+        assert!(
+            err.contains("truncated") || err.contains("ends inside"),
+            "cut at {len}: {err}"
+        );
+    }
+    let err = inspect(&bytes[..200]).unwrap_err().to_string();
+    assert!(err.contains("program header table"), "{err}");
+    let err = inspect(&bytes[..bytes.len() - 1]).unwrap_err().to_string();
+    assert!(err.contains("section header table"), "{err}");
+}
+
+#[test]
+fn byte_mutations_never_panic() {
+    let scratch = Scratch::new("mutations");
+    // A dynamic gnu binary exercises every reader: interpreter, strings, version needs.
+    let dynamic = std::fs::read(plain_gnu_binary(&scratch)).unwrap();
+    let unstripped = std::fs::read(scratch.cc(&GCC, &["-g"], HELLO, "debug")).unwrap();
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut random = move || {
+        // xorshift64: deterministic, so a failure reproduces.
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for original in [&dynamic, &unstripped] {
+        let mut bytes = original.clone();
+        for at in 0..bytes.len().min(4096) {
+            for value in [bytes[at] ^ 0xff, bytes[at] ^ 0x01, 0x00, 0x80] {
+                let saved = std::mem::replace(&mut bytes[at], value);
+                let _ = inspect(&bytes);
+                bytes[at] = saved;
+            }
+        }
+        for _ in 0..4000 {
+            let at = (random() % bytes.len() as u64) as usize;
+            let saved = std::mem::replace(&mut bytes[at], random() as u8);
+            let _ = inspect(&bytes);
+            bytes[at] = saved;
+        }
+        // Several bytes at once reach states one flip cannot, such as a moved table.
+        for _ in 0..2000 {
+            let mut damaged = original.clone();
+            for _ in 0..8 {
+                let at = (random() % damaged.len() as u64) as usize;
+                damaged[at] = random() as u8;
+            }
+            let _ = inspect(&damaged);
+        }
+    }
+}
+
+/// Locations of the fields the damage tests below overwrite, found with goblin.
+fn dynamic_entry_value_offset(bytes: &[u8], tag: u64) -> usize {
+    let elf = goblin::elf::Elf::parse(bytes).unwrap();
+    let ph = elf
+        .program_headers
+        .iter()
+        .find(|ph| ph.p_type == PT_DYNAMIC)
+        .unwrap();
+    let index = elf
+        .dynamic
+        .unwrap()
+        .dyns
+        .iter()
+        .position(|d| d.d_tag == tag)
+        .unwrap();
+    ph.p_offset as usize + index * 16 + 8
+}
+
+#[test]
+fn version_requirements_the_sections_do_not_show_are_malformed() {
+    let scratch = Scratch::new("hidden-verneed");
+    let original = std::fs::read(plain_gnu_binary(&scratch)).unwrap();
+
+    // One more requirement announced than the table holds.
+    let mut bytes = original.clone();
+    let at = dynamic_entry_value_offset(&bytes, DT_VERNEEDNUM);
+    bytes[at] += 1;
+    let err = inspect(&bytes).unwrap_err().to_string();
+    assert!(
+        err.starts_with("malformed ELF: version requirements"),
+        "{err}"
+    );
+
+    // The section retyped so that section-based readers (goblin's `verneed`) see nothing.
+    let mut bytes = original.clone();
+    let elf = goblin::elf::Elf::parse(&original).unwrap();
+    let index = elf
+        .section_headers
+        .iter()
+        .position(|sh| sh.sh_type == SHT_GNU_VERNEED)
+        .unwrap();
+    let sh_type = elf.header.e_shoff as usize + index * 64 + 4;
+    bytes[sh_type..sh_type + 4].copy_from_slice(&1u32.to_le_bytes());
+    assert!(goblin::elf::Elf::parse(&bytes).unwrap().verneed.is_none());
+    let err = inspect(&bytes).unwrap_err().to_string();
+    assert!(
+        err.contains("but there is no .gnu.version_r section"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unreadable_interpreter_is_malformed_not_static() {
+    let scratch = Scratch::new("bad-interp");
+    let mut bytes = std::fs::read(plain_gnu_binary(&scratch)).unwrap();
+    let elf = goblin::elf::Elf::parse(&bytes).unwrap();
+    let ph = elf
+        .program_headers
+        .iter()
+        .find(|ph| ph.p_type == PT_INTERP)
+        .unwrap();
+    let (start, end) = (ph.p_offset as usize, (ph.p_offset + ph.p_filesz) as usize);
+
+    let mut not_utf8 = bytes.clone();
+    not_utf8[start + 1] = 0xff;
+    // goblin now reports no interpreter at all, as if the binary were static.
+    assert_eq!(
+        goblin::elf::Elf::parse(&not_utf8).unwrap().interpreter,
+        None
+    );
+    let err = inspect(&not_utf8).unwrap_err().to_string();
+    assert!(
+        err.contains("PT_INTERP") && err.contains("UTF-8 path"),
+        "{err}"
+    );
+
+    // The kernel refuses a PT_INTERP without its NUL, though goblin reads it.
+    bytes[end - 1] = b'X';
+    let err = inspect(&bytes).unwrap_err().to_string();
+    assert!(
+        err.contains("PT_INTERP") && err.contains("NUL-terminated"),
+        "{err}"
+    );
+}
+
+#[test]
+fn wrong_header_entry_sizes_are_malformed() {
+    let scratch = Scratch::new("entsize");
+    let original = std::fs::read(plain_gnu_binary(&scratch)).unwrap();
+    // e_phentsize and e_shentsize of an ELF64 header.
+    for (at, field) in [(54, "e_phentsize"), (58, "e_shentsize")] {
+        let mut bytes = original.clone();
+        bytes[at] = 0x30;
+        let err = inspect(&bytes).unwrap_err().to_string();
+        assert!(err.contains(field), "{field}: {err}");
+    }
+}
+
+#[test]
+fn facts_agree_with_readelf() {
+    let scratch = Scratch::new("readelf");
+    let binaries = [
+        plain_gnu_binary(&scratch),
+        scratch.cc(
+            &GCC,
+            &[
+                "-Wl,--disable-new-dtags,-rpath,/opt/a:/opt/b",
+                "-Wl,-z,norelro",
+            ],
+            HELLO,
+            "rpath",
+        ),
+        scratch.cc(
+            &GCC,
+            &["-Wl,-rpath,/opt/x", "-no-pie", "-Wl,-z,lazy"],
+            HELLO,
+            "runpath",
+        ),
+        scratch.cc(&MUSL_GCC, &["-static-pie"], HELLO, "musl-dynamic"),
+        scratch.cc(&MUSL_GCC, &["-static"], HELLO, "musl-static"),
+        scratch.cc(&AARCH64_GCC, &[], HELLO, "arm"),
+    ];
+    for path in &binaries {
+        let facts = facts_of(path);
+        let text = scratch.run(&READELF, &["-lWd", path.to_str().unwrap()]);
+        let bracketed = |marker: &str| -> Vec<String> {
+            text.lines()
+                .filter_map(|line| line.split_once(marker))
+                .filter_map(|(_, rest)| rest.split_once(']').map(|(value, _)| value.to_string()))
+                .collect()
+        };
+        let name = path.display();
+        assert_eq!(
+            facts.interpreter,
+            bracketed("program interpreter: ").pop(),
+            "{name}"
+        );
+        assert_eq!(facts.needed, bracketed("Shared library: ["), "{name}");
+        assert_eq!(facts.rpath, bracketed("Library rpath: ["), "{name}");
+        assert_eq!(facts.runpath, bracketed("Library runpath: ["), "{name}");
+        let stack = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("GNU_STACK"))
+            .unwrap();
+        assert_eq!(facts.nx_stack, !stack.contains("RWE"), "{name}: {stack}");
+        let relro = text
+            .lines()
+            .any(|l| l.trim_start().starts_with("GNU_RELRO"));
+        assert_eq!(facts.relro != Relro::None, relro, "{name}");
+        let now = text.lines().any(|l| {
+            (l.contains("(FLAGS)") && l.contains("BIND_NOW"))
+                || (l.contains("(FLAGS_1)") && l.contains(" NOW"))
+                || l.contains("(BIND_NOW)")
+        });
+        assert_eq!(facts.bind_now, now, "{name}");
+        assert_eq!(
+            facts.pie,
+            text.contains("DYN (Position-Independent Executable"),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn facts_serialize_with_stable_snake_case_keys() {
+    let scratch = Scratch::new("json");
+    let facts = facts_of(&plain_gnu_binary(&scratch));
+    let json = facts.to_json();
+    let keys: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut expected = vec![
+        "class",
+        "endian",
+        "machine",
+        "machine_name",
+        "file_type",
+        "linkage",
+        "interpreter",
+        "needed",
+        "version_requirements",
+        "glibc_max",
+        "glibc_unnumbered",
+        "stripped",
+        "rpath",
+        "runpath",
+        "pie",
+        "nx_stack",
+        "relro",
+        "bind_now",
+        "size",
+    ];
+    expected.sort_unstable();
+    assert_eq!(keys, expected);
+    assert_eq!(json["file_type"], "executable");
+    assert_eq!(json["glibc_max"], "2.34");
+    assert_eq!(json["interpreter"], "/lib64/ld-linux-x86-64.so.2");
+    // Debian's gcc links lazily by default: GNU_RELRO without BIND_NOW.
+    assert_eq!(
+        (&json["relro"], &json["bind_now"]),
+        (&json!("partial"), &json!(false))
+    );
+    assert_eq!(json["endian"], "little");
+}
+
+#[test]
+fn facts_print_as_an_aligned_block() {
+    let scratch = Scratch::new("display");
+    let text = facts_of(&plain_gnu_binary(&scratch)).to_string();
+    let row = |key: &str, value: &str| format!("  {key:<13}{value}\n");
+    assert!(
+        text.contains(&row(
+            "architecture",
+            "ELF64 little-endian x86_64 (e_machine 62)"
+        )),
+        "{text}"
+    );
+    assert!(text.contains(&row("glibc", "GLIBC_2.34")), "{text}");
+    assert!(text.contains(&row("relro", "partial")), "{text}");
+    let aligned =
+        |line: &str| line.len() > 15 && line.as_bytes()[14] == b' ' && line.as_bytes()[15] != b' ';
+    assert!(text.lines().all(aligned), "{text}");
+}
