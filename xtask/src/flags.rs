@@ -47,7 +47,5 @@ xflags::xflags! {
         }
         /// Everything CI checks: formatting, clippy, tests, repository consistency.
         cmd ci {}
-        /// Measure dist against plain cargo and cargo-dist, print ratios.
-        cmd bench {}
     }
 }

@@ -1,19 +1,52 @@
 //! `cargo xtask`: the release automation of this workspace. One module per command.
 
+mod build;
+mod checksum;
+mod ci;
+mod dist;
+mod doctor;
 mod flags;
+mod fsx;
+mod manifest;
+mod merge;
+mod package;
+mod policy;
+mod preflight;
+mod setup;
 mod target;
+mod test;
+mod tidy;
+mod verify;
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::Result;
 use xshell::Shell;
 
-fn main() -> Result<()> {
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One readable message with its causes; backtraces are for panics, not user errors.
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<()> {
     let flags = flags::Xtask::from_env_or_exit();
     let sh = Shell::new()?;
     sh.change_dir(project_root());
     match flags.subcommand {
-        _ => anyhow::bail!("not yet"),
+        flags::XtaskCmd::Setup(cmd) => cmd.run(&sh),
+        flags::XtaskCmd::Doctor(cmd) => cmd.run(&sh),
+        flags::XtaskCmd::Dist(cmd) => cmd.run(&sh),
+        flags::XtaskCmd::Merge(cmd) => cmd.run(&sh),
+        flags::XtaskCmd::Verify(cmd) => cmd.run(&sh),
+        flags::XtaskCmd::Test(cmd) => cmd.run(&sh),
+        flags::XtaskCmd::Ci(cmd) => cmd.run(&sh),
     }
 }
 

@@ -51,7 +51,9 @@ impl Target {
             ),
         };
         if os != "linux" {
-            bail!("unsupported operating system `{os}` in `{triple}`: only linux targets are released");
+            bail!(
+                "unsupported operating system `{os}` in `{triple}`: only linux targets are released"
+            );
         }
         let env = match env {
             "gnu" => Env::Gnu,
@@ -68,12 +70,22 @@ impl Target {
                     .with_context(|| format!("malformed glibc suffix in `{triple}`: {hint}"))?,
             ),
         };
-        Ok(Target { arch, vendor: vendor.to_string(), env, glibc_suffix })
+        Ok(Target {
+            arch,
+            vendor: vendor.to_string(),
+            env,
+            glibc_suffix,
+        })
     }
 
     /// The triple rustup and cargo know, without the glibc suffix.
     pub fn triple(&self) -> String {
-        format!("{}-{}-linux-{}", self.arch.name(), self.vendor, self.env.name())
+        format!(
+            "{}-{}-linux-{}",
+            self.arch.name(),
+            self.vendor,
+            self.env.name()
+        )
     }
 
     /// The triple as cargo-zigbuild takes it, with the glibc suffix when there is one.
@@ -85,7 +97,10 @@ impl Target {
     }
 
     pub fn with_glibc_suffix(&self, version: GlibcVersion) -> Target {
-        Target { glibc_suffix: Some(version), ..self.clone() }
+        Target {
+            glibc_suffix: Some(version),
+            ..self.clone()
+        }
     }
 
     /// The dynamic loader a gnu executable for this target must name as its interpreter.

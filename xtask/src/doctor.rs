@@ -1,0 +1,104 @@
+//! `cargo xtask doctor`: for every configured target, the builder `auto` picks and why, and
+//! every missing piece with the command that fixes it.
+
+use anyhow::{Result, bail};
+use xshell::Shell;
+
+use crate::flags;
+use crate::policy::Policy;
+use crate::preflight::{Machine, Plan};
+
+impl flags::Doctor {
+    pub fn run(self, sh: &Shell) -> Result<()> {
+        let policy = Policy::read(sh)?;
+        let machine = Machine::probe(sh)?;
+        let plans: Vec<Plan> = policy
+            .targets
+            .into_iter()
+            .map(|tp| Plan::new(tp, None, &machine))
+            .collect();
+        print_table(&plans, &machine);
+        let fixes = fixes(&plans);
+        if fixes.is_empty() {
+            println!("\nEverything the configured targets need is installed.");
+            return Ok(());
+        }
+        println!("\nTo fix (or run `cargo xtask setup`):");
+        for fix in &fixes {
+            println!("  {fix}");
+        }
+        bail!(
+            "{} target(s) cannot be built here yet",
+            plans.iter().filter(|p| !p.missing.is_empty()).count()
+        )
+    }
+}
+
+pub fn print_table(plans: &[Plan], machine: &Machine) {
+    let host = match (machine.host_arch, machine.host_glibc) {
+        (Some(arch), Some(glibc)) => format!("{} with glibc {glibc}", arch.name()),
+        (Some(arch), None) => arch.name().to_string(),
+        _ => std::env::consts::ARCH.to_string(),
+    };
+    println!(
+        "host: {host}; zig: {}; container engine: {}",
+        yes_no(machine.zig),
+        machine.container_engine.as_deref().unwrap_or("none")
+    );
+    let rows: Vec<[String; 5]> = plans
+        .iter()
+        .map(|p| {
+            let status = if p.missing.is_empty() {
+                "ready".to_string()
+            } else {
+                let what: Vec<&str> = p.missing.iter().map(|m| m.what.as_str()).collect();
+                format!("missing {}", what.join(", "))
+            };
+            let runner = match &p.runner {
+                Ok(r) if r.is_empty() => "native".to_string(),
+                Ok(r) => r[0].clone(),
+                Err(m) => format!("no ({})", m.what),
+            };
+            [
+                p.build_target().to_string(),
+                p.builder.name().to_string(),
+                p.why.clone(),
+                runner,
+                status,
+            ]
+        })
+        .collect();
+    let header = ["TARGET", "BUILDER", "WHY", "SMOKE-RUN", "STATUS"].map(String::from);
+    let mut widths = [0; 5];
+    for row in std::iter::once(&header).chain(&rows) {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.len());
+        }
+    }
+    for row in std::iter::once(&header).chain(&rows) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        println!("{}", cells.join("  ").trim_end());
+    }
+}
+
+/// Every fix command once, in the order the targets need them.
+pub fn fixes(plans: &[Plan]) -> Vec<String> {
+    let mut fixes: Vec<String> = Vec::new();
+    for m in plans
+        .iter()
+        .flat_map(|p| p.missing.iter().chain(p.runner.as_ref().err()))
+    {
+        if !fixes.contains(&m.fix) {
+            fixes.push(m.fix.clone());
+        }
+    }
+    fixes
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
