@@ -117,6 +117,8 @@ impl flags::Verify {
         let target = Target::parse(&self.target)?;
         let floor = match &self.glibc_floor {
             Some(text) => Some(GlibcVersion::parse(text).context("--glibc-floor")?),
+            // A zigbuild suffix (`x86_64-unknown-linux-gnu.2.28`) names the glibc linked against.
+            None if target.glibc_suffix.is_some() => target.glibc_suffix,
             None if target.env == Env::Gnu => Some(DEFAULT_GLIBC_FLOOR),
             None => None,
         };
@@ -485,13 +487,16 @@ impl fmt::Display for BinaryFacts {
         if !self.glibc_unnumbered.is_empty() {
             glibc = format!("{glibc}, {}", self.glibc_unnumbered.join(", "));
         }
-        let mut stripped = yes_no(self.stripped()).to_string();
+        let mut unstripped: Vec<&str> = Vec::new();
         if self.has_symtab {
-            stripped.push_str(" (.symtab)");
+            unstripped.push(".symtab");
         }
-        if !self.debug_sections.is_empty() {
-            stripped = format!("{stripped} ({})", self.debug_sections.join(", "));
-        }
+        unstripped.extend(self.debug_sections.iter().map(String::as_str));
+        let stripped = if unstripped.is_empty() {
+            "yes".to_string()
+        } else {
+            format!("no: {}", unstripped.join(", "))
+        };
         let rows = [
             ("architecture", self.architecture()),
             ("file type", self.file_type.name().to_string()),
