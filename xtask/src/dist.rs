@@ -241,15 +241,7 @@ impl Dist<'_> {
         let target = &plan.policy.target;
         let triple = target.triple();
         let binary = inv.binary_path(target, &self.policy.bin);
-        let bytes = std::fs::read(&binary)
-            .with_context(|| format!("reading the built binary {}", binary.display()))?;
-        let facts = verify::inspect(&bytes)
-            .with_context(|| format!("{} is not a valid ELF file", binary.display()))?;
-        let violations = verify::check(&facts, target, plan.policy.glibc_floor);
-        if !violations.is_empty() {
-            let list: Vec<String> = violations.iter().map(|v| v.to_string()).collect();
-            bail!("verification failed:\n{}", list.join("\n"));
-        }
+        let facts = verify::verify_file(&binary, target, plan.policy.glibc_floor)?;
         let glibc = facts
             .glibc_max
             .map_or(String::new(), |v| format!(", needs glibc {v}"));

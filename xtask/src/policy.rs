@@ -17,6 +17,8 @@ pub struct Policy {
     pub version: String,
     /// Files from the workspace root copied into every archive.
     pub include: Vec<PathBuf>,
+    /// The glibc floor of gnu targets that do not set their own.
+    pub glibc_floor: Option<GlibcVersion>,
     pub targets: Vec<TargetPolicy>,
     pub target_dir: PathBuf,
 }
@@ -108,9 +110,25 @@ impl Policy {
             bin,
             version,
             include,
+            glibc_floor: default_floor,
             targets,
             target_dir,
         })
+    }
+
+    /// The glibc floor for any target, configured or not: a `.2.28` suffix, the target's own
+    /// floor, or the default. `None` for musl targets.
+    pub fn floor_for(&self, target: &Target) -> Option<GlibcVersion> {
+        if target.env == Env::Musl {
+            return None;
+        }
+        let configured = self
+            .targets
+            .iter()
+            .find(|t| t.target.triple() == target.triple());
+        target
+            .glibc_suffix
+            .or(configured.map_or(self.glibc_floor, |t| t.glibc_floor))
     }
 
     /// The policy for `triple`, which must be configured: release rules are not invented on the
@@ -132,7 +150,7 @@ impl Policy {
         Ok(TargetPolicy {
             target: configured.target.clone(),
             builder: configured.builder,
-            glibc_floor: wanted.glibc_suffix.or(configured.glibc_floor),
+            glibc_floor: self.floor_for(&wanted),
         })
     }
 }

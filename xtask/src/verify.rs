@@ -21,6 +21,7 @@ use serde_json::json;
 use xshell::Shell;
 
 use crate::flags;
+use crate::policy::Policy;
 use crate::target::{Env, GlibcVersion, Target};
 
 /// Shared libraries every glibc-based Linux host has: glibc's own libraries, its loaders and
@@ -36,11 +37,6 @@ const ALLOWED_GNU_LIBRARIES: &[&str] = &[
     "ld-linux-x86-64.so.2",
     "ld-linux-aarch64.so.1",
 ];
-
-/// The floor `verify` applies to gnu targets when none is given.
-// TODO: take it from `glibc-floor` in `[workspace.metadata.release]` once the metadata
-// reader exists, so `cargo xtask verify` and `cargo xtask dist` cannot disagree.
-const DEFAULT_GLIBC_FLOOR: GlibcVersion = GlibcVersion([2, 17, 0]);
 
 /// What the bytes of one ELF file say about it, computed once and used by both the policy
 /// checks and the dist manifest.
@@ -113,34 +109,21 @@ pub struct Violation {
 }
 
 impl flags::Verify {
-    pub fn run(self, _sh: &Shell) -> Result<()> {
+    pub fn run(self, sh: &Shell) -> Result<()> {
         let target = Target::parse(&self.target)?;
         let floor = match &self.glibc_floor {
             Some(text) => Some(GlibcVersion::parse(text).context("--glibc-floor")?),
-            // A zigbuild suffix (`x86_64-unknown-linux-gnu.2.28`) names the glibc linked against.
-            None if target.glibc_suffix.is_some() => target.glibc_suffix,
-            None if target.env == Env::Gnu => Some(DEFAULT_GLIBC_FLOOR),
-            None => None,
+            // The same floor dist applies: the target's, a `.2.28` suffix, or the default.
+            None => Policy::read(sh)?.floor_for(&target),
         };
-        let bytes = read(&self.file)?;
-        let facts =
-            inspect(&bytes).with_context(|| format!("inspecting {}", self.file.display()))?;
-        println!("{}", self.file.display());
-        println!("{facts}");
-        let violations = check(&facts, &target, floor);
-        if violations.is_empty() {
-            println!("ok: meets the release policy of {target}");
-            return Ok(());
-        }
-        Err(violations_error(&self.file, &target, &violations))
+        let facts = verify_file(&self.file, &target, floor)?;
+        println!("{}\n{facts}", self.file.display());
+        println!("ok: meets the release policy of {target}");
+        Ok(())
     }
 }
 
 /// Reads, inspects and checks one file; `Err` lists every violation.
-#[allow(
-    dead_code,
-    reason = "for callers that need only pass or fail; dist reports facts and violations separately"
-)]
 pub fn verify_file(
     path: &Path,
     target: &Target,
