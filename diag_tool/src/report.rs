@@ -221,6 +221,7 @@ fn render_memory(out: &mut String, m: &Memory) {
     };
     field(out, "Swap", swap);
     let huge = match (m.hugepages_total, m.hugepages_free, m.hugepage_size_bytes) {
+        (Some(0), _, _) => Some("none".to_string()),
         (Some(total), free, size) => Some(format!(
             "{} free of {total}{}",
             opt(free),
