@@ -184,7 +184,10 @@ const PHYTIUM: &[(u32, &str)] = &[
 
 const AMPERE: &[(u32, &str)] = &[(0xac3, "Ampere-1"), (0xac4, "Ampere-1a")];
 
-const IMPLEMENTERS: &[(u32, &str, &[(u32, &str)])] = &[
+/// Part number and name.
+type Parts = &'static [(u32, &'static str)];
+
+const IMPLEMENTERS: &[(u32, &str, Parts)] = &[
     (0x41, "ARM", ARM),
     (0x42, "Broadcom", BROADCOM),
     (0x43, "Cavium", CAVIUM),

@@ -20,8 +20,8 @@ pub struct Host {
 pub fn parse_os_release(text: &str) -> Option<String> {
     let value = text
         .lines()
-        .filter_map(|line| line.trim().strip_prefix("PRETTY_NAME="))
-        .last()?;
+        .rev()
+        .find_map(|line| line.trim().strip_prefix("PRETTY_NAME="))?;
     let unquoted = unquote(value.trim());
     (!unquoted.is_empty()).then_some(unquoted)
 }

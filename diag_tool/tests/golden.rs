@@ -62,7 +62,7 @@ fn compare(path: &Path, actual: &str) -> Option<String> {
         path.display(),
         first_diff + 1,
         line(&expected),
-        line(&actual)
+        line(actual)
     ))
 }
 
