@@ -1,0 +1,571 @@
+//! `cargo xtask rename NEW_NAME`: gives the shipped package another name in every file of the
+//! workspace (directory, package, library, binary, archives, docs, Cargo.lock).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use xshell::Shell;
+
+use crate::flags;
+use crate::fsx;
+use crate::policy::Policy;
+
+impl flags::Rename {
+    pub fn run(self, sh: &Shell) -> Result<()> {
+        let old = Policy::read(sh)?.package;
+        let root = sh.current_dir();
+        let plan = Plan::new(&root, &old, &self.name)?;
+        plan.apply(&root)?;
+        let new = Names::new(&self.name);
+        println!(
+            "renamed `{old}` to `{}` (Rust code: `{}`): {} files rewritten, {} paths moved",
+            new.package,
+            new.rust,
+            plan.writes.len(),
+            plan.moves.len()
+        );
+        for (from, to) in &plan.moves {
+            println!("  {} -> {}", from.display(), to.display());
+        }
+        println!("next: cargo test --workspace --locked && git add -A && git commit");
+        Ok(())
+    }
+}
+
+/// The spellings of one package name. Cargo and file names use the name as given (`my-tool`),
+/// Rust paths the library name (`my_tool`), constants and environment variables `MY_TOOL`.
+#[derive(Debug)]
+struct Names {
+    package: String,
+    rust: String,
+    kebab: String,
+    screaming: String,
+}
+
+impl Names {
+    fn new(package: &str) -> Names {
+        let rust = package.replace('-', "_");
+        Names {
+            package: package.to_string(),
+            kebab: package.replace('_', "-"),
+            screaming: rust.to_ascii_uppercase(),
+            rust,
+        }
+    }
+
+    /// The spellings to look for; duplicates removed, since `tool` is all of them but one.
+    fn patterns(&self) -> Vec<(&str, Form)> {
+        let mut patterns = vec![(self.package.as_str(), Form::Name)];
+        for (text, form) in [
+            (self.rust.as_str(), Form::Name),
+            (self.kebab.as_str(), Form::Name),
+            (self.screaming.as_str(), Form::Screaming),
+        ] {
+            if !patterns.iter().any(|(p, _)| *p == text) {
+                patterns.push((text, form));
+            }
+        }
+        patterns
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Form {
+    /// The package, library, binary, directory or archive name: which one the context says.
+    Name,
+    /// `MY_TOOL`, also as the prefix of `MY_TOOL_ROOT`.
+    Screaming,
+}
+
+struct Match {
+    start: usize,
+    len: usize,
+    form: Form,
+}
+
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Whole-word occurrences of any spelling of `names`. `diag_tools`, `xdiag_tool` and
+/// `diag_tool_x` are other words; `CARGO_BIN_EXE_<bin>` is the one prefix that is not, since
+/// cargo glues the binary name to it.
+fn find(text: &str, names: &Names) -> Vec<Match> {
+    let patterns = names.patterns();
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let hit = patterns.iter().find(|(p, form)| {
+            let end = i + p.len();
+            bytes[i..].starts_with(p.as_bytes())
+                && (i == 0 || !is_word(bytes[i - 1]) || text[..i].ends_with("CARGO_BIN_EXE_"))
+                && (end == bytes.len()
+                    || !is_word(bytes[end])
+                    || (*form == Form::Screaming && bytes[end] == b'_'))
+        });
+        match hit {
+            Some((p, form)) => {
+                found.push(Match {
+                    start: i,
+                    len: p.len(),
+                    form: *form,
+                });
+                i += p.len();
+            }
+            None => i += 1,
+        }
+    }
+    found
+}
+
+/// `text` with every spelling of `old` replaced by the matching spelling of `new`. A name is a
+/// Rust path (`old::run`, `use old`, `extern crate old`) or else a package, binary, directory
+/// or archive name, which is what it is everywhere else (Cargo.toml, docs, scripts, `-p old`).
+fn rewrite(text: &str, old: &Names, new: &Names) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for m in find(text, old) {
+        let (before, after) = (&text[..m.start], &text[m.start + m.len..]);
+        let replacement = match m.form {
+            Form::Screaming => &new.screaming,
+            Form::Name
+                if after.starts_with("::")
+                    || before.ends_with("use ")
+                    || before.ends_with("extern crate ") =>
+            {
+                &new.rust
+            }
+            Form::Name => &new.package,
+        };
+        out.push_str(&text[copied..m.start]);
+        out.push_str(replacement);
+        copied = m.start + m.len;
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// Cargo's own checks, plus names that break a workspace: keywords cannot be named in `use`,
+/// and `build`, `deps` and `examples` are directories in `target/<profile>/` next to the binary.
+fn check_name(new: &str, old: &str) -> Result<()> {
+    const KEYWORDS: &[&str] = &[
+        "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
+        "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
+        "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub",
+        "ref", "return", "self", "static", "struct", "super", "trait", "true", "try", "type",
+        "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+    ];
+    const RESERVED: &[&str] = &[
+        "alloc",
+        "build",
+        "core",
+        "deps",
+        "examples",
+        "incremental",
+        "proc_macro",
+        "std",
+        "test",
+        "xtask",
+    ];
+    let example = "for example `my-tool`";
+    if new.is_empty() {
+        bail!("the new name is empty: give one, {example}");
+    }
+    if new == old {
+        bail!("`{new}` is already the name of the shipped package");
+    }
+    let valid_chars = new
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if !valid_chars || !new.as_bytes()[0].is_ascii_lowercase() {
+        bail!(
+            "`{new}` is not a package name: use lowercase ASCII letters, digits, `-` and `_`, \
+             starting with a letter ({example})"
+        );
+    }
+    if new.ends_with(['-', '_']) || new.contains("--") || new.contains("__") {
+        bail!("`{new}` has a stray separator: use single `-` or `_` between words ({example})");
+    }
+    if new.len() > 64 {
+        bail!("`{new}` is longer than the 64 characters crates.io allows");
+    }
+    let rust = new.replace('-', "_");
+    if KEYWORDS.contains(&rust.as_str()) {
+        bail!("`{new}` is a Rust keyword: code could not name the library `{rust}`");
+    }
+    if RESERVED.contains(&rust.as_str()) {
+        bail!("`{new}` is reserved by Rust or Cargo, or names a crate of this workspace");
+    }
+    Ok(())
+}
+
+/// Every edit, computed and checked before the first one is made, so that a refused rename
+/// leaves the tree as it was.
+struct Plan {
+    /// Files whose text changes, at their current paths.
+    writes: Vec<(PathBuf, String)>,
+    /// Paths whose last component changes, deepest first, so each parent still exists.
+    moves: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Plan {
+    fn new(root: &Path, old: &str, new: &str) -> Result<Plan> {
+        check_name(new, old)?;
+        let (old, new) = (Names::new(old), Names::new(new));
+        let mut writes = Vec::new();
+        let mut moves = Vec::new();
+        let mut files = Vec::new();
+        walk(root, Path::new(""), &mut files)?;
+        for (rel, is_dir) in &files {
+            let name = rel.file_name().unwrap().to_string_lossy();
+            let renamed = rewrite(&name, &old, &new);
+            if renamed != name {
+                let to = rel.with_file_name(renamed);
+                if root.join(&to).symlink_metadata().is_ok() {
+                    bail!(
+                        "cannot move {} to {}: it exists",
+                        rel.display(),
+                        to.display()
+                    );
+                }
+                moves.push((rel.clone(), to));
+            }
+            if *is_dir {
+                continue;
+            }
+            let path = root.join(rel);
+            let bytes = fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+            // Fixtures may hold any bytes; only text can name the package.
+            let Ok(text) = String::from_utf8(bytes) else {
+                continue;
+            };
+            let rewritten = if rel == Path::new("Cargo.lock") {
+                rewrite_lock(&text, &old.package, &new.package)
+                    .with_context(|| format!("in {}", path.display()))?
+            } else {
+                rewrite(&text, &old, &new)
+            };
+            if rewritten != text {
+                writes.push((rel.clone(), rewritten));
+            }
+        }
+        moves.sort_by_key(|(from, _)| std::cmp::Reverse(from.components().count()));
+        Ok(Plan { writes, moves })
+    }
+
+    fn apply(&self, root: &Path) -> Result<()> {
+        for (rel, text) in &self.writes {
+            let path = root.join(rel);
+            let permissions = fs::metadata(&path)
+                .with_context(|| format!("reading {}", path.display()))?
+                .permissions();
+            // Keeps `.ci/run` executable: a fresh temporary file has default permissions.
+            fsx::write_atomic_with(&path, |file| {
+                file.set_permissions(permissions)?;
+                std::io::Write::write_all(file, text.as_bytes())
+                    .with_context(|| format!("writing {}", path.display()))
+            })?;
+        }
+        for (from, to) in &self.moves {
+            fs::rename(root.join(from), root.join(to))
+                .with_context(|| format!("moving {} to {}", from.display(), to.display()))?;
+        }
+        Ok(())
+    }
+}
+
+/// The workspace's files and directories, relative to `root`. Skips `.git`, build output (cargo
+/// marks its target directories with CACHEDIR.TAG) and symlinks, which name no package.
+fn walk(root: &Path, rel: &Path, out: &mut Vec<(PathBuf, bool)>) -> Result<()> {
+    let dir = root.join(rel);
+    if dir.join("CACHEDIR.TAG").exists() {
+        return Ok(());
+    }
+    let mut entries = fs::read_dir(&dir)
+        .with_context(|| format!("listing {}", dir.display()))?
+        .collect::<std::io::Result<Vec<_>>>()
+        .with_context(|| format!("listing {}", dir.display()))?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name();
+        if rel.as_os_str().is_empty() && (name == ".git" || name == "target") {
+            continue;
+        }
+        let child = rel.join(&name);
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            walk(root, &child, out)?;
+            out.push((child, true));
+        } else if kind.is_file() {
+            out.push((child, false));
+        }
+    }
+    Ok(())
+}
+
+/// Cargo.lock with the package renamed and moved to where cargo sorts it (by name), so that
+/// `--locked` builds accept the file as cargo would have written it.
+fn rewrite_lock(text: &str, old: &str, new: &str) -> Result<String> {
+    let first = text
+        .find("[[package]]\n")
+        .context("no [[package]] entries: run `cargo generate-lockfile`")?;
+    let (header, body) = text.split_at(first);
+    let mut packages: Vec<String> = body
+        .split("[[package]]\n")
+        .skip(1)
+        .map(|p| format!("[[package]]\n{}", p.trim_end()))
+        .collect();
+    let name_of = |p: &str| -> String {
+        p.lines()
+            .find_map(|l| l.strip_prefix("name = \""))
+            .map(|n| n.trim_end_matches('"').to_string())
+            .unwrap_or_default()
+    };
+    let normalized = |n: &str| n.replace('-', "_");
+    for p in &packages {
+        if p.lines().skip(1).any(|l| l.starts_with('[')) {
+            bail!("unexpected table after the [[package]] entries: run `cargo generate-lockfile`");
+        }
+        let name = name_of(p);
+        if name != old && normalized(&name) == normalized(new) {
+            bail!("`{new}` would collide with the dependency `{name}`: pick another name");
+        }
+    }
+    let index = packages
+        .iter()
+        .position(|p| name_of(p) == old)
+        .with_context(|| format!("no package `{old}`: run `cargo generate-lockfile`"))?;
+    let renamed = packages.remove(index).replace(
+        &format!("name = \"{old}\"\n"),
+        &format!("name = \"{new}\"\n"),
+    );
+    let at = packages
+        .iter()
+        .position(|p| name_of(p).as_str() > new)
+        .unwrap_or(packages.len());
+    packages.insert(at, renamed);
+    let packages: Vec<String> = packages
+        .iter()
+        .map(|p| rename_dependency(p, old, new))
+        .collect();
+    Ok(format!("{header}{}\n", packages.join("\n\n")))
+}
+
+/// One package entry with `old` renamed in its `dependencies` list, moved to its sorted place.
+fn rename_dependency(package: &str, old: &str, new: &str) -> String {
+    let mut lines: Vec<String> = package.lines().map(str::to_string).collect();
+    let entry_name = |l: &str| -> String {
+        l.trim()
+            .trim_start_matches('"')
+            .split(['"', ' '])
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let Some(start) = lines.iter().position(|l| l == "dependencies = [") else {
+        return package.to_string();
+    };
+    let end = start + lines[start..].iter().position(|l| l == "]").unwrap_or(0);
+    let Some(index) = (start + 1..end).find(|&i| entry_name(&lines[i]) == old) else {
+        return package.to_string();
+    };
+    let entry = lines
+        .remove(index)
+        .replacen(&format!("\"{old}"), &format!("\"{new}"), 1);
+    let at = (start + 1..end - 1)
+        .find(|&i| entry_name(&lines[i]).as_str() > new)
+        .unwrap_or(end - 1);
+    lines.insert(at, entry);
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fsx::TempDir;
+
+    fn rename(text: &str, old: &str, new: &str) -> String {
+        rewrite(text, &Names::new(old), &Names::new(new))
+    }
+
+    #[test]
+    fn rust_paths_get_the_library_name_and_everything_else_the_package_name() {
+        let main = "fn main() {\n    let code = old_tool::run(std::env::args_os());\n}\n";
+        assert_eq!(
+            rename(main, "old_tool", "new-tool"),
+            "fn main() {\n    let code = new_tool::run(std::env::args_os());\n}\n"
+        );
+        assert_eq!(
+            rename(
+                "use old_tool;\nextern crate old_tool;\n",
+                "old_tool",
+                "new-tool"
+            ),
+            "use new_tool;\nextern crate new_tool;\n"
+        );
+        let toml = "members = [\"old_tool\", \"xtask\"]\npackage = \"old_tool\"\n";
+        assert_eq!(
+            rename(toml, "old_tool", "new-tool"),
+            "members = [\"new-tool\", \"xtask\"]\npackage = \"new-tool\"\n"
+        );
+        let test = r#"run(["old_tool", "--version"]); // cargo test -p old_tool"#;
+        assert_eq!(
+            rename(test, "old_tool", "new-tool"),
+            r#"run(["new-tool", "--version"]); // cargo test -p new-tool"#
+        );
+    }
+
+    #[test]
+    fn paths_archives_and_binaries_get_the_package_name() {
+        let script = "v=$(cat old_tool/Cargo.toml)\nold_tool-$1-v$v/old_tool --version\n";
+        assert_eq!(
+            rename(script, "old_tool", "new-tool"),
+            "v=$(cat new-tool/Cargo.toml)\nnew-tool-$1-v$v/new-tool --version\n"
+        );
+        assert_eq!(
+            rename(
+                "man/old_tool.1 completions/old_tool.bash",
+                "old_tool",
+                "new-tool"
+            ),
+            "man/new-tool.1 completions/new-tool.bash"
+        );
+        assert_eq!(
+            rename(r#"env!("CARGO_BIN_EXE_old_tool")"#, "old_tool", "new-tool"),
+            r#"env!("CARGO_BIN_EXE_new-tool")"#
+        );
+    }
+
+    #[test]
+    fn other_words_that_contain_the_name_are_left_alone() {
+        let text = "old_tools xold_tool old_tool_x old_toolbox old_tool2 myold_tool";
+        assert_eq!(rename(text, "old_tool", "new-tool"), text);
+        assert_eq!(
+            rename("the old_tool.", "old_tool", "new-tool"),
+            "the new-tool."
+        );
+    }
+
+    #[test]
+    fn constants_and_environment_variables_get_the_screaming_name() {
+        assert_eq!(
+            rename(
+                ".TH OLD_TOOL 1\nOLD_TOOL_ROOT=/host",
+                "old_tool",
+                "new-tool"
+            ),
+            ".TH NEW_TOOL 1\nNEW_TOOL_ROOT=/host"
+        );
+        assert_eq!(rename("OLD_TOOLS", "old_tool", "new-tool"), "OLD_TOOLS");
+    }
+
+    #[test]
+    fn a_kebab_name_is_renamed_in_both_spellings() {
+        let text = "fleet-probe-x86_64-unknown-linux-musl.tar.gz\nfleet_probe::run()\n";
+        assert_eq!(
+            rename(text, "fleet-probe", "rack_scan"),
+            "rack_scan-x86_64-unknown-linux-musl.tar.gz\nrack_scan::run()\n"
+        );
+    }
+
+    #[test]
+    fn renaming_there_and_back_restores_the_text() {
+        let text = "use old_tool::cli;\n# old_tool\n`old_tool-<target>-v<version>.tar.gz`\n";
+        let there = rename(text, "old_tool", "new-tool");
+        assert_eq!(rename(&there, "new-tool", "old_tool"), text);
+    }
+
+    #[test]
+    fn invalid_names_are_refused_with_the_reason() {
+        let refused = |name: &str| check_name(name, "old_tool").unwrap_err().to_string();
+        assert!(refused("").contains("empty"));
+        assert!(refused("old_tool").contains("already"));
+        assert!(refused("My-Tool").contains("lowercase"));
+        assert!(refused("1tool").contains("starting with a letter"));
+        assert!(refused("my tool").contains("lowercase"));
+        assert!(refused("my-tool-").contains("separator"));
+        assert!(refused("fn").contains("keyword"));
+        assert!(refused("test").contains("reserved"));
+        assert!(refused("xtask").contains("reserved"));
+        assert!(refused(&"a".repeat(65)).contains("64"));
+        check_name("my-tool", "old_tool").unwrap();
+        check_name("old-tool", "old_tool").unwrap();
+    }
+
+    const LOCK: &str = "# This file is automatically @generated by Cargo.\n\
+        # It is not intended for manual editing.\nversion = 4\n\n\
+        [[package]]\nname = \"anyhow\"\nversion = \"1.0.0\"\n\n\
+        [[package]]\nname = \"old_tool\"\nversion = \"0.1.0\"\ndependencies = [\n \"anyhow\",\n \"serde\",\n]\n\n\
+        [[package]]\nname = \"serde\"\nversion = \"1.0.0\"\n\n\
+        [[package]]\nname = \"user\"\nversion = \"0.1.0\"\ndependencies = [\n \"anyhow\",\n \"old_tool\",\n \"serde\",\n]\n";
+
+    #[test]
+    fn the_lock_file_entry_is_renamed_and_sorted_like_cargo_does() {
+        let lock = rewrite_lock(LOCK, "old_tool", "zz-tool").unwrap();
+        let names: Vec<&str> = lock
+            .lines()
+            .filter_map(|l| l.strip_prefix("name = "))
+            .collect();
+        assert_eq!(
+            names,
+            ["\"anyhow\"", "\"serde\"", "\"user\"", "\"zz-tool\""]
+        );
+        assert!(
+            lock.contains("[\n \"anyhow\",\n \"serde\",\n \"zz-tool\",\n]"),
+            "{lock}"
+        );
+        assert!(lock.ends_with("]\n") && !lock.ends_with("\n\n"));
+        assert_eq!(rewrite_lock(&lock, "zz-tool", "old_tool").unwrap(), LOCK);
+    }
+
+    #[test]
+    fn a_name_that_a_dependency_has_is_refused() {
+        let err = rewrite_lock(LOCK, "old_tool", "serde").unwrap_err();
+        assert!(err.to_string().contains("collide"), "{err}");
+        assert!(rewrite_lock(LOCK, "missing", "x").is_err());
+    }
+
+    #[test]
+    fn the_workspace_lock_file_round_trips_unchanged() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let lock = fs::read_to_string(root.join("Cargo.lock")).unwrap();
+        assert_eq!(rewrite_lock(&lock, "xtask", "xtask").unwrap(), lock);
+    }
+
+    #[test]
+    fn a_workspace_is_renamed_in_files_and_paths_and_a_refusal_changes_nothing() {
+        let tmp = TempDir::new("rename");
+        let root = tmp.path();
+        let write = |rel: &str, text: &str| {
+            let path = root.join(rel);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, text).unwrap();
+        };
+        write("Cargo.toml", "members = [\"old_tool\"]\n");
+        write("old_tool/src/main.rs", "fn main() { old_tool::run() }\n");
+        write("old_tool/man/old_tool.1", ".TH OLD_TOOL 1\n");
+        write("target/CACHEDIR.TAG", "old_tool\n");
+        write("README.md", "no name here\n");
+
+        let before = fs::read_to_string(root.join("Cargo.toml")).unwrap();
+        write("new-tool", "in the way\n");
+        let err = Plan::new(root, "old_tool", "new-tool").err().unwrap();
+        assert!(err.to_string().contains("exists"), "{err}");
+        assert_eq!(fs::read_to_string(root.join("Cargo.toml")).unwrap(), before);
+        fs::remove_file(root.join("new-tool")).unwrap();
+
+        let plan = Plan::new(root, "old_tool", "new-tool").unwrap();
+        plan.apply(root).unwrap();
+        let read = |rel: &str| fs::read_to_string(root.join(rel)).unwrap();
+        assert_eq!(read("Cargo.toml"), "members = [\"new-tool\"]\n");
+        assert_eq!(
+            read("new-tool/src/main.rs"),
+            "fn main() { new_tool::run() }\n"
+        );
+        assert_eq!(read("new-tool/man/new-tool.1"), ".TH NEW_TOOL 1\n");
+        assert_eq!(read("target/CACHEDIR.TAG"), "old_tool\n");
+        assert!(!root.join("old_tool").exists());
+    }
+}

@@ -1,0 +1,203 @@
+//! `cargo xtask symlinks`: TestArea's symbolic links, listed in `TestArea/symlinks.txt` so that
+//! copies which drop links (cargo-generate copies regular files only) can recreate them.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use xshell::Shell;
+
+use crate::flags;
+
+const LIST: &str = "TestArea/symlinks.txt";
+const SCANNED: &str = "TestArea";
+
+/// Link path (from the workspace root, `/`-separated) to the link's target, as written.
+type Links = BTreeMap<String, String>;
+
+impl flags::Symlinks {
+    pub fn run(self, sh: &Shell) -> Result<()> {
+        let root = sh.current_dir();
+        if self.restore {
+            let listed = parse(&read_list(&root)?)?;
+            let into = self.into.unwrap_or_else(|| root.clone());
+            let created = restore(&listed, &into)?;
+            println!(
+                "{created} of {} listed links created under {}",
+                listed.len(),
+                into.display()
+            );
+            return Ok(());
+        }
+        // A first run has no list yet; later runs must not forget links a copy dropped.
+        let listed = match root.join(LIST).exists() {
+            true => parse(&read_list(&root)?)?,
+            false => Links::new(),
+        };
+        let found = scan(&root)?;
+        let missing: Vec<&String> = listed.keys().filter(|l| !found.contains_key(*l)).collect();
+        if let Some(first) = missing.first() {
+            bail!(
+                "{} listed links are missing from the tree (first: {first}): run \
+                 `cargo xtask symlinks --restore`, or delete their lines from {LIST} if they \
+                 were removed on purpose",
+                missing.len()
+            );
+        }
+        fs::write(root.join(LIST), render(&found)).with_context(|| format!("writing {LIST}"))?;
+        println!("{LIST}: {} links", found.len());
+        Ok(())
+    }
+}
+
+fn read_list(root: &Path) -> Result<String> {
+    fs::read_to_string(root.join(LIST)).with_context(|| format!("reading {LIST}"))
+}
+
+/// Every symlink under TestArea, not followed: fixtures hold loops and dangling links on purpose.
+fn scan(root: &Path) -> Result<Links> {
+    fn visit(root: &Path, rel: &Path, links: &mut Links) -> Result<()> {
+        let dir = root.join(rel);
+        for entry in fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))? {
+            let entry = entry?;
+            let child = rel.join(entry.file_name());
+            let kind = entry.file_type()?;
+            if kind.is_symlink() {
+                let target = fs::read_link(entry.path())?;
+                links.insert(slash(&child)?, slash(&target)?);
+            } else if kind.is_dir() {
+                visit(root, &child, links)?;
+            }
+        }
+        Ok(())
+    }
+    let mut links = Links::new();
+    visit(root, Path::new(SCANNED), &mut links)?;
+    Ok(links)
+}
+
+/// The path as the list writes it; a name the one-line format cannot hold is refused.
+fn slash(path: &Path) -> Result<String> {
+    let text = path
+        .to_str()
+        .with_context(|| format!("{} is not UTF-8", path.display()))?;
+    if text.contains(" -> ") || text.contains('\n') || text.starts_with('#') {
+        bail!("{text}: a link named like this cannot be listed in {LIST}");
+    }
+    Ok(text.to_string())
+}
+
+fn render(links: &Links) -> String {
+    let mut text = String::from(
+        "# TestArea's symbolic links, `link -> target`. Rewrite with `cargo xtask symlinks`;\n\
+         # recreate with `cargo xtask symlinks --restore` (cargo-generate does not copy links).\n",
+    );
+    for (link, target) in links {
+        text.push_str(&format!("{link} -> {target}\n"));
+    }
+    text
+}
+
+fn parse(text: &str) -> Result<Links> {
+    let mut links = Links::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (link, target) = line
+            .split_once(" -> ")
+            .with_context(|| format!("{LIST}:{}: expected `link -> target`", n + 1))?;
+        if !link.starts_with("TestArea/") || link.split('/').any(|c| c == "..") {
+            bail!("{LIST}:{}: {link} is not a path inside TestArea", n + 1);
+        }
+        links.insert(link.to_string(), target.to_string());
+    }
+    Ok(links)
+}
+
+/// Creates each listed link that does not exist under `into`; an existing path that is not the
+/// listed link is an error, never overwritten.
+fn restore(links: &Links, into: &Path) -> Result<usize> {
+    let mut created = 0;
+    for (link, target) in links {
+        let path = into.join(link);
+        match fs::read_link(&path) {
+            Ok(existing) if existing == Path::new(target) => continue,
+            Ok(existing) => bail!(
+                "{} points to {}, not {target} as {LIST} says",
+                path.display(),
+                existing.display()
+            ),
+            Err(_) if path.symlink_metadata().is_ok() => {
+                bail!("{} exists and is not a link to {target}", path.display())
+            }
+            Err(_) => {}
+        }
+        let parent = path.parent().unwrap_or(into);
+        fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        std::os::unix::fs::symlink(PathBuf::from(target), &path)
+            .with_context(|| format!("linking {} to {target}", path.display()))?;
+        created += 1;
+    }
+    Ok(created)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fsx::TempDir;
+
+    fn root() -> &'static Path {
+        Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
+    }
+
+    #[test]
+    fn the_list_names_every_test_area_symlink() {
+        let listed = parse(&read_list(root()).unwrap()).unwrap();
+        let found = scan(root()).unwrap();
+        assert!(
+            listed == found,
+            "{LIST} and TestArea disagree: after adding or removing links run \
+             `cargo xtask symlinks` and commit; if links are missing (a copy that dropped them) \
+             run `cargo xtask symlinks --restore`"
+        );
+    }
+
+    #[test]
+    fn restored_links_match_the_list_and_a_second_restore_creates_none() {
+        let tmp = TempDir::new("symlinks");
+        let links: Links = [
+            ("TestArea/m/proc/loadavg", "loadavg"),
+            (
+                "TestArea/m/sys/class/net/eth0",
+                "../../devices/pci/net/eth0",
+            ),
+        ]
+        .into_iter()
+        .map(|(l, t)| (l.to_string(), t.to_string()))
+        .collect();
+        assert_eq!(restore(&links, tmp.path()).unwrap(), 2);
+        assert_eq!(restore(&links, tmp.path()).unwrap(), 0);
+        assert_eq!(scan(tmp.path()).unwrap(), links);
+        assert_eq!(parse(&render(&links)).unwrap(), links);
+    }
+
+    #[test]
+    fn a_file_where_a_link_belongs_is_not_overwritten() {
+        let tmp = TempDir::new("symlinks-clash");
+        let path = tmp.path().join("TestArea/m/x");
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, "data").unwrap();
+        let links: Links = [("TestArea/m/x".to_string(), "y".to_string())].into();
+        assert!(restore(&links, tmp.path()).is_err());
+        assert_eq!(fs::read_to_string(&path).unwrap(), "data");
+    }
+
+    #[test]
+    fn list_lines_outside_test_area_are_refused() {
+        assert!(parse("TestArea/../x -> y\n").is_err());
+        assert!(parse("src/x -> y\n").is_err());
+        assert!(parse("TestArea/x y\n").is_err());
+    }
+}
