@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 use xshell::{Shell, cmd};
 
+use crate::binstall;
 use crate::build::{self, Builder, Invocation};
 use crate::checksum;
 use crate::flags;
@@ -261,14 +262,23 @@ impl Dist<'_> {
             source: binary.clone(),
             executable: true,
         }];
-        for include in &self.policy.include {
-            let name = include.file_name().context("include paths name files")?;
-            files.push(ArchiveFile {
-                name: name.to_string_lossy().into_owned(),
-                source: sh.current_dir().join(include),
-                executable: false,
-            });
-        }
+        files.extend(package::included_files(
+            &sh.current_dir(),
+            &self.policy.include,
+        )?);
+        let names = binstall::Names {
+            name: &self.policy.package,
+            version: &self.policy.version,
+            target: &triple,
+            bin: &self.policy.bin,
+        };
+        let archive_name = format!("{stem}.tar.gz");
+        binstall::check(
+            self.policy.binstall.as_ref(),
+            &names,
+            &archive_name,
+            &format!("{stem}/{}", self.policy.bin),
+        )?;
         let archive = package::write_archive(self.out_dir, &stem, &files, self.mtime)?;
         checksum::write_sidecar(&archive.path, &archive.sha256)?;
         let name = archive
@@ -438,56 +448,43 @@ impl Output {
             );
             return;
         }
-        let header = [
-            "TARGET", "BUILDER", "SIZE", "LINKAGE", "GLIBC", "SHA256", "RESULT",
-        ]
-        .map(String::from);
-        let rows: Vec<[String; 7]> = outcomes
+        let rows: Vec<Vec<String>> = outcomes
             .iter()
-            .map(|o| match &o.result {
-                Ok(e) => [
-                    o.target.clone(),
-                    o.builder.name().to_string(),
-                    e["size"].to_string(),
-                    e["binary"]["linkage"].as_str().unwrap_or("?").to_string(),
-                    e["binary"]["glibc_max"].as_str().unwrap_or("-").to_string(),
-                    e["sha256"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .chars()
-                        .take(12)
-                        .collect(),
-                    "ok".to_string(),
-                ],
-                Err(_) => {
-                    let dash = || "-".to_string();
-                    [
-                        o.target.clone(),
-                        o.builder.name().to_string(),
-                        dash(),
-                        dash(),
-                        dash(),
-                        dash(),
-                        "FAILED".to_string(),
-                    ]
-                }
+            .map(|o| {
+                let mut row = vec![o.target.clone(), o.builder.name().to_string()];
+                row.extend(match &o.result {
+                    Ok(e) => [
+                        e["binary"]["size"].to_string(),
+                        e["size"].to_string(),
+                        e["binary"]["linkage"].as_str().unwrap_or("?").to_string(),
+                        e["binary"]["glibc_max"].as_str().unwrap_or("-").to_string(),
+                        e["sha256"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .chars()
+                            .take(12)
+                            .collect(),
+                        "ok".to_string(),
+                    ],
+                    Err(_) => ["-", "-", "-", "-", "-", "FAILED"].map(String::from),
+                });
+                row
             })
             .collect();
-        let mut widths = [0; 7];
-        for row in std::iter::once(&header).chain(&rows) {
-            for (w, cell) in widths.iter_mut().zip(row) {
-                *w = (*w).max(cell.len());
-            }
-        }
         println!();
-        for row in std::iter::once(&header).chain(&rows) {
-            let cells: Vec<String> = row
-                .iter()
-                .zip(widths)
-                .map(|(c, w)| format!("{c:<w$}"))
-                .collect();
-            println!("{}", cells.join("  ").trim_end());
-        }
+        crate::print_table(
+            &[
+                "TARGET",
+                "BUILDER",
+                "BINARY",
+                "ARCHIVE",
+                "LINKAGE",
+                "NEEDS GLIBC",
+                "SHA256",
+                "RESULT",
+            ],
+            &rows,
+        );
         println!("\n{} target(s) in {seconds:.1}s", outcomes.len());
     }
 }

@@ -45,7 +45,7 @@ pub fn print_table(plans: &[Plan], machine: &Machine) {
         yes_no(machine.zig),
         machine.container_engine.as_deref().unwrap_or("none")
     );
-    let rows: Vec<[String; 5]> = plans
+    let rows: Vec<Vec<String>> = plans
         .iter()
         .map(|p| {
             let status = if p.missing.is_empty() {
@@ -59,8 +59,9 @@ pub fn print_table(plans: &[Plan], machine: &Machine) {
                 Ok(r) => r[0].clone(),
                 Err(m) => format!("no ({})", m.what),
             };
-            [
-                p.build_target().to_string(),
+            let target = p.build_target().to_string();
+            vec![
+                target,
                 p.builder.name().to_string(),
                 p.why.clone(),
                 runner,
@@ -68,21 +69,7 @@ pub fn print_table(plans: &[Plan], machine: &Machine) {
             ]
         })
         .collect();
-    let header = ["TARGET", "BUILDER", "WHY", "SMOKE-RUN", "STATUS"].map(String::from);
-    let mut widths = [0; 5];
-    for row in std::iter::once(&header).chain(&rows) {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.len());
-        }
-    }
-    for row in std::iter::once(&header).chain(&rows) {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect();
-        println!("{}", cells.join("  ").trim_end());
-    }
+    crate::print_table(&["TARGET", "BUILDER", "WHY", "SMOKE-RUN", "STATUS"], &rows);
 }
 
 /// Every fix command once, in the order the targets need them.

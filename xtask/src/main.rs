@@ -1,5 +1,6 @@
 //! `cargo xtask`: the release automation of this workspace. One module per command.
 
+mod binstall;
 mod build;
 mod checksum;
 mod ci;
@@ -12,7 +13,9 @@ mod merge;
 mod package;
 mod policy;
 mod preflight;
+mod rename;
 mod setup;
+mod symlinks;
 mod target;
 mod test;
 mod tidy;
@@ -47,6 +50,27 @@ fn run() -> Result<()> {
         flags::XtaskCmd::Verify(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Test(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Ci(cmd) => cmd.run(&sh),
+        flags::XtaskCmd::Rename(cmd) => cmd.run(&sh),
+        flags::XtaskCmd::Symlinks(cmd) => cmd.run(&sh),
+    }
+}
+
+/// Prints rows under a header, each column as wide as its widest cell.
+fn print_table(header: &[&str], rows: &[Vec<String>]) {
+    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    let mut widths = vec![0; header.len()];
+    for row in std::iter::once(&header).chain(rows) {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    for row in std::iter::once(&header).chain(rows) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        println!("{}", cells.join("  ").trim_end());
     }
 }
 

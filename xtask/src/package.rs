@@ -43,6 +43,64 @@ pub fn archive_stem(bin: &str, target: &str, version: &str) -> String {
     format!("{bin}-{target}-v{version}")
 }
 
+/// The archive entries for the `include` paths of the release policy, relative to `root`: a
+/// file goes to the top of the archive under its own name; a directory's files go to the top
+/// keeping their paths below it (`diag_tool/assets/man/diag_tool.1` -> `man/diag_tool.1`).
+pub fn included_files(root: &Path, includes: &[PathBuf]) -> Result<Vec<ArchiveFile>> {
+    let mut files = Vec::new();
+    for include in includes {
+        let source = root.join(include);
+        let meta = fs::metadata(&source).with_context(|| {
+            format!(
+                "{} is listed in `include` in Cargo.toml but cannot be read",
+                include.display()
+            )
+        })?;
+        if meta.is_dir() {
+            let mut pending = vec![source.clone()];
+            while let Some(dir) = pending.pop() {
+                for entry in
+                    fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))?
+                {
+                    let path = entry
+                        .with_context(|| format!("reading {}", dir.display()))?
+                        .path();
+                    if path.is_dir() {
+                        pending.push(path);
+                        continue;
+                    }
+                    let relative = path.strip_prefix(&source).expect("walked from source");
+                    files.push(ArchiveFile {
+                        name: archive_name(relative)?,
+                        source: path.clone(),
+                        executable: false,
+                    });
+                }
+            }
+        } else {
+            let name = include
+                .file_name()
+                .with_context(|| format!("`include` entry {} names no file", include.display()))?;
+            files.push(ArchiveFile {
+                name: archive_name(Path::new(name))?,
+                source,
+                executable: false,
+            });
+        }
+    }
+    Ok(files)
+}
+
+fn archive_name(relative: &Path) -> Result<String> {
+    let name = relative.to_str().with_context(|| {
+        format!(
+            "{} is not UTF-8: archive entry names must be",
+            relative.display()
+        )
+    })?;
+    Ok(name.to_string())
+}
+
 /// Writes `{out_dir}/{stem}.tar.gz` holding `files` under the directory `{stem}/`.
 ///
 /// The same file contents, names and `mtime` give the same bytes on any machine and in any
@@ -474,5 +532,28 @@ mod tests {
         let out = Command::new("gzip").arg("-dc").arg(&path).output().unwrap();
         assert!(out.status.success());
         assert_eq!(out.stdout, data);
+    }
+
+    #[test]
+    fn included_directories_keep_their_layout_and_files_go_to_the_top() {
+        let tmp = TempDir::new("pkg-include");
+        let root = tmp.path();
+        fs::create_dir_all(root.join("tool/assets/man")).unwrap();
+        fs::write(root.join("tool/assets/man/tool.1"), ".TH tool 1").unwrap();
+        fs::write(root.join("tool/assets/top.txt"), "x").unwrap();
+        fs::write(root.join("README.md"), "# tool").unwrap();
+        let includes = [PathBuf::from("README.md"), PathBuf::from("tool/assets")];
+        let mut names: Vec<String> = included_files(root, &includes)
+            .unwrap()
+            .into_iter()
+            .map(|f| f.name)
+            .collect();
+        names.sort();
+        assert_eq!(names, ["README.md", "man/tool.1", "top.txt"]);
+        let err = included_files(root, &[PathBuf::from("LICENSE")]).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("LICENSE is listed in `include`"),
+            "{err:#}"
+        );
     }
 }

@@ -21,6 +21,8 @@ pub struct Policy {
     pub glibc_floor: Option<GlibcVersion>,
     pub targets: Vec<TargetPolicy>,
     pub target_dir: PathBuf,
+    /// The package's `[package.metadata.binstall]`, if it has one.
+    pub binstall: Option<Value>,
 }
 
 pub struct TargetPolicy {
@@ -113,6 +115,7 @@ impl Policy {
             glibc_floor: default_floor,
             targets,
             target_dir,
+            binstall: found["metadata"].get("binstall").cloned(),
         })
     }
 

@@ -1,0 +1,139 @@
+//! The shell completions and man page shipped in every archive are generated from the CLI
+//! definition. They are committed; this test regenerates them and fails when they drift.
+//! `UPDATE_ASSETS=1 cargo test -p diag_tool --test assets` rewrites them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use clap_complete::Shell;
+
+fn assets_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets")
+}
+
+/// Every shipped asset: its file name under `assets/` and its generated contents.
+fn generated() -> Vec<(String, Vec<u8>)> {
+    let mut command = diag_tool::cli::command();
+    let name = command.get_name().to_string();
+    let mut assets = Vec::new();
+    for (shell, file) in [
+        (Shell::Bash, format!("completions/{name}.bash")),
+        (Shell::Zsh, format!("completions/_{name}")),
+        (Shell::Fish, format!("completions/{name}.fish")),
+    ] {
+        let mut out = Vec::new();
+        clap_complete::generate(shell, &mut command, name.clone(), &mut out);
+        assets.push((file, out));
+    }
+    // The main page refers to `diag_tool-report(1)` and friends: ship those pages too.
+    command.build();
+    let pages = std::iter::once((name.clone(), command.clone())).chain(
+        command
+            .get_subcommands()
+            .filter(|sub| sub.get_name() != "help")
+            .map(|sub| {
+                let page = format!("{name}-{}", sub.get_name());
+                (
+                    page.clone(),
+                    sub.clone().display_name(page.clone()).bin_name(page),
+                )
+            }),
+    );
+    for (page, cmd) in pages {
+        let mut man = Vec::new();
+        clap_mangen::Man::new(cmd)
+            .render(&mut man)
+            .expect("rendering to memory");
+        assets.push((format!("man/{page}.1"), man));
+    }
+    assets
+}
+
+#[test]
+fn committed_assets_match_the_cli_definition() {
+    let update = std::env::var_os("UPDATE_ASSETS").is_some();
+    let mut stale = Vec::new();
+    for (file, contents) in generated() {
+        let path = assets_dir().join(&file);
+        if update {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &contents).unwrap();
+        } else if std::fs::read(&path).ok().as_deref() != Some(&contents[..]) {
+            stale.push(file);
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "{stale:?} differ from the CLI definition: run \
+         `UPDATE_ASSETS=1 cargo test -p diag_tool --test assets` and commit"
+    );
+}
+
+#[test]
+fn bash_completion_is_valid_bash() {
+    let script = assets_dir().join("completions/diag_tool.bash");
+    let status = Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .status()
+        .expect("running bash");
+    assert!(status.success(), "bash -n rejects {}", script.display());
+}
+
+#[test]
+fn man_pages_render_without_warnings() {
+    for (file, _) in generated()
+        .into_iter()
+        .filter(|(f, _)| f.starts_with("man/"))
+    {
+        let page = assets_dir().join(file);
+        let output = Command::new("groff")
+            .args(["-man", "-Tutf8", "-ww", "-z"])
+            .arg(&page)
+            .output()
+            .expect("groff is needed to check the man pages: apt-get install groff-base");
+        assert!(
+            output.status.success(),
+            "groff failed on {}",
+            page.display()
+        );
+        let warnings = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            warnings.is_empty(),
+            "groff warns on {}: {warnings}",
+            page.display()
+        );
+    }
+}
+
+#[test]
+fn man_pages_document_the_options() {
+    let render = |page: &str| {
+        let output = Command::new("groff")
+            .args(["-man", "-Tutf8"])
+            .arg(assets_dir().join(page))
+            .output()
+            .expect("groff is needed to check the man pages: apt-get install groff-base");
+        // grotty emboldens by overstriking (`x\bx`): keep the last character of each pair.
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        let mut plain = String::new();
+        for c in text.chars() {
+            if c == '\u{8}' {
+                plain.pop();
+            } else {
+                plain.push(c);
+            }
+        }
+        plain
+    };
+    let main = render("man/diag_tool.1");
+    assert!(
+        main.contains("--root"),
+        "diag_tool(1) does not document --root:\n{main}"
+    );
+    let check = render("man/diag_tool-check.1");
+    assert!(
+        check.contains("--mem-warn"),
+        "diag_tool-check(1) lacks the thresholds:\n{check}"
+    );
+}

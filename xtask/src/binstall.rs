@@ -1,0 +1,118 @@
+//! `[package.metadata.binstall]`: the archive URL and binary path `cargo binstall` will look for,
+//! rendered for a target and checked against the archive dist just wrote.
+
+use anyhow::{Result, bail};
+use serde_json::Value;
+
+/// The values binstall substitutes for a Linux `.tar.gz` release archive.
+pub struct Names<'a> {
+    pub name: &'a str,
+    pub version: &'a str,
+    pub target: &'a str,
+    pub bin: &'a str,
+}
+
+/// Checks that binstall, reading `metadata`, would download `archive` and find the binary at
+/// `binary_entry` (its path inside the archive). `None` metadata means binstall's defaults, which
+/// dist's naming follows.
+pub fn check(
+    metadata: Option<&Value>,
+    names: &Names,
+    archive: &str,
+    binary_entry: &str,
+) -> Result<()> {
+    let default_url = "{ repo }/releases/download/v{ version }/{ name }-{ target }-v{ version }{ archive-suffix }";
+    let default_bin_dir = "{ name }-{ target }-v{ version }/{ bin }{ binary-ext }";
+    let field = |key: &str, default: &'static str| match metadata.map(|m| &m[key]) {
+        None | Some(Value::Null) => Ok(default.to_string()),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(other) => bail!("[package.metadata.binstall] {key} must be a string, found {other}"),
+    };
+    let url = render(&field("pkg-url", default_url)?, names);
+    let bin_dir = render(&field("bin-dir", default_bin_dir)?, names);
+    let fmt = field("pkg-fmt", "tgz")?;
+    let file = url.rsplit('/').next().unwrap_or_default();
+    if fmt != "tgz" || file != archive {
+        bail!(
+            "cargo binstall would download `{file}` (pkg-fmt {fmt}), but dist wrote `{archive}`: \
+             make pkg-url in [package.metadata.binstall] end with \
+             {{ name }}-{{ target }}-v{{ version }}{{ archive-suffix }} and pkg-fmt = \"tgz\""
+        );
+    }
+    if bin_dir != binary_entry {
+        bail!(
+            "cargo binstall would look for the binary at `{bin_dir}`, but the archive has it at \
+             `{binary_entry}`: set bin-dir in [package.metadata.binstall] to \
+             \"{{ name }}-{{ target }}-v{{ version }}/{{ bin }}{{ binary-ext }}\""
+        );
+    }
+    Ok(())
+}
+
+fn render(template: &str, names: &Names) -> String {
+    let mut out = template.to_string();
+    for (key, value) in [
+        ("name", names.name),
+        ("version", names.version),
+        ("target", names.target),
+        ("bin", names.bin),
+        ("archive-suffix", ".tar.gz"),
+        ("archive-format", "tgz"),
+        ("binary-ext", ""),
+    ] {
+        out = out
+            .replace(&format!("{{ {key} }}"), value)
+            .replace(&format!("{{{key}}}"), value);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NAMES: Names = Names {
+        name: "diag_tool",
+        version: "0.1.0",
+        target: "aarch64-unknown-linux-gnu",
+        bin: "diag_tool",
+    };
+    const ARCHIVE: &str = "diag_tool-aarch64-unknown-linux-gnu-v0.1.0.tar.gz";
+    const ENTRY: &str = "diag_tool-aarch64-unknown-linux-gnu-v0.1.0/diag_tool";
+
+    #[test]
+    fn the_shipped_metadata_matches_dist_naming() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .unwrap();
+        let sh = xshell::Shell::new().unwrap();
+        sh.change_dir(root);
+        let policy = crate::policy::Policy::read(&sh).unwrap();
+        assert!(
+            policy.binstall.is_some(),
+            "the shipped package declares [package.metadata.binstall]"
+        );
+        check(policy.binstall.as_ref(), &NAMES, ARCHIVE, ENTRY).unwrap();
+    }
+
+    #[test]
+    fn a_pkg_url_for_another_name_is_reported_with_the_fix() {
+        let metadata = serde_json::json!({ "pkg-url": "{ repo }/releases/download/v{ version }/{ name }-{ target }.tgz" });
+        let err = check(Some(&metadata), &NAMES, ARCHIVE, ENTRY)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("would download `diag_tool-aarch64-unknown-linux-gnu.tgz`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_bin_dir_outside_the_top_directory_is_reported() {
+        let metadata = serde_json::json!({ "bin-dir": "{ bin }{ binary-ext }" });
+        let err = check(Some(&metadata), &NAMES, ARCHIVE, ENTRY)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("look for the binary at `diag_tool`"), "{err}");
+    }
+}
