@@ -47,5 +47,17 @@ xflags::xflags! {
         }
         /// Everything CI checks: formatting, clippy, tests, repository consistency.
         cmd ci {}
+        /// Rename the shipped package (directory, crate, binary, archives) in every file.
+        cmd rename {
+            /// The new package name, e.g. my-tool (Rust code then says my_tool).
+            required name: String
+        }
+        /// Rewrite TestArea/symlinks.txt from TestArea's links, or recreate the listed links.
+        cmd symlinks {
+            /// Create the listed links that are missing instead of rewriting the list.
+            optional --restore
+            /// The workspace copy to restore into (default: this one).
+            optional --into into: PathBuf
+        }
     }
 }
