@@ -45,6 +45,8 @@ xflags::xflags! {
         cmd test {
             optional --target target: String
         }
+        /// Measure dist against the plain builder commands and cargo-dist; print ratios.
+        cmd bench {}
         /// Everything CI checks: formatting, clippy, tests, repository consistency.
         cmd ci {}
         /// Rename the shipped package (directory, crate, binary, archives) in every file.
@@ -56,8 +58,6 @@ xflags::xflags! {
         cmd symlinks {
             /// Create the listed links that are missing instead of rewriting the list.
             optional --restore
-            /// The workspace copy to restore into (default: this one).
-            optional --into into: PathBuf
         }
     }
 }

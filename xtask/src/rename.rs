@@ -5,7 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use xshell::Shell;
+use xshell::{Shell, cmd};
 
 use crate::flags;
 use crate::fsx;
@@ -18,6 +18,7 @@ impl flags::Rename {
         let plan = Plan::new(&root, &old, &self.name)?;
         plan.apply(&root)?;
         let new = Names::new(&self.name);
+        regenerate(sh, &new.package)?;
         println!(
             "renamed `{old}` to `{}` (Rust code: `{}`): {} files rewritten, {} paths moved",
             new.package,
@@ -31,6 +32,20 @@ impl flags::Rename {
         println!("next: cargo test --workspace --locked && git add -A && git commit");
         Ok(())
     }
+}
+
+/// Files generated from the CLI definition spell the name in ways no text rule should guess
+/// (`_my_tool()` and `my__tool__subcmd` in completions); the test that keeps them current
+/// rewrites them.
+fn regenerate(sh: &Shell, package: &str) -> Result<()> {
+    if !sh.path_exists(format!("{package}/tests/assets.rs")) {
+        return Ok(());
+    }
+    let _update = sh.push_env("UPDATE_ASSETS", "1");
+    cmd!(sh, "cargo test --locked --quiet -p {package} --test assets")
+        .run()
+        .context("regenerating the completions and man pages")?;
+    Ok(())
 }
 
 /// The spellings of one package name. Cargo and file names use the name as given (`my-tool`),
@@ -88,8 +103,8 @@ fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-/// Whole-word occurrences of any spelling of `names`. `diag_tools`, `xdiag_tool` and
-/// `diag_tool_x` are other words; `CARGO_BIN_EXE_<bin>` is the one prefix that is not, since
+/// Whole-word occurrences of any spelling of `names`. For `my_tool`, `my_tools`, `xmy_tool`
+/// and `my_tool_x` are other words; `CARGO_BIN_EXE_<bin>` is the one prefix that is not, since
 /// cargo glues the binary name to it.
 fn find(text: &str, names: &Names) -> Vec<Match> {
     let patterns = names.patterns();
@@ -220,7 +235,12 @@ impl Plan {
         walk(root, Path::new(""), &mut files)?;
         for (rel, is_dir) in &files {
             let name = rel.file_name().unwrap().to_string_lossy();
-            let renamed = rewrite(&name, &old, &new);
+            // zsh completions are named `_<binary>`.
+            let (prefix, rest) = match name.strip_prefix('_') {
+                Some(rest) => ("_", rest),
+                None => ("", &*name),
+            };
+            let renamed = format!("{prefix}{}", rewrite(rest, &old, &new));
             if renamed != name {
                 let to = rel.with_file_name(renamed);
                 if root.join(&to).symlink_metadata().is_ok() {
@@ -546,6 +566,7 @@ mod tests {
         write("Cargo.toml", "members = [\"old_tool\"]\n");
         write("old_tool/src/main.rs", "fn main() { old_tool::run() }\n");
         write("old_tool/man/old_tool.1", ".TH OLD_TOOL 1\n");
+        write("old_tool/completions/_old_tool", "#compdef old_tool\n");
         write("target/CACHEDIR.TAG", "old_tool\n");
         write("README.md", "no name here\n");
 
@@ -565,6 +586,10 @@ mod tests {
             "fn main() { new_tool::run() }\n"
         );
         assert_eq!(read("new-tool/man/new-tool.1"), ".TH NEW_TOOL 1\n");
+        assert_eq!(
+            read("new-tool/completions/_new-tool"),
+            "#compdef new-tool\n"
+        );
         assert_eq!(read("target/CACHEDIR.TAG"), "old_tool\n");
         assert!(!root.join("old_tool").exists());
     }

@@ -21,13 +21,8 @@ impl flags::Symlinks {
         let root = sh.current_dir();
         if self.restore {
             let listed = parse(&read_list(&root)?)?;
-            let into = self.into.unwrap_or_else(|| root.clone());
-            let created = restore(&listed, &into)?;
-            println!(
-                "{created} of {} listed links created under {}",
-                listed.len(),
-                into.display()
-            );
+            let created = restore(&listed, &root)?;
+            println!("{created} of {} listed links created", listed.len());
             return Ok(());
         }
         // A first run has no list yet; later runs must not forget links a copy dropped.
