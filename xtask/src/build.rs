@@ -144,13 +144,15 @@ impl Invocation<'_> {
             .iter()
             .map(|(from, to)| format!("\"--remap-path-prefix={}={to}\"", from.display()))
             .collect();
-        for t in &self.targets {
-            args.push("--config".into());
-            args.push(format!(
-                "target.{}.rustflags=[{}]",
-                t.triple(),
-                flags.join(", ")
-            ));
+        if !flags.is_empty() {
+            for t in &self.targets {
+                args.push("--config".into());
+                args.push(format!(
+                    "target.{}.rustflags=[{}]",
+                    t.triple(),
+                    flags.join(", ")
+                ));
+            }
         }
         // cross links with zig against the floor's glibc when told the version.
         let env = match self.builder {
@@ -321,7 +323,7 @@ mod tests {
         assert_eq!(
             args.join(" "),
             "zigbuild --release --locked --package diag_tool --target x86_64-unknown-linux-gnu.2.17 \
-             --target-dir /t --config target.x86_64-unknown-linux-gnu.rustflags=[]"
+             --target-dir /t"
         );
         let bin = inv.binary_path(&inv.targets[0], "diag_tool");
         assert_eq!(
