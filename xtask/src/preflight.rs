@@ -184,7 +184,21 @@ impl Machine {
         match builder {
             Builder::Cargo => {
                 let native = Some(target.arch) == self.host_arch;
+                let linker_var = format!("CARGO_TARGET_{}_LINKER", target.env_key());
                 match self.config(target).linker {
+                    // Installing the usual package cannot help while the variable points
+                    // elsewhere: the variable is what has to change.
+                    Some(linker)
+                        if !self.which(&linker) && std::env::var_os(&linker_var).is_some() =>
+                    {
+                        missing.push(Missing {
+                            fix: format!(
+                                "install `{linker}`, or unset {linker_var} to use the linker \
+                                 from .cargo/config.toml"
+                            ),
+                            what: format!("linker `{linker}` (set by {linker_var})"),
+                        })
+                    }
                     Some(linker) if !self.which(&linker) => missing.push(Missing {
                         fix: match apt_linker_packages(target) {
                             Some(pkgs) => format!("apt-get install {}", pkgs.join(" ")),
