@@ -1,5 +1,6 @@
 //! `cargo xtask symlinks`: TestArea's symbolic links, listed in `TestArea/symlinks.txt` so that
-//! copies which drop links (cargo-generate copies regular files only) can recreate them.
+//! copies which drop links (cargo-generate copies regular files only) can recreate them. Empty
+//! directories, which git drops, are kept out of TestArea by a test.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -156,6 +157,28 @@ mod tests {
             "{LIST} and TestArea disagree: after adding or removing links run \
              `cargo xtask symlinks` and commit; if links are missing (a copy that dropped them) \
              run `cargo xtask symlinks --restore`"
+        );
+    }
+
+    #[test]
+    fn test_area_has_no_empty_directories() {
+        fn visit(dir: &Path, empty: &mut Vec<PathBuf>) {
+            let entries: Vec<_> = fs::read_dir(dir).unwrap().map(|e| e.unwrap()).collect();
+            if entries.is_empty() {
+                empty.push(dir.to_path_buf());
+            }
+            for entry in entries {
+                if entry.file_type().unwrap().is_dir() {
+                    visit(&entry.path(), empty);
+                }
+            }
+        }
+        let mut empty = Vec::new();
+        visit(&root().join(SCANNED), &mut empty);
+        assert!(
+            empty.is_empty(),
+            "git drops empty directories, so clones would lack these: put an empty `.keep` \
+             file in each\n{empty:#?}"
         );
     }
 
