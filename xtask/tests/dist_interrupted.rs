@@ -1,0 +1,219 @@
+//! The real `cargo xtask dist`, killed while it packages, given an out dir with another
+//! version's archives, and an out dir whose name is not UTF-8.
+//!
+//! Cost: the first run builds `diag_tool` for x86_64-unknown-linux-musl with the release
+//! profile in `<target dir>/dist-build/cargo` (a minute or two on two cores). That is the
+//! directory `cargo xtask dist` itself uses, so later runs here and the full dist in CI reuse
+//! the build: each run below then takes a few seconds (cargo's no-op check, the smoke run and
+//! the packaging).
+
+use std::ffi::OsStr;
+use std::fs::File;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+const TARGET: &str = "x86_64-unknown-linux-musl";
+
+/// One dist at a time: they share a build directory, and a second cargo would only wait for
+/// the first one's lock.
+static DIST: Mutex<()> = Mutex::new(());
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
+}
+
+fn dist(out_dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    cmd.current_dir(root())
+        .args(["dist", "--target", TARGET, "--out-dir"])
+        .arg(out_dir);
+    cmd
+}
+
+fn run_dist(out_dir: &Path) {
+    let output = dist(out_dir).output().unwrap();
+    assert!(
+        output.status.success(),
+        "dist into {} failed:\n{}",
+        out_dir.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("xtask-dist-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn is_temp(name: &str) -> bool {
+    name.starts_with('.') && name.contains(".tmp-")
+}
+
+/// `program args...` run in `dir` succeeds.
+fn succeeds(dir: &Path, program: &str, args: &[&str]) -> bool {
+    Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap_or_else(|e| panic!("{program}: {e}"))
+        .success()
+}
+
+/// What a finished dist promises: every checksum file checks with the system's sha256sum.
+fn assert_checksums_hold(dir: &Path) {
+    for name in names(dir) {
+        if name == "SHA256SUMS" || name.ends_with(".sha256") {
+            assert!(
+                succeeds(dir, "sha256sum", &["--check", "--strict", &name]),
+                "{name} does not check in {}",
+                dir.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn killed_dist_leaves_no_archive_under_a_final_name() {
+    let _one = DIST.lock().unwrap_or_else(|e| e.into_inner());
+    let scratch = Scratch::new("killed");
+    let out = scratch.0.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    // The build is the slow part and must not be what gets killed: do it first.
+    let warm = scratch.0.join("warm");
+    run_dist(&warm);
+
+    let log = File::create(scratch.0.join("killed.log")).unwrap();
+    let mut child = dist(&out)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    // The archive is written under a hidden temporary name and renamed when complete: kill
+    // the moment that name appears, so the kill lands between the write and the rename.
+    let started = Instant::now();
+    let seen = loop {
+        if let Some(name) = names(&out).into_iter().find(|n| is_temp(n)) {
+            child.kill().unwrap();
+            break name;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!(
+                "dist finished ({status}) before a temporary file was seen: {:?}",
+                names(&out)
+            );
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "no temporary file"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    };
+    child.wait().unwrap();
+
+    let left = names(&out);
+    let finals: Vec<&String> = left.iter().filter(|n| !is_temp(n)).collect();
+    eprintln!("killed at {seen}; left: {left:?}");
+    for name in &finals {
+        // Only reachable if the kill lost the race with the rename: then the file under a
+        // final name must be complete, never a prefix.
+        if name.ends_with(".tar.gz") {
+            assert!(succeeds(&out, "gzip", &["-t", name]), "{name} is partial");
+        } else if name.ends_with(".sha256") || name.as_str() == "SHA256SUMS" {
+            assert!(succeeds(&out, "sha256sum", &["--check", "--strict", name]));
+        } else if name.as_str() == "dist-manifest.json" {
+            let text = std::fs::read_to_string(out.join(name)).unwrap();
+            serde_json::from_str::<serde_json::Value>(&text).expect("a complete manifest");
+        } else {
+            panic!("unexpected file {name} in {left:?}");
+        }
+    }
+    assert!(
+        !finals.iter().any(|n| n.as_str() == "SHA256SUMS"),
+        "SHA256SUMS of an interrupted run: {left:?}"
+    );
+
+    // The next run completes over whatever the killed one left behind.
+    run_dist(&out);
+    let after = names(&out);
+    assert!(after.contains(&"SHA256SUMS".to_string()), "{after:?}");
+    assert!(
+        after.contains(&"dist-manifest.json".to_string()),
+        "{after:?}"
+    );
+    assert_checksums_hold(&out);
+    // Leftovers of the killed run are hidden temporary files only.
+    for name in after.iter().filter(|n| n.starts_with('.')) {
+        assert!(is_temp(name), "{name}");
+    }
+}
+
+#[test]
+fn stale_archives_of_another_version_stay_out_of_the_checksums() {
+    let _one = DIST.lock().unwrap_or_else(|e| e.into_inner());
+    let scratch = Scratch::new("stale");
+    let out = scratch.0.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let stale = format!("diag_tool-{TARGET}-v0.0.9.tar.gz");
+    std::fs::write(out.join(&stale), b"an old release").unwrap();
+    std::fs::write(
+        out.join(format!("{stale}.sha256")),
+        format!("b9e1bd1e1bd7e8e1dc9d0a5f2be2e6b5a1e0f7f0b5e1e6d3d1f0a9c9b8a7f6e5  {stale}\n"),
+    )
+    .unwrap();
+
+    run_dist(&out);
+    let sums = std::fs::read_to_string(out.join("SHA256SUMS")).unwrap();
+    assert_eq!(sums.lines().count(), 1, "{sums}");
+    assert!(
+        sums.contains(&format!("diag_tool-{TARGET}-v")) && !sums.contains("v0.0.9"),
+        "{sums}"
+    );
+    let manifest = std::fs::read_to_string(out.join("dist-manifest.json")).unwrap();
+    assert!(!manifest.contains("v0.0.9"), "{manifest}");
+    assert!(succeeds(
+        &out,
+        "sha256sum",
+        &["--check", "--strict", "SHA256SUMS"]
+    ));
+}
+
+#[test]
+fn dist_writes_into_an_out_dir_whose_name_is_not_utf8() {
+    let _one = DIST.lock().unwrap_or_else(|e| e.into_inner());
+    let scratch = Scratch::new("non-utf8");
+    let mut out = scratch.0.clone().into_os_string();
+    out.push("/dist-");
+    out.push(OsStr::from_bytes(b"\xff"));
+    let out = PathBuf::from(out);
+
+    run_dist(&out);
+    let found = names(&out);
+    assert!(found.contains(&"SHA256SUMS".to_string()), "{found:?}");
+    assert_checksums_hold(&out);
+}
