@@ -18,6 +18,10 @@ impl flags::Rename {
         let plan = Plan::new(&root, &old, &self.name)?;
         plan.apply(&root)?;
         let new = Names::new(&self.name);
+        // A name of another length re-wraps lines, and CI checks formatting.
+        cmd!(sh, "cargo fmt --all")
+            .run()
+            .context("formatting the renamed code (rustup component add rustfmt)")?;
         regenerate(sh, &new.package)?;
         println!(
             "renamed `{old}` to `{}` (Rust code: `{}`): {} files rewritten, {} paths moved",
@@ -136,9 +140,15 @@ fn find(text: &str, names: &Names) -> Vec<Match> {
 }
 
 /// `text` with every spelling of `old` replaced by the matching spelling of `new`. A name is a
-/// Rust path (`old::run`, `use old`, `extern crate old`) or else a package, binary, directory
-/// or archive name, which is what it is everywhere else (Cargo.toml, docs, scripts, `-p old`).
-fn rewrite(text: &str, old: &Names, new: &Names) -> String {
+/// Rust identifier (in Rust code outside strings and comments, or `old::run` anywhere) or else
+/// a package, binary, directory or archive name: Cargo.toml, docs, scripts, `-p old`, argv[0].
+fn rewrite(text: &str, old: &Names, new: &Names, rust_source: bool) -> String {
+    let prose = if rust_source {
+        strings_and_comments(text)
+    } else {
+        Vec::new()
+    };
+    let in_code = |at: usize| rust_source && !prose.iter().any(|r| r.contains(&at));
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
     for m in find(text, old) {
@@ -146,7 +156,8 @@ fn rewrite(text: &str, old: &Names, new: &Names) -> String {
         let replacement = match m.form {
             Form::Screaming => &new.screaming,
             Form::Name
-                if after.starts_with("::")
+                if in_code(m.start)
+                    || after.starts_with("::")
                     || before.ends_with("use ")
                     || before.ends_with("extern crate ") =>
             {
@@ -160,6 +171,76 @@ fn rewrite(text: &str, old: &Names, new: &Names) -> String {
     }
     out.push_str(&text[copied..]);
     out
+}
+
+/// Byte ranges of string literals and comments in Rust source: just enough lexing to tell an
+/// identifier from a word in prose. Char literals are skipped so that `'"'` opens no string.
+fn strings_and_comments(text: &str) -> Vec<std::ops::Range<usize>> {
+    let b = text.as_bytes();
+    let mut ranges = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let start = i;
+        let ident_before = i > 0 && is_word(b[i - 1]);
+        if b[i..].starts_with(b"//") {
+            i = text[i..].find('\n').map_or(b.len(), |n| i + n);
+        } else if b[i..].starts_with(b"/*") {
+            let mut depth = 0;
+            while i < b.len() {
+                if b[i..].starts_with(b"/*") {
+                    depth += 1;
+                    i += 2;
+                } else if b[i..].starts_with(b"*/") {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+        } else if !ident_before && (b[i] == b'r' || b[i..].starts_with(b"br")) {
+            let r = if b[i] == b'r' { i } else { i + 1 };
+            let hashes = b[r + 1..].iter().take_while(|&&c| c == b'#').count();
+            if b.get(r + 1 + hashes) != Some(&b'"') {
+                i += 1;
+                continue;
+            }
+            let close = format!("\"{}", "#".repeat(hashes));
+            let body = r + 2 + hashes;
+            i = text[body..]
+                .find(&close)
+                .map_or(b.len(), |n| body + n + close.len());
+        } else if b[i] == b'"' {
+            i += 1;
+            while i < b.len() && b[i] != b'"' {
+                i += if b[i] == b'\\' { 2 } else { 1 };
+            }
+            i += 1;
+        } else if b[i] == b'\'' {
+            // A char literal ('x', '\n', '\''), else a lifetime or label.
+            if b.get(i + 1) == Some(&b'\\') {
+                i = text
+                    .get(i + 3..)
+                    .and_then(|t| t.find('\''))
+                    .map_or(b.len(), |n| i + 3 + n + 1);
+            } else {
+                let len = text[i + 1..].chars().next().map_or(0, char::len_utf8);
+                i += if b.get(i + 1 + len) == Some(&b'\'') {
+                    len + 2
+                } else {
+                    1
+                };
+            }
+            continue;
+        } else {
+            i += 1;
+            continue;
+        }
+        ranges.push(start..i.min(b.len()));
+    }
+    ranges
 }
 
 /// Cargo's own checks, plus names that break a workspace: keywords cannot be named in `use`,
@@ -240,7 +321,7 @@ impl Plan {
                 Some(rest) => ("_", rest),
                 None => ("", &*name),
             };
-            let renamed = format!("{prefix}{}", rewrite(rest, &old, &new));
+            let renamed = format!("{prefix}{}", rewrite(rest, &old, &new, false));
             if renamed != name {
                 let to = rel.with_file_name(renamed);
                 if root.join(&to).symlink_metadata().is_ok() {
@@ -265,7 +346,8 @@ impl Plan {
                 rewrite_lock(&text, &old.package, &new.package)
                     .with_context(|| format!("in {}", path.display()))?
             } else {
-                rewrite(&text, &old, &new)
+                let rust_source = rel.extension().is_some_and(|e| e == "rs");
+                rewrite(&text, &old, &new, rust_source)
             };
             if rewritten != text {
                 writes.push((rel.clone(), rewritten));
@@ -407,7 +489,32 @@ mod tests {
     use crate::fsx::TempDir;
 
     fn rename(text: &str, old: &str, new: &str) -> String {
-        rewrite(text, &Names::new(old), &Names::new(new))
+        rewrite(text, &Names::new(old), &Names::new(new), false)
+    }
+
+    fn rename_rust(text: &str) -> String {
+        rewrite(text, &Names::new("old_tool"), &Names::new("new-tool"), true)
+    }
+
+    #[test]
+    fn in_rust_code_the_name_is_an_identifier_and_in_strings_and_comments_a_name() {
+        let test = r##"/// Runs old_tool.
+fn old_tool(args: &[&str]) -> Output {
+    // old_tool, built by cargo
+    Command::new(env!("CARGO_BIN_EXE_old_tool")).args(args).output().unwrap()
+}
+let quote = '"'; let s = r#"old_tool "x""#; let l: &'static str = "old_tool";
+let o = old_tool(&["report"]); /* old_tool /* nested */ old_tool */ old_tool::run();
+"##;
+        let expected = r##"/// Runs new-tool.
+fn new_tool(args: &[&str]) -> Output {
+    // new-tool, built by cargo
+    Command::new(env!("CARGO_BIN_EXE_new-tool")).args(args).output().unwrap()
+}
+let quote = '"'; let s = r#"new-tool "x""#; let l: &'static str = "new-tool";
+let o = new_tool(&["report"]); /* new-tool /* nested */ new-tool */ new_tool::run();
+"##;
+        assert_eq!(rename_rust(test), expected);
     }
 
     #[test]
