@@ -45,6 +45,8 @@ xflags::xflags! {
         cmd test {
             optional --target target: String
         }
+        /// Measure dist against the plain builder commands and cargo-dist; print ratios.
+        cmd bench {}
         /// Everything CI checks: formatting, clippy, tests, repository consistency.
         cmd ci {}
         /// Rename the shipped package (directory, crate, binary, archives) in every file.

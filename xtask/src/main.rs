@@ -1,5 +1,6 @@
 //! `cargo xtask`: the release automation of this workspace. One module per command.
 
+mod bench;
 mod binstall;
 mod build;
 mod checksum;
@@ -50,6 +51,7 @@ fn run() -> Result<()> {
         flags::XtaskCmd::Verify(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Test(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Ci(cmd) => cmd.run(&sh),
+        flags::XtaskCmd::Bench(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Rename(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Symlinks(cmd) => cmd.run(&sh),
     }
