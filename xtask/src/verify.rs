@@ -1198,3 +1198,6 @@ fn version_requirements(
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod fuzz;
