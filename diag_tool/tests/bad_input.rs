@@ -50,7 +50,10 @@ fn non_utf8_root_is_reported_not_a_panic() {
     let root = OsStr::from_bytes(b"/nonexistent/r\xff");
     let output = diag_tool(&["report".as_ref(), "--root".as_ref(), root]);
     // The byte shows as U+FFFD: the message stays one readable line.
-    assert_unknown(&output, "--root /nonexistent/r\u{fffd}: no such file or directory");
+    assert_unknown(
+        &output,
+        "--root /nonexistent/r\u{fffd}: no such file or directory",
+    );
 }
 
 #[test]
