@@ -59,7 +59,7 @@ impl flags::Dist {
         }
         std::fs::create_dir_all(&out_dir).with_context(|| {
             format!(
-                "cannot create the output directory {}: pass --out-dir DIR",
+                "cannot create the output directory {} (choose another with --out-dir DIR)",
                 out_dir.display()
             )
         })?;
