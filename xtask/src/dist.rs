@@ -63,6 +63,7 @@ impl flags::Dist {
                 out_dir.display()
             )
         })?;
+        fsx::remove_temp_files(&out_dir)?;
         let dist = Dist {
             policy: &policy,
             out: &out,

@@ -39,6 +39,21 @@ pub fn write_atomic_with<T>(path: &Path, write: impl FnOnce(&mut File) -> Result
     result
 }
 
+/// Removes what interrupted writes left in `dir` (see [`temp_path`]): only `.*.tmp-*` files,
+/// which no complete output is ever named.
+pub fn remove_temp_files(dir: &Path) -> Result<()> {
+    for entry in fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry
+            .with_context(|| format!("reading {}", dir.display()))?
+            .path();
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        if name.starts_with('.') && name.contains(".tmp-") && path.is_file() {
+            fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
 /// `.{name}.tmp-{pid}-{n}`: hidden, recognisable, and unique even when several threads of
 /// one process write at once.
 fn temp_path(path: &Path) -> Result<PathBuf> {
@@ -102,6 +117,16 @@ mod tests {
         write_atomic(&path, b"new").unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "new");
         assert_eq!(names_in(tmp.path()), ["manifest.json"]);
+    }
+
+    #[test]
+    fn leftovers_of_interrupted_writes_are_removed_and_nothing_else() {
+        let tmp = TempDir::new("fsx-leftovers");
+        for name in [".a.tar.gz.tmp-12-0", "a.tar.gz", ".hidden", "SHA256SUMS"] {
+            fs::write(tmp.path().join(name), "x").unwrap();
+        }
+        remove_temp_files(tmp.path()).unwrap();
+        assert_eq!(names_in(tmp.path()), [".hidden", "SHA256SUMS", "a.tar.gz"]);
     }
 
     #[test]
