@@ -5,11 +5,22 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::process::{Command, Output};
 
+/// Runs the built binary. For a foreign target (`cargo xtask test --target
+/// aarch64-unknown-linux-gnu`) this test runs under an emulator and cannot exec the binary
+/// itself: `cargo xtask test` passes the target's runner in TARGET_RUNNER.
 fn diag_tool(args: &[&OsStr]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_diag_tool"))
-        .args(args)
-        .output()
-        .expect("diag_tool runs")
+    let binary = env!("CARGO_BIN_EXE_diag_tool");
+    let runner = std::env::var("TARGET_RUNNER").unwrap_or_default();
+    let mut words = runner.split_whitespace();
+    let mut command = match words.next() {
+        Some(program) => {
+            let mut command = Command::new(program);
+            command.args(words).arg(binary);
+            command
+        }
+        None => Command::new(binary),
+    };
+    command.args(args).output().expect("diag_tool runs")
 }
 
 fn assert_unknown(output: &Output, message: &str) {

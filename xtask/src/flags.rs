@@ -41,7 +41,7 @@ xflags::xflags! {
             /// Highest glibc the binary may require (default: the configured floor).
             optional --glibc-floor glibc_floor: String
         }
-        /// Run the workspace tests and the TestArea golden tests for a target, through its runner.
+        /// Run the workspace tests, or the shipped package's tests (golden tests included) for a target, through its runner.
         cmd test {
             optional --target target: String
         }

@@ -274,7 +274,7 @@ mod tests {
 
     use super::*;
     use crate::checksum::sha256_file;
-    use crate::fsx::TempDir;
+    use crate::fsx::{TempDir, names_in};
 
     const STEM: &str = "diag_tool-x86_64-unknown-linux-musl-v0.1.0";
     /// 2023-11-14 22:13:20 UTC.
@@ -322,15 +322,6 @@ mod tests {
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn dir_names(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
-        names.sort();
-        names
     }
 
     #[test]
@@ -399,7 +390,7 @@ mod tests {
             .arg(&archive.path)
             .arg("-C")
             .arg(&extracted));
-        assert_eq!(dir_names(&extracted), [STEM]);
+        assert_eq!(names_in(&extracted), [STEM]);
         let bin = extracted.join(STEM).join("diag_tool");
         assert_eq!(fs::read_to_string(&bin).unwrap(), "bin");
         assert_eq!(
@@ -452,7 +443,7 @@ mod tests {
             write_archive(&out, STEM, &files, MTIME).unwrap_err()
         );
         assert!(err.contains("missing"), "{err}");
-        assert!(dir_names(&out).is_empty(), "{:?}", dir_names(&out));
+        assert!(names_in(&out).is_empty(), "{:?}", names_in(&out));
     }
 
     #[test]
@@ -474,7 +465,7 @@ mod tests {
             write_archive(&out, STEM, &files, MTIME).unwrap_err()
         );
         assert!(err.contains("is a symlink"), "{err}");
-        assert!(dir_names(&out).is_empty());
+        assert!(names_in(&out).is_empty());
 
         let files = [ArchiveFile {
             name: "diag_tool".into(),
@@ -517,7 +508,7 @@ mod tests {
         }
         assert!(write_archive(tmp.path(), STEM, &[], MTIME).is_err());
         assert!(write_archive(tmp.path(), "a/b", &[file("x")], MTIME).is_err());
-        assert_eq!(dir_names(tmp.path()), ["f"]);
+        assert_eq!(names_in(tmp.path()), ["f"]);
     }
 
     #[test]

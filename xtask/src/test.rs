@@ -1,14 +1,14 @@
-//! `cargo xtask test [--target T]`: the tests, for one target, through its runner. On a foreign
-//! architecture only the shipped package runs (its golden tests must give the same output
-//! there); the automation itself only ever runs on the build machine.
+//! `cargo xtask test [--target T]`: the workspace tests, or with `--target` the shipped
+//! package's tests built for that target and run through its runner (the golden tests must give
+//! the same output on every architecture). The automation only ever runs on the build machine,
+//! so its tests run without `--target`.
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use xshell::{Shell, cmd};
 
 use crate::flags;
 use crate::policy::Policy;
-use crate::target::Arch;
-use crate::target::Target;
+use crate::preflight::Machine;
 
 impl flags::Test {
     pub fn run(self, sh: &Shell) -> Result<()> {
@@ -17,16 +17,27 @@ impl flags::Test {
             return Ok(());
         };
         let policy = Policy::read(sh)?;
-        let target: Target = policy.target(&triple)?.target;
+        let target = policy.target(&triple)?.target;
         let triple = target.triple();
-        if Some(target.arch) == Arch::host() {
+        let runner = match Machine::probe(sh)?.runner(&target) {
+            Ok(runner) => runner,
+            Err(missing) => bail!(
+                "cannot run tests for {triple} here: {} is missing: {}",
+                missing.what,
+                missing.fix
+            ),
+        };
+        if runner.is_empty() {
             cmd!(sh, "cargo test --workspace --locked --target {triple}").run()?;
         } else {
+            // Cargo runs the test binaries under the runner; tests that start the built binary
+            // themselves find the runner here.
             let package = &policy.package;
             cmd!(
                 sh,
                 "cargo test --locked --package {package} --target {triple}"
             )
+            .env("TARGET_RUNNER", runner.join(" "))
             .run()?;
         }
         Ok(())
