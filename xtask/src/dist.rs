@@ -371,26 +371,22 @@ impl Dist<'_> {
     }
 }
 
-/// Groups targets by builder: one cargo invocation builds all its targets, sharing the host's
-/// build scripts and proc-macros. Each builder gets its own target directory, so that builders
-/// never wait on each other's lock or invalidate each other's fingerprints.
+/// One cargo invocation per target, each with its own target directory so that all of them run
+/// at once without waiting on each other's lock. Building targets together would share the
+/// host's proc-macros, but makes a target's bytes depend on which others were built with it
+/// (cargo-zigbuild changes the host's linker when the host triple is among its targets), and a
+/// release built one target per runner must give the same archives as a local dist.
 fn invocations<'a>(sh: &Shell, policy: &'a Policy, plans: &[&Plan]) -> Vec<Invocation<'a>> {
-    let mut builders: Vec<Builder> = plans.iter().map(|p| p.builder).collect();
-    builders.sort();
-    builders.dedup();
-    builders
-        .into_iter()
-        .map(|builder| {
-            let target_dir = policy.target_dir.join("dist-build").join(builder.name());
+    plans
+        .iter()
+        .map(|plan| {
+            let target = plan.build_target();
+            let target_dir = policy.target_dir.join("dist-build").join(target.triple());
             Invocation {
-                builder,
+                builder: plan.builder,
                 package: &policy.package,
-                targets: plans
-                    .iter()
-                    .filter(|p| p.builder == builder)
-                    .map(|p| p.build_target())
-                    .collect(),
                 remaps: build::remaps(&sh.current_dir(), &target_dir),
+                targets: vec![target],
                 target_dir,
             }
         })

@@ -2,7 +2,7 @@
 //! version's archives, and an out dir whose name is not UTF-8.
 //!
 //! Cost: the first run builds `diag_tool` for x86_64-unknown-linux-musl with the release
-//! profile in `<target dir>/dist-build/cargo` (a minute or two on two cores). That is the
+//! profile in `<target dir>/dist-build/x86_64-unknown-linux-musl` (a minute or two on two cores). That is the
 //! directory `cargo xtask dist` itself uses, so later runs here and the full dist in CI reuse
 //! the build: each run below then takes a few seconds (cargo's no-op check, the smoke run and
 //! the packaging).

@@ -649,8 +649,9 @@ fn release_binaries() -> Vec<PathBuf> {
     let mut found = Vec::new();
     let mut candidates = Vec::new();
     for target_dir in target_dirs {
-        for builder in ["cargo", "zigbuild"] {
-            candidates.push(target_dir.join("dist-build").join(builder));
+        // dist builds each target in dist-build/<triple>/.
+        if let Ok(entries) = std::fs::read_dir(target_dir.join("dist-build")) {
+            candidates.extend(entries.flatten().map(|e| e.path()));
         }
         candidates.push(target_dir);
     }
