@@ -3,16 +3,16 @@
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
-}
+mod common;
+
+use common::Scratch;
 
 fn xtask(args: &[&OsStr], env: &[(&str, &OsStr)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
-    cmd.args(args).current_dir(root());
+    let mut cmd = common::xtask();
+    cmd.args(args);
     for (key, value) in env {
         cmd.env(key, value);
     }
@@ -21,25 +21,6 @@ fn xtask(args: &[&OsStr], env: &[(&str, &OsStr)]) -> Output {
 
 fn args<'a>(list: &'a [&'a str]) -> Vec<&'a OsStr> {
     list.iter().map(OsStr::new).collect()
-}
-
-/// A scratch directory per test, removed at the end.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir =
-            std::env::temp_dir().join(format!("xtask-bad-input-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// Fails with exit code 1 and a last line `error: ...` that contains `message`; nothing on

@@ -21,14 +21,13 @@ const TARGET: &str = "x86_64-unknown-linux-musl";
 /// the first one's lock.
 static DIST: Mutex<()> = Mutex::new(());
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
-}
+mod common;
+
+use common::Scratch;
 
 fn dist(out_dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
-    cmd.current_dir(root())
-        .args(["dist", "--target", TARGET, "--out-dir"])
+    let mut cmd = common::xtask();
+    cmd.args(["dist", "--target", TARGET, "--out-dir"])
         .arg(out_dir);
     cmd
 }
@@ -41,23 +40,6 @@ fn run_dist(out_dir: &Path) {
         out_dir.display(),
         String::from_utf8_lossy(&output.stderr)
     );
-}
-
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("xtask-dist-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn names(dir: &Path) -> Vec<String> {
