@@ -232,16 +232,18 @@ impl Dist<'_> {
                     Ok(()) => self.ship(sh, inv, plan),
                     Err(e) => Err(anyhow::anyhow!("{e:#}")),
                 };
-                if result.is_err() {
-                    self.remove_archive(plan);
-                }
                 self.outcome(plan, result)
             })
             .collect();
         (outcomes, span)
     }
 
+    /// Reports how a target ended. A failed target must not leave an archive of an earlier run
+    /// under its final name, whatever step it failed at.
     fn outcome(&self, plan: &Plan, result: Result<Value>) -> Outcome {
+        if result.is_err() {
+            self.remove_archive(plan);
+        }
         let target = plan.policy.target.triple();
         match &result {
             Ok(entry) => self.out.status(
@@ -358,7 +360,6 @@ impl Dist<'_> {
         Ok(format!("`--version` {how}: {expected}"))
     }
 
-    /// A failed target must not leave an archive of an earlier run under its final name.
     fn remove_archive(&self, plan: &Plan) {
         let stem = package::archive_stem(
             &self.policy.package,

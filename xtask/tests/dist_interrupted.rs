@@ -207,3 +207,48 @@ fn dist_writes_into_an_out_dir_whose_name_is_not_utf8() {
     assert!(found.contains(&"SHA256SUMS".to_string()), "{found:?}");
     assert_checksums_hold(&out);
 }
+
+#[test]
+fn a_failed_target_leaves_no_archive_and_does_not_stop_the_others() {
+    let _one = DIST.lock().unwrap_or_else(|e| e.into_inner());
+    let scratch = Scratch::new("one-fails");
+    let out = scratch.0.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    // An archive of the failing target from an earlier run must not survive under its name.
+    let earlier = "diag_tool-aarch64-unknown-linux-gnu-v0.1.0.tar.gz";
+    std::fs::write(out.join(earlier), b"an earlier build").unwrap();
+    let output = dist(&out)
+        .args([
+            "--target",
+            "aarch64-unknown-linux-gnu",
+            "--builder",
+            "cargo",
+        ])
+        .env(
+            "CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER",
+            "/nonexistent/gcc",
+        )
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error: 1 of 2 target(s) failed"),
+        "{stderr}"
+    );
+    let row = |triple: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(triple))
+            .map(str::to_string)
+    };
+    assert!(row(TARGET).is_some_and(|r| r.ends_with(" ok")), "{stdout}");
+    let failed = row("aarch64-unknown-linux-gnu");
+    assert!(failed.is_some_and(|r| r.ends_with(" FAILED")), "{stdout}");
+
+    let left = names(&out);
+    let musl = format!("diag_tool-{TARGET}-v0.1.0.tar.gz");
+    assert_eq!(left, [musl.clone(), format!("{musl}.sha256")], "{left:?}");
+    assert_checksums_hold(&out);
+}
