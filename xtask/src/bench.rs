@@ -61,6 +61,7 @@ impl flags::Bench {
                 targets: vec![plan.build_target()],
                 target_dir: plain_target.clone(),
                 remaps: Vec::new(),
+                jobs: None,
             };
             let (program, args, env) = inv.command_line();
             let (seconds, _) = timed(|| {

@@ -113,6 +113,8 @@ pub struct Invocation<'a> {
     /// Path prefixes rewritten in everything rustc embeds, so that builds in other directories
     /// (or on other machines) give identical binaries.
     pub remaps: Vec<(PathBuf, String)>,
+    /// `--jobs`, when several invocations share the machine.
+    pub jobs: Option<usize>,
 }
 
 impl Invocation<'_> {
@@ -125,6 +127,9 @@ impl Invocation<'_> {
             Builder::Cross => ("cross", vec!["build".to_string()]),
         };
         args.extend(["--release", "--locked", "--package", self.package].map(String::from));
+        if let Some(jobs) = self.jobs {
+            args.extend(["--jobs".to_string(), jobs.to_string()]);
+        }
         for t in &self.targets {
             let triple = match self.builder {
                 Builder::Zigbuild => t.zig_triple(),
@@ -291,6 +296,7 @@ mod tests {
             targets: vec![Target::parse("aarch64-unknown-linux-gnu.2.17").unwrap()],
             target_dir: "/w/target/dist-build/cross".into(),
             remaps: vec![("/w".into(), "/build".into())],
+            jobs: None,
         };
         let (program, args, env) = inv.command_line();
         assert_eq!(program, "cross");
@@ -316,14 +322,15 @@ mod tests {
             targets: vec![Target::parse("x86_64-unknown-linux-gnu.2.17").unwrap()],
             target_dir: "/t".into(),
             remaps: vec![],
+            jobs: Some(1),
         };
         let (program, args, env) = inv.command_line();
         assert_eq!(program, "cargo");
         assert!(env.is_empty());
         assert_eq!(
             args.join(" "),
-            "zigbuild --release --locked --package diag_tool --target x86_64-unknown-linux-gnu.2.17 \
-             --target-dir /t"
+            "zigbuild --release --locked --package diag_tool --jobs 1 \
+             --target x86_64-unknown-linux-gnu.2.17 --target-dir /t"
         );
         let bin = inv.binary_path(&inv.targets[0], "diag_tool");
         assert_eq!(

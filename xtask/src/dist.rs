@@ -378,6 +378,12 @@ impl Dist<'_> {
 /// (cargo-zigbuild changes the host's linker when the host triple is among its targets), and a
 /// release built one target per runner must give the same archives as a local dist.
 fn invocations<'a>(sh: &Shell, policy: &'a Policy, plans: &[&Plan]) -> Vec<Invocation<'a>> {
+    // Concurrent cargos share the cores: each one running as many jobs as the machine has
+    // leaves them fighting over caches and memory (measured: 52 s against 47 s with one job
+    // each for three targets on two cores).
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let jobs = (plans.len() > 1 && std::env::var_os("CARGO_BUILD_JOBS").is_none())
+        .then(|| cpus.div_ceil(plans.len()));
     plans
         .iter()
         .map(|plan| {
@@ -389,6 +395,7 @@ fn invocations<'a>(sh: &Shell, policy: &'a Policy, plans: &[&Plan]) -> Vec<Invoc
                 remaps: build::remaps(&sh.current_dir(), &target_dir),
                 targets: vec![target],
                 target_dir,
+                jobs,
             }
         })
         .collect()
