@@ -266,6 +266,17 @@ impl Dist<'_> {
         let triple = target.triple();
         let binary = inv.binary_path(target, &self.policy.bin);
         let facts = verify::verify_file(&binary, target, plan.policy.glibc_floor)?;
+        let bytes =
+            std::fs::read(&binary).with_context(|| format!("reading {}", binary.display()))?;
+        let machine_paths: Vec<&Path> = inv.remaps.iter().map(|(from, _)| from.as_path()).collect();
+        if let Some(path) = embedded_path(&bytes, &machine_paths) {
+            bail!(
+                "{} embeds this machine's path {}: expected every such path remapped by \
+                 --remap-path-prefix (a build script that records absolute paths defeats it)",
+                binary.display(),
+                path.display()
+            );
+        }
         let glibc = facts
             .glibc_max
             .map_or(String::new(), |v| format!(", needs glibc {v}"));
@@ -401,6 +412,17 @@ fn invocations<'a>(sh: &Shell, policy: &'a Policy, plans: &[&Plan]) -> Vec<Invoc
         .collect()
 }
 
+/// The first of `paths` whose bytes appear in `binary`: remapping is proven from the bytes,
+/// like everything else dist claims.
+fn embedded_path<'a>(binary: &[u8], paths: &[&'a Path]) -> Option<&'a Path> {
+    use std::os::unix::ffi::OsStrExt;
+    paths.iter().copied().find(|path| {
+        let needle = path.as_os_str().as_bytes();
+        // `/` alone would match anything; such a remap protects nothing anyway.
+        needle.len() > 1 && binary.windows(needle.len()).any(|w| w == needle)
+    })
+}
+
 /// The archive timestamp: SOURCE_DATE_EPOCH, else the last commit's time, so that the same
 /// commit always gives the same archives.
 fn source_date_epoch(sh: &Shell) -> Result<u64> {
@@ -516,5 +538,21 @@ impl Output {
             &rows,
         );
         println!("\n{} target(s) in {seconds:.1}s", outcomes.len());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_build_path_left_in_a_binary_is_found() {
+        let binary = b"\x7fELF...panicked at /home/ci/work/src/main.rs:3";
+        let paths = [Path::new("/home/ci/.cargo"), Path::new("/home/ci/work")];
+        assert_eq!(
+            embedded_path(binary, &paths),
+            Some(Path::new("/home/ci/work"))
+        );
+        assert_eq!(embedded_path(b"/build/src/main.rs", &paths), None);
     }
 }
