@@ -27,19 +27,15 @@ impl flags::Test {
                 missing.fix
             ),
         };
-        if runner.is_empty() {
-            cmd!(sh, "cargo test --workspace --locked --target {triple}").run()?;
-        } else {
-            // Cargo runs the test binaries under the runner; tests that start the built binary
-            // themselves find the runner here.
-            let package = &policy.package;
-            cmd!(
-                sh,
-                "cargo test --locked --package {package} --target {triple}"
-            )
-            .env("TARGET_RUNNER", runner.join(" "))
-            .run()?;
-        }
+        // Cargo runs the test binaries under the runner; tests that start the built binary
+        // themselves find the runner in TARGET_RUNNER.
+        let package = &policy.package;
+        cmd!(
+            sh,
+            "cargo test --locked --package {package} --target {triple}"
+        )
+        .env("TARGET_RUNNER", runner.join(" "))
+        .run()?;
         Ok(())
     }
 }
