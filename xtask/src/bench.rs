@@ -107,7 +107,7 @@ impl flags::Bench {
 
         // (e) Packaging throughput against the system tools on the same 64 MiB file.
         let sample = scratch.join("sample.bin");
-        write_sample(&sample, &dist_target)?;
+        write_sample(&sample, &sh.current_dir(), &dist_target)?;
         let (ours_sha, our_digest) = timed(|| checksum::sha256_file(&sample))?;
         let (their_sha, their_digest) = timed(|| cmd!(sh, "sha256sum {sample}").read())?;
         if !their_digest.starts_with(&our_digest) {
@@ -287,7 +287,7 @@ fn summary_line(output: &str) -> Result<Value> {
 
 /// 64 MiB of what archives hold: the built binaries, text, and incompressible bytes, a third
 /// each, so neither tool is measured on a best or worst case alone.
-fn write_sample(path: &Path, dist_target: &Path) -> Result<()> {
+fn write_sample(path: &Path, root: &Path, dist_target: &Path) -> Result<()> {
     let mut binaries = Vec::new();
     for entry in walk(dist_target)? {
         if entry.ends_with("release/diag_tool")
@@ -297,11 +297,11 @@ fn write_sample(path: &Path, dist_target: &Path) -> Result<()> {
         }
     }
     let mut text = Vec::new();
-    for entry in walk(Path::new("."))? {
+    for entry in walk(root)? {
         if entry
             .extension()
             .is_some_and(|e| e == "rs" || e == "md" || e == "json")
-            && !entry.starts_with("./target")
+            && !entry.starts_with(root.join("target"))
         {
             text.extend(std::fs::read(&entry)?);
         }

@@ -45,7 +45,7 @@ impl flags::Dist {
             .map(|tp| Plan::new(tp, builder, &machine))
             .collect();
         let out_dir = match self.out_dir {
-            Some(dir) => sh.current_dir().join(dir),
+            Some(dir) => crate::user_path(&dir)?,
             None => policy.target_dir.join("dist"),
         };
         if self.dry_run {

@@ -76,6 +76,12 @@ fn print_table(header: &[&str], rows: &[Vec<String>]) {
     }
 }
 
+/// A path given on the command line, taken as the user meant it: relative to the directory
+/// `cargo xtask` was run from (the shell's own directory is the workspace root).
+fn user_path(path: &std::path::Path) -> Result<PathBuf> {
+    Ok(std::env::current_dir()?.join(path))
+}
+
 /// The workspace root: the parent of this crate's directory.
 fn project_root() -> PathBuf {
     let dir = std::env::var("CARGO_MANIFEST_DIR")

@@ -1,7 +1,7 @@
 //! `cargo xtask merge`: joins the outputs of per-target dist runs (one machine each) into one
 //! release: every archive re-hashed against its manifest, one SHA256SUMS, one manifest.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
@@ -13,18 +13,18 @@ use crate::fsx;
 use crate::manifest;
 
 impl flags::Merge {
-    pub fn run(self, sh: &Shell) -> Result<()> {
+    pub fn run(self, _sh: &Shell) -> Result<()> {
         if self.inputs.is_empty() {
             bail!("name the directories to merge: cargo xtask merge DIR... --out-dir OUT");
         }
-        let out_dir = sh.current_dir().join(&self.out_dir);
+        let out_dir = crate::user_path(&self.out_dir)?;
         std::fs::create_dir_all(&out_dir)
             .with_context(|| format!("cannot create the output directory {}", out_dir.display()))?;
-        let inputs: Vec<_> = self
+        let inputs: Vec<PathBuf> = self
             .inputs
             .iter()
-            .map(|d| sh.current_dir().join(d))
-            .collect();
+            .map(|d| crate::user_path(d))
+            .collect::<Result<_>>()?;
         let merged = merge(&inputs, &out_dir)?;
         let count = merged["targets"].as_array().map_or(0, Vec::len);
         println!("merged {count} target(s) into {}", out_dir.display());
