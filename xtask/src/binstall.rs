@@ -4,12 +4,34 @@
 use anyhow::{Result, bail};
 use serde_json::Value;
 
+use crate::package;
+use crate::policy::Policy;
+
 /// The values binstall substitutes for a Linux `.tar.gz` release archive.
 pub struct Names<'a> {
     pub name: &'a str,
     pub version: &'a str,
     pub target: &'a str,
     pub bin: &'a str,
+}
+
+/// Checks the package's metadata against the archive dist writes for `triple`: its name, and
+/// the binary at `{stem}/{bin}` inside it.
+pub fn check_release(policy: &Policy, triple: &str) -> Result<()> {
+    let stem = package::archive_stem(&policy.package, triple, &policy.version);
+    let names = Names {
+        name: &policy.package,
+        version: &policy.version,
+        target: triple,
+        bin: &policy.bin,
+    };
+    let entry = format!("{stem}/{}", policy.bin);
+    check(
+        policy.binstall.as_ref(),
+        &names,
+        &format!("{stem}.tar.gz"),
+        &entry,
+    )
 }
 
 /// Checks that binstall, reading `metadata`, would download `archive` and find the binary at
@@ -81,7 +103,7 @@ mod tests {
     const ENTRY: &str = "diag_tool-aarch64-unknown-linux-gnu-v0.1.0/diag_tool";
 
     #[test]
-    fn the_shipped_metadata_matches_dist_naming() {
+    fn the_shipped_metadata_finds_every_archive_dist_writes() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .parent()
             .unwrap();
@@ -92,7 +114,9 @@ mod tests {
             policy.binstall.is_some(),
             "the shipped package declares [package.metadata.binstall]"
         );
-        check(policy.binstall.as_ref(), &NAMES, ARCHIVE, ENTRY).unwrap();
+        for t in &policy.targets {
+            check_release(&policy, &t.target.triple()).unwrap();
+        }
     }
 
     #[test]

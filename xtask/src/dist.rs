@@ -300,19 +300,7 @@ impl Dist<'_> {
             &sh.current_dir(),
             &self.policy.include,
         )?);
-        let names = binstall::Names {
-            name: &self.policy.package,
-            version: &self.policy.version,
-            target: &triple,
-            bin: &self.policy.bin,
-        };
-        let archive_name = format!("{stem}.tar.gz");
-        binstall::check(
-            self.policy.binstall.as_ref(),
-            &names,
-            &archive_name,
-            &format!("{stem}/{}", self.policy.bin),
-        )?;
+        binstall::check_release(self.policy, &triple)?;
         let archive = package::write_archive(self.out_dir, &stem, &files, self.mtime)?;
         checksum::write_sidecar(&archive.path, &archive.sha256)?;
         let name = archive
