@@ -265,9 +265,9 @@ impl Dist<'_> {
         let target = &plan.policy.target;
         let triple = target.triple();
         let binary = inv.binary_path(target, &self.policy.bin);
-        let facts = verify::verify_file(&binary, target, plan.policy.glibc_floor)?;
         let bytes =
             std::fs::read(&binary).with_context(|| format!("reading {}", binary.display()))?;
+        let facts = verify::verify_bytes(&bytes, &binary, target, plan.policy.glibc_floor)?;
         let machine_paths: Vec<&Path> = inv.remaps.iter().map(|(from, _)| from.as_path()).collect();
         if let Some(path) = embedded_path(&bytes, &machine_paths) {
             bail!(

@@ -129,8 +129,17 @@ pub fn verify_file(
     target: &Target,
     glibc_floor: Option<GlibcVersion>,
 ) -> Result<BinaryFacts> {
-    let bytes = read(path)?;
-    let facts = inspect(&bytes).with_context(|| format!("inspecting {}", path.display()))?;
+    verify_bytes(&read(path)?, path, target, glibc_floor)
+}
+
+/// [`verify_file`] on bytes already read from `path`.
+pub fn verify_bytes(
+    bytes: &[u8],
+    path: &Path,
+    target: &Target,
+    glibc_floor: Option<GlibcVersion>,
+) -> Result<BinaryFacts> {
+    let facts = inspect(bytes).with_context(|| format!("inspecting {}", path.display()))?;
     let violations = check(&facts, target, glibc_floor);
     if violations.is_empty() {
         Ok(facts)
