@@ -58,7 +58,7 @@ impl flags::Bench {
             let inv = Invocation {
                 builder: plan.builder,
                 package: &policy.package,
-                targets: vec![plan.build_target()],
+                target: plan.build_target(),
                 target_dir: plain_target.clone(),
                 remaps: Vec::new(),
                 jobs: None,

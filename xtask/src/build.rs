@@ -104,11 +104,11 @@ pub fn choose(tp: &TargetPolicy, machine: &Machine) -> (Builder, String) {
     )
 }
 
-/// One build invocation: a builder and the targets it builds together.
+/// One build invocation: a builder and the one target it builds.
 pub struct Invocation<'a> {
     pub builder: Builder,
     pub package: &'a str,
-    pub targets: Vec<Target>,
+    pub target: Target,
     pub target_dir: PathBuf,
     /// Path prefixes rewritten in everything rustc embeds, so that builds in other directories
     /// (or on other machines) give identical binaries.
@@ -130,13 +130,12 @@ impl Invocation<'_> {
         if let Some(jobs) = self.jobs {
             args.extend(["--jobs".to_string(), jobs.to_string()]);
         }
-        for t in &self.targets {
-            let triple = match self.builder {
-                Builder::Zigbuild => t.zig_triple(),
-                Builder::Cargo | Builder::Cross => t.triple(),
-            };
-            args.extend(["--target".to_string(), triple]);
-        }
+        let t = &self.target;
+        let triple = match self.builder {
+            Builder::Zigbuild => t.zig_triple(),
+            Builder::Cargo | Builder::Cross => t.triple(),
+        };
+        args.extend(["--target".to_string(), triple]);
         if self.builder != Builder::Cross {
             // cross runs cargo in a container that sees its own paths.
             args.extend([
@@ -150,36 +149,30 @@ impl Invocation<'_> {
             .map(|(from, to)| format!("\"--remap-path-prefix={}={to}\"", from.display()))
             .collect();
         if !flags.is_empty() {
-            for t in &self.targets {
-                args.push("--config".into());
-                args.push(format!(
-                    "target.{}.rustflags=[{}]",
-                    t.triple(),
-                    flags.join(", ")
-                ));
-            }
+            args.push("--config".into());
+            args.push(format!(
+                "target.{}.rustflags=[{}]",
+                t.triple(),
+                flags.join(", ")
+            ));
         }
         // cross links with zig against the floor's glibc when told the version.
-        let env = match self.builder {
-            Builder::Cross => self
-                .targets
-                .iter()
-                .filter_map(|t| {
-                    Some((
-                        format!("CROSS_TARGET_{}_ZIG", t.env_key()),
-                        t.glibc_suffix?.to_string(),
-                    ))
-                })
-                .collect(),
-            Builder::Cargo | Builder::Zigbuild => Vec::new(),
+        let env = match (self.builder, t.glibc_suffix) {
+            (Builder::Cross, Some(floor)) => {
+                vec![(
+                    format!("CROSS_TARGET_{}_ZIG", t.env_key()),
+                    floor.to_string(),
+                )]
+            }
+            _ => Vec::new(),
         };
         (program.to_string(), args, env)
     }
 
-    /// Where the built binary of `bin` for `target` lands.
-    pub fn binary_path(&self, target: &Target, bin: &str) -> PathBuf {
+    /// Where the built binary `bin` lands.
+    pub fn binary_path(&self, bin: &str) -> PathBuf {
         self.target_dir
-            .join(target.triple())
+            .join(self.target.triple())
             .join("release")
             .join(bin)
     }
@@ -293,7 +286,7 @@ mod tests {
         let inv = Invocation {
             builder: Builder::Cross,
             package: "diag_tool",
-            targets: vec![Target::parse("aarch64-unknown-linux-gnu.2.17").unwrap()],
+            target: Target::parse("aarch64-unknown-linux-gnu.2.17").unwrap(),
             target_dir: "/w/target/dist-build/cross".into(),
             remaps: vec![("/w".into(), "/build".into())],
             jobs: None,
@@ -319,7 +312,7 @@ mod tests {
         let inv = Invocation {
             builder: Builder::Zigbuild,
             package: "diag_tool",
-            targets: vec![Target::parse("x86_64-unknown-linux-gnu.2.17").unwrap()],
+            target: Target::parse("x86_64-unknown-linux-gnu.2.17").unwrap(),
             target_dir: "/t".into(),
             remaps: vec![],
             jobs: Some(1),
@@ -332,7 +325,7 @@ mod tests {
             "zigbuild --release --locked --package diag_tool --jobs 1 \
              --target x86_64-unknown-linux-gnu.2.17 --target-dir /t"
         );
-        let bin = inv.binary_path(&inv.targets[0], "diag_tool");
+        let bin = inv.binary_path("diag_tool");
         assert_eq!(
             bin,
             Path::new("/t/x86_64-unknown-linux-gnu/release/diag_tool")

@@ -49,9 +49,9 @@ impl flags::Dist {
             None => policy.target_dir.join("dist"),
         };
         if self.dry_run {
-            let all: Vec<&Plan> = plans.iter().collect();
-            for inv in invocations(sh, &policy, &all) {
-                let (program, args, env) = inv.command_line();
+            for plan in &plans {
+                let (program, args, env) =
+                    invocation(sh, &policy, plan, jobs(plans.len())).command_line();
                 let env: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v} ")).collect();
                 println!("{}{program} {}", env.concat(), args.join(" "));
             }
@@ -120,15 +120,15 @@ impl Dist<'_> {
             })
             .collect();
 
-        // One build per builder, all running at once: while one links with LTO on one core,
-        // the other compiles.
-        let invocations = invocations(sh, self.policy, &ready);
-        let built: Vec<(Vec<Outcome>, BuildSpan)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = invocations
+        // One build per target, all running at once: while one links with LTO on one core,
+        // the others compile.
+        let jobs = jobs(ready.len());
+        let built: Vec<(Outcome, BuildSpan)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = ready
                 .iter()
-                .map(|inv| {
+                .map(|plan| {
                     let sh = sh.clone();
-                    scope.spawn(move || self.build_and_ship(&sh, inv, plans))
+                    scope.spawn(move || self.build_and_ship(&sh, plan, jobs))
                 })
                 .collect();
             handles
@@ -144,7 +144,7 @@ impl Dist<'_> {
             (Some(first), Some(last)) => (last - first).as_secs_f64(),
             _ => 0.0,
         };
-        outcomes.extend(built.into_iter().flat_map(|(outcomes, _)| outcomes));
+        outcomes.extend(built.into_iter().map(|(outcome, _)| outcome));
         outcomes.sort_by_key(|o| {
             plans
                 .iter()
@@ -192,17 +192,13 @@ impl Dist<'_> {
         Ok(())
     }
 
-    /// Builds one invocation's targets, then verifies, smoke-runs and packages each of them.
-    fn build_and_ship(
-        &self,
-        sh: &Shell,
-        inv: &Invocation,
-        plans: &[Plan],
-    ) -> (Vec<Outcome>, BuildSpan) {
-        let triples: Vec<String> = inv.targets.iter().map(|t| t.to_string()).collect();
+    /// Builds one target, then verifies, smoke-runs and packages it.
+    fn build_and_ship(&self, sh: &Shell, plan: &Plan, jobs: Option<usize>) -> (Outcome, BuildSpan) {
+        let inv = invocation(sh, self.policy, plan, jobs);
+        let subject = inv.target.to_string();
         self.out.status(
             "Building",
-            &triples.join(", "),
+            &subject,
             &format!("with {}", inv.builder.name()),
         );
         let started = Instant::now();
@@ -217,25 +213,14 @@ impl Dist<'_> {
         let span = BuildSpan(started, Instant::now());
         self.out.status(
             "Built",
-            &triples.join(", "),
+            &subject,
             &format!("in {:.1}s", started.elapsed().as_secs_f64()),
         );
-        let outcomes = inv
-            .targets
-            .iter()
-            .map(|t| {
-                let plan = plans
-                    .iter()
-                    .find(|p| p.policy.target.triple() == t.triple())
-                    .expect("invocations are made from plans");
-                let result = match &built {
-                    Ok(()) => self.ship(sh, inv, plan),
-                    Err(e) => Err(anyhow::anyhow!("{e:#}")),
-                };
-                self.outcome(plan, result)
-            })
-            .collect();
-        (outcomes, span)
+        let result = match built {
+            Ok(()) => self.ship(sh, &inv, plan),
+            Err(e) => Err(e),
+        };
+        (self.outcome(plan, result), span)
     }
 
     /// Reports how a target ended. A failed target must not leave an archive of an earlier run
@@ -264,7 +249,7 @@ impl Dist<'_> {
     fn ship(&self, sh: &Shell, inv: &Invocation, plan: &Plan) -> Result<Value> {
         let target = &plan.policy.target;
         let triple = target.triple();
-        let binary = inv.binary_path(target, &self.policy.bin);
+        let binary = inv.binary_path(&self.policy.bin);
         let bytes =
             std::fs::read(&binary).with_context(|| format!("reading {}", binary.display()))?;
         let facts = verify::verify_bytes(&bytes, &binary, target, plan.policy.glibc_floor)?;
@@ -376,28 +361,31 @@ impl Dist<'_> {
 /// host's proc-macros, but makes a target's bytes depend on which others were built with it
 /// (cargo-zigbuild changes the host's linker when the host triple is among its targets), and a
 /// release built one target per runner must give the same archives as a local dist.
-fn invocations<'a>(sh: &Shell, policy: &'a Policy, plans: &[&Plan]) -> Vec<Invocation<'a>> {
-    // Concurrent cargos share the cores: each one running as many jobs as the machine has
-    // leaves them fighting over caches and memory (measured: 52 s against 47 s with one job
-    // each for three targets on two cores).
+fn invocation<'a>(
+    sh: &Shell,
+    policy: &'a Policy,
+    plan: &Plan,
+    jobs: Option<usize>,
+) -> Invocation<'a> {
+    let target = plan.build_target();
+    let target_dir = policy.target_dir.join("dist-build").join(target.triple());
+    Invocation {
+        builder: plan.builder,
+        package: &policy.package,
+        remaps: build::remaps(&sh.current_dir(), &target_dir),
+        target,
+        target_dir,
+        jobs,
+    }
+}
+
+/// `--jobs` for each of `concurrent` builds: concurrent cargos share the cores, and each one
+/// running as many jobs as the machine has leaves them fighting over caches and memory
+/// (measured: 50.8–53.0 s against 48.9 s with one job each for three targets on two cores).
+fn jobs(concurrent: usize) -> Option<usize> {
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let jobs = (plans.len() > 1 && std::env::var_os("CARGO_BUILD_JOBS").is_none())
-        .then(|| cpus.div_ceil(plans.len()));
-    plans
-        .iter()
-        .map(|plan| {
-            let target = plan.build_target();
-            let target_dir = policy.target_dir.join("dist-build").join(target.triple());
-            Invocation {
-                builder: plan.builder,
-                package: &policy.package,
-                remaps: build::remaps(&sh.current_dir(), &target_dir),
-                targets: vec![target],
-                target_dir,
-                jobs,
-            }
-        })
-        .collect()
+    (concurrent > 1 && std::env::var_os("CARGO_BUILD_JOBS").is_none())
+        .then(|| cpus.div_ceil(concurrent))
 }
 
 /// The first of `paths` whose bytes appear in `binary`: remapping is proven from the bytes,
