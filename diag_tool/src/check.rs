@@ -110,14 +110,10 @@ pub fn evaluate(report: &Report, t: &Thresholds) -> Vec<Finding> {
     }
     if let (Some(avail), Some(total)) = (m.available_bytes, m.total_bytes) {
         if let Some(pct) = percent(avail, total) {
-            let status = if pct < u64::from(t.mem_available_crit) {
-                Some((Status::Critical, t.mem_available_crit))
-            } else if pct < u64::from(t.mem_available_warn) {
-                Some((Status::Warning, t.mem_available_warn))
-            } else {
-                None
-            };
-            if let Some((status, limit)) = status {
+            let below = |pct, limit| pct < limit;
+            if let Some((status, limit)) =
+                level(pct, t.mem_available_crit, t.mem_available_warn, below)
+            {
                 add(
                     status,
                     format!(
@@ -132,14 +128,10 @@ pub fn evaluate(report: &Report, t: &Thresholds) -> Vec<Finding> {
     if let (Some(total), Some(free)) = (m.swap_total_bytes, m.swap_free_bytes) {
         let used = total.saturating_sub(free);
         if let Some(pct) = percent(used, total) {
-            let status = if pct >= u64::from(t.swap_used_crit) {
-                Some((Status::Critical, t.swap_used_crit))
-            } else if pct >= u64::from(t.swap_used_warn) {
-                Some((Status::Warning, t.swap_used_warn))
-            } else {
-                None
-            };
-            if let Some((status, limit)) = status {
+            let at_or_above = |pct, limit| pct >= limit;
+            if let Some((status, limit)) =
+                level(pct, t.swap_used_crit, t.swap_used_warn, at_or_above)
+            {
                 add(
                     status,
                     format!(
@@ -248,6 +240,18 @@ pub fn render(findings: &[Finding]) -> String {
         let _ = writeln!(out, "{}: {}", f.status.label(), f.message);
     }
     out
+}
+
+/// The status of a percentage against a critical and a warning limit, with the limit it
+/// crossed; `crosses(pct, limit)` says on which side of a limit trouble lies.
+fn level(pct: u64, crit: u8, warn: u8, crosses: fn(u64, u64) -> bool) -> Option<(Status, u8)> {
+    if crosses(pct, crit.into()) {
+        Some((Status::Critical, crit))
+    } else if crosses(pct, warn.into()) {
+        Some((Status::Warning, warn))
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
