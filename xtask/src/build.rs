@@ -7,7 +7,7 @@ use anyhow::{Result, bail};
 
 use crate::policy::TargetPolicy;
 use crate::preflight::Machine;
-use crate::target::{Env, Target};
+use crate::target::{Env, GlibcVersion, Target};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Builder {
@@ -65,23 +65,21 @@ pub fn choose(tp: &TargetPolicy, machine: &Machine) -> (Builder, String) {
             "musl for another arch: needs a configured linker".into(),
         );
     }
-    if let (Some(floor), Some(host)) = (tp.glibc_floor, machine.host_glibc) {
-        if floor < host {
-            return if machine.zig {
-                (
-                    Builder::Zigbuild,
-                    format!("glibc floor {floor} is below this machine's {host}"),
-                )
-            } else {
-                (
-                    Builder::Cargo,
-                    format!(
-                        "glibc floor {floor} is below this machine's {host} but zig is missing: \
-                         verification will fail (pip install ziglang cargo-zigbuild)"
-                    ),
-                )
-            };
-        }
+    if let Some((floor, host)) = floor_below_host(tp, machine) {
+        return if machine.zig {
+            (
+                Builder::Zigbuild,
+                format!("glibc floor {floor} is below this machine's {host}"),
+            )
+        } else {
+            (
+                Builder::Cargo,
+                format!(
+                    "glibc floor {floor} is below this machine's {host} but zig is missing: \
+                     verification will fail (pip install ziglang cargo-zigbuild)"
+                ),
+            )
+        };
     }
     if native {
         return (Builder::Cargo, "native target".into());
@@ -102,6 +100,16 @@ pub fn choose(tp: &TargetPolicy, machine: &Machine) -> (Builder, String) {
         Builder::Cargo,
         "no cross-linker, zig or container engine".into(),
     )
+}
+
+/// The target's glibc floor and this machine's glibc when the floor is the lower: then only
+/// zig (or an old sysroot) can link a binary that meets it.
+pub fn floor_below_host(
+    tp: &TargetPolicy,
+    machine: &Machine,
+) -> Option<(GlibcVersion, GlibcVersion)> {
+    let (floor, host) = (tp.glibc_floor?, machine.host_glibc?);
+    (floor < host).then_some((floor, host))
 }
 
 /// One build invocation: a builder and the one target it builds.

@@ -4,10 +4,10 @@
 use anyhow::{Context, Result};
 use xshell::{Shell, cmd};
 
+use crate::build;
 use crate::flags;
 use crate::policy::Policy;
 use crate::preflight::{self, Machine};
-use crate::target::Env;
 
 /// Tools the test suite runs for real: musl-gcc builds the binaries the verifier must reject,
 /// `file` and `sha256sum` check dist's output, groff renders the man page.
@@ -75,11 +75,11 @@ impl flags::Setup {
         }
 
         let mut pip: Vec<String> = Vec::new();
-        let floor_below_host = policy.targets.iter().any(|tp| {
-            tp.target.env == Env::Gnu
-                && matches!((tp.glibc_floor, machine.host_glibc), (Some(f), Some(h)) if f < h)
-        });
-        if floor_below_host && !machine.zig {
+        let needs_zig = policy
+            .targets
+            .iter()
+            .any(|tp| build::floor_below_host(tp, &machine).is_some());
+        if needs_zig && !machine.zig {
             pip.extend(words(&["ziglang", "cargo-zigbuild"]));
         }
         if !machine.which("actionlint") || !machine.which("check-jsonschema") {
