@@ -3,7 +3,7 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -12,11 +12,13 @@ use xshell::{Shell, cmd};
 
 use crate::build::Invocation;
 use crate::checksum;
+use crate::dist::Summary;
 use crate::flags;
 use crate::fsx;
+use crate::machine::Machine;
 use crate::package;
+use crate::plan::TargetPlan;
 use crate::policy::Policy;
-use crate::preflight::{Machine, Plan};
 
 const SAMPLE_BYTES: usize = 64 << 20;
 
@@ -45,7 +47,7 @@ impl flags::Bench {
         let (cold, cold_output) = timed(dist)?;
         let (noop, _) = timed(dist)?;
         let summary = summary_line(&cold_output)?;
-        let build_seconds = summary["build_seconds"].as_f64().unwrap_or(cold);
+        let build_seconds = summary.build_seconds;
         report.add("dist, all targets, clean target dir (s)", json!(cold));
         report.add("dist, no-op re-run (s)", json!(noop));
 
@@ -53,23 +55,16 @@ impl flags::Bench {
         // dist picks for each, in one clean target directory.
         let plain_target = scratch.join("plain-target");
         let mut plain = 0.0;
-        for configured in &policy.targets {
-            let plan = Plan::new(policy.target(&configured.target.triple())?, None, &machine);
+        for plan in TargetPlan::all(&policy, None, &machine) {
             let inv = Invocation {
                 builder: plan.builder,
-                package: &policy.package,
+                package: &policy.package.name,
                 target: plan.build_target(),
                 target_dir: plain_target.clone(),
                 remaps: Vec::new(),
                 jobs: None,
             };
-            let (program, args, env) = inv.command_line();
-            let (seconds, _) = timed(|| {
-                cmd!(sh, "{program} {args...}")
-                    .envs(env.clone())
-                    .ignore_stderr()
-                    .read()
-            })?;
+            let (seconds, _) = timed(|| inv.cmd(sh).ignore_stderr().read())?;
             let what = format!(
                 "plain {} build of {} (s)",
                 plan.builder.name(),
@@ -89,7 +84,7 @@ impl flags::Bench {
                 .read()
         })?;
         let product_target = scratch.join("product-target");
-        let package_name = &policy.package;
+        let package_name = &policy.package.name;
         let (product_cold, _) = timed(|| {
             cmd!(
                 sh,
@@ -217,19 +212,13 @@ impl flags::Bench {
             .iter()
             .map(|(k, v)| vec![k.clone(), v.to_string()])
             .collect();
-        for t in summary["targets"].as_array().into_iter().flatten() {
-            let size = &t["binary"]["size"];
+        for entry in summary.targets.iter().filter_map(|t| t.entry.as_ref()) {
+            let size = entry.binary.size;
             figures.push(vec![
-                format!(
-                    "binary size {} (bytes)",
-                    t["target"].as_str().unwrap_or("?")
-                ),
+                format!("binary size {} (bytes)", entry.target),
                 size.to_string(),
             ]);
-            report.add(
-                &format!("binary size {}", t["target"].as_str().unwrap_or("?")),
-                size.clone(),
-            );
+            report.add(&format!("binary size {}", entry.target), json!(size));
         }
         report.add(
             "gzip size ratio (ours / gzip -9)",
@@ -277,11 +266,11 @@ fn timed<T, E: Into<anyhow::Error>>(f: impl FnOnce() -> Result<T, E>) -> Result<
     Ok((start.elapsed().as_secs_f64(), value))
 }
 
-fn summary_line(output: &str) -> Result<Value> {
+fn summary_line(output: &str) -> Result<Summary> {
     output
         .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .find(|v| v["reason"] == "summary")
+        .filter_map(|l| serde_json::from_str::<Summary>(l).ok())
+        .find(|s| s.reason == "summary")
         .context("dist printed no summary line")
 }
 
@@ -289,7 +278,7 @@ fn summary_line(output: &str) -> Result<Value> {
 /// each, so neither tool is measured on a best or worst case alone.
 fn write_sample(path: &Path, root: &Path, dist_target: &Path) -> Result<()> {
     let mut binaries = Vec::new();
-    for entry in walk(dist_target)? {
+    for entry in fsx::walk(dist_target, &|_| false)? {
         if entry.ends_with("release/diag_tool")
             || entry.file_name().is_some_and(|n| n == "libserde_json.rlib")
         {
@@ -297,7 +286,7 @@ fn write_sample(path: &Path, root: &Path, dist_target: &Path) -> Result<()> {
         }
     }
     let mut text = Vec::new();
-    for entry in walk(root)? {
+    for entry in fsx::walk(root, &|p| p.ends_with("target") || p.ends_with(".git"))? {
         if entry
             .extension()
             .is_some_and(|e| e == "rs" || e == "md" || e == "json")
@@ -330,26 +319,6 @@ fn write_sample(path: &Path, root: &Path, dist_target: &Path) -> Result<()> {
     out.write_all(&random)?;
     out.flush()?;
     Ok(())
-}
-
-fn walk(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() && !path.is_symlink() {
-                pending.push(path);
-            } else if path.is_file() {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    Ok(files)
 }
 
 /// cargo-dist's `dist build` for the configured targets on a scratch clone, twice from clean
@@ -398,7 +367,7 @@ fn cargo_dist(sh: &Shell, policy: &Policy, scratch: &Path) -> Result<Option<(f64
         })?;
         first.get_or_insert(seconds);
         let mut archives: Vec<String> = Vec::new();
-        for path in walk(&target_dir.join("distrib"))? {
+        for path in fsx::walk(&target_dir.join("distrib"), &|_| false)? {
             if path.to_string_lossy().ends_with(".tar.xz")
                 || path.to_string_lossy().ends_with(".tar.gz")
             {

@@ -2,13 +2,12 @@
 //! rendered for a target and checked against the archive dist just wrote.
 
 use anyhow::{Result, bail};
-use serde_json::Value;
 
 use crate::package;
-use crate::policy::Policy;
+use crate::policy::{Binstall, Policy};
 
 /// The values binstall substitutes for a Linux `.tar.gz` release archive.
-pub struct Names<'a> {
+pub struct Substitutions<'a> {
     pub name: &'a str,
     pub version: &'a str,
     pub target: &'a str,
@@ -18,16 +17,20 @@ pub struct Names<'a> {
 /// Checks the package's metadata against the archive dist writes for `triple`: its name, and
 /// the binary at `{stem}/{bin}` inside it.
 pub fn check_release(policy: &Policy, triple: &str) -> Result<()> {
-    let stem = package::archive_stem(&policy.package, triple, &policy.version);
-    let names = Names {
-        name: &policy.package,
-        version: &policy.version,
+    let stem = package::archive_stem(&policy.package.name, triple, policy.version());
+    let names = Substitutions {
+        name: &policy.package.name,
+        version: policy.version(),
         target: triple,
         bin: &policy.bin,
     };
     let entry = format!("{stem}/{}", policy.bin);
     check(
-        policy.binstall.as_ref(),
+        policy
+            .package
+            .metadata
+            .as_ref()
+            .and_then(|m| m.binstall.as_ref()),
         &names,
         &format!("{stem}.tar.gz"),
         &entry,
@@ -38,21 +41,23 @@ pub fn check_release(policy: &Policy, triple: &str) -> Result<()> {
 /// `binary_entry` (its path inside the archive). `None` metadata means binstall's defaults, which
 /// dist's naming follows.
 pub fn check(
-    metadata: Option<&Value>,
-    names: &Names,
+    metadata: Option<&Binstall>,
+    names: &Substitutions,
     archive: &str,
     binary_entry: &str,
 ) -> Result<()> {
     let default_url = "{ repo }/releases/download/v{ version }/{ name }-{ target }-v{ version }{ archive-suffix }";
     let default_bin_dir = "{ name }-{ target }-v{ version }/{ bin }{ binary-ext }";
-    let field = |key: &str, default: &'static str| match metadata.map(|m| &m[key]) {
-        None | Some(Value::Null) => Ok(default.to_string()),
-        Some(Value::String(s)) => Ok(s.clone()),
-        Some(other) => bail!("[package.metadata.binstall] {key} must be a string, found {other}"),
-    };
-    let url = render(&field("pkg-url", default_url)?, names);
-    let bin_dir = render(&field("bin-dir", default_bin_dir)?, names);
-    let fmt = field("pkg-fmt", "tgz")?;
+    let field = |value: Option<&String>, default: &str| value.cloned().unwrap_or(default.into());
+    let url = render(
+        &field(metadata.and_then(|m| m.pkg_url.as_ref()), default_url),
+        names,
+    );
+    let bin_dir = render(
+        &field(metadata.and_then(|m| m.bin_dir.as_ref()), default_bin_dir),
+        names,
+    );
+    let fmt = field(metadata.and_then(|m| m.pkg_fmt.as_ref()), "tgz");
     let file = url.rsplit('/').next().unwrap_or_default();
     if fmt != "tgz" || file != archive {
         bail!(
@@ -71,7 +76,7 @@ pub fn check(
     Ok(())
 }
 
-fn render(template: &str, names: &Names) -> String {
+fn render(template: &str, names: &Substitutions) -> String {
     let mut out = template.to_string();
     for (key, value) in [
         ("name", names.name),
@@ -93,7 +98,7 @@ fn render(template: &str, names: &Names) -> String {
 mod tests {
     use super::*;
 
-    const NAMES: Names = Names {
+    const NAMES: Substitutions = Substitutions {
         name: "diag_tool",
         version: "0.1.0",
         target: "aarch64-unknown-linux-gnu",
@@ -111,7 +116,12 @@ mod tests {
         sh.change_dir(root);
         let policy = crate::policy::Policy::read(&sh).unwrap();
         assert!(
-            policy.binstall.is_some(),
+            policy
+                .package
+                .metadata
+                .as_ref()
+                .and_then(|m| m.binstall.as_ref())
+                .is_some(),
             "the shipped package declares [package.metadata.binstall]"
         );
         for t in &policy.targets {
@@ -121,7 +131,10 @@ mod tests {
 
     #[test]
     fn a_pkg_url_for_another_name_is_reported_with_the_fix() {
-        let metadata = serde_json::json!({ "pkg-url": "{ repo }/releases/download/v{ version }/{ name }-{ target }.tgz" });
+        let metadata = Binstall {
+            pkg_url: Some("{ repo }/releases/download/v{ version }/{ name }-{ target }.tgz".into()),
+            ..Binstall::default()
+        };
         let err = check(Some(&metadata), &NAMES, ARCHIVE, ENTRY)
             .unwrap_err()
             .to_string();
@@ -133,7 +146,10 @@ mod tests {
 
     #[test]
     fn a_bin_dir_outside_the_top_directory_is_reported() {
-        let metadata = serde_json::json!({ "bin-dir": "{ bin }{ binary-ext }" });
+        let metadata = Binstall {
+            bin_dir: Some("{ bin }{ binary-ext }".into()),
+            ..Binstall::default()
+        };
         let err = check(Some(&metadata), &NAMES, ARCHIVE, ENTRY)
             .unwrap_err()
             .to_string();

@@ -1,31 +1,44 @@
 //! Builders (cargo, cargo-zigbuild, cross), the `auto` choice between them, and the exact
 //! command line each one runs.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 use anyhow::{Result, bail};
+use serde::{Deserialize, Serialize};
+use xshell::{Cmd, Shell, cmd};
 
+use crate::machine::Machine;
 use crate::policy::TargetPolicy;
-use crate::preflight::Machine;
-use crate::target::{Env, GlibcVersion, Target};
+use crate::target::{GlibcVersion, Libc, Target};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Builder {
     Cargo,
     Zigbuild,
     Cross,
 }
 
-impl Builder {
-    pub fn parse(name: &str) -> Result<Builder> {
-        Ok(match name {
-            "cargo" => Builder::Cargo,
-            "zigbuild" => Builder::Zigbuild,
-            "cross" => Builder::Cross,
-            _ => bail!("unknown builder `{name}`: expected auto, cargo, zigbuild or cross"),
-        })
-    }
+/// `--builder`: a builder, or `auto` to choose one per target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BuilderChoice(pub Option<Builder>);
 
+impl FromStr for BuilderChoice {
+    type Err = anyhow::Error;
+    fn from_str(name: &str) -> Result<BuilderChoice> {
+        Ok(BuilderChoice(match name {
+            "auto" => None,
+            "cargo" => Some(Builder::Cargo),
+            "zigbuild" => Some(Builder::Zigbuild),
+            "cross" => Some(Builder::Cross),
+            _ => bail!("unknown builder `{name}`: expected auto, cargo, zigbuild or cross"),
+        }))
+    }
+}
+
+impl Builder {
     pub fn name(self) -> &'static str {
         match self {
             Builder::Cargo => "cargo",
@@ -35,38 +48,49 @@ impl Builder {
     }
 }
 
+impl fmt::Display for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// The builder `auto` picks for a target, and why: the decision tree of the cross-compilation
 /// chapter (static -> musl; old glibc -> zig; same arch -> native; other arch -> cross-linker,
 /// zig, or a container), applied to what this machine has.
 pub fn choose(tp: &TargetPolicy, machine: &Machine) -> (Builder, String) {
     let t = &tp.target;
     let native = Some(t.arch) == machine.host_arch;
-    if t.env == Env::Musl {
-        if native {
-            return (
+    let linker = machine.linker_found(t);
+    if t.libc == Libc::Musl {
+        return if native {
+            (
                 Builder::Cargo,
                 "static musl target: rustc links it self-contained".into(),
-            );
-        }
-        if machine.zig {
-            return (
+            )
+        } else if linker {
+            (
+                Builder::Cargo,
+                "static musl target: rust-lld links it self-contained".into(),
+            )
+        } else if machine.zig {
+            (
                 Builder::Zigbuild,
                 "static musl target for another arch: zig links it".into(),
-            );
-        }
-        if machine.container_engine.is_some() {
-            return (
+            )
+        } else if machine.container_engine.is_some() {
+            (
                 Builder::Cross,
-                "musl for another arch, no zig: cross's container".into(),
-            );
-        }
-        return (
-            Builder::Cargo,
-            "musl for another arch: needs a configured linker".into(),
-        );
+                "musl for another arch, no linker or zig: cross's container".into(),
+            )
+        } else {
+            (
+                Builder::Cargo,
+                "musl for another arch: needs a configured linker".into(),
+            )
+        };
     }
     if let Some((floor, host)) = floor_below_host(tp, machine) {
-        return if machine.zig {
+        return if machine.zig && t.arch.zig_glibc {
             (
                 Builder::Zigbuild,
                 format!("glibc floor {floor} is below this machine's {host}"),
@@ -82,24 +106,22 @@ pub fn choose(tp: &TargetPolicy, machine: &Machine) -> (Builder, String) {
         };
     }
     if native {
-        return (Builder::Cargo, "native target".into());
-    }
-    if machine.linker_found(t) {
-        return (Builder::Cargo, "cross-linker installed".into());
-    }
-    if machine.zig {
-        return (Builder::Zigbuild, "no cross-linker; zig links it".into());
-    }
-    if machine.container_engine.is_some() {
-        return (
+        (Builder::Cargo, "native target".into())
+    } else if linker {
+        (Builder::Cargo, "cross-linker installed".into())
+    } else if machine.zig && t.arch.zig_glibc {
+        (Builder::Zigbuild, "no cross-linker; zig links it".into())
+    } else if machine.container_engine.is_some() {
+        (
             Builder::Cross,
             "no cross-linker or zig; cross's container has one".into(),
-        );
+        )
+    } else {
+        (
+            Builder::Cargo,
+            "no cross-linker, zig or container engine".into(),
+        )
     }
-    (
-        Builder::Cargo,
-        "no cross-linker, zig or container engine".into(),
-    )
 }
 
 /// The target's glibc floor and this machine's glibc when the floor is the lower: then only
@@ -116,6 +138,7 @@ pub fn floor_below_host(
 pub struct Invocation<'a> {
     pub builder: Builder,
     pub package: &'a str,
+    /// With the glibc suffix when the builder links against the floor's glibc.
     pub target: Target,
     pub target_dir: PathBuf,
     /// Path prefixes rewritten in everything rustc embeds, so that builds in other directories
@@ -126,30 +149,34 @@ pub struct Invocation<'a> {
 }
 
 impl Invocation<'_> {
-    /// The program, its arguments and extra environment. `--config target.<triple>.rustflags`
-    /// appends to the user's rustflags instead of replacing them, as RUSTFLAGS would.
-    pub fn command_line(&self) -> (String, Vec<String>, Vec<(String, String)>) {
-        let (program, mut args) = match self.builder {
-            Builder::Cargo => ("cargo", vec!["build".to_string()]),
-            Builder::Zigbuild => ("cargo", vec!["zigbuild".to_string()]),
-            Builder::Cross => ("cross", vec!["build".to_string()]),
+    /// The program and its arguments. `--config target.<triple>.rustflags` appends to the
+    /// user's rustflags instead of replacing them, as RUSTFLAGS would.
+    fn argv(&self) -> (&'static str, Vec<String>) {
+        let (program, subcommand) = match self.builder {
+            Builder::Cargo => ("cargo", "build"),
+            Builder::Zigbuild => ("cargo", "zigbuild"),
+            Builder::Cross => ("cross", "build"),
         };
-        args.extend(["--release", "--locked", "--package", self.package].map(String::from));
+        let mut args: Vec<String> = [
+            subcommand,
+            "--release",
+            "--locked",
+            "--package",
+            self.package,
+        ]
+        .map(String::from)
+        .to_vec();
         if let Some(jobs) = self.jobs {
             args.extend(["--jobs".to_string(), jobs.to_string()]);
         }
-        let t = &self.target;
         let triple = match self.builder {
-            Builder::Zigbuild => t.zig_triple(),
-            Builder::Cargo | Builder::Cross => t.triple(),
+            Builder::Zigbuild => self.target.zig_triple(),
+            Builder::Cargo | Builder::Cross => self.target.triple(),
         };
         args.extend(["--target".to_string(), triple]);
+        // cross runs cargo in a container that sees its own paths.
         if self.builder != Builder::Cross {
-            // cross runs cargo in a container that sees its own paths.
-            args.extend([
-                "--target-dir".to_string(),
-                self.target_dir.display().to_string(),
-            ]);
+            args.extend(["--target-dir".into(), self.target_dir.display().to_string()]);
         }
         let flags: Vec<String> = self
             .remaps
@@ -157,24 +184,44 @@ impl Invocation<'_> {
             .map(|(from, to)| format!("\"--remap-path-prefix={}={to}\"", from.display()))
             .collect();
         if !flags.is_empty() {
-            args.push("--config".into());
-            args.push(format!(
-                "target.{}.rustflags=[{}]",
-                t.triple(),
-                flags.join(", ")
-            ));
+            let triple = self.target.triple();
+            args.extend([
+                "--config".into(),
+                format!("target.{triple}.rustflags=[{}]", flags.join(", ")),
+            ]);
         }
-        // cross links with zig against the floor's glibc when told the version.
-        let env = match (self.builder, t.glibc_suffix) {
-            (Builder::Cross, Some(floor)) => {
-                vec![(
-                    format!("CROSS_TARGET_{}_ZIG", t.env_key()),
-                    floor.to_string(),
-                )]
-            }
+        (program, args)
+    }
+
+    /// The command, ready to run in `sh`.
+    pub fn cmd<'s>(&self, sh: &'s Shell) -> Cmd<'s> {
+        let (program, args) = self.argv();
+        let mut cmd = cmd!(sh, "{program} {args...}");
+        for (key, value) in self.env() {
+            cmd = cmd.env(key, value);
+        }
+        cmd
+    }
+
+    /// Environment the builder needs beyond the command line: cross links with zig against
+    /// the floor's glibc when told the version.
+    pub fn env(&self) -> Vec<(String, String)> {
+        match (self.builder, self.target.glibc_suffix) {
+            (Builder::Cross, Some(floor)) => vec![(
+                format!("CROSS_TARGET_{}_ZIG", self.target.env_key()),
+                floor.to_string(),
+            )],
             _ => Vec::new(),
-        };
-        (program.to_string(), args, env)
+        }
+    }
+
+    /// The command as a POSIX shell would run it, environment first.
+    pub fn display(&self) -> String {
+        let (program, args) = self.argv();
+        let mut words: Vec<String> = self.env().iter().map(|(k, v)| format!("{k}={v}")).collect();
+        words.push(program.to_string());
+        words.extend(args.iter().map(|a| shell_quote(a)));
+        words.join(" ")
     }
 
     /// Where the built binary `bin` lands.
@@ -183,6 +230,16 @@ impl Invocation<'_> {
             .join(self.target.triple())
             .join("release")
             .join(bin)
+    }
+}
+
+/// `word` as one POSIX shell word: as it is when that is safe, else in single quotes.
+fn shell_quote(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }
 
@@ -205,138 +262,63 @@ pub fn remaps(workspace: &Path, target_dir: &Path) -> Vec<(PathBuf, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::target::{Arch, GlibcVersion};
 
-    fn machine(zig: bool, engine: bool, linker: bool) -> Machine {
-        Machine {
-            host_arch: Some(Arch::X86_64),
-            host_glibc: Some(GlibcVersion([2, 36, 0])),
-            zig,
-            container_engine: engine.then(|| "docker".to_string()),
-            ..Machine::fake(linker)
-        }
-    }
-
-    fn policy(triple: &str, floor: Option<&str>) -> TargetPolicy {
-        TargetPolicy {
+    fn invocation(builder: Builder, triple: &str) -> Invocation<'static> {
+        Invocation {
+            builder,
+            package: "diag_tool",
             target: Target::parse(triple).unwrap(),
-            builder: None,
-            glibc_floor: floor.map(|f| GlibcVersion::parse(f).unwrap()),
-        }
-    }
-
-    #[test]
-    fn auto_follows_the_decision_tree() {
-        let cases = [
-            (
-                "x86_64-unknown-linux-musl",
-                None,
-                machine(true, true, true),
-                Builder::Cargo,
-            ),
-            (
-                "x86_64-unknown-linux-gnu",
-                Some("2.17"),
-                machine(true, false, true),
-                Builder::Zigbuild,
-            ),
-            (
-                "x86_64-unknown-linux-gnu",
-                Some("2.17"),
-                machine(false, true, true),
-                Builder::Cargo,
-            ),
-            (
-                "x86_64-unknown-linux-gnu",
-                Some("2.36"),
-                machine(true, false, true),
-                Builder::Cargo,
-            ),
-            (
-                "aarch64-unknown-linux-gnu",
-                Some("2.17"),
-                machine(true, true, true),
-                Builder::Zigbuild,
-            ),
-            (
-                "aarch64-unknown-linux-gnu",
-                None,
-                machine(true, true, true),
-                Builder::Cargo,
-            ),
-            (
-                "aarch64-unknown-linux-gnu",
-                None,
-                machine(true, true, false),
-                Builder::Zigbuild,
-            ),
-            (
-                "aarch64-unknown-linux-gnu",
-                None,
-                machine(false, true, false),
-                Builder::Cross,
-            ),
-            (
-                "aarch64-unknown-linux-musl",
-                None,
-                machine(false, true, true),
-                Builder::Cross,
-            ),
-        ];
-        for (triple, floor, m, want) in cases {
-            let (got, why) = choose(&policy(triple, floor), &m);
-            assert_eq!(got, want, "{triple} floor {floor:?}: {why}");
+            target_dir: "/w/target/dist-build".into(),
+            remaps: vec![("/w".into(), "/build".into())],
+            jobs: None,
         }
     }
 
     #[test]
     fn cross_command_line_builds_in_the_container_with_remapped_paths() {
-        let inv = Invocation {
-            builder: Builder::Cross,
-            package: "diag_tool",
-            target: Target::parse("aarch64-unknown-linux-gnu.2.17").unwrap(),
-            target_dir: "/w/target/dist-build/cross".into(),
-            remaps: vec![("/w".into(), "/build".into())],
-            jobs: None,
-        };
-        let (program, args, env) = inv.command_line();
-        assert_eq!(program, "cross");
+        let inv = invocation(Builder::Cross, "aarch64-unknown-linux-gnu.2.17");
         assert_eq!(
-            env,
-            [(
-                "CROSS_TARGET_AARCH64_UNKNOWN_LINUX_GNU_ZIG".to_string(),
-                "2.17".to_string()
-            )]
-        );
-        assert_eq!(
-            args.join(" "),
-            "build --release --locked --package diag_tool --target aarch64-unknown-linux-gnu \
-             --config target.aarch64-unknown-linux-gnu.rustflags=[\"--remap-path-prefix=/w=/build\"]"
+            inv.display(),
+            "CROSS_TARGET_AARCH64_UNKNOWN_LINUX_GNU_ZIG=2.17 cross build --release --locked \
+             --package diag_tool --target aarch64-unknown-linux-gnu --config \
+             'target.aarch64-unknown-linux-gnu.rustflags=[\"--remap-path-prefix=/w=/build\"]'"
         );
     }
 
     #[test]
     fn zigbuild_command_line_carries_the_glibc_suffix() {
         let inv = Invocation {
-            builder: Builder::Zigbuild,
-            package: "diag_tool",
-            target: Target::parse("x86_64-unknown-linux-gnu.2.17").unwrap(),
-            target_dir: "/t".into(),
             remaps: vec![],
             jobs: Some(1),
+            target_dir: "/t".into(),
+            ..invocation(Builder::Zigbuild, "x86_64-unknown-linux-gnu.2.17")
         };
-        let (program, args, env) = inv.command_line();
-        assert_eq!(program, "cargo");
-        assert!(env.is_empty());
+        assert!(inv.env().is_empty());
         assert_eq!(
-            args.join(" "),
-            "zigbuild --release --locked --package diag_tool --jobs 1 \
+            inv.display(),
+            "cargo zigbuild --release --locked --package diag_tool --jobs 1 \
              --target x86_64-unknown-linux-gnu.2.17 --target-dir /t"
         );
-        let bin = inv.binary_path("diag_tool");
         assert_eq!(
-            bin,
+            inv.binary_path("diag_tool"),
             Path::new("/t/x86_64-unknown-linux-gnu/release/diag_tool")
+        );
+    }
+
+    #[test]
+    fn builder_names_parse_and_auto_means_none() {
+        assert_eq!(
+            "auto".parse::<BuilderChoice>().unwrap(),
+            BuilderChoice(None)
+        );
+        assert_eq!(
+            "zigbuild".parse::<BuilderChoice>().unwrap(),
+            BuilderChoice(Some(Builder::Zigbuild))
+        );
+        let err = "docker".parse::<BuilderChoice>().unwrap_err().to_string();
+        assert!(
+            err.contains("expected auto, cargo, zigbuild or cross"),
+            "{err}"
         );
     }
 }

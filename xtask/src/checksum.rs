@@ -172,7 +172,6 @@ mod tests {
     use std::process::Command;
 
     use super::*;
-    use crate::fsx::TempDir;
 
     const ABC_SHA256: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
 
@@ -188,7 +187,7 @@ mod tests {
 
     #[test]
     fn sha256_of_abc_is_the_published_digest() {
-        let tmp = TempDir::new("sum-abc");
+        let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("abc");
         fs::write(&path, "abc").unwrap();
         assert_eq!(sha256_file(&path).unwrap(), ABC_SHA256);
@@ -201,7 +200,7 @@ mod tests {
 
     #[test]
     fn sha256_file_agrees_with_sha256sum_across_buffer_boundaries() {
-        let tmp = TempDir::new("sum-big");
+        let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("big");
         let data: Vec<u8> = (0..READ_BUFFER * 2 + 12345)
             .map(|i| (i * 7 % 251) as u8)
@@ -217,7 +216,7 @@ mod tests {
 
     #[test]
     fn sha256sum_accepts_sidecar_and_sums_until_archive_changes() {
-        let tmp = TempDir::new("sum-check");
+        let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path();
         let a = dir.join("tool-a-v1.tar.gz");
         let b = dir.join("tool-b-v1.tar.gz");
@@ -252,7 +251,7 @@ mod tests {
 
     #[test]
     fn read_sums_round_trips_write_sums_in_name_order() {
-        let tmp = TempDir::new("sum-roundtrip");
+        let tmp = tempfile::tempdir().unwrap();
         let entries = vec![
             ("z.tar.gz".to_owned(), "1".repeat(64)),
             ("a.tar.gz".to_owned(), ABC_SHA256.to_owned()),
@@ -267,7 +266,7 @@ mod tests {
 
     #[test]
     fn write_sums_lists_only_the_given_entries() {
-        let tmp = TempDir::new("sum-stale");
+        let tmp = tempfile::tempdir().unwrap();
         fs::write(tmp.path().join("tool-x-v0.9.tar.gz"), "stale").unwrap();
         let path = write_sums(
             tmp.path(),
@@ -282,7 +281,7 @@ mod tests {
 
     #[test]
     fn one_name_with_two_sums_is_a_conflict() {
-        let tmp = TempDir::new("sum-conflict");
+        let tmp = tempfile::tempdir().unwrap();
         let entries = [
             ("a".to_owned(), "1".repeat(64)),
             ("a".to_owned(), "2".repeat(64)),
@@ -294,7 +293,7 @@ mod tests {
 
     #[test]
     fn read_sums_accepts_binary_mode_and_uppercase_hex() {
-        let tmp = TempDir::new("sum-binary");
+        let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("SHA256SUMS");
         fs::write(
             &path,
@@ -315,7 +314,7 @@ mod tests {
 
     #[test]
     fn malformed_sums_lines_are_rejected_with_their_line_number() {
-        let tmp = TempDir::new("sum-malformed");
+        let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("SHA256SUMS");
         for bad in [
             "abc  a.tar.gz",
@@ -338,7 +337,7 @@ mod tests {
 
     #[test]
     fn bad_hex_or_names_are_not_written() {
-        let tmp = TempDir::new("sum-badwrite");
+        let tmp = tempfile::tempdir().unwrap();
         let archive = tmp.path().join("a.tar.gz");
         assert!(write_sidecar(&archive, "ABC").is_err());
         assert!(write_sums(tmp.path(), &[("a\nb".into(), ABC_SHA256.into())]).is_err());

@@ -1,25 +1,14 @@
 //! `cargo xtask ci`: everything CI checks, in the order that fails fastest. The workflows call
 //! this; the logic lives here, where it is tested.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use xshell::{Shell, cmd};
 
 use crate::flags;
-use crate::policy::Policy;
-use crate::tidy;
 
 impl flags::Ci {
     pub fn run(self, sh: &Shell) -> Result<()> {
-        let policy = Policy::read(sh)?;
-        let configured: Vec<String> = policy.targets.iter().map(|t| t.target.triple()).collect();
-        let problems = tidy::target_disagreements(&sh.current_dir(), &configured);
-        if !problems.is_empty() {
-            bail!(
-                "these files disagree with the targets in [workspace.metadata.release] ({}):\n  {}",
-                configured.join(", "),
-                problems.join("\n  ")
-            );
-        }
+        flags::Codegen { check: true }.run(sh)?;
         cmd!(sh, "cargo fmt --all -- --check")
             .run()
             .context("run `cargo fmt` and commit")?;

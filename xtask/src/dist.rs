@@ -1,59 +1,109 @@
-//! `cargo xtask dist`: preflight, build, verify, smoke-run, package and checksum every target,
-//! then write SHA256SUMS and dist-manifest.json.
+//! `cargo xtask dist`: every target goes through [`STEPS`] (preflight, build, verify, smoke-run,
+//! package, checksum) on its own thread, then the release as a whole through [`RELEASE_STEPS`].
+//! Status lines, JSON messages and the summary table all come from these two lists, so a new
+//! kind of output is one more step.
 
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
-use serde_json::{Value, json};
+use anyhow::{Context, Result, anyhow, bail};
+use serde::{Deserialize, Serialize};
 use xshell::{Shell, cmd};
 
 use crate::binstall;
 use crate::build::{self, Builder, Invocation};
 use crate::checksum;
-use crate::flags;
+use crate::flags::{self, MessageFormat};
 use crate::fsx;
-use crate::manifest;
+use crate::machine::Machine;
+use crate::manifest::{self, Artifact, ArtifactKind, Binary, Manifest, TargetEntry, Toolchain};
 use crate::package::{self, ArchiveFile};
+use crate::plan::{self, TargetPlan};
 use crate::policy::Policy;
-use crate::preflight::{Machine, Plan};
-use crate::verify;
+use crate::verify::{self, BinaryFacts};
+
+/// What every target goes through, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    Preflight,
+    Build,
+    Verify,
+    Smoke,
+    Package,
+    Checksum,
+}
+
+const STEPS: [Step; 6] = [
+    Step::Preflight,
+    Step::Build,
+    Step::Verify,
+    Step::Smoke,
+    Step::Package,
+    Step::Checksum,
+];
+
+/// What the release goes through once every target is done, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ReleaseStep {
+    Sums,
+    Manifest,
+}
+
+const RELEASE_STEPS: [ReleaseStep; 2] = [ReleaseStep::Sums, ReleaseStep::Manifest];
+
+impl Step {
+    fn name(self) -> &'static str {
+        match self {
+            Step::Preflight => "preflight",
+            Step::Build => "build",
+            Step::Verify => "verify",
+            Step::Smoke => "smoke-run",
+            Step::Package => "package",
+            Step::Checksum => "checksum",
+        }
+    }
+
+    /// The status word once the step is done, in cargo's style.
+    fn done(self) -> &'static str {
+        match self {
+            Step::Preflight => "Ready",
+            Step::Build => "Built",
+            Step::Verify => "Verified",
+            Step::Smoke => "Smoke-ran",
+            Step::Package => "Packaged",
+            Step::Checksum => "Checksummed",
+        }
+    }
+}
 
 impl flags::Dist {
     pub fn run(self, sh: &Shell) -> Result<()> {
-        let out = Output::parse(self.message_format.as_deref())?;
+        let out = Output {
+            json: self.message_format == Some(MessageFormat::Json),
+        };
         let policy = Policy::read(sh)?;
         let machine = Machine::probe(sh)?;
-        let builder = match self.builder.as_deref() {
-            None | Some("auto") => None,
-            Some(name) => Some(Builder::parse(name)?),
+        let targets = match self.target.is_empty() {
+            true => policy.targets.clone(),
+            false => self
+                .target
+                .iter()
+                .map(|t| policy.target(&t.to_string()))
+                .collect::<Result<_>>()?,
         };
-        let targets = if self.target.is_empty() {
-            policy
-                .targets
-                .iter()
-                .map(|t| policy.target(&t.target.triple()))
-                .collect()
-        } else {
-            self.target
-                .iter()
-                .map(|t| policy.target(t))
-                .collect::<Result<Vec<_>>>()
-        }?;
-        let plans: Vec<Plan> = targets
+        let builder = self.builder.and_then(|b| b.0);
+        let plans: Vec<TargetPlan> = targets
             .into_iter()
-            .map(|tp| Plan::new(tp, builder, &machine))
+            .map(|tp| TargetPlan::new(tp, builder, &machine))
             .collect();
         let out_dir = match self.out_dir {
             Some(dir) => crate::user_path(&dir)?,
             None => policy.target_dir.join("dist"),
         };
+        let jobs = jobs(plans.len());
         if self.dry_run {
             for plan in &plans {
-                let (program, args, env) =
-                    invocation(sh, &policy, plan, jobs(plans.len())).command_line();
-                let env: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v} ")).collect();
-                println!("{}{program} {}", env.concat(), args.join(" "));
+                println!("{}", invocation(sh, &policy, plan, jobs).display());
             }
             return Ok(());
         }
@@ -66,10 +116,11 @@ impl flags::Dist {
         fsx::remove_temp_files(&out_dir)?;
         let dist = Dist {
             policy: &policy,
-            out: &out,
+            out,
             out_dir: &out_dir,
             smoke: !self.no_smoke,
             mtime: source_date_epoch(sh)?,
+            jobs,
         };
         dist.run(sh, &plans)
     }
@@ -77,58 +128,51 @@ impl flags::Dist {
 
 struct Dist<'a> {
     policy: &'a Policy,
-    out: &'a Output,
+    out: Output,
     out_dir: &'a Path,
     smoke: bool,
     mtime: u64,
+    jobs: Option<usize>,
 }
 
-/// When one build invocation started and finished.
-struct BuildSpan(Instant, Instant);
+/// One target on its way through the steps: each step fills in what later ones need.
+struct Job<'a> {
+    plan: &'a TargetPlan,
+    inv: Invocation<'a>,
+    /// The built binary's bytes, read once by the verify step.
+    bytes: Vec<u8>,
+    facts: Option<BinaryFacts>,
+    smoke_run: String,
+    artifacts: Vec<Artifact>,
+    /// When the compiler started and finished.
+    build_span: Option<(Instant, Instant)>,
+}
 
-/// What happened to one target.
+/// How one target ended.
 struct Outcome {
     target: String,
     builder: Builder,
-    result: Result<Value>,
+    build_span: Option<(Instant, Instant)>,
+    result: Result<TargetEntry>,
 }
 
 impl Dist<'_> {
-    fn run(&self, sh: &Shell, plans: &[Plan]) -> Result<()> {
+    fn run(&self, sh: &Shell, plans: &[TargetPlan]) -> Result<()> {
         let started = Instant::now();
         for plan in plans {
             self.out.status(
                 "Planning",
                 &plan.policy.target.triple(),
-                &format!("{} ({})", plan.builder.name(), plan.why),
+                &format!("{} ({})", plan.builder, plan.why),
             );
         }
-        let (ready, blocked): (Vec<&Plan>, Vec<&Plan>) =
-            plans.iter().partition(|p| p.missing.is_empty());
-        let mut outcomes: Vec<Outcome> = blocked
-            .iter()
-            .map(|p| {
-                let fixes: Vec<String> = p
-                    .missing
-                    .iter()
-                    .map(|m| format!("{} is missing: {}", m.what, m.fix))
-                    .collect();
-                self.outcome(
-                    p,
-                    Err(anyhow::anyhow!("preflight failed: {}", fixes.join("; "))),
-                )
-            })
-            .collect();
-
-        // One build per target, all running at once: while one links with LTO on one core,
-        // the others compile.
-        let jobs = jobs(ready.len());
-        let built: Vec<(Outcome, BuildSpan)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = ready
+        // One thread per target: while one links with LTO on one core, the others compile.
+        let outcomes: Vec<Outcome> = std::thread::scope(|scope| {
+            let handles: Vec<_> = plans
                 .iter()
                 .map(|plan| {
                     let sh = sh.clone();
-                    scope.spawn(move || self.build_and_ship(&sh, plan, jobs))
+                    scope.spawn(move || self.run_target(&sh, plan))
                 })
                 .collect();
             handles
@@ -136,125 +180,122 @@ impl Dist<'_> {
                 .map(|h| h.join().expect("dist thread panicked"))
                 .collect()
         });
-        // Wall time while any compiler ran: what the rest of dist adds is measured against it.
-        let build_seconds = match (
-            built.iter().map(|(_, span)| span.0).min(),
-            built.iter().map(|(_, span)| span.1).max(),
-        ) {
-            (Some(first), Some(last)) => (last - first).as_secs_f64(),
-            _ => 0.0,
-        };
-        outcomes.extend(built.into_iter().map(|(outcome, _)| outcome));
-        outcomes.sort_by_key(|o| {
-            plans
-                .iter()
-                .position(|p| p.policy.target.triple() == o.target)
-        });
 
         let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
-        let sums = self.out_dir.join("SHA256SUMS");
-        let manifest_path = self.out_dir.join(manifest::FILE_NAME);
         if failed == 0 {
-            let entries: Vec<Value> = outcomes
-                .iter()
-                .filter_map(|o| o.result.as_ref().ok().cloned())
-                .collect();
-            let sums_lines: Vec<(String, String)> = entries
-                .iter()
-                .map(|e| {
-                    (
-                        e["archive"].as_str().unwrap_or_default().to_string(),
-                        e["sha256"].as_str().unwrap_or_default().to_string(),
-                    )
-                })
-                .collect();
-            checksum::write_sums(self.out_dir, &sums_lines)?;
-            let manifest = manifest::new(sh, self.policy, self.mtime, entries)?;
-            fsx::write_atomic(&manifest_path, manifest::to_string(&manifest).as_bytes())?;
-            self.out
-                .status("Wrote", "SHA256SUMS", &sums.display().to_string());
-            self.out.status(
-                "Wrote",
-                manifest::FILE_NAME,
-                &manifest_path.display().to_string(),
-            );
+            let manifest = Manifest {
+                schema_version: manifest::SCHEMA_VERSION,
+                name: self.policy.package.name.clone(),
+                version: self.policy.version().to_string(),
+                commit: git_commit(sh),
+                toolchain: Toolchain::probe(sh)?,
+                source_date_epoch: self.mtime,
+                targets: outcomes
+                    .iter()
+                    .filter_map(|o| o.result.as_ref().ok().cloned())
+                    .collect(),
+            };
+            for step in RELEASE_STEPS {
+                let detail = self.release_step(step, &manifest)?;
+                self.out
+                    .status("Wrote", &detail, &self.out_dir.display().to_string());
+            }
         } else {
             // A partial set must not pass for a release.
-            for stale in [&sums, &manifest_path] {
-                let _ = std::fs::remove_file(stale);
+            for stale in ["SHA256SUMS", manifest::FILE_NAME] {
+                let _ = std::fs::remove_file(self.out_dir.join(stale));
             }
         }
-        self.out
-            .summary(&outcomes, started.elapsed().as_secs_f64(), build_seconds);
+        let summary = Summary::new(&outcomes, started);
+        self.out.summary(&summary);
         if failed > 0 {
             bail!("{failed} of {} target(s) failed; see above", outcomes.len());
         }
         Ok(())
     }
 
-    /// Builds one target, then verifies, smoke-runs and packages it.
-    fn build_and_ship(&self, sh: &Shell, plan: &Plan, jobs: Option<usize>) -> (Outcome, BuildSpan) {
-        let inv = invocation(sh, self.policy, plan, jobs);
-        let subject = inv.target.to_string();
-        self.out.status(
-            "Building",
-            &subject,
-            &format!("with {}", inv.builder.name()),
-        );
-        let started = Instant::now();
-        let (program, args, env) = inv.command_line();
-        let mut build = cmd!(sh, "{program} {args...}").envs(env);
-        if self.out.json {
-            build = build.ignore_stdout();
-        }
-        let built = build
-            .run()
-            .with_context(|| format!("{} failed", inv.builder.name()));
-        let span = BuildSpan(started, Instant::now());
-        self.out.status(
-            "Built",
-            &subject,
-            &format!("in {:.1}s", started.elapsed().as_secs_f64()),
-        );
-        let result = match built {
-            Ok(()) => self.ship(sh, &inv, plan),
-            Err(e) => Err(e),
+    fn run_target(&self, sh: &Shell, plan: &TargetPlan) -> Outcome {
+        let triple = plan.policy.target.triple();
+        let mut job = Job {
+            plan,
+            inv: invocation(sh, self.policy, plan, self.jobs),
+            bytes: Vec::new(),
+            facts: None,
+            smoke_run: String::new(),
+            artifacts: Vec::new(),
+            build_span: None,
         };
-        (self.outcome(plan, result), span)
-    }
-
-    /// Reports how a target ended. A failed target must not leave an archive of an earlier run
-    /// under its final name, whatever step it failed at.
-    fn outcome(&self, plan: &Plan, result: Result<Value>) -> Outcome {
-        if result.is_err() {
-            self.remove_archive(plan);
-        }
-        let target = plan.policy.target.triple();
+        let result = STEPS
+            .iter()
+            .try_for_each(|&step| {
+                let detail = self
+                    .step(sh, step, &mut job)
+                    .with_context(|| format!("{} failed", step.name()))?;
+                self.out.status(step.done(), &triple, &detail);
+                Ok(())
+            })
+            .and_then(|()| self.entry(&mut job));
         match &result {
-            Ok(entry) => self.out.status(
-                "Finished",
-                &target,
-                entry["archive"].as_str().unwrap_or_default(),
-            ),
-            Err(e) => self.out.error(&target, &format!("{e:#}")),
+            Ok(entry) => self.out.status("Finished", &triple, &entry.archive().name),
+            Err(e) => {
+                // A failed target must not leave an earlier run's files under its names.
+                for name in plan::artifact_names(self.policy, &plan.policy.target) {
+                    let _ = std::fs::remove_file(self.out_dir.join(name));
+                }
+                self.out.error(&triple, &format!("{e:#}"));
+            }
         }
         Outcome {
-            target,
+            target: triple,
             builder: plan.builder,
+            build_span: job.build_span,
             result,
         }
     }
 
-    /// Verify, smoke-run, package and checksum one built target; returns its manifest entry.
-    fn ship(&self, sh: &Shell, inv: &Invocation, plan: &Plan) -> Result<Value> {
-        let target = &plan.policy.target;
-        let triple = target.triple();
-        let binary = inv.binary_path(&self.policy.bin);
-        let bytes =
+    fn step(&self, sh: &Shell, step: Step, job: &mut Job) -> Result<String> {
+        match step {
+            Step::Preflight => preflight(job.plan),
+            Step::Build => self.build(sh, job),
+            Step::Verify => self.verify(job),
+            Step::Smoke => self.smoke_run(sh, job),
+            Step::Package => self.package(sh, job),
+            Step::Checksum => {
+                let archive = &job.artifacts[0];
+                checksum::write_sidecar(&self.out_dir.join(&archive.name), &archive.sha256)?;
+                Ok(format!("{}.sha256", archive.name))
+            }
+        }
+    }
+
+    fn build(&self, sh: &Shell, job: &mut Job) -> Result<String> {
+        let target = job.inv.target.to_string();
+        self.out
+            .status("Building", &target, &format!("with {}", job.inv.builder));
+        let started = Instant::now();
+        let mut build = job.inv.cmd(sh);
+        if self.out.json {
+            build = build.ignore_stdout();
+        }
+        let result = build.run();
+        job.build_span = Some((started, Instant::now()));
+        result.with_context(|| format!("{} failed", job.inv.builder))?;
+        Ok(format!("in {:.1}s", started.elapsed().as_secs_f64()))
+    }
+
+    fn verify(&self, job: &mut Job) -> Result<String> {
+        let binary = job.inv.binary_path(&self.policy.bin);
+        job.bytes =
             std::fs::read(&binary).with_context(|| format!("reading {}", binary.display()))?;
-        let facts = verify::verify_bytes(&bytes, &binary, target, plan.policy.glibc_floor)?;
-        let machine_paths: Vec<&Path> = inv.remaps.iter().map(|(from, _)| from.as_path()).collect();
-        if let Some(path) = embedded_path(&bytes, &machine_paths) {
+        let policy = &job.plan.policy;
+        let facts = verify::verify_bytes(&job.bytes, &binary, &policy.target, policy.glibc_floor)?;
+        let machine_paths: Vec<&Path> = job
+            .inv
+            .remaps
+            .iter()
+            .map(|(from, _)| from.as_path())
+            .collect();
+        if let Some(path) = embedded_path(&job.bytes, &machine_paths) {
             bail!(
                 "{} embeds this machine's path {}: expected every such path remapped by \
                  --remap-path-prefix (a build script that records absolute paths defeats it)",
@@ -270,90 +311,107 @@ impl Dist<'_> {
             facts.architecture(),
             facts.linkage()
         );
-        self.out.status("Verified", &triple, &detail);
-
-        let smoke = self.smoke_run(sh, plan, &binary)?;
-        self.out.status("Smoke-ran", &triple, &smoke);
-
-        let stem = package::archive_stem(&self.policy.package, &triple, &self.policy.version);
-        let mut files = vec![ArchiveFile {
-            name: self.policy.bin.clone(),
-            source: binary.clone(),
-            executable: true,
-        }];
-        files.extend(package::included_files(
-            &sh.current_dir(),
-            &self.policy.include,
-        )?);
-        binstall::check_release(self.policy, &triple)?;
-        let archive = package::write_archive(self.out_dir, &stem, &files, self.mtime)?;
-        checksum::write_sidecar(&archive.path, &archive.sha256)?;
-        let name = archive
-            .path
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned();
-        self.out.status(
-            "Packaged",
-            &triple,
-            &format!("{name} ({} bytes)", archive.size),
-        );
-        Ok(json!({
-            "target": triple,
-            "build_target": plan.build_target().to_string(),
-            "builder": plan.builder.name(),
-            "glibc_floor": plan.policy.glibc_floor.map(|v| v.to_string()),
-            "archive": name,
-            "size": archive.size,
-            "sha256": archive.sha256,
-            "smoke_run": smoke,
-            "binary": facts.to_json(),
-        }))
+        job.facts = Some(facts);
+        Ok(detail)
     }
 
     /// Runs `--version` natively or under the runner and checks what it prints.
-    fn smoke_run(&self, sh: &Shell, plan: &Plan, binary: &Path) -> Result<String> {
-        if !self.smoke {
-            return Ok("skipped: --no-smoke".into());
-        }
-        let runner = match &plan.runner {
-            Ok(runner) => runner,
-            Err(missing) => return Ok(format!("skipped: no {} ({})", missing.what, missing.fix)),
+    fn smoke_run(&self, sh: &Shell, job: &mut Job) -> Result<String> {
+        job.smoke_run = if !self.smoke {
+            "skipped: --no-smoke".into()
+        } else {
+            match &job.plan.runner {
+                Err(missing) => format!("skipped: no {} ({})", missing.what, missing.fix),
+                Ok(runner) => {
+                    let binary = job.inv.binary_path(&self.policy.bin);
+                    let expected = format!("{} {}", self.policy.bin, self.policy.version());
+                    // Under a runner, the binary is the runner's argument.
+                    let mut line: Vec<std::ffi::OsString> = runner.iter().map(Into::into).collect();
+                    line.push(binary.clone().into());
+                    let (program, args) = line.split_first().expect("holds the binary");
+                    let output = cmd!(sh, "{program} {args...} --version")
+                        .quiet()
+                        .read()
+                        .with_context(|| format!("running {}", binary.display()))?;
+                    if output.trim() != expected {
+                        bail!("it printed `{}`, expected `{expected}`", output.trim());
+                    }
+                    let how = runner
+                        .first()
+                        .map_or("natively".to_string(), |r| format!("under {r}"));
+                    format!("`--version` {how}: {expected}")
+                }
+            }
         };
-        let expected = format!("{} {}", self.policy.bin, self.policy.version);
-        // Under a runner, the binary is the runner's argument.
-        let mut line: Vec<String> = runner.clone();
-        line.extend([binary.display().to_string(), "--version".to_string()]);
-        let (program, args) = line
-            .split_first()
-            .expect("the line holds at least the binary");
-        let output = cmd!(sh, "{program} {args...}")
-            .quiet()
-            .read()
-            .with_context(|| format!("smoke-run of {} failed", binary.display()))?;
-        if output.trim() != expected {
-            bail!(
-                "smoke-run printed `{}`, expected `{expected}`",
-                output.trim()
-            );
-        }
-        let how = runner
-            .first()
-            .map_or("natively".to_string(), |r| format!("under {r}"));
-        Ok(format!("`--version` {how}: {expected}"))
+        Ok(job.smoke_run.clone())
     }
 
-    fn remove_archive(&self, plan: &Plan) {
-        let stem = package::archive_stem(
-            &self.policy.package,
-            &plan.policy.target.triple(),
-            &self.policy.version,
-        );
-        for suffix in [".tar.gz", ".tar.gz.sha256"] {
-            let _ = std::fs::remove_file(self.out_dir.join(format!("{stem}{suffix}")));
+    fn package(&self, sh: &Shell, job: &mut Job) -> Result<String> {
+        let triple = job.plan.policy.target.triple();
+        let policy = self.policy;
+        let stem = package::archive_stem(&policy.package.name, &triple, policy.version());
+        let mut files = vec![ArchiveFile {
+            name: policy.bin.clone(),
+            source: job.inv.binary_path(&policy.bin),
+            executable: true,
+        }];
+        files.extend(package::included_files(&sh.current_dir(), &policy.include)?);
+        binstall::check_release(policy, &triple)?;
+        let archive = package::write_archive(self.out_dir, &stem, &files, self.mtime)?;
+        let name = format!("{stem}.tar.gz");
+        let detail = format!("{name} ({} bytes)", archive.size);
+        job.artifacts.push(Artifact {
+            name,
+            kind: ArtifactKind::Archive,
+            size: archive.size,
+            sha256: archive.sha256,
+        });
+        Ok(detail)
+    }
+
+    /// The manifest entry of a target that went through every step.
+    fn entry(&self, job: &mut Job) -> Result<TargetEntry> {
+        let facts = job
+            .facts
+            .as_ref()
+            .ok_or_else(|| anyhow!("no verified facts"))?;
+        Ok(TargetEntry {
+            target: job.plan.policy.target.triple(),
+            build_target: job.inv.target.to_string(),
+            builder: job.plan.builder,
+            build_command: job.inv.display(),
+            glibc_floor: job.plan.policy.glibc_floor.map(|v| v.to_string()),
+            smoke_run: std::mem::take(&mut job.smoke_run),
+            binary: Binary::from(facts),
+            artifacts: std::mem::take(&mut job.artifacts),
+        })
+    }
+
+    fn release_step(&self, step: ReleaseStep, manifest: &Manifest) -> Result<String> {
+        match step {
+            ReleaseStep::Sums => {
+                checksum::write_sums(self.out_dir, &manifest.sums())?;
+                Ok("SHA256SUMS".into())
+            }
+            ReleaseStep::Manifest => {
+                let path = self.out_dir.join(manifest::FILE_NAME);
+                fsx::write_atomic(&path, manifest.to_json().as_bytes())?;
+                Ok(manifest::FILE_NAME.into())
+            }
         }
     }
+}
+
+fn preflight(plan: &TargetPlan) -> Result<String> {
+    if plan.missing.is_empty() {
+        return Ok(format!("{} is installed", plan.builder));
+    }
+    let fixes: Vec<String> = plan
+        .missing
+        .iter()
+        .map(|m| format!("{} is missing: {}", m.what, m.fix))
+        .collect();
+    bail!("{}", fixes.join("; "))
 }
 
 /// One cargo invocation per target, each with its own target directory so that all of them run
@@ -364,14 +422,14 @@ impl Dist<'_> {
 fn invocation<'a>(
     sh: &Shell,
     policy: &'a Policy,
-    plan: &Plan,
+    plan: &TargetPlan,
     jobs: Option<usize>,
 ) -> Invocation<'a> {
     let target = plan.build_target();
     let target_dir = policy.target_dir.join("dist-build").join(target.triple());
     Invocation {
         builder: plan.builder,
-        package: &policy.package,
+        package: &policy.package.name,
         remaps: build::remaps(&sh.current_dir(), &target_dir),
         target,
         target_dir,
@@ -401,7 +459,7 @@ fn embedded_path<'a>(binary: &[u8], paths: &[&'a Path]) -> Option<&'a Path> {
 
 /// The archive timestamp: SOURCE_DATE_EPOCH, else the last commit's time, so that the same
 /// commit always gives the same archives.
-fn source_date_epoch(sh: &Shell) -> Result<u64> {
+pub fn source_date_epoch(sh: &Shell) -> Result<u64> {
     if let Ok(value) = std::env::var("SOURCE_DATE_EPOCH") {
         return value
             .trim()
@@ -420,26 +478,71 @@ fn source_date_epoch(sh: &Shell) -> Result<u64> {
         .with_context(|| format!("`git log` printed `{time}`, not a time"))
 }
 
+fn git_commit(sh: &Shell) -> Option<String> {
+    cmd!(sh, "git rev-parse HEAD")
+        .quiet()
+        .ignore_stderr()
+        .read()
+        .ok()
+}
+
+/// The last JSON message of a dist run, which bench reads.
+#[derive(Serialize, Deserialize)]
+pub struct Summary {
+    pub reason: String,
+    pub seconds: f64,
+    /// Wall time while any compiler ran: what the rest of dist adds is measured against it.
+    pub build_seconds: f64,
+    pub targets: Vec<SummaryTarget>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct SummaryTarget {
+    pub target: String,
+    pub builder: Builder,
+    pub build_seconds: Option<f64>,
+    pub entry: Option<TargetEntry>,
+    pub error: Option<String>,
+}
+
+impl Summary {
+    fn new(outcomes: &[Outcome], started: Instant) -> Summary {
+        let spans = outcomes.iter().filter_map(|o| o.build_span);
+        let first = spans.clone().map(|s| s.0).min();
+        let last = spans.map(|s| s.1).max();
+        Summary {
+            reason: "summary".into(),
+            seconds: started.elapsed().as_secs_f64(),
+            build_seconds: match (first, last) {
+                (Some(first), Some(last)) => (last - first).as_secs_f64(),
+                _ => 0.0,
+            },
+            targets: outcomes
+                .iter()
+                .map(|o| SummaryTarget {
+                    target: o.target.clone(),
+                    builder: o.builder,
+                    build_seconds: o.build_span.map(|(a, b)| (b - a).as_secs_f64()),
+                    entry: o.result.as_ref().ok().cloned(),
+                    error: o.result.as_ref().err().map(|e| format!("{e:#}")),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// Status lines for people (cargo's style) or one JSON object per line for programs.
 struct Output {
     json: bool,
 }
 
 impl Output {
-    fn parse(format: Option<&str>) -> Result<Output> {
-        match format {
-            None | Some("human") => Ok(Output { json: false }),
-            Some("json") => Ok(Output { json: true }),
-            Some(other) => bail!("unknown --message-format `{other}`: expected human or json"),
-        }
-    }
-
     fn status(&self, verb: &str, subject: &str, detail: &str) {
         if self.json {
-            println!(
-                "{}",
-                json!({ "reason": "status", "step": verb.to_lowercase(), "target": subject, "detail": detail })
-            );
+            let message = serde_json::json!({
+                "reason": "status", "step": verb.to_lowercase(), "target": subject, "detail": detail
+            });
+            println!("{message}");
         } else {
             eprintln!("{verb:>12} {subject}: {detail}");
         }
@@ -447,54 +550,37 @@ impl Output {
 
     fn error(&self, target: &str, message: &str) {
         if self.json {
-            println!(
-                "{}",
-                json!({ "reason": "error", "target": target, "message": message })
-            );
+            let message =
+                serde_json::json!({ "reason": "error", "target": target, "message": message });
+            println!("{message}");
         } else {
             eprintln!("{:>12} {target}: {message}", "error");
         }
     }
 
-    fn summary(&self, outcomes: &[Outcome], seconds: f64, build_seconds: f64) {
+    fn summary(&self, summary: &Summary) {
         if self.json {
-            let targets: Vec<Value> = outcomes
-                .iter()
-                .map(|o| match &o.result {
-                    Ok(entry) => entry.clone(),
-                    Err(e) => json!({ "target": o.target, "builder": o.builder.name(), "error": format!("{e:#}") }),
-                })
-                .collect();
             println!(
                 "{}",
-                json!({
-                    "reason": "summary",
-                    "seconds": seconds,
-                    "build_seconds": build_seconds,
-                    "targets": targets,
-                })
+                serde_json::to_string(summary).expect("the summary serializes")
             );
             return;
         }
-        let rows: Vec<Vec<String>> = outcomes
+        let rows: Vec<Vec<String>> = summary
+            .targets
             .iter()
-            .map(|o| {
-                let mut row = vec![o.target.clone(), o.builder.name().to_string()];
-                row.extend(match &o.result {
-                    Ok(e) => [
-                        e["binary"]["size"].to_string(),
-                        e["size"].to_string(),
-                        e["binary"]["linkage"].as_str().unwrap_or("?").to_string(),
-                        e["binary"]["glibc_max"].as_str().unwrap_or("-").to_string(),
-                        e["sha256"]
-                            .as_str()
-                            .unwrap_or_default()
-                            .chars()
-                            .take(12)
-                            .collect(),
+            .map(|t| {
+                let mut row = vec![t.target.clone(), t.builder.to_string()];
+                row.extend(match &t.entry {
+                    Some(e) => [
+                        e.binary.size.to_string(),
+                        e.archive().size.to_string(),
+                        e.binary.linkage.clone(),
+                        e.binary.glibc_max.clone().unwrap_or_else(|| "-".into()),
+                        e.archive().sha256.chars().take(12).collect(),
                         "ok".to_string(),
                     ],
-                    Err(_) => ["-", "-", "-", "-", "-", "FAILED"].map(String::from),
+                    None => ["-", "-", "-", "-", "-", "FAILED"].map(String::from),
                 });
                 row
             })
@@ -513,7 +599,11 @@ impl Output {
             ],
             &rows,
         );
-        println!("\n{} target(s) in {seconds:.1}s", outcomes.len());
+        println!(
+            "\n{} target(s) in {:.1}s",
+            summary.targets.len(),
+            summary.seconds
+        );
     }
 }
 

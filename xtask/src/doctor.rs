@@ -5,18 +5,15 @@ use anyhow::{Result, bail};
 use xshell::Shell;
 
 use crate::flags;
+use crate::machine::Machine;
+use crate::plan::TargetPlan;
 use crate::policy::Policy;
-use crate::preflight::{Machine, Plan};
 
 impl flags::Doctor {
     pub fn run(self, sh: &Shell) -> Result<()> {
         let policy = Policy::read(sh)?;
         let machine = Machine::probe(sh)?;
-        let plans: Vec<Plan> = policy
-            .targets
-            .into_iter()
-            .map(|tp| Plan::new(tp, None, &machine))
-            .collect();
+        let plans = TargetPlan::all(&policy, None, &machine);
         print_table(&plans, &machine);
         let fixes = fixes(&plans);
         if fixes.is_empty() {
@@ -34,15 +31,15 @@ impl flags::Doctor {
     }
 }
 
-pub fn print_table(plans: &[Plan], machine: &Machine) {
-    let host = match (machine.host_arch, machine.host_glibc) {
-        (Some(arch), Some(glibc)) => format!("{} with glibc {glibc}", arch.name()),
-        (Some(arch), None) => arch.name().to_string(),
-        _ => std::env::consts::ARCH.to_string(),
+fn print_table(plans: &[TargetPlan], machine: &Machine) {
+    let arch = machine.host_arch.map_or(std::env::consts::ARCH, |a| a.rust);
+    let host = match machine.host_glibc {
+        Some(glibc) => format!("{arch} with glibc {glibc}"),
+        None => arch.to_string(),
     };
     println!(
         "host: {host}; zig: {}; container engine: {}",
-        yes_no(machine.zig),
+        if machine.zig { "yes" } else { "no" },
         machine.container_engine.as_deref().unwrap_or("none")
     );
     let rows: Vec<Vec<String>> = plans
@@ -59,10 +56,9 @@ pub fn print_table(plans: &[Plan], machine: &Machine) {
                 Ok(r) => r[0].clone(),
                 Err(m) => format!("no ({})", m.what),
             };
-            let target = p.build_target().to_string();
             vec![
-                target,
-                p.builder.name().to_string(),
+                p.build_target().to_string(),
+                p.builder.to_string(),
                 p.why.clone(),
                 runner,
                 status,
@@ -73,7 +69,7 @@ pub fn print_table(plans: &[Plan], machine: &Machine) {
 }
 
 /// Every fix command once, in the order the targets need them.
-pub fn fixes(plans: &[Plan]) -> Vec<String> {
+fn fixes(plans: &[TargetPlan]) -> Vec<String> {
     let mut fixes: Vec<String> = Vec::new();
     for m in plans
         .iter()
@@ -84,8 +80,4 @@ pub fn fixes(plans: &[Plan]) -> Vec<String> {
         }
     }
     fixes
-}
-
-fn yes_no(b: bool) -> &'static str {
-    if b { "yes" } else { "no" }
 }

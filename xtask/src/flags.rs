@@ -1,6 +1,11 @@
-//! Command-line flags of `cargo xtask`.
+//! Command-line flags of `cargo xtask`. Values are typed here, so a bad one is a usage error
+//! before anything runs.
 
 use std::path::PathBuf;
+use std::str::FromStr;
+
+use crate::build::BuilderChoice;
+use crate::target::{GlibcVersion, Target};
 
 xflags::xflags! {
     /// Release automation for this workspace: build, verify and package the shipped binary.
@@ -12,16 +17,26 @@ xflags::xflags! {
         }
         /// Show, for every configured target, what dist would use and what is missing.
         cmd doctor {}
+        /// What ships: every configured target, its builder, runner, packages and archives.
+        cmd plan {
+            /// One line of JSON, which the workflows take their matrices from.
+            optional --json
+        }
+        /// Rewrite every generated file from its source (the release policy, TestArea, the CLI).
+        cmd codegen {
+            /// Write nothing; fail if a generated file is out of date.
+            optional --check
+        }
         /// Build, verify, smoke-run and package every configured target.
         cmd dist {
             /// Target triple to build (repeatable); default: the configured list.
-            repeated --target target: String
+            repeated --target target: Target
             /// auto, cargo, zigbuild or cross.
-            optional --builder builder: String
+            optional --builder builder: BuilderChoice
             /// Where archives, checksums and the manifest go (default target/dist).
             optional --out-dir out_dir: PathBuf
             /// human or json.
-            optional --message-format message_format: String
+            optional --message-format message_format: MessageFormat
             /// Do not run the built binaries.
             optional --no-smoke
             /// Print the build commands without running anything.
@@ -37,27 +52,43 @@ xflags::xflags! {
         /// Check one binary against the release policy of a target.
         cmd verify {
             required file: PathBuf
-            required --target target: String
+            required --target target: Target
             /// Highest glibc the binary may require (default: the configured floor).
-            optional --glibc-floor glibc_floor: String
+            optional --glibc-floor glibc_floor: GlibcVersion
         }
         /// Run the workspace tests, or the shipped package's tests (golden tests included) for a target, through its runner.
         cmd test {
-            optional --target target: String
+            optional --target target: Target
         }
         /// Measure dist against the plain builder commands and cargo-dist; print ratios.
         cmd bench {}
-        /// Everything CI checks: formatting, clippy, tests, repository consistency.
+        /// Everything CI checks: formatting, clippy, generated files, workflow linters, tests.
         cmd ci {}
         /// Rename the shipped package (directory, crate, binary, archives) in every file.
         cmd rename {
             /// The new package name, e.g. my-tool (Rust code then says my_tool).
             required name: String
         }
-        /// Rewrite TestArea/symlinks.txt from TestArea's links, or recreate the listed links.
-        cmd symlinks {
-            /// Create the listed links that are missing instead of rewriting the list.
-            optional --restore
+        /// Recreate TestArea's symbolic links from TestArea/symlinks.txt (after a copy dropped them).
+        cmd symlinks {}
+    }
+}
+
+/// `--message-format`: status lines for people, or one JSON object per line for programs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MessageFormat {
+    #[default]
+    Human,
+    Json,
+}
+
+impl FromStr for MessageFormat {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> anyhow::Result<MessageFormat> {
+        match s {
+            "human" => Ok(MessageFormat::Human),
+            "json" => Ok(MessageFormat::Json),
+            other => anyhow::bail!("unknown --message-format `{other}`: expected human or json"),
         }
     }
 }

@@ -68,32 +68,29 @@ fn temp_path(path: &Path) -> Result<PathBuf> {
     Ok(path.with_file_name(tmp_name))
 }
 
-/// A fresh directory under the system temp dir, removed when dropped.
-#[cfg(test)]
-pub struct TempDir(PathBuf);
-
-#[cfg(test)]
-impl TempDir {
-    pub fn new(label: &str) -> TempDir {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let dir =
-            std::env::temp_dir().join(format!("xtask-test-{label}-{}-{n}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
+/// Every file and symbolic link below `dir`, sorted, without following links (TestArea holds
+/// loops on purpose) and without entering directories `skip` refuses.
+pub fn walk(dir: &Path, skip: &dyn Fn(&Path) -> bool) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
+            let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
+            let path = entry.path();
+            let kind = entry
+                .file_type()
+                .with_context(|| format!("reading {}", path.display()))?;
+            if kind.is_dir() {
+                if !skip(&path) {
+                    pending.push(path);
+                }
+            } else {
+                files.push(path);
+            }
+        }
     }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-#[cfg(test)]
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
+    files.sort();
+    Ok(files)
 }
 
 /// The sorted names of the entries of `dir`, for tests that check what a step left behind.
@@ -112,8 +109,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn walk_lists_files_and_links_sorted_and_skips_what_it_is_told() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        fs::create_dir_all(root.join("a/b")).unwrap();
+        fs::create_dir_all(root.join("target/x")).unwrap();
+        fs::write(root.join("a/b/f"), "").unwrap();
+        fs::write(root.join("target/x/g"), "").unwrap();
+        std::os::unix::fs::symlink("a", root.join("loop")).unwrap();
+        let found = walk(root, &|p| p.ends_with("target")).unwrap();
+        assert_eq!(found, [root.join("a/b/f"), root.join("loop")]);
+    }
+
+    #[test]
     fn atomic_write_replaces_existing_file() {
-        let tmp = TempDir::new("fsx-replace");
+        let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("manifest.json");
         fs::write(&path, "old").unwrap();
         write_atomic(&path, b"new").unwrap();
@@ -123,7 +133,7 @@ mod tests {
 
     #[test]
     fn leftovers_of_interrupted_writes_are_removed_and_nothing_else() {
-        let tmp = TempDir::new("fsx-leftovers");
+        let tmp = tempfile::tempdir().unwrap();
         for name in [".a.tar.gz.tmp-12-0", "a.tar.gz", ".hidden", "SHA256SUMS"] {
             fs::write(tmp.path().join(name), "x").unwrap();
         }
@@ -133,7 +143,7 @@ mod tests {
 
     #[test]
     fn failed_write_keeps_old_file_and_removes_temp() {
-        let tmp = TempDir::new("fsx-fail");
+        let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("manifest.json");
         fs::write(&path, "old").unwrap();
         let err = write_atomic_with(&path, |file| -> Result<()> {

@@ -1,25 +1,28 @@
 //! `cargo xtask`: the release automation of this workspace. One module per command.
 
+mod arch;
 mod bench;
 mod binstall;
 mod build;
+mod cargo_config;
 mod checksum;
 mod ci;
+mod codegen;
 mod dist;
 mod doctor;
 mod flags;
 mod fsx;
+mod machine;
 mod manifest;
 mod merge;
 mod package;
+mod plan;
 mod policy;
-mod preflight;
 mod rename;
 mod setup;
 mod symlinks;
 mod target;
 mod test;
-mod tidy;
 mod verify;
 
 use std::path::PathBuf;
@@ -40,12 +43,22 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<()> {
-    let flags = flags::Xtask::from_env_or_exit();
+    let flags = match flags::Xtask::from_env() {
+        Ok(flags) => flags,
+        Err(e) if e.is_help() => e.exit(),
+        // A usage error (exit 2, as cargo gives) in the same one-line form as every other.
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2)
+        }
+    };
     let sh = Shell::new()?;
     sh.change_dir(project_root());
     match flags.subcommand {
         flags::XtaskCmd::Setup(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Doctor(cmd) => cmd.run(&sh),
+        flags::XtaskCmd::Plan(cmd) => cmd.run(&sh),
+        flags::XtaskCmd::Codegen(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Dist(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Merge(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Verify(cmd) => cmd.run(&sh),

@@ -1,61 +1,207 @@
-//! `dist-manifest.json`: what was released, built how, and the verified facts of each binary.
+//! `release-manifest.json`: what was released, built how, and the verified facts of each binary.
+//! Typed, written by dist, read by merge and bench; its JSON Schema is
+//! `xtask/release-manifest.schema.json`. Named so that no cargo-dist tool mistakes it for a
+//! `dist-manifest.json`, whose schema is another.
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
-use serde_json::{Value, json};
-use xshell::{Shell, cmd};
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
 
-use crate::policy::Policy;
+use crate::build::Builder;
+use crate::verify::{BinaryFacts, VersionRequirement};
 
-pub const FILE_NAME: &str = "dist-manifest.json";
+pub const FILE_NAME: &str = "release-manifest.json";
 /// Bumped when a field changes meaning or disappears; adding fields keeps it.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
-/// The manifest of one dist run: release-wide facts and one entry per target.
-pub fn new(
-    sh: &Shell,
-    policy: &Policy,
-    source_date_epoch: u64,
-    targets: Vec<Value>,
-) -> Result<Value> {
-    let commit = cmd!(sh, "git rev-parse HEAD")
-        .quiet()
-        .ignore_stderr()
-        .read()
-        .ok();
-    let rustc = cmd!(sh, "rustc -V")
-        .quiet()
-        .read()
-        .context("running `rustc -V`")?;
-    Ok(json!({
-        "schema_version": SCHEMA_VERSION,
-        "name": policy.package,
-        "version": policy.version,
-        "commit": commit,
-        "rustc": rustc,
-        "source_date_epoch": source_date_epoch,
-        "targets": targets,
-    }))
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub schema_version: u32,
+    pub name: String,
+    pub version: String,
+    /// The commit the release was built from, when built from a git checkout.
+    pub commit: Option<String>,
+    pub toolchain: Toolchain,
+    /// Every timestamp inside the release files.
+    pub source_date_epoch: u64,
+    pub targets: Vec<TargetEntry>,
 }
 
-pub fn to_string(manifest: &Value) -> String {
-    let mut text = serde_json::to_string_pretty(manifest).expect("a Value always serializes");
-    text.push('\n');
-    text
+/// What built the release: what `cargo xtask reproduce` must match.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Toolchain {
+    /// `rustc -V`.
+    pub rustc: String,
+    /// `cargo -V`.
+    pub cargo: String,
+    /// The build machine's target triple.
+    pub host: String,
 }
 
-pub fn read(path: &Path) -> Result<Value> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let manifest: Value =
-        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
-    let version = manifest["schema_version"].as_u64();
-    if version != Some(u64::from(SCHEMA_VERSION)) {
-        anyhow::bail!(
-            "{}: schema_version {version:?}, this xtask reads {SCHEMA_VERSION}",
-            path.display()
-        );
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetEntry {
+    pub target: String,
+    /// The target as the builder was given it (with a glibc suffix for zig).
+    pub build_target: String,
+    pub builder: Builder,
+    /// The exact build command.
+    pub build_command: String,
+    pub glibc_floor: Option<String>,
+    /// What the smoke run printed, or why it was skipped.
+    pub smoke_run: String,
+    pub binary: Binary,
+    /// The files this target adds to the release, the archive first.
+    pub artifacts: Vec<Artifact>,
+}
+
+/// One file of the release.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Artifact {
+    pub name: String,
+    pub kind: ArtifactKind,
+    pub size: u64,
+    pub sha256: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ArtifactKind {
+    /// The `.tar.gz` holding the binary, docs, completions and man pages.
+    Archive,
+}
+
+/// The verified facts of a shipped binary, as recorded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Binary {
+    pub class: u8,
+    pub endian: String,
+    pub machine: u16,
+    pub machine_name: String,
+    pub e_flags: u32,
+    pub file_type: String,
+    pub linkage: String,
+    pub interpreter: Option<String>,
+    pub needed: Vec<String>,
+    pub version_requirements: Vec<Requirement>,
+    pub glibc_max: Option<String>,
+    pub glibc_unnumbered: Vec<String>,
+    pub stripped: bool,
+    pub rpath: Vec<String>,
+    pub runpath: Vec<String>,
+    pub pie: bool,
+    pub nx_stack: bool,
+    pub relro: String,
+    pub bind_now: bool,
+    pub size: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requirement {
+    pub file: String,
+    pub version: String,
+}
+
+impl From<&BinaryFacts> for Binary {
+    fn from(f: &BinaryFacts) -> Binary {
+        Binary {
+            class: f.class,
+            endian: if f.little_endian { "little" } else { "big" }.into(),
+            machine: f.machine,
+            machine_name: f.machine_name().into(),
+            e_flags: f.e_flags,
+            file_type: f.file_type.name().into(),
+            linkage: f.linkage().into(),
+            interpreter: f.interpreter.clone(),
+            needed: f.needed.clone(),
+            version_requirements: f
+                .version_requirements
+                .iter()
+                .map(|VersionRequirement { file, version }| Requirement {
+                    file: file.clone(),
+                    version: version.clone(),
+                })
+                .collect(),
+            glibc_max: f.glibc_max.map(|v| v.to_string()),
+            glibc_unnumbered: f.glibc_unnumbered.clone(),
+            stripped: f.stripped(),
+            rpath: f.rpath.clone(),
+            runpath: f.runpath.clone(),
+            pie: f.pie,
+            nx_stack: f.nx_stack,
+            relro: f.relro.name().into(),
+            bind_now: f.bind_now,
+            size: f.size,
+        }
     }
-    Ok(manifest)
+}
+
+impl Toolchain {
+    pub fn probe(sh: &xshell::Shell) -> Result<Toolchain> {
+        let version = |tool: &str| {
+            xshell::cmd!(sh, "{tool} -V")
+                .quiet()
+                .read()
+                .with_context(|| format!("running `{tool} -V`"))
+        };
+        Ok(Toolchain {
+            rustc: version("rustc")?,
+            cargo: version("cargo")?,
+            host: xshell::cmd!(sh, "rustc --print host-tuple")
+                .quiet()
+                .read()
+                .context("running rustc")?,
+        })
+    }
+}
+
+impl TargetEntry {
+    /// The archive: the first artifact.
+    pub fn archive(&self) -> &Artifact {
+        &self.artifacts[0]
+    }
+}
+
+impl Manifest {
+    /// Every file of the release with its SHA-256, for SHA256SUMS.
+    pub fn sums(&self) -> Vec<(String, String)> {
+        self.targets
+            .iter()
+            .flat_map(|t| &t.artifacts)
+            .map(|a| (a.name.clone(), a.sha256.clone()))
+            .collect()
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("the manifest serializes");
+        text.push('\n');
+        text
+    }
+
+    pub fn read(path: &Path) -> Result<Manifest> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        // The version first, so that another version is reported as such, not as a field error.
+        #[derive(Deserialize)]
+        struct Version {
+            schema_version: Option<u32>,
+        }
+        let version: Version =
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        if version.schema_version != Some(SCHEMA_VERSION) {
+            bail!(
+                "{}: schema_version {:?}, this xtask reads {SCHEMA_VERSION}: use the xtask of the \
+                 release's commit",
+                path.display(),
+                version.schema_version
+            );
+        }
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+    }
 }

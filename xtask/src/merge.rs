@@ -1,16 +1,15 @@
 //! `cargo xtask merge`: joins the outputs of per-target dist runs (one machine each) into one
-//! release: every archive re-hashed against its manifest, one SHA256SUMS, one manifest.
+//! release: every file re-hashed against its manifest, one SHA256SUMS, one manifest.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use serde_json::Value;
 use xshell::Shell;
 
 use crate::checksum;
 use crate::flags;
 use crate::fsx;
-use crate::manifest;
+use crate::manifest::{self, Manifest};
 
 impl flags::Merge {
     pub fn run(self, _sh: &Shell) -> Result<()> {
@@ -26,110 +25,157 @@ impl flags::Merge {
             .map(|d| crate::user_path(d))
             .collect::<Result<_>>()?;
         let merged = merge(&inputs, &out_dir)?;
-        let count = merged["targets"].as_array().map_or(0, Vec::len);
-        println!("merged {count} target(s) into {}", out_dir.display());
+        println!(
+            "merged {} target(s) into {}",
+            merged.targets.len(),
+            out_dir.display()
+        );
         Ok(())
     }
 }
 
-/// The fields every part of one release must agree on.
-const SAME_RELEASE: [&str; 4] = ["name", "version", "commit", "rustc"];
-
-pub fn merge(inputs: &[impl AsRef<Path>], out_dir: &Path) -> Result<Value> {
-    let mut merged: Option<Value> = None;
-    let mut targets: Vec<Value> = Vec::new();
+/// Checks every part before copying anything: a refused merge leaves `out_dir` as it was.
+pub fn merge(inputs: &[impl AsRef<Path>], out_dir: &Path) -> Result<Manifest> {
+    let mut merged: Option<Manifest> = None;
+    let mut copies: Vec<(PathBuf, String)> = Vec::new();
     for dir in inputs {
         let dir = dir.as_ref();
-        let part = manifest::read(&dir.join(manifest::FILE_NAME))?;
-        let sums = checksum::read_sums(&dir.join("SHA256SUMS"))?;
-        match &merged {
-            None => merged = Some(part.clone()),
+        let part = Manifest::read(&dir.join(manifest::FILE_NAME))?;
+        let mut listed = checksum::read_sums(&dir.join("SHA256SUMS"))?;
+        let mut expected = part.sums();
+        listed.sort();
+        expected.sort();
+        if listed != expected {
+            bail!(
+                "{}: SHA256SUMS lists {} file(s), the manifest {}, and they must agree",
+                dir.display(),
+                listed.len(),
+                expected.len()
+            );
+        }
+        copies.extend(
+            expected
+                .into_iter()
+                .map(|(name, sha)| (dir.join(name), sha)),
+        );
+        match &mut merged {
+            None => merged = Some(part),
             Some(first) => {
-                for key in SAME_RELEASE {
-                    if first[key] != part[key] {
-                        bail!(
-                            "{} has {key} {}, but the first input has {}: these are not parts of one release",
-                            dir.display(),
-                            part[key],
-                            first[key]
-                        );
+                same_release(first, &part, dir)?;
+                for entry in part.targets {
+                    if first.targets.iter().any(|t| t.target == entry.target) {
+                        bail!("{} appears in more than one input", entry.target);
                     }
+                    first.targets.push(entry);
                 }
             }
         }
-        let entries = part["targets"].as_array().map_or(&[][..], Vec::as_slice);
-        if sums.len() != entries.len() {
-            bail!(
-                "{}: SHA256SUMS lists {} archive(s), the manifest {}",
-                dir.display(),
-                sums.len(),
-                entries.len()
-            );
-        }
-        for entry in entries {
-            let target = entry["target"]
-                .as_str()
-                .context("manifest entry without a target")?;
-            if targets.iter().any(|t| t["target"] == target) {
-                bail!("{target} appears in more than one input");
-            }
-            let name = entry["archive"]
-                .as_str()
-                .context("manifest entry without an archive")?;
-            let source = dir.join(name);
-            let sha256 = checksum::sha256_file(&source)?;
-            let listed = sums
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, hex)| hex.as_str());
-            if entry["sha256"] != sha256.as_str() || listed != Some(sha256.as_str()) {
-                bail!(
-                    "{} has sha256 {sha256}, but its manifest says {} and SHA256SUMS {listed:?}",
-                    source.display(),
-                    entry["sha256"]
-                );
-            }
-            let dest = out_dir.join(name);
-            if source.canonicalize()? != dest.canonicalize().unwrap_or_default() {
-                fsx::write_atomic_with(&dest, |file| {
-                    let mut reader = std::fs::File::open(&source)
-                        .with_context(|| format!("reading {}", source.display()))?;
-                    std::io::copy(&mut reader, file)
-                        .with_context(|| format!("copying {}", source.display()))?;
-                    Ok(())
-                })?;
-            }
-            checksum::write_sidecar(&dest, &sha256)?;
-            targets.push(entry.clone());
-        }
     }
     let mut merged = merged.context("no inputs")?;
-    targets.sort_by(|a, b| a["target"].as_str().cmp(&b["target"].as_str()));
-    let sums: Vec<(String, String)> = targets
-        .iter()
-        .map(|t| {
-            (
-                t["archive"].as_str().unwrap_or_default().to_string(),
-                t["sha256"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect();
-    checksum::write_sums(out_dir, &sums)?;
-    merged["targets"] = Value::Array(targets);
+    for (source, sha256) in &copies {
+        let name = source.file_name().context("a file name")?;
+        copy_checked(source, &out_dir.join(name), sha256)?;
+    }
+    merged.targets.sort_by(|a, b| a.target.cmp(&b.target));
+    for artifact in merged.targets.iter().flat_map(|t| &t.artifacts) {
+        checksum::write_sidecar(&out_dir.join(&artifact.name), &artifact.sha256)?;
+    }
+    checksum::write_sums(out_dir, &merged.sums())?;
     fsx::write_atomic(
         &out_dir.join(manifest::FILE_NAME),
-        manifest::to_string(&merged).as_bytes(),
+        merged.to_json().as_bytes(),
     )?;
     Ok(merged)
 }
 
+/// The parts of one release were built from one commit with one toolchain.
+fn same_release(first: &Manifest, part: &Manifest, dir: &Path) -> Result<()> {
+    let fields = [
+        (
+            "name",
+            format!("{:?}", first.name),
+            format!("{:?}", part.name),
+        ),
+        (
+            "version",
+            format!("{:?}", first.version),
+            format!("{:?}", part.version),
+        ),
+        (
+            "commit",
+            format!("{:?}", first.commit),
+            format!("{:?}", part.commit),
+        ),
+        (
+            "toolchain",
+            format!("{:?}", first.toolchain),
+            format!("{:?}", part.toolchain),
+        ),
+        (
+            "source_date_epoch",
+            first.source_date_epoch.to_string(),
+            part.source_date_epoch.to_string(),
+        ),
+    ];
+    for (key, a, b) in fields {
+        if a != b {
+            bail!(
+                "{} has {key} {b}, but the first input has {a}: these are not parts of one release",
+                dir.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Copies `source` to `dest` after checking it has the SHA-256 its manifest records.
+fn copy_checked(source: &Path, dest: &Path, sha256: &str) -> Result<()> {
+    let found = checksum::sha256_file(source)?;
+    if found != sha256 {
+        bail!(
+            "{} has sha256 {found}, but its manifest and SHA256SUMS say {sha256}",
+            source.display()
+        );
+    }
+    if source.canonicalize()? != dest.canonicalize().unwrap_or_default() {
+        fsx::write_atomic_with(dest, |file| {
+            let mut reader = std::fs::File::open(source)
+                .with_context(|| format!("reading {}", source.display()))?;
+            std::io::copy(&mut reader, file)
+                .with_context(|| format!("copying {}", source.display()))?;
+            Ok(())
+        })?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::*;
-    use crate::fsx::TempDir;
+    use crate::manifest::{Artifact, ArtifactKind, Binary, TargetEntry, Toolchain};
     use crate::package::{self, ArchiveFile};
+
+    /// A manifest entry whose binary facts do not matter to merging.
+    fn entry(target: &str, archive: Artifact) -> TargetEntry {
+        let binary: Binary = serde_json::from_value(serde_json::json!({
+            "class": 64, "endian": "little", "machine": 62, "machine_name": "x86_64",
+            "e_flags": 0, "file_type": "static-pie", "linkage": "static-pie",
+            "interpreter": null, "needed": [], "version_requirements": [], "glibc_max": null,
+            "glibc_unnumbered": [], "stripped": true, "rpath": [], "runpath": [], "pie": true,
+            "nx_stack": true, "relro": "full", "bind_now": true, "size": 1
+        }))
+        .unwrap();
+        TargetEntry {
+            target: target.into(),
+            build_target: target.into(),
+            builder: crate::build::Builder::Cargo,
+            build_command: "cargo build".into(),
+            glibc_floor: None,
+            smoke_run: "skipped".into(),
+            binary,
+            artifacts: vec![archive],
+        }
+    }
 
     /// A per-target dist output as a release runner leaves it: archive, sidecar, SHA256SUMS and
     /// a one-target manifest.
@@ -145,24 +191,40 @@ mod tests {
         }];
         let archive = package::write_archive(dir, &stem, &files, 1_700_000_000).unwrap();
         std::fs::remove_file(binary).unwrap();
-        checksum::write_sidecar(&archive.path, &archive.sha256).unwrap();
         let name = format!("{stem}.tar.gz");
-        checksum::write_sums(dir, &[(name.clone(), archive.sha256.clone())]).unwrap();
-        let manifest = json!({
-            "schema_version": manifest::SCHEMA_VERSION,
-            "name": "diag_tool", "version": version, "commit": "abc", "rustc": "rustc 1.95.0",
-            "targets": [{ "target": target, "archive": name, "sha256": archive.sha256, "size": archive.size }],
-        });
+        checksum::write_sidecar(&archive.path, &archive.sha256).unwrap();
+        let manifest = Manifest {
+            schema_version: manifest::SCHEMA_VERSION,
+            name: "diag_tool".into(),
+            version: version.into(),
+            commit: Some("abc".into()),
+            toolchain: Toolchain {
+                rustc: "rustc 1.95.0".into(),
+                cargo: "cargo 1.95.0".into(),
+                host: "x86_64-unknown-linux-gnu".into(),
+            },
+            source_date_epoch: 1_700_000_000,
+            targets: vec![entry(
+                target,
+                Artifact {
+                    name,
+                    kind: ArtifactKind::Archive,
+                    size: archive.size,
+                    sha256: archive.sha256,
+                },
+            )],
+        };
+        checksum::write_sums(dir, &manifest.sums()).unwrap();
         fsx::write_atomic(
             &dir.join(manifest::FILE_NAME),
-            manifest::to_string(&manifest).as_bytes(),
+            manifest.to_json().as_bytes(),
         )
         .unwrap();
     }
 
     #[test]
     fn parts_from_several_machines_merge_into_one_checked_release() {
-        let tmp = TempDir::new("merge-ok");
+        let tmp = tempfile::tempdir().unwrap();
         let (a, b, out) = (
             tmp.path().join("a"),
             tmp.path().join("b"),
@@ -172,12 +234,7 @@ mod tests {
         part(&b, "aarch64-unknown-linux-gnu", "1.0.0");
         std::fs::create_dir_all(&out).unwrap();
         let merged = merge(&[&a, &b], &out).unwrap();
-        let targets: Vec<&str> = merged["targets"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t["target"].as_str().unwrap())
-            .collect();
+        let targets: Vec<&str> = merged.targets.iter().map(|t| t.target.as_str()).collect();
         assert_eq!(
             targets,
             ["aarch64-unknown-linux-gnu", "x86_64-unknown-linux-musl"]
@@ -188,6 +245,10 @@ mod tests {
             assert_eq!(checksum::sha256_file(&out.join(&name)).unwrap(), hex);
             assert!(out.join(format!("{name}.sha256")).is_file());
         }
+        assert_eq!(
+            Manifest::read(&out.join(manifest::FILE_NAME)).unwrap(),
+            merged
+        );
         let status = std::process::Command::new("sha256sum")
             .args(["--check", "--strict", "SHA256SUMS"])
             .current_dir(&out)
@@ -198,21 +259,26 @@ mod tests {
 
     #[test]
     fn parts_of_different_versions_are_refused() {
-        let tmp = TempDir::new("merge-versions");
-        let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, b, out) = (
+            tmp.path().join("a"),
+            tmp.path().join("b"),
+            tmp.path().join("out"),
+        );
         part(&a, "x86_64-unknown-linux-musl", "1.0.0");
         part(&b, "aarch64-unknown-linux-gnu", "1.0.1");
-        let err = merge(&[&a, &b], tmp.path()).unwrap_err().to_string();
+        std::fs::create_dir_all(&out).unwrap();
+        let err = merge(&[&a, &b], &out).unwrap_err().to_string();
         assert!(
             err.contains("has version \"1.0.1\", but the first input has \"1.0.0\""),
             "{err}"
         );
-        assert!(!tmp.path().join("SHA256SUMS").exists());
+        assert!(!out.join("SHA256SUMS").exists());
     }
 
     #[test]
     fn an_archive_changed_after_its_manifest_is_refused() {
-        let tmp = TempDir::new("merge-tampered");
+        let tmp = tempfile::tempdir().unwrap();
         let (a, out) = (tmp.path().join("a"), tmp.path().join("out"));
         part(&a, "x86_64-unknown-linux-musl", "1.0.0");
         let archive = a.join("diag_tool-x86_64-unknown-linux-musl-v1.0.0.tar.gz");
@@ -221,13 +287,13 @@ mod tests {
         std::fs::write(&archive, bytes).unwrap();
         std::fs::create_dir_all(&out).unwrap();
         let err = merge(&[&a], &out).unwrap_err().to_string();
-        assert!(err.contains("but its manifest says"), "{err}");
+        assert!(err.contains("but its manifest and SHA256SUMS say"), "{err}");
         assert!(!out.join("SHA256SUMS").exists());
     }
 
     #[test]
     fn the_same_target_from_two_parts_is_refused() {
-        let tmp = TempDir::new("merge-twice");
+        let tmp = tempfile::tempdir().unwrap();
         let (a, b, out) = (
             tmp.path().join("a"),
             tmp.path().join("b"),

@@ -11,7 +11,7 @@ use flate2::{Compression, GzBuilder, write::GzEncoder};
 use tar::{EntryType, Header};
 
 use crate::checksum::HashingWriter;
-use crate::fsx::write_atomic_with;
+use crate::fsx::{self, write_atomic_with};
 
 /// Source reads in large chunks: the deflate loop, not syscalls, should set the pace.
 const READ_BUFFER: usize = 1 << 20;
@@ -57,25 +57,13 @@ pub fn included_files(root: &Path, includes: &[PathBuf]) -> Result<Vec<ArchiveFi
             )
         })?;
         if meta.is_dir() {
-            let mut pending = vec![source.clone()];
-            while let Some(dir) = pending.pop() {
-                for entry in
-                    fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))?
-                {
-                    let path = entry
-                        .with_context(|| format!("reading {}", dir.display()))?
-                        .path();
-                    if path.is_dir() {
-                        pending.push(path);
-                        continue;
-                    }
-                    let relative = path.strip_prefix(&source).expect("walked from source");
-                    files.push(ArchiveFile {
-                        name: archive_name(relative)?,
-                        source: path.clone(),
-                        executable: false,
-                    });
-                }
+            for path in fsx::walk(&source, &|_| false)? {
+                let relative = path.strip_prefix(&source).expect("walked from source");
+                files.push(ArchiveFile {
+                    name: archive_name(relative)?,
+                    source: path.clone(),
+                    executable: false,
+                });
             }
         } else {
             let name = include
@@ -274,7 +262,7 @@ mod tests {
 
     use super::*;
     use crate::checksum::sha256_file;
-    use crate::fsx::{TempDir, names_in};
+    use crate::fsx::names_in;
 
     const STEM: &str = "diag_tool-x86_64-unknown-linux-musl-v0.1.0";
     /// 2023-11-14 22:13:20 UTC.
@@ -334,7 +322,7 @@ mod tests {
 
     #[test]
     fn same_contents_give_identical_archives_in_other_directories() {
-        let (one, two) = (TempDir::new("pkg-one"), TempDir::new("pkg-two"));
+        let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let files_one = sources(one.path(), 0o700, 0o600, 1_000_000);
         let files_two = sources(two.path(), 0o775, 0o664, 1_600_000_000);
         let a = write_archive(one.path(), STEM, &files_one, MTIME).unwrap();
@@ -352,7 +340,7 @@ mod tests {
 
     #[test]
     fn tar_lists_sorted_root_owned_entries_with_fixed_mtime_and_modes() {
-        let tmp = TempDir::new("pkg-list");
+        let tmp = tempfile::tempdir().unwrap();
         let files = sources(tmp.path(), 0o700, 0o600, 1_000_000);
         let archive = write_archive(tmp.path(), STEM, &files, MTIME).unwrap();
         run(Command::new("gzip").arg("--test").arg(&archive.path));
@@ -401,7 +389,7 @@ mod tests {
 
     #[test]
     fn gzip_header_has_no_time_and_no_name() {
-        let tmp = TempDir::new("pkg-gzip");
+        let tmp = tempfile::tempdir().unwrap();
         let files = sources(tmp.path(), 0o755, 0o644, 1_000_000);
         let archive = write_archive(tmp.path(), STEM, &files, MTIME).unwrap();
         let bytes = fs::read(&archive.path).unwrap();
@@ -413,7 +401,7 @@ mod tests {
 
     #[test]
     fn long_names_survive() {
-        let tmp = TempDir::new("pkg-long");
+        let tmp = tempfile::tempdir().unwrap();
         let source = tmp.path().join("doc");
         fs::write(&source, "doc").unwrap();
         let name = format!("doc/{}.md", "x".repeat(150));
@@ -429,7 +417,7 @@ mod tests {
 
     #[test]
     fn failure_midway_leaves_nothing_behind() {
-        let tmp = TempDir::new("pkg-midway");
+        let tmp = tempfile::tempdir().unwrap();
         let mut files = sources(tmp.path(), 0o755, 0o644, 1_000_000);
         files.push(ArchiveFile {
             name: "zz_last".into(),
@@ -448,7 +436,7 @@ mod tests {
 
     #[test]
     fn symlink_source_is_refused() {
-        let tmp = TempDir::new("pkg-symlink");
+        let tmp = tempfile::tempdir().unwrap();
         let real = tmp.path().join("real");
         fs::write(&real, "bin").unwrap();
         let link = tmp.path().join("link");
@@ -481,7 +469,7 @@ mod tests {
 
     #[test]
     fn names_that_escape_or_collide_are_refused() {
-        let tmp = TempDir::new("pkg-names");
+        let tmp = tempfile::tempdir().unwrap();
         let source = tmp.path().join("f");
         fs::write(&source, "x").unwrap();
         let file = |name: &str| ArchiveFile {
@@ -513,7 +501,7 @@ mod tests {
 
     #[test]
     fn gzip_to_round_trips_through_gzip() {
-        let tmp = TempDir::new("pkg-gzip-to");
+        let tmp = tempfile::tempdir().unwrap();
         let data: Vec<u8> = (0..300_000u32)
             .flat_map(|i| (i % 1000).to_le_bytes())
             .collect();
@@ -527,7 +515,7 @@ mod tests {
 
     #[test]
     fn included_directories_keep_their_layout_and_files_go_to_the_top() {
-        let tmp = TempDir::new("pkg-include");
+        let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path();
         fs::create_dir_all(root.join("tool/assets/man")).unwrap();
         fs::write(root.join("tool/assets/man/tool.1"), ".TH tool 1").unwrap();

@@ -1,37 +1,111 @@
 //! The release policy from `[workspace.metadata.release]` in the root Cargo.toml: what ships, for
-//! which targets, under which rules. Read through `cargo metadata`, so cargo parses the TOML.
+//! which targets, under which rules. Read through `cargo metadata`, so cargo parses the TOML, into
+//! typed values: a misspelt key is an error that names it.
 
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use serde_json::Value;
+use serde::Deserialize;
 use xshell::{Shell, cmd};
 
-use crate::build::Builder;
-use crate::target::{Env, GlibcVersion, Target};
+use crate::build::{Builder, BuilderChoice};
+use crate::target::{GlibcVersion, Libc, Target};
+
+/// The parts of `cargo metadata --no-deps` that xtask reads.
+#[derive(Deserialize)]
+struct Metadata {
+    packages: Vec<Package>,
+    target_directory: PathBuf,
+    metadata: Option<WorkspaceMetadata>,
+}
+
+#[derive(Deserialize)]
+struct WorkspaceMetadata {
+    release: Option<ReleaseConfig>,
+}
+
+/// `[workspace.metadata.release]` as written.
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct ReleaseConfig {
+    package: String,
+    #[serde(default)]
+    include: Vec<PathBuf>,
+    glibc_floor: Option<GlibcVersion>,
+    #[serde(default)]
+    targets: Vec<TargetEntry>,
+}
+
+/// One `[[workspace.metadata.release.targets]]` entry.
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct TargetEntry {
+    triple: Target,
+    builder: Option<BuilderChoice>,
+    glibc_floor: Option<GlibcVersion>,
+    /// The GitHub runner label that builds this target's release.
+    runs_on: Option<String>,
+}
+
+/// A workspace package as `cargo metadata` describes it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Package {
+    pub name: String,
+    pub version: String,
+    targets: Vec<BuildTarget>,
+    pub metadata: Option<PackageMetadata>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+struct BuildTarget {
+    name: String,
+    kind: Vec<String>,
+}
+
+/// `[package.metadata]` of the shipped package: the parts xtask checks.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct PackageMetadata {
+    pub binstall: Option<Binstall>,
+}
+
+/// `[package.metadata.binstall]`, the URLs and paths `cargo binstall` will look for.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Binstall {
+    pub pkg_url: Option<String>,
+    pub bin_dir: Option<String>,
+    pub pkg_fmt: Option<String>,
+}
 
 pub struct Policy {
-    /// The package whose binary ships, and that binary's name.
-    pub package: String,
+    /// The package whose binary ships.
+    pub package: Package,
+    /// That binary's name.
     pub bin: String,
-    pub version: String,
     /// Files from the workspace root copied into every archive.
     pub include: Vec<PathBuf>,
     /// The glibc floor of gnu targets that do not set their own.
     pub glibc_floor: Option<GlibcVersion>,
     pub targets: Vec<TargetPolicy>,
     pub target_dir: PathBuf,
-    /// The package's `[package.metadata.binstall]`, if it has one.
-    pub binstall: Option<Value>,
 }
 
+#[derive(Clone, Debug)]
 pub struct TargetPolicy {
     pub target: Target,
     /// `None` means `auto`: the builder is chosen from what the machine has.
     pub builder: Option<Builder>,
+    /// The floor the policy asks for, before the port's own first glibc bounds it.
+    pub policy_floor: Option<GlibcVersion>,
     /// Highest glibc version a gnu binary may require; `None` for musl targets.
     pub glibc_floor: Option<GlibcVersion>,
+    /// The runner label of the release job that builds it.
+    pub runs_on: String,
 }
+
+/// Every release is cross-built on x86_64 so that anyone can rebuild it bit for bit there.
+pub const DEFAULT_RUNNER: &str = "ubuntu-24.04";
+const WHERE: &str = "[workspace.metadata.release] in Cargo.toml";
 
 impl Policy {
     pub fn read(sh: &Shell) -> Result<Policy> {
@@ -42,96 +116,70 @@ impl Policy {
         .quiet()
         .read()
         .context("running `cargo metadata`")?;
-        let metadata: Value = serde_json::from_str(&json).context("parsing `cargo metadata`")?;
-        Policy::from_metadata(&metadata)
+        Policy::from_metadata(&json)
     }
 
-    fn from_metadata(metadata: &Value) -> Result<Policy> {
-        let where_ = "[workspace.metadata.release] in Cargo.toml";
-        let release = &metadata["metadata"]["release"];
-        if !release.is_object() {
-            bail!("{where_} is missing: it names the package to ship and its targets");
-        }
-        let package = string(release, "package", where_)?;
-        let found = metadata["packages"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|p| p["name"] == package.as_str())
-            .with_context(|| format!("{where_}: package `{package}` is not a workspace member"))?;
-        let bin = found["targets"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|t| {
-                t["kind"]
-                    .as_array()
-                    .is_some_and(|k| k.iter().any(|k| k == "bin"))
-            })
-            .and_then(|t| t["name"].as_str())
-            .with_context(|| format!("package `{package}` has no binary target to ship"))?
-            .to_string();
-        let version = string(found, "version", "cargo metadata")?;
-
-        let include = match &release["include"] {
-            Value::Null => Vec::new(),
-            Value::Array(items) => items
-                .iter()
-                .map(|v| v.as_str().map(PathBuf::from))
-                .collect::<Option<_>>()
-                .with_context(|| format!("{where_}: `include` must be a list of paths"))?,
-            _ => bail!("{where_}: `include` must be a list of paths"),
+    fn from_metadata(json: &str) -> Result<Policy> {
+        let metadata: Metadata = serde_json::from_str(json).with_context(|| {
+            format!("reading {WHERE} (through `cargo metadata`): fix the key it names")
+        })?;
+        let Some(release) = metadata.metadata.and_then(|m| m.release) else {
+            bail!("{WHERE} is missing: it names the package to ship and its targets");
         };
-        let default_floor = optional_floor(release, where_)?;
-        let mut targets = Vec::new();
-        for entry in release["targets"].as_array().into_iter().flatten() {
-            let triple = string(entry, "triple", where_)?;
-            let target = Target::parse(&triple).with_context(|| format!("in {where_}"))?;
-            let builder = match entry["builder"].as_str() {
-                None | Some("auto") => None,
-                Some(name) => {
-                    Some(Builder::parse(name).with_context(|| format!("{triple} in {where_}"))?)
-                }
-            };
-            let glibc_floor = match target.env {
-                Env::Musl => None,
-                Env::Gnu => optional_floor(entry, where_)?.or(default_floor),
+        let package = metadata
+            .packages
+            .into_iter()
+            .find(|p| p.name == release.package)
+            .with_context(|| {
+                format!(
+                    "{WHERE}: package `{}` is not a workspace member",
+                    release.package
+                )
+            })?;
+        let bin = package
+            .targets
+            .iter()
+            .find(|t| t.kind.iter().any(|k| k == "bin"))
+            .map(|t| t.name.clone())
+            .with_context(|| format!("package `{}` has no binary target to ship", package.name))?;
+        if release.targets.is_empty() {
+            bail!("{WHERE} lists no targets: add [[workspace.metadata.release.targets]] entries");
+        }
+        let mut targets: Vec<TargetPolicy> = Vec::new();
+        for entry in release.targets {
+            if entry.triple.glibc_suffix.is_some() {
+                bail!(
+                    "{WHERE}: write `{}` without the glibc suffix and set `glibc-floor` instead",
+                    entry.triple
+                );
+            }
+            if targets.iter().any(|t| t.target == entry.triple) {
+                bail!("{WHERE}: {} is listed twice", entry.triple);
+            }
+            let policy_floor = match entry.triple.libc {
+                Libc::Musl => None,
+                Libc::Gnu => entry.glibc_floor.or(release.glibc_floor),
             };
             targets.push(TargetPolicy {
-                target,
-                builder,
-                glibc_floor,
+                glibc_floor: effective_floor(&entry.triple, policy_floor),
+                policy_floor,
+                target: entry.triple,
+                builder: entry.builder.and_then(|b| b.0),
+                runs_on: entry.runs_on.unwrap_or_else(|| DEFAULT_RUNNER.to_string()),
             });
         }
-        if targets.is_empty() {
-            bail!("{where_} lists no targets: add [[workspace.metadata.release.targets]] entries");
-        }
-        let target_dir = PathBuf::from(string(metadata, "target_directory", "cargo metadata")?);
         Ok(Policy {
             package,
             bin,
-            version,
-            include,
-            glibc_floor: default_floor,
+            include: release.include,
+            glibc_floor: release.glibc_floor,
             targets,
-            target_dir,
-            binstall: found["metadata"].get("binstall").cloned(),
+            target_dir: metadata.target_directory,
         })
     }
 
-    /// The glibc floor for any target, configured or not: a `.2.28` suffix, the target's own
-    /// floor, or the default. `None` for musl targets.
-    pub fn floor_for(&self, target: &Target) -> Option<GlibcVersion> {
-        if target.env == Env::Musl {
-            return None;
-        }
-        let configured = self
-            .targets
-            .iter()
-            .find(|t| t.target.triple() == target.triple());
-        target
-            .glibc_suffix
-            .or(configured.map_or(self.glibc_floor, |t| t.glibc_floor))
+    pub fn version(&self) -> &str {
+        &self.package.version
     }
 
     /// The policy for `triple`, which must be configured: release rules are not invented on the
@@ -150,28 +198,69 @@ impl Policy {
                 known.join(", ")
             );
         };
-        Ok(TargetPolicy {
-            target: configured.target.clone(),
-            builder: configured.builder,
-            glibc_floor: self.floor_for(&wanted),
-        })
+        let mut policy = configured.clone();
+        if let Some(floor) = wanted.glibc_suffix {
+            policy.policy_floor = Some(floor);
+            policy.glibc_floor = effective_floor(&policy.target, Some(floor));
+        }
+        Ok(policy)
+    }
+
+    /// The glibc floor for any target, configured or not: a `.2.28` suffix, the target's own
+    /// floor, or the default, and never below the port's first glibc. `None` for musl.
+    pub fn floor_for(&self, target: &Target) -> Option<GlibcVersion> {
+        if target.libc == Libc::Musl {
+            return None;
+        }
+        let configured = self.targets.iter().find(|t| t.target == *target);
+        let floor = target
+            .glibc_suffix
+            .or(configured.map_or(self.glibc_floor, |t| t.policy_floor));
+        effective_floor(target, floor)
     }
 }
 
-fn string(value: &Value, key: &str, where_: &str) -> Result<String> {
-    value[key]
-        .as_str()
-        .map(str::to_string)
-        .with_context(|| format!("{where_}: `{key}` must be a string"))
+/// No binary can need a glibc older than its port: riscv64 starts at 2.27, so a 2.17 floor
+/// means 2.27 there.
+fn effective_floor(target: &Target, floor: Option<GlibcVersion>) -> Option<GlibcVersion> {
+    match target.libc {
+        Libc::Musl => None,
+        Libc::Gnu => floor.map(|f| f.max(target.arch.glibc_first)),
+    }
 }
 
-fn optional_floor(value: &Value, where_: &str) -> Result<Option<GlibcVersion>> {
-    match &value["glibc-floor"] {
-        Value::Null => Ok(None),
-        Value::String(s) => Ok(Some(
-            GlibcVersion::parse(s).with_context(|| format!("`glibc-floor` in {where_}"))?,
-        )),
-        _ => bail!("{where_}: `glibc-floor` must be a string such as \"2.17\""),
+impl TargetPolicy {
+    /// Why the floor is what it is, when the port raised it above the policy.
+    pub fn floor_note(&self) -> Option<String> {
+        match (self.policy_floor, self.glibc_floor) {
+            (Some(asked), Some(floor)) if floor > asked => Some(format!(
+                "{floor}: the first glibc of {} (policy {asked})",
+                self.target.arch.rust
+            )),
+            _ => None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for GlibcVersion {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        GlibcVersion::parse(&text).map_err(|e| serde::de::Error::custom(format!("{e:#}")))
+    }
+}
+
+impl<'de> Deserialize<'de> for Target {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Target::parse(&text).map_err(|e| serde::de::Error::custom(format!("{e:#}")))
+    }
+}
+
+impl<'de> Deserialize<'de> for BuilderChoice {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse()
+            .map_err(|e| serde::de::Error::custom(format!("{e:#}")))
     }
 }
 
@@ -179,7 +268,7 @@ fn optional_floor(value: &Value, where_: &str) -> Result<Option<GlibcVersion>> {
 mod tests {
     use super::*;
 
-    fn metadata(release: Value) -> Value {
+    fn metadata(release: serde_json::Value) -> String {
         serde_json::json!({
             "metadata": { "release": release },
             "target_directory": "/w/target",
@@ -190,19 +279,24 @@ mod tests {
                             { "kind": ["bin"], "name": "diag_tool" }]
             }]
         })
+        .to_string()
+    }
+
+    fn policy(release: serde_json::Value) -> Result<Policy> {
+        Policy::from_metadata(&metadata(release))
     }
 
     #[test]
     fn gnu_targets_inherit_the_default_floor_and_musl_targets_have_none() {
-        let policy = Policy::from_metadata(&metadata(serde_json::json!({
+        let policy = policy(serde_json::json!({
             "package": "diag_tool",
             "glibc-floor": "2.17",
             "targets": [
                 { "triple": "x86_64-unknown-linux-gnu" },
                 { "triple": "aarch64-unknown-linux-gnu", "glibc-floor": "2.28", "builder": "cargo" },
-                { "triple": "x86_64-unknown-linux-musl" },
+                { "triple": "x86_64-unknown-linux-musl", "runs-on": "ubuntu-24.04-arm" },
             ]
-        })))
+        }))
         .unwrap();
         let floors: Vec<_> = policy.targets.iter().map(|t| t.glibc_floor).collect();
         assert_eq!(
@@ -214,18 +308,61 @@ mod tests {
             ]
         );
         assert_eq!(policy.targets[1].builder, Some(Builder::Cargo));
+        assert_eq!(policy.targets[0].runs_on, DEFAULT_RUNNER);
+        assert_eq!(policy.targets[2].runs_on, "ubuntu-24.04-arm");
         assert_eq!(
-            (policy.bin.as_str(), policy.version.as_str()),
+            (policy.bin.as_str(), policy.version()),
             ("diag_tool", "1.2.3")
         );
     }
 
     #[test]
+    fn the_floor_never_goes_below_the_ports_first_glibc() {
+        let policy = policy(serde_json::json!({
+            "package": "diag_tool",
+            "glibc-floor": "2.17",
+            "targets": [{ "triple": "riscv64gc-unknown-linux-gnu" }]
+        }))
+        .unwrap();
+        let riscv = &policy.targets[0];
+        assert_eq!(riscv.glibc_floor, Some(GlibcVersion([2, 27, 0])));
+        assert_eq!(
+            riscv.floor_note().unwrap(),
+            "2.27: the first glibc of riscv64gc (policy 2.17)"
+        );
+    }
+
+    #[test]
+    fn a_misspelt_key_is_named() {
+        let err = policy(serde_json::json!({
+            "package": "diag_tool",
+            "glibc-flor": "2.17",
+            "targets": [{ "triple": "x86_64-unknown-linux-gnu" }]
+        }))
+        .err()
+        .unwrap();
+        assert!(
+            format!("{err:#}").contains("unknown field `glibc-flor`"),
+            "{err:#}"
+        );
+        let err = policy(serde_json::json!({
+            "package": "diag_tool",
+            "targets": [{ "triple": "mips-unknown-linux-gnu" }]
+        }))
+        .err()
+        .unwrap();
+        assert!(
+            format!("{err:#}").contains("unsupported architecture `mips`"),
+            "{err:#}"
+        );
+    }
+
+    #[test]
     fn unconfigured_target_names_the_configured_ones() {
-        let policy = Policy::from_metadata(&metadata(serde_json::json!({
+        let policy = policy(serde_json::json!({
             "package": "diag_tool",
             "targets": [{ "triple": "x86_64-unknown-linux-musl" }]
-        })))
+        }))
         .unwrap();
         let err = policy
             .target("aarch64-unknown-linux-gnu")
@@ -240,11 +377,11 @@ mod tests {
 
     #[test]
     fn command_line_glibc_suffix_overrides_the_floor() {
-        let policy = Policy::from_metadata(&metadata(serde_json::json!({
+        let policy = policy(serde_json::json!({
             "package": "diag_tool",
             "glibc-floor": "2.17",
             "targets": [{ "triple": "x86_64-unknown-linux-gnu" }]
-        })))
+        }))
         .unwrap();
         let t = policy.target("x86_64-unknown-linux-gnu.2.28").unwrap();
         assert_eq!(t.glibc_floor, Some(GlibcVersion([2, 28, 0])));
@@ -252,7 +389,10 @@ mod tests {
 
     #[test]
     fn missing_release_table_says_where_it_belongs() {
-        let err = Policy::from_metadata(&serde_json::json!({ "metadata": null }))
+        let json = serde_json::json!({
+            "metadata": null, "packages": [], "target_directory": "/t"
+        });
+        let err = Policy::from_metadata(&json.to_string())
             .err()
             .unwrap()
             .to_string();

@@ -1,5 +1,6 @@
 //! `cargo xtask rename NEW_NAME`: gives the shipped package another name in every file of the
-//! workspace (directory, package, library, binary, archives, docs, Cargo.lock).
+//! workspace (directory, package, library, binary, archives, docs); cargo itself then rewrites
+//! Cargo.lock, and `cargo xtask codegen` the files generated from the CLI.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -13,7 +14,7 @@ use crate::policy::Policy;
 
 impl flags::Rename {
     pub fn run(self, sh: &Shell) -> Result<()> {
-        let old = Policy::read(sh)?.package;
+        let old = Policy::read(sh)?.package.name;
         let root = sh.current_dir();
         let plan = Plan::new(&root, &old, &self.name)?;
         plan.apply(&root)?;
@@ -22,7 +23,16 @@ impl flags::Rename {
         cmd!(sh, "cargo fmt --all")
             .run()
             .context("formatting the renamed code (rustup component add rustfmt)")?;
-        regenerate(sh, &new.package)?;
+        // The lock file names the package too; cargo rewrites its own file, touching nothing
+        // but the workspace members.
+        cmd!(sh, "cargo update --workspace --offline --quiet")
+            .run()
+            .context("updating Cargo.lock for the new name")?;
+        // Completions spell the name in ways no text rule should guess (`_my_tool()`,
+        // `my__tool__subcmd`): they are generated again from the renamed CLI.
+        cmd!(sh, "cargo xtask codegen")
+            .run()
+            .context("regenerating the files generated from the renamed package")?;
         println!(
             "renamed `{old}` to `{}` (Rust code: `{}`): {} files rewritten, {} paths moved",
             new.package,
@@ -36,20 +46,6 @@ impl flags::Rename {
         println!("next: cargo test --workspace --locked && git add -A && git commit");
         Ok(())
     }
-}
-
-/// Files generated from the CLI definition spell the name in ways no text rule should guess
-/// (`_my_tool()` and `my__tool__subcmd` in completions); the test that keeps them current
-/// rewrites them.
-fn regenerate(sh: &Shell, package: &str) -> Result<()> {
-    if !sh.path_exists(format!("{package}/tests/assets.rs")) {
-        return Ok(());
-    }
-    let _update = sh.push_env("UPDATE_ASSETS", "1");
-    cmd!(sh, "cargo test --locked --quiet -p {package} --test assets")
-        .run()
-        .context("regenerating the completions and man pages")?;
-    Ok(())
 }
 
 /// The spellings of one package name. Cargo and file names use the name as given (`my-tool`),
@@ -312,9 +308,8 @@ impl Plan {
         let (old, new) = (Names::new(old), Names::new(new));
         let mut writes = Vec::new();
         let mut moves = Vec::new();
-        let mut files = Vec::new();
-        walk(root, Path::new(""), &mut files)?;
-        for (rel, is_dir) in &files {
+        check_dependencies(root, &new)?;
+        for (rel, is_dir) in &workspace_paths(root)? {
             let name = rel.file_name().unwrap().to_string_lossy();
             // zsh completions are named `_<binary>`.
             let (prefix, rest) = match name.strip_prefix('_') {
@@ -342,13 +337,8 @@ impl Plan {
             let Ok(text) = String::from_utf8(bytes) else {
                 continue;
             };
-            let rewritten = if rel == Path::new("Cargo.lock") {
-                rewrite_lock(&text, &old.package, &new.package)
-                    .with_context(|| format!("in {}", path.display()))?
-            } else {
-                let rust_source = rel.extension().is_some_and(|e| e == "rs");
-                rewrite(&text, &old, &new, rust_source)
-            };
+            let rust_source = rel.extension().is_some_and(|e| e == "rs");
+            let rewritten = rewrite(&text, &old, &new, rust_source);
             if rewritten != text {
                 writes.push((rel.clone(), rewritten));
             }
@@ -378,115 +368,71 @@ impl Plan {
     }
 }
 
-/// The workspace's files and directories, relative to `root`. Skips `.git`, build output (cargo
-/// marks its target directories with CACHEDIR.TAG) and symlinks, which name no package.
-fn walk(root: &Path, rel: &Path, out: &mut Vec<(PathBuf, bool)>) -> Result<()> {
-    let dir = root.join(rel);
-    if dir.join("CACHEDIR.TAG").exists() {
-        return Ok(());
-    }
-    let mut entries = fs::read_dir(&dir)
-        .with_context(|| format!("listing {}", dir.display()))?
-        .collect::<std::io::Result<Vec<_>>>()
-        .with_context(|| format!("listing {}", dir.display()))?;
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let name = entry.file_name();
-        if rel.as_os_str().is_empty() && (name == ".git" || name == "target") {
+/// The workspace's files and directories, relative to `root`, deepest last. Skips `.git`,
+/// `Cargo.lock` (cargo rewrites it), build output (cargo marks its target directories with
+/// CACHEDIR.TAG) and symlinks, which name no package.
+fn workspace_paths(root: &Path) -> Result<Vec<(PathBuf, bool)>> {
+    let skip = |dir: &Path| {
+        dir.join("CACHEDIR.TAG").exists() || dir == root.join(".git") || dir == root.join("target")
+    };
+    let mut paths: Vec<(PathBuf, bool)> = Vec::new();
+    for file in fsx::walk(root, &skip)? {
+        let rel = file
+            .strip_prefix(root)
+            .expect("walked from root")
+            .to_path_buf();
+        if rel == Path::new("Cargo.lock") || file.symlink_metadata()?.file_type().is_symlink() {
             continue;
         }
-        let child = rel.join(&name);
-        let kind = entry.file_type()?;
-        if kind.is_dir() {
-            walk(root, &child, out)?;
-            out.push((child, true));
-        } else if kind.is_file() {
-            out.push((child, false));
+        for dir in rel
+            .ancestors()
+            .skip(1)
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            if !paths.iter().any(|(p, _)| p == dir) {
+                paths.push((dir.to_path_buf(), true));
+            }
         }
+        paths.push((rel, false));
+    }
+    Ok(paths)
+}
+
+/// A new name that a dependency already has would make two packages of one name.
+fn check_dependencies(root: &Path, new: &Names) -> Result<()> {
+    #[derive(serde::Deserialize)]
+    struct Lock {
+        #[serde(default)]
+        package: Vec<LockedPackage>,
+    }
+    #[derive(serde::Deserialize)]
+    struct LockedPackage {
+        name: String,
+    }
+    let path = root.join("Cargo.lock");
+    let Ok(text) = fs::read_to_string(&path) else {
+        return Ok(());
+    };
+    let lock: Lock =
+        toml::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
+    let normalized = |n: &str| n.replace('-', "_");
+    if let Some(dep) = lock
+        .package
+        .iter()
+        .find(|p| normalized(&p.name) == new.rust)
+    {
+        bail!(
+            "`{}` would collide with the dependency `{}`: pick another name",
+            new.package,
+            dep.name
+        );
     }
     Ok(())
-}
-
-/// Cargo.lock with the package renamed and moved to where cargo sorts it (by name), so that
-/// `--locked` builds accept the file as cargo would have written it.
-fn rewrite_lock(text: &str, old: &str, new: &str) -> Result<String> {
-    let first = text
-        .find("[[package]]\n")
-        .context("no [[package]] entries: run `cargo generate-lockfile`")?;
-    let (header, body) = text.split_at(first);
-    let mut packages: Vec<String> = body
-        .split("[[package]]\n")
-        .skip(1)
-        .map(|p| format!("[[package]]\n{}", p.trim_end()))
-        .collect();
-    let name_of = |p: &str| -> String {
-        p.lines()
-            .find_map(|l| l.strip_prefix("name = \""))
-            .map(|n| n.trim_end_matches('"').to_string())
-            .unwrap_or_default()
-    };
-    let normalized = |n: &str| n.replace('-', "_");
-    for p in &packages {
-        if p.lines().skip(1).any(|l| l.starts_with('[')) {
-            bail!("unexpected table after the [[package]] entries: run `cargo generate-lockfile`");
-        }
-        let name = name_of(p);
-        if name != old && normalized(&name) == normalized(new) {
-            bail!("`{new}` would collide with the dependency `{name}`: pick another name");
-        }
-    }
-    let index = packages
-        .iter()
-        .position(|p| name_of(p) == old)
-        .with_context(|| format!("no package `{old}`: run `cargo generate-lockfile`"))?;
-    let renamed = packages.remove(index).replace(
-        &format!("name = \"{old}\"\n"),
-        &format!("name = \"{new}\"\n"),
-    );
-    let at = packages
-        .iter()
-        .position(|p| name_of(p).as_str() > new)
-        .unwrap_or(packages.len());
-    packages.insert(at, renamed);
-    let packages: Vec<String> = packages
-        .iter()
-        .map(|p| rename_dependency(p, old, new))
-        .collect();
-    Ok(format!("{header}{}\n", packages.join("\n\n")))
-}
-
-/// One package entry with `old` renamed in its `dependencies` list, moved to its sorted place.
-fn rename_dependency(package: &str, old: &str, new: &str) -> String {
-    let mut lines: Vec<String> = package.lines().map(str::to_string).collect();
-    let entry_name = |l: &str| -> String {
-        l.trim()
-            .trim_start_matches('"')
-            .split(['"', ' '])
-            .next()
-            .unwrap_or_default()
-            .to_string()
-    };
-    let Some(start) = lines.iter().position(|l| l == "dependencies = [") else {
-        return package.to_string();
-    };
-    let end = start + lines[start..].iter().position(|l| l == "]").unwrap_or(0);
-    let Some(index) = (start + 1..end).find(|&i| entry_name(&lines[i]) == old) else {
-        return package.to_string();
-    };
-    let entry = lines
-        .remove(index)
-        .replacen(&format!("\"{old}"), &format!("\"{new}"), 1);
-    let at = (start + 1..end - 1)
-        .find(|&i| entry_name(&lines[i]).as_str() > new)
-        .unwrap_or(end - 1);
-    lines.insert(at, entry);
-    lines.join("\n")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fsx::TempDir;
 
     fn rename(text: &str, old: &str, new: &str) -> String {
         rewrite(text, &Names::new(old), &Names::new(new), false)
@@ -621,49 +567,27 @@ let o = new_tool(&["report"]); /* new-tool /* nested */ new-tool */ new_tool::ru
         check_name("old-tool", "old_tool").unwrap();
     }
 
-    const LOCK: &str = "# This file is automatically @generated by Cargo.\n\
-        # It is not intended for manual editing.\nversion = 4\n\n\
-        [[package]]\nname = \"anyhow\"\nversion = \"1.0.0\"\n\n\
-        [[package]]\nname = \"old_tool\"\nversion = \"0.1.0\"\ndependencies = [\n \"anyhow\",\n \"serde\",\n]\n\n\
-        [[package]]\nname = \"serde\"\nversion = \"1.0.0\"\n\n\
-        [[package]]\nname = \"user\"\nversion = \"0.1.0\"\ndependencies = [\n \"anyhow\",\n \"old_tool\",\n \"serde\",\n]\n";
-
-    #[test]
-    fn the_lock_file_entry_is_renamed_and_sorted_like_cargo_does() {
-        let lock = rewrite_lock(LOCK, "old_tool", "zz-tool").unwrap();
-        let names: Vec<&str> = lock
-            .lines()
-            .filter_map(|l| l.strip_prefix("name = "))
-            .collect();
-        assert_eq!(
-            names,
-            ["\"anyhow\"", "\"serde\"", "\"user\"", "\"zz-tool\""]
-        );
-        assert!(
-            lock.contains("[\n \"anyhow\",\n \"serde\",\n \"zz-tool\",\n]"),
-            "{lock}"
-        );
-        assert!(lock.ends_with("]\n") && !lock.ends_with("\n\n"));
-        assert_eq!(rewrite_lock(&lock, "zz-tool", "old_tool").unwrap(), LOCK);
-    }
-
     #[test]
     fn a_name_that_a_dependency_has_is_refused() {
-        let err = rewrite_lock(LOCK, "old_tool", "serde").unwrap_err();
-        assert!(err.to_string().contains("collide"), "{err}");
-        assert!(rewrite_lock(LOCK, "missing", "x").is_err());
-    }
-
-    #[test]
-    fn the_workspace_lock_file_round_trips_unchanged() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-        let lock = fs::read_to_string(root.join("Cargo.lock")).unwrap();
-        assert_eq!(rewrite_lock(&lock, "xtask", "xtask").unwrap(), lock);
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(
+            tmp.path().join("Cargo.lock"),
+            "version = 4\n\n[[package]]\nname = \"serde_json\"\nversion = \"1.0.0\"\n",
+        )
+        .unwrap();
+        let err = Plan::new(tmp.path(), "old_tool", "serde-json")
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string()
+                .contains("collide with the dependency `serde_json`"),
+            "{err}"
+        );
     }
 
     #[test]
     fn a_workspace_is_renamed_in_files_and_paths_and_a_refusal_changes_nothing() {
-        let tmp = TempDir::new("rename");
+        let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path();
         let write = |rel: &str, text: &str| {
             let path = root.join(rel);

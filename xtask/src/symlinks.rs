@@ -1,6 +1,6 @@
-//! `cargo xtask symlinks`: TestArea's symbolic links, listed in `TestArea/symlinks.txt` so that
-//! copies which drop links (cargo-generate copies regular files only) can recreate them. Empty
-//! directories, which git drops, are kept out of TestArea by a test.
+//! TestArea's symbolic links, listed in `TestArea/symlinks.txt` (written by `cargo xtask codegen`)
+//! so that copies which drop links (cargo-generate copies regular files only) can recreate them
+//! with `cargo xtask symlinks`. Empty directories, which git drops, are kept out by a test.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use xshell::Shell;
 
+use crate::codegen::Codegen;
 use crate::flags;
 
 const LIST: &str = "TestArea/symlinks.txt";
@@ -18,33 +19,35 @@ const SCANNED: &str = "TestArea";
 type Links = BTreeMap<String, String>;
 
 impl flags::Symlinks {
+    /// Recreates the listed links that a copy dropped.
     pub fn run(self, sh: &Shell) -> Result<()> {
         let root = sh.current_dir();
-        if self.restore {
-            let listed = parse(&read_list(&root)?)?;
-            let created = restore(&listed, &root)?;
-            println!("{created} of {} listed links created", listed.len());
-            return Ok(());
-        }
-        // A first run has no list yet; later runs must not forget links a copy dropped.
-        let listed = match root.join(LIST).exists() {
-            true => parse(&read_list(&root)?)?,
-            false => Links::new(),
-        };
-        let found = scan(&root)?;
-        let missing: Vec<&String> = listed.keys().filter(|l| !found.contains_key(*l)).collect();
-        if let Some(first) = missing.first() {
-            bail!(
-                "{} listed links are missing from the tree (first: {first}): run \
-                 `cargo xtask symlinks --restore`, or delete their lines from {LIST} if they \
-                 were removed on purpose",
-                missing.len()
-            );
-        }
-        fs::write(root.join(LIST), render(&found)).with_context(|| format!("writing {LIST}"))?;
-        println!("{LIST}: {} links", found.len());
+        let listed = parse(&read_list(&root)?)?;
+        let created = restore(&listed, &root)?;
+        println!("{created} of {} listed links created", listed.len());
         Ok(())
     }
+}
+
+/// Keeps the list equal to TestArea's links. A listed link missing from the tree is not
+/// dropped from the list: a copy that lost it is more likely than a deletion.
+pub fn codegen(codegen: &mut Codegen) -> Result<()> {
+    let root = codegen.root().to_path_buf();
+    let listed = match root.join(LIST).exists() {
+        true => parse(&read_list(&root)?)?,
+        false => Links::new(),
+    };
+    let found = scan(&root)?;
+    let missing: Vec<&String> = listed.keys().filter(|l| !found.contains_key(*l)).collect();
+    if let Some(first) = missing.first() {
+        bail!(
+            "{} listed links are missing from the tree (first: {first}): run \
+             `cargo xtask symlinks` to recreate them, or delete their lines from {LIST} if they \
+             were removed on purpose",
+            missing.len()
+        );
+    }
+    codegen.ensure(LIST, render(&found).as_bytes())
 }
 
 fn read_list(root: &Path) -> Result<String> {
@@ -86,8 +89,8 @@ fn slash(path: &Path) -> Result<String> {
 
 fn render(links: &Links) -> String {
     let mut text = String::from(
-        "# TestArea's symbolic links, `link -> target`. Rewrite with `cargo xtask symlinks`;\n\
-         # recreate with `cargo xtask symlinks --restore` (cargo-generate does not copy links).\n",
+        "# TestArea's symbolic links, `link -> target`. Written by `cargo xtask codegen`;\n\
+         # `cargo xtask symlinks` recreates them (cargo-generate does not copy links).\n",
     );
     for (link, target) in links {
         text.push_str(&format!("{link} -> {target}\n"));
@@ -142,22 +145,9 @@ fn restore(links: &Links, into: &Path) -> Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fsx::TempDir;
 
     fn root() -> &'static Path {
         Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
-    }
-
-    #[test]
-    fn the_list_names_every_test_area_symlink() {
-        let listed = parse(&read_list(root()).unwrap()).unwrap();
-        let found = scan(root()).unwrap();
-        assert!(
-            listed == found,
-            "{LIST} and TestArea disagree: after adding or removing links run \
-             `cargo xtask symlinks` and commit; if links are missing (a copy that dropped them) \
-             run `cargo xtask symlinks --restore`"
-        );
     }
 
     #[test]
@@ -184,7 +174,7 @@ mod tests {
 
     #[test]
     fn restored_links_match_the_list_and_a_second_restore_creates_none() {
-        let tmp = TempDir::new("symlinks");
+        let tmp = tempfile::tempdir().unwrap();
         let links: Links = [
             ("TestArea/m/proc/loadavg", "loadavg"),
             (
@@ -203,7 +193,7 @@ mod tests {
 
     #[test]
     fn a_file_where_a_link_belongs_is_not_overwritten() {
-        let tmp = TempDir::new("symlinks-clash");
+        let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("TestArea/m/x");
         fs::create_dir_all(path.parent().unwrap()).unwrap();
         fs::write(&path, "data").unwrap();

@@ -1,28 +1,25 @@
-//! Target triples as values: what a triple promises about the binary built for it.
+//! Target triples as values: what a triple promises about the binary built for it. The
+//! architecture half comes from the table in `arch.rs`.
 
 use std::fmt;
 
 use anyhow::{Context, Result, bail};
 
+use crate::arch::Arch;
+
 /// A Linux target triple, with the optional glibc suffix cargo-zigbuild understands
 /// (`x86_64-unknown-linux-gnu.2.17`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Target {
-    pub arch: Arch,
+    pub arch: &'static Arch,
     pub vendor: String,
-    pub env: Env,
+    pub libc: Libc,
     /// The glibc a zigbuild build links against, from the `.2.17` suffix.
     pub glibc_suffix: Option<GlibcVersion>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Arch {
-    X86_64,
-    Aarch64,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Env {
+pub enum Libc {
     Gnu,
     Musl,
 }
@@ -40,29 +37,41 @@ impl Target {
             None => (triple, None),
         };
         let parts: Vec<&str> = base.split('-').collect();
-        let [arch, vendor, os, env] = parts[..] else {
+        let [arch_name, vendor, os, env] = parts[..] else {
             bail!("malformed target triple `{triple}`: {hint}");
         };
-        let arch = match arch {
-            "x86_64" => Arch::X86_64,
-            "aarch64" => Arch::Aarch64,
-            _ => bail!(
-                "unsupported architecture `{arch}` in `{triple}`: supported are x86_64 and aarch64"
-            ),
+        let Some(arch) = Arch::from_rust(arch_name) else {
+            bail!(
+                "unsupported architecture `{arch_name}` in `{triple}`: supported are {} \
+                 (a new one is an entry in xtask/src/arch.rs)",
+                Arch::supported()
+            );
         };
         if os != "linux" {
             bail!(
                 "unsupported operating system `{os}` in `{triple}`: only linux targets are released"
             );
         }
-        let env = match env {
-            "gnu" => Env::Gnu,
-            "musl" => Env::Musl,
-            _ => bail!("unsupported environment `{env}` in `{triple}`: supported are gnu and musl"),
+        let gnu = format!("gnu{}", arch.abi);
+        let musl = format!("musl{}", arch.abi);
+        let libc = match env {
+            _ if env == gnu => Libc::Gnu,
+            _ if env == musl && arch.musl => Libc::Musl,
+            _ if env == musl => bail!(
+                "`{triple}`: rustup has no standard library for {arch_name} with musl; use {arch_name}-{vendor}-linux-{gnu}"
+            ),
+            _ => bail!(
+                "unsupported environment `{env}` in `{triple}`: supported for {arch_name} are {gnu}{}",
+                if arch.musl {
+                    format!(" and {musl}")
+                } else {
+                    String::new()
+                }
+            ),
         };
         let glibc_suffix = match suffix {
             None => None,
-            Some(_) if env == Env::Musl => {
+            Some(_) if libc == Libc::Musl => {
                 bail!("`{triple}`: a glibc suffix only makes sense on a gnu target")
             }
             Some(v) => Some(
@@ -73,7 +82,7 @@ impl Target {
         Ok(Target {
             arch,
             vendor: vendor.to_string(),
-            env,
+            libc,
             glibc_suffix,
         })
     }
@@ -81,10 +90,11 @@ impl Target {
     /// The triple rustup and cargo know, without the glibc suffix.
     pub fn triple(&self) -> String {
         format!(
-            "{}-{}-linux-{}",
-            self.arch.name(),
+            "{}-{}-linux-{}{}",
+            self.arch.rust,
             self.vendor,
-            self.env.name()
+            self.libc.name(),
+            self.arch.abi
         )
     }
 
@@ -103,17 +113,14 @@ impl Target {
         }
     }
 
-    /// The dynamic loader a gnu executable for this target must name as its interpreter.
-    pub fn gnu_loader(&self) -> &'static str {
-        match self.arch {
-            Arch::X86_64 => "/lib64/ld-linux-x86-64.so.2",
-            Arch::Aarch64 => "/lib/ld-linux-aarch64.so.1",
-        }
-    }
-
     /// Cargo's environment-variable spelling of the triple (`CARGO_TARGET_<THIS>_LINKER`).
     pub fn env_key(&self) -> String {
         self.triple().replace(['-', '.'], "_").to_uppercase()
+    }
+
+    /// Binaries of this target run on the machine xtask runs on without an emulator.
+    pub fn is_native(&self) -> bool {
+        Arch::host() == Some(self.arch)
     }
 }
 
@@ -123,37 +130,11 @@ impl fmt::Display for Target {
     }
 }
 
-impl Arch {
+impl Libc {
     pub fn name(self) -> &'static str {
         match self {
-            Arch::X86_64 => "x86_64",
-            Arch::Aarch64 => "aarch64",
-        }
-    }
-
-    /// The ELF `e_machine` value of binaries for this architecture.
-    pub fn elf_machine(self) -> u16 {
-        match self {
-            Arch::X86_64 => goblin::elf::header::EM_X86_64,
-            Arch::Aarch64 => goblin::elf::header::EM_AARCH64,
-        }
-    }
-
-    /// The architecture of the machine xtask runs on, if it is one we know.
-    pub fn host() -> Option<Arch> {
-        match std::env::consts::ARCH {
-            "x86_64" => Some(Arch::X86_64),
-            "aarch64" => Some(Arch::Aarch64),
-            _ => None,
-        }
-    }
-}
-
-impl Env {
-    pub fn name(self) -> &'static str {
-        match self {
-            Env::Gnu => "gnu",
-            Env::Musl => "musl",
+            Libc::Gnu => "gnu",
+            Libc::Musl => "musl",
         }
     }
 }
@@ -187,6 +168,20 @@ impl fmt::Display for GlibcVersion {
     }
 }
 
+impl std::str::FromStr for GlibcVersion {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> Result<GlibcVersion> {
+        GlibcVersion::parse(s)
+    }
+}
+
+impl std::str::FromStr for Target {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> Result<Target> {
+        Target::parse(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,12 +189,29 @@ mod tests {
     #[test]
     fn triple_with_glibc_suffix_round_trips() {
         let t = Target::parse("x86_64-unknown-linux-gnu.2.17").unwrap();
-        assert_eq!(t.arch, Arch::X86_64);
-        assert_eq!(t.env, Env::Gnu);
+        assert_eq!(t.arch.rust, "x86_64");
+        assert_eq!(t.libc, Libc::Gnu);
         assert_eq!(t.glibc_suffix, Some(GlibcVersion([2, 17, 0])));
         assert_eq!(t.triple(), "x86_64-unknown-linux-gnu");
         assert_eq!(t.to_string(), "x86_64-unknown-linux-gnu.2.17");
         assert_eq!(t.env_key(), "X86_64_UNKNOWN_LINUX_GNU");
+    }
+
+    #[test]
+    fn abi_suffixes_come_from_the_architecture_table() {
+        let arm = Target::parse("armv7-unknown-linux-gnueabihf.2.17").unwrap();
+        assert_eq!((arm.arch.rust, arm.libc), ("armv7", Libc::Gnu));
+        assert_eq!(arm.triple(), "armv7-unknown-linux-gnueabihf");
+        let musl = Target::parse("armv7-unknown-linux-musleabihf").unwrap();
+        assert_eq!(musl.triple(), "armv7-unknown-linux-musleabihf");
+        let err = Target::parse("armv7-unknown-linux-gnueabi").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("supported for armv7 are gnueabihf and musleabihf"),
+            "{err}"
+        );
+        let err = Target::parse("s390x-unknown-linux-musl").unwrap_err();
+        assert!(err.to_string().contains("s390x-unknown-linux-gnu"), "{err}");
     }
 
     #[test]
@@ -216,7 +228,7 @@ mod tests {
     fn malformed_triples_are_rejected_with_the_expected_form() {
         for bad in [
             "x86_64-linux-gnu",
-            "riscv64gc-unknown-linux-gnu",
+            "mips64-unknown-linux-gnu",
             "x86_64-pc-windows-msvc",
             "x86_64-unknown-linux-gnux32",
             "x86_64-unknown-linux-musl.2.17",

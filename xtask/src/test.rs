@@ -7,17 +7,17 @@ use anyhow::{Result, bail};
 use xshell::{Shell, cmd};
 
 use crate::flags;
+use crate::machine::Machine;
 use crate::policy::Policy;
-use crate::preflight::Machine;
 
 impl flags::Test {
     pub fn run(self, sh: &Shell) -> Result<()> {
-        let Some(triple) = self.target else {
+        let Some(target) = self.target else {
             cmd!(sh, "cargo test --workspace --locked").run()?;
             return Ok(());
         };
         let policy = Policy::read(sh)?;
-        let target = policy.target(&triple)?.target;
+        let target = policy.target(&target.to_string())?.target;
         let triple = target.triple();
         let runner = match Machine::probe(sh)?.runner(&target) {
             Ok(runner) => runner,
@@ -29,7 +29,7 @@ impl flags::Test {
         };
         // Cargo runs the test binaries under the runner; tests that start the built binary
         // themselves find the runner in TARGET_RUNNER.
-        let package = &policy.package;
+        let package = &policy.package.name;
         cmd!(
             sh,
             "cargo test --locked --package {package} --target {triple}"

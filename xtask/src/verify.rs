@@ -17,15 +17,14 @@ use goblin::elf::program_header::{
 use goblin::elf::section_header::{
     SHN_XINDEX, SHT_GNU_VERNEED, SHT_NOBITS, SHT_SYMTAB, SectionHeader,
 };
-use serde_json::json;
 use xshell::Shell;
 
 use crate::flags;
 use crate::policy::Policy;
-use crate::target::{Env, GlibcVersion, Target};
+use crate::target::{GlibcVersion, Libc, Target};
 
-/// Shared libraries every glibc-based Linux host has: glibc's own libraries, its loaders and
-/// libgcc's unwinder. Anything else may be missing on a user's machine.
+/// Shared libraries every glibc-based Linux host has: glibc's own libraries and libgcc's
+/// unwinder, besides the target's loader. Anything else may be missing on a user's machine.
 const ALLOWED_GNU_LIBRARIES: &[&str] = &[
     "libc.so.6",
     "libm.so.6",
@@ -34,8 +33,6 @@ const ALLOWED_GNU_LIBRARIES: &[&str] = &[
     "libdl.so.2",
     "librt.so.1",
     "libutil.so.1",
-    "ld-linux-x86-64.so.2",
-    "ld-linux-aarch64.so.1",
 ];
 
 /// What the bytes of one ELF file say about it, computed once and used by both the policy
@@ -47,6 +44,8 @@ pub struct BinaryFacts {
     pub little_endian: bool,
     /// `e_machine`.
     pub machine: u16,
+    /// `e_flags`: the ABI variant on ARM, RISC-V, POWER and LoongArch.
+    pub e_flags: u32,
     pub file_type: FileType,
     /// The path in `PT_INTERP`, if there is one.
     pub interpreter: Option<String>,
@@ -110,9 +109,9 @@ pub struct Violation {
 
 impl flags::Verify {
     pub fn run(self, sh: &Shell) -> Result<()> {
-        let target = Target::parse(&self.target)?;
-        let floor = match &self.glibc_floor {
-            Some(text) => Some(GlibcVersion::parse(text).context("--glibc-floor")?),
+        let target = self.target;
+        let floor = match self.glibc_floor {
+            Some(floor) => Some(floor),
             // The same floor dist applies: the target's, a `.2.28` suffix, or the default.
             None => Policy::read(sh)?.floor_for(&target),
         };
@@ -177,14 +176,18 @@ pub fn check(
     let mut out = Vec::new();
     let triple = target.triple();
 
-    let machine = target.arch.elf_machine();
-    if facts.class != 64 || !facts.little_endian || facts.machine != machine {
+    let arch = target.arch;
+    if facts.class != arch.class
+        || facts.little_endian != arch.little_endian
+        || facts.machine != arch.e_machine
+    {
         push(
             &mut out,
             facts.architecture(),
             format!(
-                "ELF64 little-endian {} (e_machine {machine}), as {triple} requires",
-                target.arch.name()
+                "{} (e_machine {}), as {triple} requires",
+                arch.elf_description(),
+                arch.e_machine
             ),
             format!(
                 "this file was built for another target: build it with `cargo xtask dist --target {triple}`"
@@ -193,6 +196,20 @@ pub fn check(
         // Every other rule is about this target's binaries; judging a foreign file by them
         // would only bury the one finding that matters.
         return out;
+    }
+    if let Some((mask, value, what)) = arch.e_flags {
+        if facts.e_flags & mask != value {
+            push(
+                &mut out,
+                format!("e_flags {:#010x}", facts.e_flags),
+                format!("{what} (e_flags & {mask:#x} == {value:#x}), as {triple} requires"),
+                format!(
+                    "this file was built for another ABI of {}: build it with `cargo xtask dist --target {triple}`",
+                    arch.rust
+                ),
+            );
+            return out;
+        }
     }
 
     if !matches!(facts.file_type, FileType::Executable | FileType::StaticPie) {
@@ -204,8 +221,8 @@ pub fn check(
         );
     }
 
-    match target.env {
-        Env::Musl => {
+    match target.libc {
+        Libc::Musl => {
             let fix = format!(
                 "do not set `linker = \"musl-gcc\"` for {triple} in .cargo/config.toml: rustc's \
                  default self-contained musl linking gives a static-pie binary"
@@ -228,8 +245,8 @@ pub fn check(
                 );
             }
         }
-        Env::Gnu => {
-            let loader = target.gnu_loader();
+        Libc::Gnu => {
+            let loader = arch.glibc_loader;
             match facts.interpreter.as_deref() {
                 Some(interp) if interp == loader => {}
                 Some(interp) => push(
@@ -255,7 +272,9 @@ pub fn check(
                 .needed
                 .iter()
                 .map(String::as_str)
-                .filter(|lib| !ALLOWED_GNU_LIBRARIES.contains(lib))
+                .filter(|lib| {
+                    !ALLOWED_GNU_LIBRARIES.contains(lib) && *lib != arch.glibc_loader_name()
+                })
                 .collect();
             if !foreign.is_empty() {
                 push(
@@ -264,7 +283,11 @@ pub fn check(
                         "needed shared libraries not on every glibc host: {}",
                         foreign.join(", ")
                     ),
-                    format!("only {}", ALLOWED_GNU_LIBRARIES.join(", ")),
+                    format!(
+                        "only {} and {}",
+                        ALLOWED_GNU_LIBRARIES.join(", "),
+                        arch.glibc_loader_name()
+                    ),
                     "remove the dependency or link it statically (many -sys crates have a \
                      `vendored` or `static` feature), or ship the musl target"
                         .to_string(),
@@ -392,16 +415,10 @@ impl BinaryFacts {
 
     /// A readable name for `e_machine`.
     pub fn machine_name(&self) -> &'static str {
-        match self.machine {
-            header::EM_X86_64 => "x86_64",
-            header::EM_AARCH64 => "aarch64",
-            header::EM_386 => "i386",
-            header::EM_ARM => "arm",
-            header::EM_RISCV => "riscv",
-            header::EM_PPC64 => "ppc64",
-            header::EM_S390 => "s390",
-            other => header::machine_to_str(other),
-        }
+        crate::arch::ARCHES
+            .iter()
+            .find(|a| a.e_machine == self.machine)
+            .map_or_else(|| header::machine_to_str(self.machine), |a| a.rust)
     }
 
     /// Class, byte order and machine, such as `ELF64 little-endian x86_64 (e_machine 62)`.
@@ -417,36 +434,6 @@ impl BinaryFacts {
             self.machine_name(),
             self.machine
         )
-    }
-
-    /// The stable form recorded in dist-manifest.json.
-    pub fn to_json(&self) -> serde_json::Value {
-        let requirements: Vec<serde_json::Value> = self
-            .version_requirements
-            .iter()
-            .map(|r| json!({ "file": r.file, "version": r.version }))
-            .collect();
-        json!({
-            "class": self.class,
-            "endian": if self.little_endian { "little" } else { "big" },
-            "machine": self.machine,
-            "machine_name": self.machine_name(),
-            "file_type": self.file_type.name(),
-            "linkage": self.linkage(),
-            "interpreter": self.interpreter,
-            "needed": self.needed,
-            "version_requirements": requirements,
-            "glibc_max": self.glibc_max.map(|v| v.to_string()),
-            "glibc_unnumbered": self.glibc_unnumbered,
-            "stripped": self.stripped(),
-            "rpath": self.rpath,
-            "runpath": self.runpath,
-            "pie": self.pie,
-            "nx_stack": self.nx_stack,
-            "relro": self.relro.name(),
-            "bind_now": self.bind_now,
-            "size": self.size,
-        })
     }
 
     /// The libraries from which versions matching `wanted` are required.
@@ -661,6 +648,7 @@ pub fn inspect(bytes: &[u8]) -> Result<BinaryFacts> {
         class,
         little_endian,
         machine: header.e_machine,
+        e_flags: header.e_flags,
         file_type,
         interpreter,
         needed: dynamic.needed,

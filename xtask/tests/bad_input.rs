@@ -26,8 +26,19 @@ fn args<'a>(list: &'a [&'a str]) -> Vec<&'a OsStr> {
 /// Fails with exit code 1 and a last line `error: ...` that contains `message`; nothing on
 /// stderr looks like a panic.
 fn assert_error(output: &Output, message: &str) -> String {
+    assert_exit(output, 1, message)
+}
+
+/// A value the command line cannot take: exit code 2, as cargo gives for usage errors.
+fn assert_usage_error(output: &Output, message: &str) -> String {
+    let stderr = assert_exit(output, 2, message);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    stderr
+}
+
+fn assert_exit(output: &Output, code: i32, message: &str) -> String {
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(output.status.code(), Some(code), "{stderr}");
     assert!(
         !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
         "{stderr}"
@@ -42,43 +53,52 @@ fn assert_error(output: &Output, message: &str) -> String {
 }
 
 #[test]
-fn unknown_target_names_the_supported_architectures() {
-    let output = xtask(
-        &args(&["dist", "--target", "riscv64gc-unknown-linux-gnu"]),
-        &[],
+fn unknown_architecture_names_the_supported_ones() {
+    let output = xtask(&args(&["dist", "--target", "mips-unknown-linux-gnu"]), &[]);
+    assert_usage_error(
+        &output,
+        "error: can't parse `--target`, unsupported architecture `mips` in \
+         `mips-unknown-linux-gnu`: supported are x86_64, aarch64, armv7, riscv64gc",
     );
+}
+
+#[test]
+fn a_known_but_unconfigured_target_says_how_to_add_it() {
+    let output = xtask(&args(&["dist", "--target", "s390x-unknown-linux-gnu"]), &[]);
     let stderr = assert_error(
         &output,
-        "error: unsupported architecture `riscv64gc` in `riscv64gc-unknown-linux-gnu`: supported are x86_64 and aarch64",
+        "error: target `s390x-unknown-linux-gnu` is not configured; configured are: \
+         x86_64-unknown-linux-gnu",
     );
+    assert!(stderr.contains("Add it as a [[workspace.metadata.release.targets]] entry"));
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
 
 #[test]
 fn malformed_triple_shows_the_expected_form() {
     let output = xtask(&args(&["dist", "--target", "x86_64-linux"]), &[]);
-    let stderr = assert_error(
+    assert_usage_error(
         &output,
-        "error: malformed target triple `x86_64-linux`: expected <arch>-<vendor>-linux-<gnu|musl>",
+        "error: can't parse `--target`, malformed target triple `x86_64-linux`: expected \
+         <arch>-<vendor>-linux-<gnu|musl>",
     );
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
 
 #[test]
 fn unknown_builder_lists_the_builders() {
     let output = xtask(&args(&["dist", "--builder", "docker"]), &[]);
-    assert_error(
+    assert_usage_error(
         &output,
-        "error: unknown builder `docker`: expected auto, cargo, zigbuild or cross",
+        "unknown builder `docker`: expected auto, cargo, zigbuild or cross",
     );
 }
 
 #[test]
 fn unknown_message_format_lists_the_formats() {
     let output = xtask(&args(&["dist", "--message-format", "xml"]), &[]);
-    assert_error(
+    assert_usage_error(
         &output,
-        "error: unknown --message-format `xml`: expected human or json",
+        "unknown --message-format `xml`: expected human or json",
     );
 }
 
@@ -297,8 +317,8 @@ fn verify_with_a_bad_glibc_floor_shows_the_form() {
         ],
         &[],
     );
-    assert_error(
+    assert_usage_error(
         &output,
-        "error: --glibc-floor: `two` is not a glibc version such as 2.17",
+        "error: can't parse `--glibc-floor`, `two` is not a glibc version such as 2.17",
     );
 }

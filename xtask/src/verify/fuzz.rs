@@ -499,7 +499,11 @@ fn exercise(bytes: &[u8]) -> Outcome {
                     let _ = check(&facts, &target, floor);
                 }
             }
-            let _ = (facts.to_string(), facts.to_json(), facts.linkage());
+            let _ = (
+                facts.to_string(),
+                crate::manifest::Binary::from(&facts),
+                facts.linkage(),
+            );
             assert_eq!(facts.size, bytes.len() as u64, "size is the file's");
             Ok(())
         }
