@@ -8,7 +8,6 @@ use std::process::{Command, Output};
 
 mod common;
 
-use common::Scratch;
 
 fn xtask(args: &[&OsStr], env: &[(&str, &OsStr)]) -> Output {
     let mut cmd = common::xtask();
@@ -115,8 +114,8 @@ fn unknown_flag_is_a_usage_error() {
 
 #[test]
 fn missing_linker_set_by_the_environment_names_the_variable() {
-    let scratch = Scratch::new("linker");
-    let out = scratch.0.join("out");
+    let scratch = tempfile::tempdir().unwrap();
+    let out = scratch.path().join("out");
     let output = xtask(
         &[
             "dist".as_ref(),
@@ -151,10 +150,10 @@ fn missing_linker_set_by_the_environment_names_the_variable() {
 /// the real rustc). Nothing is uninstalled.
 #[test]
 fn missing_rust_std_names_the_rustup_command() {
-    let scratch = Scratch::new("rustup-target");
-    let sysroot = scratch.0.join("sysroot");
+    let scratch = tempfile::tempdir().unwrap();
+    let sysroot = scratch.path().join("sysroot");
     std::fs::create_dir_all(sysroot.join("lib/rustlib")).unwrap();
-    let bin = scratch.0.join("bin");
+    let bin = scratch.path().join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     let real = Command::new("rustc")
         .args(["--print", "sysroot"])
@@ -177,7 +176,7 @@ fn missing_rust_std_names_the_rustup_command() {
     path.push(":");
     path.push(std::env::var_os("PATH").unwrap_or_default());
 
-    let out = scratch.0.join("out");
+    let out = scratch.path().join("out");
     let output = xtask(
         &[
             "dist".as_ref(),
@@ -200,8 +199,8 @@ fn missing_rust_std_names_the_rustup_command() {
 #[test]
 fn out_dir_under_a_regular_file_is_refused_before_building() {
     // Permission bits do not stop root; a path through a regular file stops everyone.
-    let scratch = Scratch::new("out-dir");
-    let file = scratch.0.join("file");
+    let scratch = tempfile::tempdir().unwrap();
+    let file = scratch.path().join("file");
     std::fs::write(&file, "not a directory").unwrap();
     let out = file.join("dist");
     let output = xtask(
@@ -224,8 +223,8 @@ fn out_dir_under_a_regular_file_is_refused_before_building() {
 
 #[test]
 fn verify_on_a_file_that_is_not_elf_says_what_it_starts_with() {
-    let scratch = Scratch::new("verify-text");
-    let file = scratch.0.join("notes.txt");
+    let scratch = tempfile::tempdir().unwrap();
+    let file = scratch.path().join("notes.txt");
     std::fs::write(&file, "hello world\n").unwrap();
     let output = xtask(
         &[
@@ -265,8 +264,8 @@ fn verify_on_a_missing_file_says_it_cannot_read_it() {
 
 #[test]
 fn verify_on_a_truncated_elf_file_says_malformed() {
-    let scratch = Scratch::new("verify-cut");
-    let file = scratch.0.join("cut");
+    let scratch = tempfile::tempdir().unwrap();
+    let file = scratch.path().join("cut");
     let exe = std::fs::read(env!("CARGO_BIN_EXE_xtask")).unwrap();
     std::fs::write(&file, &exe[..100]).unwrap();
     let output = xtask(
@@ -283,8 +282,8 @@ fn verify_on_a_truncated_elf_file_says_malformed() {
 
 #[test]
 fn verify_on_a_non_utf8_file_name_reads_the_file() {
-    let scratch = Scratch::new("verify-name");
-    let mut name = scratch.0.clone().into_os_string();
+    let scratch = tempfile::tempdir().unwrap();
+    let mut name = scratch.path().as_os_str().to_owned();
     name.push("/bin-");
     name.push(OsStr::from_bytes(b"\xff"));
     std::fs::write(&name, "#!/bin/sh\n").unwrap();

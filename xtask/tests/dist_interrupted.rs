@@ -23,7 +23,6 @@ static DIST: Mutex<()> = Mutex::new(());
 
 mod common;
 
-use common::Scratch;
 
 fn dist(out_dir: &Path) -> Command {
     let mut cmd = common::xtask();
@@ -83,11 +82,11 @@ fn assert_checksums_hold(dir: &Path) {
 #[test]
 fn killed_dist_leaves_no_archive_under_a_final_name() {
     let _one = DIST.lock().unwrap_or_else(|e| e.into_inner());
-    let scratch = Scratch::new("killed");
-    let out = scratch.0.join("out");
+    let scratch = tempfile::tempdir().unwrap();
+    let out = scratch.path().join("out");
     std::fs::create_dir_all(&out).unwrap();
     // The build is the slow part and must not be what gets killed: do it first.
-    let warm = scratch.0.join("warm");
+    let warm = scratch.path().join("warm");
     run_dist(&warm);
 
     // The archive is written under a hidden temporary name and renamed when complete: kill
@@ -98,7 +97,7 @@ fn killed_dist_leaves_no_archive_under_a_final_name() {
         attempts += 1;
         let _ = std::fs::remove_dir_all(&out);
         std::fs::create_dir_all(&out).unwrap();
-        let log = File::create(scratch.0.join("killed.log")).unwrap();
+        let log = File::create(scratch.path().join("killed.log")).unwrap();
         let mut child = dist(&out)
             .stdout(Stdio::null())
             .stderr(log)
@@ -137,7 +136,7 @@ fn killed_dist_leaves_no_archive_under_a_final_name() {
             assert!(succeeds(&out, "gzip", &["-t", name]), "{name} is partial");
         } else if name.ends_with(".sha256") || name.as_str() == "SHA256SUMS" {
             assert!(succeeds(&out, "sha256sum", &["--check", "--strict", name]));
-        } else if name.as_str() == "dist-manifest.json" {
+        } else if name.as_str() == "release-manifest.json" {
             let text = std::fs::read_to_string(out.join(name)).unwrap();
             serde_json::from_str::<serde_json::Value>(&text).expect("a complete manifest");
         } else {
@@ -154,7 +153,7 @@ fn killed_dist_leaves_no_archive_under_a_final_name() {
     let after = names(&out);
     assert!(after.contains(&"SHA256SUMS".to_string()), "{after:?}");
     assert!(
-        after.contains(&"dist-manifest.json".to_string()),
+        after.contains(&"release-manifest.json".to_string()),
         "{after:?}"
     );
     assert_checksums_hold(&out);
@@ -166,8 +165,8 @@ fn killed_dist_leaves_no_archive_under_a_final_name() {
 #[test]
 fn stale_archives_of_another_version_stay_out_of_the_checksums() {
     let _one = DIST.lock().unwrap_or_else(|e| e.into_inner());
-    let scratch = Scratch::new("stale");
-    let out = scratch.0.join("out");
+    let scratch = tempfile::tempdir().unwrap();
+    let out = scratch.path().join("out");
     std::fs::create_dir_all(&out).unwrap();
     let stale = format!("diag_tool-{TARGET}-v0.0.9.tar.gz");
     std::fs::write(out.join(&stale), b"an old release").unwrap();
@@ -184,7 +183,7 @@ fn stale_archives_of_another_version_stay_out_of_the_checksums() {
         sums.contains(&format!("diag_tool-{TARGET}-v")) && !sums.contains("v0.0.9"),
         "{sums}"
     );
-    let manifest = std::fs::read_to_string(out.join("dist-manifest.json")).unwrap();
+    let manifest = std::fs::read_to_string(out.join("release-manifest.json")).unwrap();
     assert!(!manifest.contains("v0.0.9"), "{manifest}");
     assert!(succeeds(
         &out,
@@ -196,8 +195,8 @@ fn stale_archives_of_another_version_stay_out_of_the_checksums() {
 #[test]
 fn dist_writes_into_an_out_dir_whose_name_is_not_utf8() {
     let _one = DIST.lock().unwrap_or_else(|e| e.into_inner());
-    let scratch = Scratch::new("non-utf8");
-    let mut out = scratch.0.clone().into_os_string();
+    let scratch = tempfile::tempdir().unwrap();
+    let mut out = scratch.path().as_os_str().to_owned();
     out.push("/dist-");
     out.push(OsStr::from_bytes(b"\xff"));
     let out = PathBuf::from(out);
@@ -211,8 +210,8 @@ fn dist_writes_into_an_out_dir_whose_name_is_not_utf8() {
 #[test]
 fn a_failed_target_leaves_no_archive_and_does_not_stop_the_others() {
     let _one = DIST.lock().unwrap_or_else(|e| e.into_inner());
-    let scratch = Scratch::new("one-fails");
-    let out = scratch.0.join("out");
+    let scratch = tempfile::tempdir().unwrap();
+    let out = scratch.path().join("out");
     std::fs::create_dir_all(&out).unwrap();
     // An archive of the failing target from an earlier run must not survive under its name.
     let earlier = "diag_tool-aarch64-unknown-linux-gnu-v0.1.0.tar.gz";
