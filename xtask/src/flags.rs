@@ -56,7 +56,7 @@ xflags::xflags! {
             /// Highest glibc the binary may require (default: the configured floor).
             optional --glibc-floor glibc_floor: GlibcVersion
         }
-        /// Run the workspace tests, or the shipped package's tests (golden tests included) for a target, through its runner.
+        /// Run the shipped package's tests (golden tests included) for every target, or one, through its runner.
         cmd test {
             optional --target target: Target
         }

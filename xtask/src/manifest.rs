@@ -205,3 +205,99 @@ impl Manifest {
         serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
     }
 }
+
+/// A manifest of one target with every field set, for tests of readers and the schema.
+#[cfg(test)]
+pub fn sample(target: &str, version: &str, archive: Artifact) -> Manifest {
+    let binary: Binary = serde_json::from_value(serde_json::json!({
+        "class": 64, "endian": "little", "machine": 62, "machine_name": "x86_64",
+        "e_flags": 0, "file_type": "executable", "linkage": "dynamic",
+        "interpreter": "/lib64/ld-linux-x86-64.so.2", "needed": ["libc.so.6"],
+        "version_requirements": [{ "file": "libc.so.6", "version": "GLIBC_2.17" }],
+        "glibc_max": "2.17", "glibc_unnumbered": [], "stripped": true, "rpath": [],
+        "runpath": [], "pie": true, "nx_stack": true, "relro": "full", "bind_now": true,
+        "size": 1
+    }))
+    .expect("a complete binary record");
+    Manifest {
+        schema_version: SCHEMA_VERSION,
+        name: "diag_tool".into(),
+        version: version.into(),
+        commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
+        toolchain: Toolchain {
+            rustc: "rustc 1.95.0".into(),
+            cargo: "cargo 1.95.0".into(),
+            host: "x86_64-unknown-linux-gnu".into(),
+        },
+        source_date_epoch: 1_700_000_000,
+        targets: vec![TargetEntry {
+            target: target.into(),
+            build_target: format!("{target}.2.17"),
+            builder: Builder::Zigbuild,
+            build_command: "cargo zigbuild --release".into(),
+            glibc_floor: Some("2.17".into()),
+            smoke_run: "skipped: --no-smoke".into(),
+            binary,
+            artifacts: vec![archive],
+        }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn archive() -> Artifact {
+        Artifact {
+            name: "diag_tool-x86_64-unknown-linux-gnu-v1.0.0.tar.gz".into(),
+            kind: ArtifactKind::Archive,
+            size: 3,
+            sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad".into(),
+        }
+    }
+
+    /// Runs the real `check-jsonschema` on `manifest` against the published schema.
+    fn schema_accepts(manifest: &serde_json::Value) -> bool {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join(FILE_NAME);
+        std::fs::write(&path, manifest.to_string()).unwrap();
+        let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("release-manifest.schema.json");
+        let output = std::process::Command::new("check-jsonschema")
+            .arg("--schemafile")
+            .arg(&schema)
+            .arg(&path)
+            .output()
+            .expect("check-jsonschema is needed: pip install check-jsonschema");
+        output.status.success()
+    }
+
+    #[test]
+    fn the_published_schema_accepts_what_dist_writes_and_nothing_else() {
+        let manifest = sample("x86_64-unknown-linux-gnu", "1.0.0", archive());
+        let json = serde_json::to_value(&manifest).unwrap();
+        assert!(schema_accepts(&json), "{json:#}");
+        // The schema lists every field as required and allows no others, so a field added
+        // to the types without the schema (or the reverse) fails here.
+        let mut extra = json.clone();
+        extra["targets"][0]["binary"]["new_fact"] = true.into();
+        assert!(!schema_accepts(&extra));
+        let mut missing = json.clone();
+        missing["toolchain"].as_object_mut().unwrap().remove("host");
+        assert!(!schema_accepts(&missing));
+    }
+
+    #[test]
+    fn a_manifest_round_trips_and_another_schema_version_is_named() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join(FILE_NAME);
+        let manifest = sample("x86_64-unknown-linux-gnu", "1.0.0", archive());
+        std::fs::write(&path, manifest.to_json()).unwrap();
+        assert_eq!(Manifest::read(&path).unwrap(), manifest);
+        std::fs::write(&path, r#"{"schema_version": 1, "targets": []}"#).unwrap();
+        let err = Manifest::read(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("schema_version Some(1), this xtask reads 2"),
+            "{err}"
+        );
+    }
+}

@@ -152,30 +152,8 @@ fn copy_checked(source: &Path, dest: &Path, sha256: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::{Artifact, ArtifactKind, Binary, TargetEntry, Toolchain};
+    use crate::manifest::{Artifact, ArtifactKind};
     use crate::package::{self, ArchiveFile};
-
-    /// A manifest entry whose binary facts do not matter to merging.
-    fn entry(target: &str, archive: Artifact) -> TargetEntry {
-        let binary: Binary = serde_json::from_value(serde_json::json!({
-            "class": 64, "endian": "little", "machine": 62, "machine_name": "x86_64",
-            "e_flags": 0, "file_type": "static-pie", "linkage": "static-pie",
-            "interpreter": null, "needed": [], "version_requirements": [], "glibc_max": null,
-            "glibc_unnumbered": [], "stripped": true, "rpath": [], "runpath": [], "pie": true,
-            "nx_stack": true, "relro": "full", "bind_now": true, "size": 1
-        }))
-        .unwrap();
-        TargetEntry {
-            target: target.into(),
-            build_target: target.into(),
-            builder: crate::build::Builder::Cargo,
-            build_command: "cargo build".into(),
-            glibc_floor: None,
-            smoke_run: "skipped".into(),
-            binary,
-            artifacts: vec![archive],
-        }
-    }
 
     /// A per-target dist output as a release runner leaves it: archive, sidecar, SHA256SUMS and
     /// a one-target manifest.
@@ -193,27 +171,16 @@ mod tests {
         std::fs::remove_file(binary).unwrap();
         let name = format!("{stem}.tar.gz");
         checksum::write_sidecar(&archive.path, &archive.sha256).unwrap();
-        let manifest = Manifest {
-            schema_version: manifest::SCHEMA_VERSION,
-            name: "diag_tool".into(),
-            version: version.into(),
-            commit: Some("abc".into()),
-            toolchain: Toolchain {
-                rustc: "rustc 1.95.0".into(),
-                cargo: "cargo 1.95.0".into(),
-                host: "x86_64-unknown-linux-gnu".into(),
+        let manifest = manifest::sample(
+            target,
+            version,
+            Artifact {
+                name,
+                kind: ArtifactKind::Archive,
+                size: archive.size,
+                sha256: archive.sha256,
             },
-            source_date_epoch: 1_700_000_000,
-            targets: vec![entry(
-                target,
-                Artifact {
-                    name,
-                    kind: ArtifactKind::Archive,
-                    size: archive.size,
-                    sha256: archive.sha256,
-                },
-            )],
-        };
+        );
         checksum::write_sums(dir, &manifest.sums()).unwrap();
         fsx::write_atomic(
             &dir.join(manifest::FILE_NAME),

@@ -89,6 +89,8 @@ pub struct TargetJson {
     pub target: String,
     pub build_target: String,
     pub libc: &'static str,
+    /// What `readelf -h` must say of its binary: class, data and machine.
+    pub elf: [String; 3],
     pub glibc_floor: Option<String>,
     pub glibc_floor_note: Option<String>,
     pub builder: Builder,
@@ -161,6 +163,16 @@ pub fn plan_json(policy: &Policy, plans: &[TargetPlan], machine: &Machine) -> Pl
                 target: target.triple(),
                 build_target: p.build_target().to_string(),
                 libc: target.libc.name(),
+                elf: [
+                    format!("ELF{}", target.arch.class),
+                    if target.arch.little_endian {
+                        "little endian"
+                    } else {
+                        "big endian"
+                    }
+                    .into(),
+                    target.arch.binutils.into(),
+                ],
                 glibc_floor: p.policy.glibc_floor.map(|v| v.to_string()),
                 glibc_floor_note: p.policy.floor_note(),
                 builder: p.builder,

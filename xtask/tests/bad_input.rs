@@ -8,7 +8,6 @@ use std::process::{Command, Output};
 
 mod common;
 
-
 fn xtask(args: &[&OsStr], env: &[(&str, &OsStr)]) -> Output {
     let mut cmd = common::xtask();
     cmd.args(args);

@@ -23,7 +23,6 @@ static DIST: Mutex<()> = Mutex::new(());
 
 mod common;
 
-
 fn dist(out_dir: &Path) -> Command {
     let mut cmd = common::xtask();
     cmd.args(["dist", "--target", TARGET, "--out-dir"])

@@ -12,6 +12,7 @@ pub fn root() -> &'static Path {
 /// the tests pass in a checkout with no commit yet (a fresh `cargo generate` project).
 pub fn xtask() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
-    cmd.current_dir(root()).env("SOURCE_DATE_EPOCH", "1700000000");
+    cmd.current_dir(root())
+        .env("SOURCE_DATE_EPOCH", "1700000000");
     cmd
 }
