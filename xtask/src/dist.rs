@@ -1,7 +1,7 @@
 //! `cargo xtask dist`: every target goes through [`STEPS`] (preflight, build, verify, smoke-run,
-//! package, checksum) on its own thread, then the release as a whole through [`RELEASE_STEPS`].
-//! Status lines, JSON messages and the summary table all come from these two lists, so a new
-//! kind of output is one more step.
+//! package, checksum) on its own thread, then the release as a whole through the steps of
+//! `release.rs`. Status lines, JSON messages and the summary table come from these lists, so a
+//! new kind of output is one more step.
 
 use std::path::Path;
 use std::time::Instant;
@@ -20,6 +20,7 @@ use crate::manifest::{self, Artifact, ArtifactKind, Binary, Manifest, TargetEntr
 use crate::package::{self, ArchiveFile};
 use crate::plan::{self, TargetPlan};
 use crate::policy::Policy;
+use crate::release;
 use crate::verify::{self, BinaryFacts};
 
 /// What every target goes through, in order.
@@ -41,15 +42,6 @@ const STEPS: [Step; 6] = [
     Step::Package,
     Step::Checksum,
 ];
-
-/// What the release goes through once every target is done, in order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ReleaseStep {
-    Sums,
-    Manifest,
-}
-
-const RELEASE_STEPS: [ReleaseStep; 2] = [ReleaseStep::Sums, ReleaseStep::Manifest];
 
 impl Step {
     fn name(self) -> &'static str {
@@ -183,7 +175,7 @@ impl Dist<'_> {
 
         let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
         if failed == 0 {
-            let manifest = Manifest {
+            let mut manifest = Manifest {
                 schema_version: manifest::SCHEMA_VERSION,
                 name: self.policy.package.name.clone(),
                 version: self.policy.version().to_string(),
@@ -194,15 +186,12 @@ impl Dist<'_> {
                     .iter()
                     .filter_map(|o| o.result.as_ref().ok().cloned())
                     .collect(),
+                files: Vec::new(),
             };
-            for step in RELEASE_STEPS {
-                let detail = self.release_step(step, &manifest)?;
-                self.out
-                    .status("Wrote", &detail, &self.out_dir.display().to_string());
-            }
+            release::finish(&mut manifest, self.out_dir, &self.out)?;
         } else {
             // A partial set must not pass for a release.
-            for stale in ["SHA256SUMS", manifest::FILE_NAME] {
+            for stale in release::RELEASE_FILES {
                 let _ = std::fs::remove_file(self.out_dir.join(stale));
             }
         }
@@ -386,20 +375,6 @@ impl Dist<'_> {
             artifacts: std::mem::take(&mut job.artifacts),
         })
     }
-
-    fn release_step(&self, step: ReleaseStep, manifest: &Manifest) -> Result<String> {
-        match step {
-            ReleaseStep::Sums => {
-                checksum::write_sums(self.out_dir, &manifest.sums())?;
-                Ok("SHA256SUMS".into())
-            }
-            ReleaseStep::Manifest => {
-                let path = self.out_dir.join(manifest::FILE_NAME);
-                fsx::write_atomic(&path, manifest.to_json().as_bytes())?;
-                Ok(manifest::FILE_NAME.into())
-            }
-        }
-    }
 }
 
 fn preflight(plan: &TargetPlan) -> Result<String> {
@@ -532,12 +507,12 @@ impl Summary {
 }
 
 /// Status lines for people (cargo's style) or one JSON object per line for programs.
-struct Output {
-    json: bool,
+pub struct Output {
+    pub json: bool,
 }
 
 impl Output {
-    fn status(&self, verb: &str, subject: &str, detail: &str) {
+    pub fn status(&self, verb: &str, subject: &str, detail: &str) {
         if self.json {
             let message = serde_json::json!({
                 "reason": "status", "step": verb.to_lowercase(), "target": subject, "detail": detail

@@ -18,6 +18,7 @@ mod merge;
 mod package;
 mod plan;
 mod policy;
+mod release;
 mod rename;
 mod setup;
 mod symlinks;

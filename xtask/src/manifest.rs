@@ -27,6 +27,8 @@ pub struct Manifest {
     /// Every timestamp inside the release files.
     pub source_date_epoch: u64,
     pub targets: Vec<TargetEntry>,
+    /// Files of the release as a whole, made from every target's (installer, image).
+    pub files: Vec<Artifact>,
 }
 
 /// What built the release: what `cargo xtask reproduce` must match.
@@ -171,11 +173,17 @@ impl TargetEntry {
 impl Manifest {
     /// Every file of the release with its SHA-256, for SHA256SUMS.
     pub fn sums(&self) -> Vec<(String, String)> {
+        self.artifacts()
+            .map(|a| (a.name.clone(), a.sha256.clone()))
+            .collect()
+    }
+
+    /// Every file of the release: the targets' and the release-wide ones.
+    pub fn artifacts(&self) -> impl Iterator<Item = &Artifact> {
         self.targets
             .iter()
             .flat_map(|t| &t.artifacts)
-            .map(|a| (a.name.clone(), a.sha256.clone()))
-            .collect()
+            .chain(&self.files)
     }
 
     pub fn to_json(&self) -> String {
@@ -240,6 +248,7 @@ pub fn sample(target: &str, version: &str, archive: Artifact) -> Manifest {
             binary,
             artifacts: vec![archive],
         }],
+        files: Vec::new(),
     }
 }
 

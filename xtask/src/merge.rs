@@ -7,9 +7,11 @@ use anyhow::{Context, Result, bail};
 use xshell::Shell;
 
 use crate::checksum;
+use crate::dist::Output;
 use crate::flags;
 use crate::fsx;
 use crate::manifest::{self, Manifest};
+use crate::release;
 
 impl flags::Merge {
     pub fn run(self, _sh: &Shell) -> Result<()> {
@@ -80,11 +82,8 @@ pub fn merge(inputs: &[impl AsRef<Path>], out_dir: &Path) -> Result<Manifest> {
     for artifact in merged.targets.iter().flat_map(|t| &t.artifacts) {
         checksum::write_sidecar(&out_dir.join(&artifact.name), &artifact.sha256)?;
     }
-    checksum::write_sums(out_dir, &merged.sums())?;
-    fsx::write_atomic(
-        &out_dir.join(manifest::FILE_NAME),
-        merged.to_json().as_bytes(),
-    )?;
+    merged.files.clear();
+    release::finish(&mut merged, out_dir, &Output { json: false })?;
     Ok(merged)
 }
 
