@@ -146,6 +146,8 @@ pub struct Invocation<'a> {
     pub remaps: Vec<(PathBuf, String)>,
     /// `--jobs`, when several invocations share the machine.
     pub jobs: Option<usize>,
+    /// Through `cargo auditable`, which embeds the dependency list in the binary.
+    pub auditable: bool,
 }
 
 impl Invocation<'_> {
@@ -157,15 +159,22 @@ impl Invocation<'_> {
             Builder::Zigbuild => ("cargo", "zigbuild"),
             Builder::Cross => ("cross", "build"),
         };
-        let mut args: Vec<String> = [
-            subcommand,
-            "--release",
-            "--locked",
-            "--package",
-            self.package,
-        ]
-        .map(String::from)
-        .to_vec();
+        // cargo-auditable wraps cargo's own subcommand: `cargo auditable zigbuild` works too.
+        let auditable = self.auditable && self.builder != Builder::Cross;
+        let mut args: Vec<String> = auditable
+            .then(|| "auditable".to_string())
+            .into_iter()
+            .collect();
+        args.extend(
+            [
+                subcommand,
+                "--release",
+                "--locked",
+                "--package",
+                self.package,
+            ]
+            .map(String::from),
+        );
         if let Some(jobs) = self.jobs {
             args.extend(["--jobs".to_string(), jobs.to_string()]);
         }
@@ -271,6 +280,7 @@ mod tests {
             target_dir: "/w/target/dist-build".into(),
             remaps: vec![("/w".into(), "/build".into())],
             jobs: None,
+            auditable: true,
         }
     }
 
@@ -296,7 +306,7 @@ mod tests {
         assert!(inv.env().is_empty());
         assert_eq!(
             inv.display(),
-            "cargo zigbuild --release --locked --package diag_tool --jobs 1 \
+            "cargo auditable zigbuild --release --locked --package diag_tool --jobs 1 \
              --target x86_64-unknown-linux-gnu.2.17 --target-dir /t"
         );
         assert_eq!(

@@ -14,6 +14,11 @@ use crate::fsx::write_atomic;
 /// Large reads keep the hashing loop in SHA-256 rather than in syscalls.
 const READ_BUFFER: usize = 1 << 20;
 
+/// The lowercase hex SHA-256 of `bytes`.
+pub fn sha256_bytes(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
+}
+
 /// The lowercase hex SHA-256 of a file's contents.
 pub fn sha256_file(path: &Path) -> Result<String> {
     let mut file = File::open(path).with_context(|| format!("opening {}", path.display()))?;

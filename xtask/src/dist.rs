@@ -10,9 +10,11 @@ use anyhow::{Context, Result, anyhow, bail};
 use serde::{Deserialize, Serialize};
 use xshell::{Shell, cmd};
 
+use crate::auditable;
 use crate::binstall;
 use crate::build::{self, Builder, Invocation};
 use crate::checksum;
+use crate::dependencies::{self, Dependency};
 use crate::flags::{self, MessageFormat};
 use crate::fsx;
 use crate::machine::Machine;
@@ -21,6 +23,7 @@ use crate::package::{self, ArchiveFile};
 use crate::plan::{self, TargetPlan};
 use crate::policy::Policy;
 use crate::release;
+use crate::sbom;
 use crate::verify::{self, BinaryFacts};
 
 /// What every target goes through, in order.
@@ -30,15 +33,18 @@ enum Step {
     Build,
     Verify,
     Smoke,
+    /// The CycloneDX SBOM, beside the archive and inside it.
+    Sbom,
     Package,
     Checksum,
 }
 
-const STEPS: [Step; 6] = [
+const STEPS: [Step; 7] = [
     Step::Preflight,
     Step::Build,
     Step::Verify,
     Step::Smoke,
+    Step::Sbom,
     Step::Package,
     Step::Checksum,
 ];
@@ -50,6 +56,7 @@ impl Step {
             Step::Build => "build",
             Step::Verify => "verify",
             Step::Smoke => "smoke-run",
+            Step::Sbom => "sbom",
             Step::Package => "package",
             Step::Checksum => "checksum",
         }
@@ -62,6 +69,7 @@ impl Step {
             Step::Build => "Built",
             Step::Verify => "Verified",
             Step::Smoke => "Smoke-ran",
+            Step::Sbom => "Described",
             Step::Package => "Packaged",
             Step::Checksum => "Checksummed",
         }
@@ -86,7 +94,7 @@ impl flags::Dist {
         let builder = self.builder.and_then(|b| b.0);
         let plans: Vec<TargetPlan> = targets
             .into_iter()
-            .map(|tp| TargetPlan::new(tp, builder, &machine))
+            .map(|tp| TargetPlan::new(&policy, tp, builder, &machine))
             .collect();
         let out_dir = match self.out_dir {
             Some(dir) => crate::user_path(&dir)?,
@@ -113,6 +121,7 @@ impl flags::Dist {
             smoke: !self.no_smoke,
             mtime: source_date_epoch(sh)?,
             jobs,
+            toolchain: Toolchain::probe(sh, &machine.tools)?,
         };
         dist.run(sh, &plans)
     }
@@ -125,6 +134,7 @@ struct Dist<'a> {
     smoke: bool,
     mtime: u64,
     jobs: Option<usize>,
+    toolchain: Toolchain,
 }
 
 /// One target on its way through the steps: each step fills in what later ones need.
@@ -134,6 +144,8 @@ struct Job<'a> {
     /// The built binary's bytes, read once by the verify step.
     bytes: Vec<u8>,
     facts: Option<BinaryFacts>,
+    /// The packages the target resolves, which the binary's auditable data must list.
+    deps: Vec<Dependency>,
     smoke_run: String,
     artifacts: Vec<Artifact>,
     /// When the compiler started and finished.
@@ -180,7 +192,7 @@ impl Dist<'_> {
                 name: self.policy.package.name.clone(),
                 version: self.policy.version().to_string(),
                 commit: git_commit(sh),
-                toolchain: Toolchain::probe(sh)?,
+                toolchain: self.toolchain.clone(),
                 source_date_epoch: self.mtime,
                 targets: outcomes
                     .iter()
@@ -210,6 +222,7 @@ impl Dist<'_> {
             inv: invocation(sh, self.policy, plan, self.jobs),
             bytes: Vec::new(),
             facts: None,
+            deps: Vec::new(),
             smoke_run: String::new(),
             artifacts: Vec::new(),
             build_span: None,
@@ -246,13 +259,15 @@ impl Dist<'_> {
         match step {
             Step::Preflight => preflight(job.plan),
             Step::Build => self.build(sh, job),
-            Step::Verify => self.verify(job),
+            Step::Verify => self.verify(sh, job),
             Step::Smoke => self.smoke_run(sh, job),
+            Step::Sbom => self.sbom(job),
             Step::Package => self.package(sh, job),
             Step::Checksum => {
-                let archive = &job.artifacts[0];
-                checksum::write_sidecar(&self.out_dir.join(&archive.name), &archive.sha256)?;
-                Ok(format!("{}.sha256", archive.name))
+                for artifact in &job.artifacts {
+                    checksum::write_sidecar(&self.out_dir.join(&artifact.name), &artifact.sha256)?;
+                }
+                Ok(format!("{} .sha256 files", job.artifacts.len()))
             }
         }
     }
@@ -272,12 +287,15 @@ impl Dist<'_> {
         Ok(format!("in {:.1}s", started.elapsed().as_secs_f64()))
     }
 
-    fn verify(&self, job: &mut Job) -> Result<String> {
+    fn verify(&self, sh: &Shell, job: &mut Job) -> Result<String> {
         let binary = job.inv.binary_path(&self.policy.bin);
         job.bytes =
             std::fs::read(&binary).with_context(|| format!("reading {}", binary.display()))?;
         let policy = &job.plan.policy;
         let facts = verify::verify_bytes(&job.bytes, &binary, &policy.target, policy.glibc_floor)?;
+        job.deps = dependencies::resolve(sh, &self.policy.package.name, &policy.target)?;
+        let audited = auditable::check(&job.bytes, &job.deps)
+            .with_context(|| format!("{}", binary.display()))?;
         let machine_paths: Vec<&Path> = job
             .inv
             .remaps
@@ -296,7 +314,7 @@ impl Dist<'_> {
             .glibc_max
             .map_or(String::new(), |v| format!(", needs glibc {v}"));
         let detail = format!(
-            "{}, {}{glibc}, stripped",
+            "{}, {}{glibc}, stripped, lists its {audited} packages",
             facts.architecture(),
             facts.linkage()
         );
@@ -335,6 +353,23 @@ impl Dist<'_> {
         Ok(job.smoke_run.clone())
     }
 
+    fn sbom(&self, job: &mut Job) -> Result<String> {
+        let triple = job.plan.policy.target.triple();
+        let policy = self.policy;
+        let stem = package::archive_stem(&policy.package.name, &triple, policy.version());
+        let name = format!("{stem}.cdx.json");
+        let text = sbom::cyclonedx(&job.deps, &triple, self.mtime);
+        fsx::write_atomic(&self.out_dir.join(&name), text.as_bytes())?;
+        let detail = format!("{name} ({} packages)", job.deps.len());
+        job.artifacts.push(Artifact {
+            sha256: checksum::sha256_bytes(text.as_bytes()),
+            size: text.len() as u64,
+            name,
+            kind: ArtifactKind::Sbom,
+        });
+        Ok(detail)
+    }
+
     fn package(&self, sh: &Shell, job: &mut Job) -> Result<String> {
         let triple = job.plan.policy.target.triple();
         let policy = self.policy;
@@ -345,6 +380,17 @@ impl Dist<'_> {
             executable: true,
         }];
         files.extend(package::included_files(&sh.current_dir(), &policy.include)?);
+        for sbom in job
+            .artifacts
+            .iter()
+            .filter(|a| a.kind == ArtifactKind::Sbom)
+        {
+            files.push(ArchiveFile {
+                name: package::SBOM_IN_ARCHIVE.to_string(),
+                source: self.out_dir.join(&sbom.name),
+                executable: false,
+            });
+        }
         binstall::check_release(policy, &triple)?;
         let archive = package::write_archive(self.out_dir, &stem, &files, self.mtime)?;
         let name = format!("{stem}.tar.gz");
@@ -409,6 +455,7 @@ fn invocation<'a>(
         target,
         target_dir,
         jobs,
+        auditable: true,
     }
 }
 

@@ -9,6 +9,7 @@ use xshell::{Shell, cmd};
 use crate::arch::Arch;
 use crate::build::Builder;
 use crate::cargo_config::{CargoConfig, TargetSettings};
+use crate::policy::Tools;
 use crate::target::{GlibcVersion, Libc, Target};
 
 pub struct Machine {
@@ -17,12 +18,24 @@ pub struct Machine {
     pub sysroot: PathBuf,
     /// rustc's own tools (`rust-lld`), which it puts on the linker's PATH.
     pub rustc_bin: PathBuf,
+    /// cargo-zigbuild and a zig it can run are both here.
     pub zig: bool,
+    pub tools: ToolVersions,
+    /// `cargo install --list`: crate names and versions.
+    pub installed_crates: Vec<(String, String)>,
     pub cross: bool,
     /// `docker` or `podman`, when one answers `info` (the client alone is not enough).
     pub container_engine: Option<String>,
     pub cargo_config: CargoConfig,
     pub path: Vec<PathBuf>,
+}
+
+/// The versions of the pinned build tools found here (`None`: not installed).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ToolVersions {
+    pub ziglang: Option<String>,
+    pub cargo_zigbuild: Option<String>,
+    pub cargo_auditable: Option<String>,
 }
 
 /// Something a target lacks: what, and the command that fixes it.
@@ -58,6 +71,8 @@ impl Machine {
             rustc_bin: sysroot.join("lib/rustlib").join(host.trim()).join("bin"),
             sysroot,
             zig: false,
+            tools: ToolVersions::default(),
+            installed_crates: Vec::new(),
             cross: false,
             container_engine: None,
             cargo_config: CargoConfig::load(&sh.current_dir())?,
@@ -71,14 +86,21 @@ impl Machine {
                 .run()
                 .is_ok()
         };
-        machine.zig = machine.which("cargo-zigbuild")
-            && (machine.which("zig") || quiet_ok("python3", &["-m", "ziglang", "version"]));
+        machine.installed_crates = installed_crates(sh);
+        machine.tools = ToolVersions::probe(sh, &machine.installed_crates);
+        machine.zig = machine.tools.ziglang.is_some() && machine.tools.cargo_zigbuild.is_some();
         machine.cross = machine.which("cross");
         machine.container_engine = ["docker", "podman"]
             .into_iter()
             .find(|engine| machine.which(engine) && quiet_ok(engine, &["info"]))
             .map(str::to_string);
         Ok(machine)
+    }
+
+    pub fn installed_crate(&self, name: &str, version: &str) -> bool {
+        self.installed_crates
+            .iter()
+            .any(|(n, v)| n == name && v == version)
     }
 
     pub fn which(&self, program: &str) -> bool {
@@ -151,6 +173,57 @@ impl Machine {
         }
     }
 
+    /// Build tools at other versions than the policy pins, or missing, that `builder` uses.
+    pub fn wrong_tools(&self, pinned: &Tools, builder: Builder) -> Vec<Missing> {
+        let mut tools = Vec::new();
+        // cross builds in its container, where cargo-auditable is not.
+        if builder != Builder::Cross {
+            tools.push((
+                "cargo-auditable",
+                &pinned.cargo_auditable,
+                &self.tools.cargo_auditable,
+                "cargo install --locked cargo-auditable --version",
+            ));
+        }
+        if builder == Builder::Zigbuild {
+            tools.push((
+                "zig",
+                &pinned.ziglang,
+                &self.tools.ziglang,
+                "pip install ziglang==",
+            ));
+            let found = &self.tools.cargo_zigbuild;
+            tools.push((
+                "cargo-zigbuild",
+                &pinned.cargo_zigbuild,
+                found,
+                "pip install cargo-zigbuild==",
+            ));
+        }
+        let mut missing = Vec::new();
+        for (tool, pinned, found, install) in tools {
+            let Some(pinned) = pinned else { continue };
+            let install = match install.ends_with("==") {
+                true => format!("{install}{pinned}"),
+                false => format!("{install} {pinned}"),
+            };
+            match found {
+                Some(found) if found == pinned => {}
+                Some(found) => missing.push(Missing {
+                    what: format!(
+                        "{tool} {pinned} (found {found}; the release policy pins {pinned})"
+                    ),
+                    fix: install,
+                }),
+                None => missing.push(Missing {
+                    what: format!("{tool} {pinned}"),
+                    fix: install,
+                }),
+            }
+        }
+        missing
+    }
+
     /// What building `target` with `builder` still needs on this machine.
     pub fn missing(&self, target: &Target, builder: Builder) -> Vec<Missing> {
         let mut missing = Vec::new();
@@ -163,10 +236,7 @@ impl Machine {
         }
         match builder {
             Builder::Cargo => missing.extend(self.missing_linker(target)),
-            Builder::Zigbuild if !self.zig => missing.push(Missing {
-                what: "cargo-zigbuild and zig".into(),
-                fix: "pip install ziglang cargo-zigbuild".into(),
-            }),
+            // wrong_tools names the versions to install.
             Builder::Zigbuild => {}
             Builder::Cross => {
                 if !self.cross {
@@ -229,6 +299,48 @@ impl Machine {
                 ),
             }),
             _ => None,
+        }
+    }
+}
+
+/// What `cargo install` installed, from `cargo install --list` (`name vX.Y.Z:` lines).
+fn installed_crates(sh: &Shell) -> Vec<(String, String)> {
+    let list = cmd!(sh, "cargo install --list")
+        .quiet()
+        .ignore_stderr()
+        .read()
+        .unwrap_or_default();
+    list.lines()
+        .filter(|l| !l.starts_with(' '))
+        .filter_map(|l| {
+            let (name, version) = l.trim_end_matches(':').split_once(" v")?;
+            Some((name.to_string(), version.split(' ').next()?.to_string()))
+        })
+        .collect()
+}
+
+impl ToolVersions {
+    fn probe(sh: &Shell, crates: &[(String, String)]) -> ToolVersions {
+        let read = |program: &str, args: &[&str]| {
+            cmd!(sh, "{program} {args...}")
+                .quiet()
+                .ignore_stderr()
+                .read()
+                .ok()
+        };
+        let ziglang =
+            read("zig", &["version"]).or_else(|| read("python3", &["-m", "ziglang", "version"]));
+        let cargo_zigbuild = read("cargo-zigbuild", &["--version"])
+            .and_then(|v| v.strip_prefix("cargo-zigbuild ").map(str::to_string));
+        // cargo-auditable hands `--version` on to cargo; cargo's install list knows its own.
+        let cargo_auditable = crates
+            .iter()
+            .find(|(name, _)| name == "cargo-auditable")
+            .map(|(_, version)| version.clone());
+        ToolVersions {
+            ziglang: ziglang.map(|v| v.trim().to_string()),
+            cargo_zigbuild,
+            cargo_auditable,
         }
     }
 }

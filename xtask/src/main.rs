@@ -1,6 +1,7 @@
 //! `cargo xtask`: the release automation of this workspace. One module per command.
 
 mod arch;
+mod auditable;
 mod bench;
 mod binstall;
 mod build;
@@ -8,6 +9,7 @@ mod cargo_config;
 mod checksum;
 mod ci;
 mod codegen;
+mod dependencies;
 mod dist;
 mod doctor;
 mod flags;
@@ -20,6 +22,7 @@ mod plan;
 mod policy;
 mod release;
 mod rename;
+mod sbom;
 mod setup;
 mod symlinks;
 mod target;

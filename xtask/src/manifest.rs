@@ -41,6 +41,10 @@ pub struct Toolchain {
     pub cargo: String,
     /// The build machine's target triple.
     pub host: String,
+    /// The pinned build tools as found on the build machine (`None`: not installed).
+    pub zig: Option<String>,
+    pub cargo_zigbuild: Option<String>,
+    pub cargo_auditable: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -56,7 +60,7 @@ pub struct TargetEntry {
     /// What the smoke run printed, or why it was skipped.
     pub smoke_run: String,
     pub binary: Binary,
-    /// The files this target adds to the release, the archive first.
+    /// The files this target adds to the release.
     pub artifacts: Vec<Artifact>,
 }
 
@@ -73,8 +77,10 @@ pub struct Artifact {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ArtifactKind {
-    /// The `.tar.gz` holding the binary, docs, completions and man pages.
+    /// The `.tar.gz` holding the binary, docs, completions, man pages and the SBOM.
     Archive,
+    /// The CycloneDX JSON SBOM of the target's binary.
+    Sbom,
 }
 
 /// The verified facts of a shipped binary, as recorded.
@@ -145,7 +151,7 @@ impl From<&BinaryFacts> for Binary {
 }
 
 impl Toolchain {
-    pub fn probe(sh: &xshell::Shell) -> Result<Toolchain> {
+    pub fn probe(sh: &xshell::Shell, tools: &crate::machine::ToolVersions) -> Result<Toolchain> {
         let version = |tool: &str| {
             xshell::cmd!(sh, "{tool} -V")
                 .quiet()
@@ -159,14 +165,20 @@ impl Toolchain {
                 .quiet()
                 .read()
                 .context("running rustc")?,
+            zig: tools.ziglang.clone(),
+            cargo_zigbuild: tools.cargo_zigbuild.clone(),
+            cargo_auditable: tools.cargo_auditable.clone(),
         })
     }
 }
 
 impl TargetEntry {
-    /// The archive: the first artifact.
+    /// The archive, which every target has.
     pub fn archive(&self) -> &Artifact {
-        &self.artifacts[0]
+        self.artifacts
+            .iter()
+            .find(|a| a.kind == ArtifactKind::Archive)
+            .expect("every target entry has its archive")
     }
 }
 
@@ -236,6 +248,9 @@ pub fn sample(target: &str, version: &str, archive: Artifact) -> Manifest {
             rustc: "rustc 1.95.0".into(),
             cargo: "cargo 1.95.0".into(),
             host: "x86_64-unknown-linux-gnu".into(),
+            zig: Some("0.17.1".into()),
+            cargo_zigbuild: Some("0.24.1".into()),
+            cargo_auditable: Some("0.7.7".into()),
         },
         source_date_epoch: 1_700_000_000,
         targets: vec![TargetEntry {

@@ -36,6 +36,9 @@ pub struct Archive {
     pub size: u64,
 }
 
+/// Where the target's SBOM goes inside its archive.
+pub const SBOM_IN_ARCHIVE: &str = "sbom.cdx.json";
+
 /// `{bin}-{target}-v{version}`: one of the names `cargo binstall` tries by default, both for
 /// the archive (`{stem}.tar.gz`) and its top-level directory. `target` is the plain rustc
 /// triple, without a zigbuild glibc suffix.

@@ -25,13 +25,19 @@ pub struct TargetPlan {
 }
 
 impl TargetPlan {
-    pub fn new(policy: TargetPolicy, builder: Option<Builder>, machine: &Machine) -> TargetPlan {
+    pub fn new(
+        release: &Policy,
+        policy: TargetPolicy,
+        builder: Option<Builder>,
+        machine: &Machine,
+    ) -> TargetPlan {
         let (builder, why) = match (builder, policy.builder) {
             (Some(b), _) => (b, "--builder".to_string()),
             (None, Some(b)) => (b, "set in Cargo.toml".to_string()),
             (None, None) => build::choose(&policy, machine),
         };
-        let missing = machine.missing(&policy.target, builder);
+        let mut missing = machine.missing(&policy.target, builder);
+        missing.extend(machine.wrong_tools(&release.tools, builder));
         let runner = machine.runner(&policy.target);
         TargetPlan {
             policy,
@@ -47,7 +53,7 @@ impl TargetPlan {
         policy
             .targets
             .iter()
-            .map(|tp| TargetPlan::new(tp.clone(), builder, machine))
+            .map(|tp| TargetPlan::new(policy, tp.clone(), builder, machine))
             .collect()
     }
 
@@ -197,5 +203,8 @@ pub fn plan_json(policy: &Policy, plans: &[TargetPlan], machine: &Machine) -> Pl
 /// The files a target adds to a release.
 pub fn artifact_names(policy: &Policy, target: &Target) -> Vec<String> {
     let stem = package::archive_stem(&policy.package.name, &target.triple(), policy.version());
-    vec![format!("{stem}.tar.gz"), format!("{stem}.tar.gz.sha256")]
+    ["tar.gz", "cdx.json"]
+        .iter()
+        .flat_map(|ext| [format!("{stem}.{ext}"), format!("{stem}.{ext}.sha256")])
+        .collect()
 }

@@ -33,7 +33,22 @@ struct ReleaseConfig {
     include: Vec<PathBuf>,
     glibc_floor: Option<GlibcVersion>,
     #[serde(default)]
+    tools: Tools,
+    #[serde(default)]
     targets: Vec<TargetEntry>,
+}
+
+/// `[workspace.metadata.release.tools]`: build tools at exactly these versions. Setup installs
+/// them, preflight refuses others, the manifest records them: the same commit gives the same
+/// bytes only while they stay put.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Tools {
+    /// The `ziglang` PyPI package, which cargo-zigbuild links with.
+    pub ziglang: Option<String>,
+    pub cargo_zigbuild: Option<String>,
+    /// Embeds the dependency list in every binary (`cargo auditable build`).
+    pub cargo_auditable: Option<String>,
 }
 
 /// One `[[workspace.metadata.release.targets]]` entry.
@@ -86,6 +101,7 @@ pub struct Policy {
     pub include: Vec<PathBuf>,
     /// The glibc floor of gnu targets that do not set their own.
     pub glibc_floor: Option<GlibcVersion>,
+    pub tools: Tools,
     pub targets: Vec<TargetPolicy>,
     pub target_dir: PathBuf,
 }
@@ -173,6 +189,7 @@ impl Policy {
             bin,
             include: release.include,
             glibc_floor: release.glibc_floor,
+            tools: release.tools,
             targets,
             target_dir: metadata.target_directory,
         })
