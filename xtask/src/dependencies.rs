@@ -189,7 +189,7 @@ fn from_metadata(json: &str, lock: &str, package: &str) -> Result<Vec<Dependency
                     {
                         "crates.io".into()
                     }
-                    Some(s) if s == "registry+https://index.crates.io/" => "crates.io".into(),
+                    Some("registry+https://index.crates.io/") => "crates.io".into(),
                     Some(s) => s.to_string(),
                 },
                 checksum: checksums.get(&(p.name.clone(), p.version.clone())).cloned(),
