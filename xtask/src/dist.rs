@@ -186,6 +186,7 @@ impl Dist<'_> {
         });
 
         let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
+        let mut signing = None;
         if failed == 0 {
             let mut manifest = Manifest {
                 schema_version: manifest::SCHEMA_VERSION,
@@ -199,15 +200,18 @@ impl Dist<'_> {
                     .filter_map(|o| o.result.as_ref().ok().cloned())
                     .collect(),
                 files: Vec::new(),
+                signing: None,
             };
-            release::finish(&mut manifest, self.out_dir, &self.out)?;
+            release::finish(self.policy, &mut manifest, self.out_dir, &self.out)?;
+            signing = Some(manifest.signing.map(|s| s.public_key));
         } else {
             // A partial set must not pass for a release.
             for stale in release::RELEASE_FILES {
                 let _ = std::fs::remove_file(self.out_dir.join(stale));
             }
         }
-        let summary = Summary::new(&outcomes, started);
+        let mut summary = Summary::new(&outcomes, started);
+        summary.signed_with = signing.flatten();
         self.out.summary(&summary);
         if failed > 0 {
             bail!("{failed} of {} target(s) failed; see above", outcomes.len());
@@ -516,6 +520,8 @@ pub struct Summary {
     /// Wall time while any compiler ran: what the rest of dist adds is measured against it.
     pub build_seconds: f64,
     pub targets: Vec<SummaryTarget>,
+    /// The minisign public key of the signatures; `None`: unsigned.
+    pub signed_with: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -549,6 +555,7 @@ impl Summary {
                     error: o.result.as_ref().err().map(|e| format!("{e:#}")),
                 })
                 .collect(),
+            signed_with: None,
         }
     }
 }
@@ -621,8 +628,12 @@ impl Output {
             ],
             &rows,
         );
+        let signed = match &summary.signed_with {
+            Some(key) => format!("signed with minisign key {key}"),
+            None => "unsigned (no MINISIGN_KEY_FILE or MINISIGN_KEY)".to_string(),
+        };
         println!(
-            "\n{} target(s) in {:.1}s",
+            "\n{} target(s) in {:.1}s, {signed}",
             summary.targets.len(),
             summary.seconds
         );

@@ -48,6 +48,12 @@ xflags::xflags! {
             repeated inputs: PathBuf
             /// Where the merged files go.
             required --out-dir out_dir: PathBuf
+            /// The release is to be published: refuse to leave it unsigned unless the policy allows it.
+            optional --publish
+        }
+        /// Make a minisign key pair for signing releases: DIR/minisign.key and DIR/minisign.pub.
+        cmd keygen {
+            required --out out: PathBuf
         }
         /// Check one binary against the release policy of a target.
         cmd verify {

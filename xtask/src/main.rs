@@ -24,6 +24,7 @@ mod release;
 mod rename;
 mod sbom;
 mod setup;
+mod sign;
 mod symlinks;
 mod target;
 mod test;
@@ -65,6 +66,7 @@ fn run() -> Result<()> {
         flags::XtaskCmd::Codegen(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Dist(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Merge(cmd) => cmd.run(&sh),
+        flags::XtaskCmd::Keygen(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Verify(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Test(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Ci(cmd) => cmd.run(&sh),

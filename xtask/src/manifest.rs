@@ -29,6 +29,17 @@ pub struct Manifest {
     pub targets: Vec<TargetEntry>,
     /// Files of the release as a whole, made from every target's (installer, image).
     pub files: Vec<Artifact>,
+    /// The key every file's `<file>.sig` was made with; `None`: the release is unsigned.
+    pub signing: Option<Signing>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signing {
+    /// `minisign`.
+    pub algorithm: String,
+    /// The public key in base64, as `minisign -P` and cargo-binstall's `pubkey` take it.
+    pub public_key: String,
 }
 
 /// What built the release: what `cargo xtask reproduce` must match.
@@ -264,6 +275,10 @@ pub fn sample(target: &str, version: &str, archive: Artifact) -> Manifest {
             artifacts: vec![archive],
         }],
         files: Vec::new(),
+        signing: Some(Signing {
+            algorithm: "minisign".into(),
+            public_key: "RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3".into(),
+        }),
     }
 }
 

@@ -11,10 +11,11 @@ use crate::dist::Output;
 use crate::flags;
 use crate::fsx;
 use crate::manifest::{self, Manifest};
+use crate::policy::Policy;
 use crate::release;
 
 impl flags::Merge {
-    pub fn run(self, _sh: &Shell) -> Result<()> {
+    pub fn run(self, sh: &Shell) -> Result<()> {
         if self.inputs.is_empty() {
             bail!("name the directories to merge: cargo xtask merge DIR... --out-dir OUT");
         }
@@ -26,7 +27,11 @@ impl flags::Merge {
             .iter()
             .map(|d| crate::user_path(d))
             .collect::<Result<_>>()?;
-        let merged = merge(&inputs, &out_dir)?;
+        let policy = Policy::read(sh)?;
+        let merged = merge(&policy, &inputs, &out_dir)?;
+        if self.publish {
+            release::check_publishable(&policy, &merged)?;
+        }
         println!(
             "merged {} target(s) into {}",
             merged.targets.len(),
@@ -37,7 +42,7 @@ impl flags::Merge {
 }
 
 /// Checks every part before copying anything: a refused merge leaves `out_dir` as it was.
-pub fn merge(inputs: &[impl AsRef<Path>], out_dir: &Path) -> Result<Manifest> {
+pub fn merge(policy: &Policy, inputs: &[impl AsRef<Path>], out_dir: &Path) -> Result<Manifest> {
     let mut merged: Option<Manifest> = None;
     let mut copies: Vec<(PathBuf, String)> = Vec::new();
     for dir in inputs {
@@ -83,7 +88,7 @@ pub fn merge(inputs: &[impl AsRef<Path>], out_dir: &Path) -> Result<Manifest> {
         checksum::write_sidecar(&out_dir.join(&artifact.name), &artifact.sha256)?;
     }
     merged.files.clear();
-    release::finish(&mut merged, out_dir, &Output { json: false })?;
+    release::finish(policy, &mut merged, out_dir, &Output { json: false })?;
     Ok(merged)
 }
 
@@ -154,6 +159,16 @@ mod tests {
     use crate::manifest::{Artifact, ArtifactKind};
     use crate::package::{self, ArchiveFile};
 
+    fn policy() -> Policy {
+        let sh = Shell::new().unwrap();
+        sh.change_dir(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .unwrap(),
+        );
+        Policy::read(&sh).unwrap()
+    }
+
     /// A per-target dist output as a release runner leaves it: archive, sidecar, SHA256SUMS and
     /// a one-target manifest.
     fn part(dir: &Path, target: &str, version: &str) {
@@ -199,7 +214,7 @@ mod tests {
         part(&a, "x86_64-unknown-linux-musl", "1.0.0");
         part(&b, "aarch64-unknown-linux-gnu", "1.0.0");
         std::fs::create_dir_all(&out).unwrap();
-        let merged = merge(&[&a, &b], &out).unwrap();
+        let merged = merge(&policy(), &[&a, &b], &out).unwrap();
         let targets: Vec<&str> = merged.targets.iter().map(|t| t.target.as_str()).collect();
         assert_eq!(
             targets,
@@ -234,7 +249,7 @@ mod tests {
         part(&a, "x86_64-unknown-linux-musl", "1.0.0");
         part(&b, "aarch64-unknown-linux-gnu", "1.0.1");
         std::fs::create_dir_all(&out).unwrap();
-        let err = merge(&[&a, &b], &out).unwrap_err().to_string();
+        let err = merge(&policy(), &[&a, &b], &out).unwrap_err().to_string();
         assert!(
             err.contains("has version \"1.0.1\", but the first input has \"1.0.0\""),
             "{err}"
@@ -252,7 +267,7 @@ mod tests {
         bytes.push(0);
         std::fs::write(&archive, bytes).unwrap();
         std::fs::create_dir_all(&out).unwrap();
-        let err = merge(&[&a], &out).unwrap_err().to_string();
+        let err = merge(&policy(), &[&a], &out).unwrap_err().to_string();
         assert!(err.contains("but its manifest and SHA256SUMS say"), "{err}");
         assert!(!out.join("SHA256SUMS").exists());
     }
@@ -268,7 +283,7 @@ mod tests {
         part(&a, "x86_64-unknown-linux-musl", "1.0.0");
         part(&b, "x86_64-unknown-linux-musl", "1.0.0");
         std::fs::create_dir_all(&out).unwrap();
-        let err = merge(&[&a, &b], &out).unwrap_err().to_string();
+        let err = merge(&policy(), &[&a, &b], &out).unwrap_err().to_string();
         assert!(err.contains("appears in more than one input"), "{err}");
     }
 }

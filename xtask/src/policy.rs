@@ -34,6 +34,9 @@ struct ReleaseConfig {
     glibc_floor: Option<GlibcVersion>,
     #[serde(default)]
     tools: Tools,
+    /// The release workflow publishes unsigned releases only when this says so.
+    #[serde(default)]
+    allow_unsigned: bool,
     #[serde(default)]
     targets: Vec<TargetEntry>,
 }
@@ -90,6 +93,16 @@ pub struct Binstall {
     pub pkg_url: Option<String>,
     pub bin_dir: Option<String>,
     pub pkg_fmt: Option<String>,
+    pub signing: Option<BinstallSigning>,
+}
+
+/// `[package.metadata.binstall.signing]`: how binstall checks the `.sig` of what it downloads.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct BinstallSigning {
+    pub algorithm: String,
+    pub pubkey: String,
+    /// The signature's URL template; binstall's default is `{ url }.sig`.
+    pub file: Option<String>,
 }
 
 pub struct Policy {
@@ -102,6 +115,7 @@ pub struct Policy {
     /// The glibc floor of gnu targets that do not set their own.
     pub glibc_floor: Option<GlibcVersion>,
     pub tools: Tools,
+    pub allow_unsigned: bool,
     pub targets: Vec<TargetPolicy>,
     pub target_dir: PathBuf,
 }
@@ -190,6 +204,7 @@ impl Policy {
             include: release.include,
             glibc_floor: release.glibc_floor,
             tools: release.tools,
+            allow_unsigned: release.allow_unsigned,
             targets,
             target_dir: metadata.target_directory,
         })
