@@ -3,12 +3,10 @@
 
 use std::collections::BTreeSet;
 
-use serde::Serialize;
-
 use crate::arm_ids;
 use crate::root::{Root, index_suffix, quote};
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Cpu {
     /// `x86_64`, `x86`, `aarch64`, `arm`, inferred from the cpuinfo layout.
     pub architecture: Option<String>,
@@ -27,13 +25,26 @@ pub struct Cpu {
     /// Notable flags present on every CPU, in a fixed order.
     pub features: Vec<String>,
 }
+serialize_struct!(Cpu {
+    architecture,
+    vendor,
+    models,
+    logical_cpus,
+    sockets,
+    cores,
+    cores_per_socket,
+    threads_per_core,
+    numa_nodes,
+    features
+});
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CpuModel {
     pub name: String,
     /// Logical CPUs of this model listed in cpuinfo.
     pub cpus: u32,
 }
+serialize_struct!(CpuModel { name, cpus });
 
 /// Flags worth a line in a fleet report; kept in this order.
 const NOTABLE_FEATURES: &[&str] = &[

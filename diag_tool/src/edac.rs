@@ -1,10 +1,8 @@
 //! ECC error counters per memory controller from `sys/devices/system/edac/mc`.
 
-use serde::Serialize;
-
 use crate::root::{Root, index_suffix, parse_number};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemoryController {
     /// Directory name, e.g. `mc0`.
     pub controller: String,
@@ -17,6 +15,13 @@ pub struct MemoryController {
     /// Memory behind this controller (`size_mb`), in bytes.
     pub size_bytes: Option<u64>,
 }
+serialize_struct!(MemoryController {
+    controller,
+    name,
+    corrected,
+    uncorrected,
+    size_bytes
+});
 
 /// An error counter file; EDAC prints one decimal number.
 pub fn parse_count(text: &str) -> Result<u64, String> {

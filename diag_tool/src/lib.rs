@@ -1,6 +1,9 @@
 //! diag_tool: hardware diagnostics for Linux server fleets, read from `/proc`
 //! and `/sys` below a root directory so that fixtures and containers work alike.
 
+#[macro_use]
+mod serialize;
+
 pub mod arm_ids;
 pub mod block;
 pub mod check;
@@ -19,7 +22,6 @@ pub mod thermal;
 use std::ffi::OsString;
 use std::io::{self, Write};
 
-use clap::Parser;
 use clap::error::ErrorKind;
 
 use cli::{Cli, Command};
@@ -36,8 +38,8 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
-        Ok(cli) => cli,
+    let cli = match cli::command().try_get_matches_from(args) {
+        Ok(matches) => Cli::from_matches(&matches),
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
             return match write!(out, "{}", e.render()) {
                 Ok(()) => 0,
@@ -65,8 +67,8 @@ where
             }
         },
         Command::Report { json: false } => (report::render_text(&report), 0),
-        Command::Check(args) => {
-            let findings = check::evaluate(&report, &args.thresholds());
+        Command::Check(thresholds) => {
+            let findings = check::evaluate(&report, thresholds);
             (check::render(&findings), check::overall(&findings) as u8)
         }
     };

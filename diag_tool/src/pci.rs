@@ -1,10 +1,8 @@
 //! PCI devices from `sys/bus/pci/devices`: ids, class and bound driver.
 
-use serde::Serialize;
-
 use crate::root::{Root, quote};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PciDevice {
     /// Domain:bus:device.function, e.g. `0000:3b:00.0`.
     pub address: String,
@@ -20,6 +18,15 @@ pub struct PciDevice {
     /// Bound driver, from the `driver` link.
     pub driver: Option<String>,
 }
+serialize_struct!(PciDevice {
+    address,
+    vendor_id,
+    vendor,
+    device_id,
+    class,
+    class_name,
+    driver
+});
 
 /// A sysfs id file such as `0x8086`; `digits` is 4 for vendor/device, 6 for class.
 pub fn parse_id(text: &str, digits: usize) -> Result<String, String> {

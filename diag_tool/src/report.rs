@@ -3,8 +3,6 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use serde::Serialize;
-
 use crate::block::{self, BlockDevice};
 use crate::cpu::{self, Cpu};
 use crate::dmi::{self, Dmi};
@@ -19,7 +17,7 @@ use crate::thermal::{self, Temperature};
 /// Bumped on any incompatible change to the JSON layout.
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Report {
     pub schema_version: u32,
     pub host: Host,
@@ -33,6 +31,19 @@ pub struct Report {
     pub pci_devices: Vec<PciDevice>,
     pub warnings: Vec<Warning>,
 }
+serialize_struct!(Report {
+    schema_version,
+    host,
+    cpu,
+    memory,
+    dmi,
+    edac,
+    temperatures,
+    block_devices,
+    network_interfaces,
+    pci_devices,
+    warnings
+});
 
 pub fn collect(root_dir: &Path) -> Report {
     let mut root = Root::new(root_dir);

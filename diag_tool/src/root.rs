@@ -7,15 +7,14 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use serde::Serialize;
-
 /// A file that exists but could not be used.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
     /// Path relative to the root, without a leading slash.
     pub path: String,
     pub reason: String,
 }
+serialize_struct!(Warning { path, reason });
 
 /// Guards against a tree where a "file" is a device or something huge.
 const MAX_FILE_BYTES: u64 = 16 << 20;
