@@ -11,20 +11,27 @@ pub mod cli;
 pub mod cpu;
 pub mod dmi;
 pub mod edac;
+pub mod fan;
 pub mod host;
+pub mod md;
 pub mod memory;
 pub mod net;
+pub mod nvme;
 pub mod pci;
+pub mod perfdata;
+pub mod prometheus;
 pub mod report;
 pub mod root;
+pub mod taint;
 pub mod thermal;
+pub mod throttle;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
 
 use clap::error::ErrorKind;
 
-use cli::{Cli, Command};
+use cli::{Cli, Command, Format};
 
 /// Exit code for usage errors and an unusable `--root`: UNKNOWN, as monitoring plugins expect.
 pub const EXIT_UNKNOWN: u8 = 3;
@@ -59,17 +66,43 @@ where
 
     let report = report::collect(&cli.root);
     let (text, code) = match &cli.command {
-        Command::Report { json: true } => match serde_json::to_string_pretty(&report) {
-            Ok(json) => (json + "\n", 0),
-            Err(e) => {
-                eprintln!("{NAME}: cannot encode the report as JSON: {e}");
+        Command::Report {
+            textfile: Some(dir),
+            ..
+        } => {
+            let findings = check::evaluate(&report, &check::Thresholds::default());
+            let metrics = prometheus::render(&report, &findings);
+            if let Err(e) = prometheus::write_textfile(dir, &metrics) {
+                eprintln!(
+                    "{NAME}: cannot write {}: {}",
+                    dir.join(prometheus::TEXTFILE).display(),
+                    root::io_reason(&e)
+                );
                 return EXIT_UNKNOWN;
             }
+            (String::new(), 0)
+        }
+        Command::Report { format, .. } => match format {
+            Format::Json => match serde_json::to_string_pretty(&report) {
+                Ok(json) => (json + "\n", 0),
+                Err(e) => {
+                    eprintln!("{NAME}: cannot encode the report as JSON: {e}");
+                    return EXIT_UNKNOWN;
+                }
+            },
+            Format::Text => (report::render_text(&report), 0),
+            Format::Prometheus => {
+                let findings = check::evaluate(&report, &check::Thresholds::default());
+                (prometheus::render(&report, &findings), 0)
+            }
         },
-        Command::Report { json: false } => (report::render_text(&report), 0),
         Command::Check(thresholds) => {
             let findings = check::evaluate(&report, thresholds);
-            (check::render(&findings), check::overall(&findings) as u8)
+            let perf = perfdata::collect(&report, thresholds);
+            (
+                check::render(&findings, &perf),
+                check::overall(&findings) as u8,
+            )
         }
     };
     if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {

@@ -188,7 +188,7 @@ fn read_bytes(path: &Path) -> Result<Option<Vec<u8>>, String> {
 
 /// Reasons are spelled here rather than taken from the C library, so that
 /// glibc and musl builds print the same report.
-fn io_reason(e: &io::Error) -> String {
+pub fn io_reason(e: &io::Error) -> String {
     use io::ErrorKind::*;
     match e.kind() {
         PermissionDenied => "permission denied".to_string(),
