@@ -155,12 +155,20 @@ pub fn render(report: &Report, findings: &[Finding]) -> String {
     for model in &c.models {
         e.gauge(
             "diag_cpu_info",
-            "CPU model with the number of logical CPUs of it as the value.",
+            "CPU model; the value is always 1.",
             labels(&[
                 ("architecture", c.architecture.as_deref()),
                 ("vendor", c.vendor.as_deref()),
                 ("model", Some(&model.name)),
             ]),
+            1,
+        );
+    }
+    for model in &c.models {
+        e.gauge(
+            "diag_cpu_model_logical_cpus",
+            "Logical CPUs of one CPU model (hybrid chips have several).",
+            vec![("model", model.name.clone())],
             model.cpus,
         );
     }
