@@ -1,6 +1,5 @@
-//! CPU thermal throttling events since boot, per package, from
-//! `sys/devices/system/cpu/cpuN/thermal_throttle/` (x86 `mce/therm_throt.c`,
-//! `Documentation/ABI/testing/sysfs-devices-system-cpu`).
+//! CPU thermal throttling events since boot, per package, from `cpuN/thermal_throttle/`
+//! (`arch/x86/kernel/cpu/mce/therm_throt.c`, `Documentation/ABI/testing/sysfs-devices-system-cpu`).
 
 use std::collections::BTreeMap;
 

@@ -1,7 +1,5 @@
-//! The shell completions and man page shipped in every archive are generated from the CLI
-//! definition, and the README's JSON field table from the shipped JSON Schema. They are
-//! committed; this test regenerates them and fails when they drift.
-//! `UPDATE_ASSETS=1 cargo test -p diag_tool --test assets` rewrites them.
+//! Completions and man pages (from the CLI definition) and the README's field table (from the
+//! JSON Schema) are committed and must match; `UPDATE_ASSETS=1 cargo test -p diag_tool --test assets` rewrites them.
 
 mod common;
 

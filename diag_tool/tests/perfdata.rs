@@ -1,8 +1,9 @@
-//! The performance data on `check`'s first line, read back with a parser written from the
-//! Monitoring Plugins development guidelines (section 2.6, performance data; 2.5, ranges):
-//! `'label'=value[UOM];[warn];[crit];[min];[max]`, space separated, labels quoted with `'`
-//! and a quote inside doubled, value/min/max in `[-0-9.]`, warn/crit in the range format,
-//! UOM one of none, s/ms/us, %, B/KB/MB/GB/TB, c.
+//! `check`'s perfdata read back with a parser written from the Monitoring Plugins development
+//! guidelines (2.6 performance data, 2.5 ranges).
+
+// The grammar: `'label'=value[UOM];[warn];[crit];[min];[max]`, space separated; labels quoted
+// with `'`, a quote inside doubled; value/min/max in `[-0-9.]`; warn/crit in the range format;
+// UOM one of none, s/ms/us, %, B/KB/MB/GB/TB, c.
 
 use std::path::{Path, PathBuf};
 

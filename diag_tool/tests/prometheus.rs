@@ -1,6 +1,5 @@
-//! `report --format prometheus` and `--textfile` judged by the real tools: `promtool check
-//! metrics` on every fixture, and a real node_exporter serving our file through its textfile
-//! collector. Missing tools fail the tests with the command that installs them.
+//! `report --format prometheus` and `--textfile` judged by `promtool check metrics` and a real
+//! node_exporter's textfile collector; missing tools fail with the command that installs them.
 
 use std::collections::BTreeSet;
 use std::io::{Read, Write};

@@ -1,6 +1,5 @@
-//! The shipped JSON Schema (`assets/report.schema.json`) against every fixture's golden
-//! `report.json`, judged by the real `check-jsonschema`; and the report's key order against
-//! the schema's, which is the order the README documents.
+//! Every golden `report.json` against the shipped JSON Schema, judged by `check-jsonschema`,
+//! and the report's key order against the schema's (the order the README documents).
 
 mod common;
 

@@ -1,6 +1,6 @@
-//! JSON read with object keys in document order (serde_json's own `Value` sorts them), for
-//! the tests that compare key order between the schema, the README and the report. Each test
-//! crate that includes it uses part of it.
+//! JSON read with object keys in document order (serde_json's `Value` sorts them), for the
+//! tests that compare key order between the schema, the README and the report.
+// Each test crate that includes this module uses part of it.
 #![allow(dead_code)]
 
 use std::fmt;
