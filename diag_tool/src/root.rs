@@ -191,6 +191,7 @@ fn read_bytes(path: &Path) -> Result<Option<Vec<u8>>, String> {
 pub fn io_reason(e: &io::Error) -> String {
     use io::ErrorKind::*;
     match e.kind() {
+        NotFound => "no such file or directory".to_string(),
         PermissionDenied => "permission denied".to_string(),
         IsADirectory => "is a directory, expected a file".to_string(),
         NotADirectory => "a path component is not a directory".to_string(),

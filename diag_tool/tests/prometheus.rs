@@ -1,6 +1,8 @@
 //! `report --format prometheus` and `--textfile` judged by `promtool check metrics` and a real
 //! node_exporter's textfile collector; missing tools fail with the command that installs them.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -145,6 +147,19 @@ fn a_failed_textfile_write_leaves_no_partial_file() {
     ]);
     assert_eq!(code, 3);
     assert!(!missing.exists());
+    let output = common::diag_tool_binary(&[
+        "report",
+        "--textfile",
+        missing.to_str().unwrap(),
+        "--root",
+        root,
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{output:?}");
+    assert!(
+        stderr.contains("diag_tool.prom: no such file or directory"),
+        "{stderr}"
+    );
 }
 
 /// One sample as `(name, sorted labels, value)`, so that two exporters' spellings compare:

@@ -1,9 +1,10 @@
-//! JSON read with object keys in document order (serde_json's `Value` sorts them), for the
-//! tests that compare key order between the schema, the README and the report.
+//! Shared by the integration tests: JSON with object keys in document order (serde_json's
+//! `Value` sorts them), and running the built binary, under the target's runner if need be.
 // Each test crate that includes this module uses part of it.
 #![allow(dead_code)]
 
 use std::fmt;
+use std::process::{Command, Output};
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
@@ -83,4 +84,22 @@ impl<'de> Deserialize<'de> for Json {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Json, D::Error> {
         d.deserialize_any(JsonVisitor)
     }
+}
+
+/// Runs the built binary. For a foreign target (`cargo xtask test --target
+/// aarch64-unknown-linux-gnu`) a test runs under an emulator and cannot exec the binary
+/// itself: `cargo xtask test` passes the target's runner in TARGET_RUNNER.
+pub fn diag_tool_binary<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
+    let binary = env!("CARGO_BIN_EXE_diag_tool");
+    let runner = std::env::var("TARGET_RUNNER").unwrap_or_default();
+    let mut words = runner.split_whitespace();
+    let mut command = match words.next() {
+        Some(program) => {
+            let mut command = Command::new(program);
+            command.args(words).arg(binary);
+            command
+        }
+        None => Command::new(binary),
+    };
+    command.args(args).output().expect("diag_tool runs")
 }
