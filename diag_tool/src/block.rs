@@ -1,10 +1,8 @@
 //! Disks from `sys/block` (and `sys/class/block` on kernels that list some disks only there).
 
-use serde::Serialize;
-
 use crate::root::{Root, parse_number, quote};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlockDevice {
     pub name: String,
     /// `size` (always in 512-byte sectors) converted to bytes.
@@ -16,9 +14,9 @@ pub struct BlockDevice {
     /// `device/model`, trimmed.
     pub model: Option<String>,
     /// Backed by no hardware device (md, dm, zram...), from the sysfs path.
-    #[serde(rename = "virtual")]
     pub is_virtual: bool,
 }
+serialize_struct!(BlockDevice { name, size_bytes, rotational, removable, read_only, model, is_virtual => "virtual" });
 
 /// Bytes from the `size` attribute, which counts 512-byte sectors whatever the logical block size.
 pub fn parse_size(text: &str) -> Result<u64, String> {

@@ -2,6 +2,8 @@
 
 use std::fmt::Write as _;
 
+use crate::pci::{PciDevice, format_speed};
+use crate::perfdata::Perf;
 use crate::report::{Report, format_bytes, format_temp, percent, sensor_name};
 
 /// Monitoring-plugin status; the discriminant is the exit code.
@@ -56,6 +58,16 @@ pub struct Thresholds {
     pub swap_used_crit: u8,
     /// Report a physical link that is down as critical instead of warning.
     pub link_down_critical: bool,
+    /// Correctable PCIe AER errors on one device at which to warn.
+    pub aer_correctable_warn: u64,
+    /// Report a PCIe link trained below its capability as critical instead of warning.
+    pub pcie_link_critical: bool,
+    /// Thermal throttling events (package, or the most on one CPU) at which to warn.
+    pub throttle_warn: u64,
+    /// A fan slower than this is critical (0: only stopped, alarmed or under its own minimum).
+    pub fan_min_rpm: u64,
+    /// Taint letters that warn: machine checks and bad pages by default.
+    pub taint_warn: String,
 }
 
 impl Default for Thresholds {
@@ -68,6 +80,11 @@ impl Default for Thresholds {
             swap_used_warn: 80,
             swap_used_crit: 95,
             link_down_critical: false,
+            aer_correctable_warn: 10,
+            pcie_link_critical: false,
+            throttle_warn: 100,
+            fan_min_rpm: 0,
+            taint_warn: "MB".to_string(),
         }
     }
 }
@@ -81,18 +98,39 @@ pub fn evaluate(report: &Report, t: &Thresholds) -> Vec<Finding> {
             Some(n) => format!("{} ({n})", mc.controller),
             None => mc.controller.clone(),
         };
+        // The DIMMs carrying the errors, so that the finding names the slot to replace.
+        let on_dimms = |count: fn(&crate::edac::Dimm) -> Option<u64>| {
+            let dimms: Vec<String> = mc
+                .dimms
+                .iter()
+                .filter_map(|d| {
+                    count(d)
+                        .filter(|&n| n > 0)
+                        .map(|n| format!("{n} on {}", d.slot()))
+                })
+                .collect();
+            if dimms.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", dimms.join(", "))
+            }
+        };
         if let Some(ue) = mc.uncorrected.filter(|&n| n > 0) {
             add(
                 Status::Critical,
-                format!("memory controller {name}: {ue} uncorrected ECC errors"),
+                format!(
+                    "memory controller {name}: {ue} uncorrected ECC errors{}",
+                    on_dimms(|d| d.uncorrected)
+                ),
             );
         }
         if let Some(ce) = mc.corrected.filter(|&n| n >= t.ecc_corrected_warn && n > 0) {
             add(
                 Status::Warning,
                 format!(
-                    "memory controller {name}: {ce} corrected ECC errors (threshold {})",
-                    t.ecc_corrected_warn
+                    "memory controller {name}: {ce} corrected ECC errors (threshold {}){}",
+                    t.ecc_corrected_warn,
+                    on_dimms(|d| d.corrected)
                 ),
             );
         }
@@ -210,12 +248,207 @@ pub fn evaluate(report: &Report, t: &Thresholds) -> Vec<Finding> {
         }
     }
 
+    for fan in &report.fans {
+        let name = format!(
+            "{}{} ({}/{})",
+            fan.chip.as_deref().unwrap_or(&fan.device),
+            fan.label
+                .as_ref()
+                .map(|l| format!(" {l}"))
+                .unwrap_or_default(),
+            fan.device,
+            fan.sensor
+        );
+        let slow = fan
+            .rpm
+            .filter(|&r| r < t.fan_min_rpm)
+            .map(|r| format!("{r} RPM, below {} RPM", t.fan_min_rpm));
+        if let Some(problem) = fan.problem().or(slow) {
+            add(Status::Critical, format!("fan {name}: {problem}"));
+        }
+    }
+
+    for p in &report.thermal_throttling {
+        let worst = p
+            .package_throttle_count
+            .max(p.core_throttle_count)
+            .unwrap_or(0);
+        if worst > 0 && worst >= t.throttle_warn {
+            add(
+                Status::Warning,
+                format!(
+                    "CPU package {}: thermally throttled {} times since boot, {} of its CPUs up to {} times (threshold {})",
+                    p.package,
+                    p.package_throttle_count.unwrap_or(0),
+                    p.cpus_throttled,
+                    p.core_throttle_count.unwrap_or(0),
+                    t.throttle_warn
+                ),
+            );
+        }
+    }
+
+    for array in &report.md_arrays {
+        let name = match &array.level {
+            Some(level) => format!("{} ({level})", array.name),
+            None => array.name.clone(),
+        };
+        if array.is_degraded() {
+            let failed = if array.failed_devices.is_empty() {
+                String::new()
+            } else {
+                format!(", failed: {}", array.failed_devices.join(", "))
+            };
+            let working = match (array.active_disks, array.raid_disks) {
+                (Some(m), Some(n)) => format!(", {m} of {n} members working"),
+                _ => String::new(),
+            };
+            add(
+                Status::Critical,
+                format!("md {name}: degraded{working}{failed}"),
+            );
+        }
+        // `check` and `repair` are scheduled scrubs (Debian runs one monthly), not repairs.
+        if let Some(action) = array
+            .sync_action
+            .as_deref()
+            .filter(|a| matches!(*a, "resync" | "recovery" | "reshape"))
+        {
+            let progress = match (array.sync_percent, &array.sync_waiting) {
+                (Some(p), _) => format!("{p:.1}% done"),
+                (None, Some(w)) => w.to_lowercase(),
+                (None, None) => "in progress".to_string(),
+            };
+            add(Status::Warning, format!("md {name}: {action} {progress}"));
+        }
+    }
+
+    for c in &report.nvme_controllers {
+        if c.state.is_some() && !c.is_live() {
+            let mut what: Vec<&str> = Vec::new();
+            what.extend(c.model.as_deref());
+            let serial = c.serial.as_ref().map(|s| format!("serial {s}"));
+            what.extend(serial.as_deref());
+            add(
+                Status::Critical,
+                format!(
+                    "NVMe {} ({}): controller state is {}, not live",
+                    c.name,
+                    what.join(", "),
+                    c.state.as_deref().unwrap_or("unknown")
+                ),
+            );
+        }
+    }
+
+    let link_status = if t.pcie_link_critical {
+        Status::Critical
+    } else {
+        Status::Warning
+    };
+    for dev in &report.pci_devices {
+        let name = pci_name(dev);
+        if let Some(aer) = &dev.aer {
+            let kinds = |kinds: &[String]| {
+                if kinds.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", kinds.join(", "))
+                }
+            };
+            let fatal = aer.fatal.unwrap_or(0);
+            let nonfatal = aer.nonfatal.unwrap_or(0);
+            if fatal > 0 || nonfatal > 0 {
+                add(
+                    Status::Critical,
+                    format!(
+                        "PCIe {name}: {} uncorrectable AER errors ({fatal} fatal, {nonfatal} non-fatal{})",
+                        fatal + nonfatal,
+                        kinds(&aer.uncorrectable_kinds)
+                    ),
+                );
+            }
+            if let Some(ce) = aer
+                .correctable
+                .filter(|&n| n > 0 && n >= t.aer_correctable_warn)
+            {
+                add(
+                    Status::Warning,
+                    format!(
+                        "PCIe {name}: {ce} correctable AER errors (threshold {}{})",
+                        t.aer_correctable_warn,
+                        kinds(&aer.correctable_kinds)
+                    ),
+                );
+            }
+        }
+        if let Some(message) = link_below_capability(dev) {
+            add(link_status, format!("PCIe {name}: {message}"));
+        }
+    }
+
+    if let Some(taint) = &report.kernel_taint {
+        let flagged: Vec<String> = taint
+            .flags
+            .iter()
+            .filter(|f| t.taint_warn.contains(f.letter.as_str()))
+            .map(|f| format!("{} ({})", f.letter, f.reason))
+            .collect();
+        if !flagged.is_empty() {
+            add(
+                Status::Warning,
+                format!(
+                    "kernel tainted {} ({}): {}",
+                    taint.value,
+                    taint.letters(),
+                    flagged.join(", ")
+                ),
+            );
+        }
+    }
+
     for w in &report.warnings {
         add(Status::Unknown, format!("{}: {}", w.path, w.reason));
     }
 
     findings.sort_by_key(|f| std::cmp::Reverse(f.status.rank()));
     findings
+}
+
+/// `0000:18:00.0 (Mellanox Ethernet controller, mlx5_core)`.
+fn pci_name(dev: &PciDevice) -> String {
+    let mut what: Vec<&str> = Vec::new();
+    what.extend(dev.vendor.as_deref());
+    what.extend(dev.class_name.as_deref());
+    let what = what.join(" ");
+    match (what.is_empty(), &dev.driver) {
+        (false, Some(d)) => format!("{} ({what}, {d})", dev.address),
+        (false, None) => format!("{} ({what})", dev.address),
+        (true, Some(d)) => format!("{} ({d})", dev.address),
+        (true, None) => dev.address.clone(),
+    }
+}
+
+/// A link narrower or slower than both of its ends support. Bridges are left out: a port's
+/// own maximum is judged from the device below it. Graphics devices lower their link speed
+/// to save power when idle, so only their width counts.
+fn link_below_capability(dev: &PciDevice) -> Option<String> {
+    let link = dev.link.as_ref()?;
+    let class = dev.class.as_deref().unwrap_or("");
+    if class.starts_with("06") {
+        return None;
+    }
+    let (speed, width) = (link.current_speed_mts?, link.current_width?);
+    let (max_speed, max_width) = link.capable();
+    let (max_speed, max_width) = (max_speed.unwrap_or(speed), max_width.unwrap_or(width));
+    let slow = speed < max_speed && !class.starts_with("03");
+    (width < max_width || slow).then(|| {
+        format!(
+            "link trained to x{width} at {}, capable of x{max_width} at {}",
+            format_speed(speed),
+            format_speed(max_speed)
+        )
+    })
 }
 
 pub fn overall(findings: &[Finding]) -> Status {
@@ -226,16 +459,22 @@ pub fn overall(findings: &[Finding]) -> Status {
         .unwrap_or(Status::Ok)
 }
 
-/// Summary line first, as monitoring plugins print it, then one line per finding.
-pub fn render(findings: &[Finding]) -> String {
+/// Summary line first, as monitoring plugins print it, with the performance data after a
+/// `|`; then one line per finding.
+pub fn render(findings: &[Finding], perf: &[Perf]) -> String {
     let count = |s: Status| findings.iter().filter(|f| f.status == s).count();
     let mut out = format!(
-        "DIAG {} - {} critical, {} warning, {} unknown\n",
+        "DIAG {} - {} critical, {} warning, {} unknown",
         overall(findings).label(),
         count(Status::Critical),
         count(Status::Warning),
         count(Status::Unknown)
     );
+    if !perf.is_empty() {
+        out.push_str(" | ");
+        out.push_str(&crate::perfdata::render(perf));
+    }
+    out.push('\n');
     for f in findings {
         let _ = writeln!(out, "{}: {}", f.status.label(), f.message);
     }
@@ -275,6 +514,7 @@ mod tests {
             corrected: Some(corrected),
             uncorrected: Some(uncorrected),
             size_bytes: None,
+            dimms: vec![],
         }
     }
 
@@ -291,6 +531,137 @@ mod tests {
         }
     }
 
+    fn pcie(
+        class: &str,
+        current: (u32, u32),
+        max: (u32, u32),
+        port: Option<(u32, u32)>,
+    ) -> PciDevice {
+        PciDevice {
+            address: "0000:18:00.0".into(),
+            vendor_id: None,
+            vendor: None,
+            device_id: None,
+            class: Some(class.into()),
+            class_name: None,
+            driver: Some("mlx5_core".into()),
+            aer: None,
+            link: Some(crate::pci::PcieLink {
+                current_speed_mts: Some(current.0),
+                current_width: Some(current.1),
+                max_speed_mts: Some(max.0),
+                max_width: Some(max.1),
+                port_max_speed_mts: port.map(|p| p.0),
+                port_max_width: port.map(|p| p.1),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_pcie_link_below_both_ends_warns_and_names_the_link() {
+        let mut r = empty_report();
+        r.pci_devices = vec![pcie("020000", (8000, 4), (8000, 8), Some((8000, 16)))];
+        let findings = evaluate(&r, &Thresholds::default());
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].status, Status::Warning);
+        assert!(
+            findings[0]
+                .message
+                .ends_with("x4 at 8.0 GT/s, capable of x8 at 8.0 GT/s"),
+            "{}",
+            findings[0].message
+        );
+    }
+
+    #[test]
+    fn a_gen4_device_in_a_gen3_slot_and_bridges_are_fine() {
+        let mut r = empty_report();
+        r.pci_devices = vec![
+            pcie("010802", (8000, 4), (16000, 4), Some((8000, 16))),
+            pcie("060400", (8000, 4), (8000, 16), None),
+            pcie("030000", (2500, 16), (16000, 16), None),
+        ];
+        assert!(statuses(&r).is_empty());
+    }
+
+    #[test]
+    fn uncorrectable_aer_errors_are_critical_and_many_correctable_ones_warn() {
+        let mut r = empty_report();
+        let mut dev = pcie("020000", (8000, 8), (8000, 8), None);
+        dev.aer = Some(crate::pci::AerCounters {
+            correctable: Some(9),
+            nonfatal: Some(0),
+            fatal: Some(0),
+            correctable_kinds: vec![],
+            uncorrectable_kinds: vec![],
+        });
+        r.pci_devices = vec![dev.clone()];
+        assert!(statuses(&r).is_empty());
+        dev.aer.as_mut().unwrap().correctable = Some(10);
+        r.pci_devices = vec![dev.clone()];
+        assert_eq!(statuses(&r), [Status::Warning]);
+        dev.aer.as_mut().unwrap().fatal = Some(1);
+        r.pci_devices = vec![dev];
+        assert_eq!(statuses(&r), [Status::Critical, Status::Warning]);
+    }
+
+    #[test]
+    fn machine_check_taint_warns_and_out_of_tree_modules_do_not() {
+        let mut r = empty_report();
+        r.kernel_taint = Some(crate::taint::parse_tainted("4096").unwrap());
+        assert!(statuses(&r).is_empty());
+        r.kernel_taint = Some(crate::taint::parse_tainted("4112").unwrap());
+        assert_eq!(statuses(&r), [Status::Warning]);
+    }
+
+    #[test]
+    fn a_degraded_md_array_is_critical_and_a_recovery_warns() {
+        let mut r = empty_report();
+        let (arrays, _) = crate::md::parse_mdstat(
+            "md1 : active raid5 sdf1[4] sde1[2](F) sdd1[1] sdc1[0]
+      100 blocks level 5, 512k chunk, algorithm 2 [4/3] [UU_U]
+      [=>..]  recovery =  8.5% (1/2) finish=150.3min speed=198000K/sec
+
+md0 : active raid1 sda[0] sdb[1]
+      100 blocks [2/2] [UU]
+      [=>..]  check =  50.0% (1/2) finish=1.0min speed=1K/sec
+",
+        );
+        r.md_arrays = arrays;
+        let findings = evaluate(&r, &Thresholds::default());
+        let statuses: Vec<Status> = findings.iter().map(|f| f.status).collect();
+        assert_eq!(statuses, [Status::Critical, Status::Warning]);
+        assert!(
+            findings[0].message.contains("failed: sde1"),
+            "{}",
+            findings[0].message
+        );
+        assert!(
+            findings[1].message.contains("recovery 8.5% done"),
+            "{}",
+            findings[1].message
+        );
+    }
+
+    #[test]
+    fn an_nvme_controller_that_is_not_live_is_critical() {
+        let mut r = empty_report();
+        let mut c = crate::nvme::NvmeController {
+            name: "nvme0".into(),
+            model: Some("SAMSUNG".into()),
+            serial: Some("S1".into()),
+            firmware: None,
+            state: Some("live".into()),
+            transport: None,
+            address: None,
+        };
+        r.nvme_controllers = vec![c.clone()];
+        assert!(statuses(&r).is_empty());
+        c.state = Some("dead".into());
+        r.nvme_controllers = vec![c];
+        assert_eq!(statuses(&r), [Status::Critical]);
+    }
+
     fn statuses(report: &Report) -> Vec<Status> {
         evaluate(report, &Thresholds::default())
             .iter()
@@ -303,7 +674,7 @@ mod tests {
         let findings = evaluate(&empty_report(), &Thresholds::default());
         assert_eq!(overall(&findings), Status::Ok);
         assert_eq!(
-            render(&findings),
+            render(&findings, &[]),
             "DIAG OK - 0 critical, 0 warning, 0 unknown\n"
         );
     }

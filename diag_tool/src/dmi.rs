@@ -1,10 +1,8 @@
 //! Firmware identity from `sys/class/dmi/id` (vendor, product, BIOS, board).
 
-use serde::Serialize;
-
 use crate::root::Root;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Dmi {
     pub sys_vendor: Option<String>,
     pub product_name: Option<String>,
@@ -15,6 +13,16 @@ pub struct Dmi {
     pub board_vendor: Option<String>,
     pub board_name: Option<String>,
 }
+serialize_struct!(Dmi {
+    sys_vendor,
+    product_name,
+    product_version,
+    bios_vendor,
+    bios_version,
+    bios_date,
+    board_vendor,
+    board_name
+});
 
 impl Dmi {
     pub fn is_empty(&self) -> bool {

@@ -1,10 +1,9 @@
-//! ECC error counters per memory controller from `sys/devices/system/edac/mc`.
-
-use serde::Serialize;
+//! ECC error counters per memory controller and per DIMM from `sys/devices/system/edac/mc`
+//! (`Documentation/ABI/testing/sysfs-devices-edac`, `Documentation/admin-guide/ras.rst`).
 
 use crate::root::{Root, index_suffix, parse_number};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemoryController {
     /// Directory name, e.g. `mc0`.
     pub controller: String,
@@ -16,6 +15,52 @@ pub struct MemoryController {
     pub uncorrected: Option<u64>,
     /// Memory behind this controller (`size_mb`), in bytes.
     pub size_bytes: Option<u64>,
+    /// The memory modules behind it (`dimmN` or, on old drivers, `rankN`).
+    pub dimms: Vec<Dimm>,
+}
+serialize_struct!(MemoryController {
+    controller,
+    name,
+    corrected,
+    uncorrected,
+    size_bytes,
+    dimms
+});
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dimm {
+    /// Directory name, e.g. `dimm3`.
+    pub dimm: String,
+    /// `dimm_label`: the board's name for the slot (`CPU_SrcID#1_MC#0_Chan#1_DIMM#0`, `B2`).
+    pub label: Option<String>,
+    /// `dimm_location`: the controller's layers, e.g. `channel 1 slot 0`.
+    pub location: Option<String>,
+    /// `size` (MiB), in bytes.
+    pub size_bytes: Option<u64>,
+    /// `dimm_ce_count`.
+    pub corrected: Option<u64>,
+    /// `dimm_ue_count`.
+    pub uncorrected: Option<u64>,
+}
+serialize_struct!(Dimm {
+    dimm,
+    label,
+    location,
+    size_bytes,
+    corrected,
+    uncorrected
+});
+
+impl Dimm {
+    /// `CPU_SrcID#1_MC#0_Chan#1_DIMM#0 (channel 1 slot 0)`: what a technician looks for.
+    pub fn slot(&self) -> String {
+        match (&self.label, &self.location) {
+            (Some(l), Some(loc)) => format!("{l} ({loc})"),
+            (Some(l), None) => l.clone(),
+            (None, Some(loc)) => format!("{} ({loc})", self.dimm),
+            (None, None) => self.dimm.clone(),
+        }
+    }
 }
 
 /// An error counter file; EDAC prints one decimal number.
@@ -42,7 +87,32 @@ pub fn read(root: &mut Root) -> Vec<MemoryController> {
                 size_bytes: root
                     .number::<u64>(&format!("{dir}/size_mb"))
                     .and_then(|mb| mb.checked_mul(1 << 20)),
+                dimms: read_dimms(root, &dir),
                 controller: mc,
+            }
+        })
+        .collect()
+}
+
+fn read_dimms(root: &mut Root, dir: &str) -> Vec<Dimm> {
+    let names: Vec<String> = root
+        .list(dir)
+        .into_iter()
+        .filter(|n| index_suffix(n, "dimm").is_some() || index_suffix(n, "rank").is_some())
+        .collect();
+    names
+        .into_iter()
+        .map(|dimm| {
+            let d = format!("{dir}/{dimm}");
+            Dimm {
+                label: root.text(&format!("{d}/dimm_label")),
+                location: root.text(&format!("{d}/dimm_location")),
+                size_bytes: root
+                    .number::<u64>(&format!("{d}/size"))
+                    .and_then(|mb| mb.checked_mul(1 << 20)),
+                corrected: root.parse_with(&format!("{d}/dimm_ce_count"), parse_count),
+                uncorrected: root.parse_with(&format!("{d}/dimm_ue_count"), parse_count),
+                dimm,
             }
         })
         .collect()

@@ -1,10 +1,8 @@
 //! Host identity and load: hostname, kernel release, OS name, uptime, load averages.
 
-use serde::Serialize;
-
 use crate::root::{Root, quote};
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Host {
     pub hostname: Option<String>,
     /// `uname -r`.
@@ -15,6 +13,13 @@ pub struct Host {
     /// 1, 5 and 15 minute load averages.
     pub load_average: Option<[f64; 3]>,
 }
+serialize_struct!(Host {
+    hostname,
+    kernel,
+    os,
+    uptime_seconds,
+    load_average
+});
 
 /// `PRETTY_NAME` from os-release text, with shell quoting removed.
 pub fn parse_os_release(text: &str) -> Option<String> {

@@ -1,6 +1,9 @@
 //! diag_tool: hardware diagnostics for Linux server fleets, read from `/proc`
 //! and `/sys` below a root directory so that fixtures and containers work alike.
 
+#[macro_use]
+mod serialize;
+
 pub mod arm_ids;
 pub mod block;
 pub mod check;
@@ -8,21 +11,27 @@ pub mod cli;
 pub mod cpu;
 pub mod dmi;
 pub mod edac;
+pub mod fan;
 pub mod host;
+pub mod md;
 pub mod memory;
 pub mod net;
+pub mod nvme;
 pub mod pci;
+pub mod perfdata;
+pub mod prometheus;
 pub mod report;
 pub mod root;
+pub mod taint;
 pub mod thermal;
+pub mod throttle;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
 
-use clap::Parser;
 use clap::error::ErrorKind;
 
-use cli::{Cli, Command};
+use cli::{Cli, Command, Format};
 
 /// Exit code for usage errors and an unusable `--root`: UNKNOWN, as monitoring plugins expect.
 pub const EXIT_UNKNOWN: u8 = 3;
@@ -36,8 +45,8 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
-        Ok(cli) => cli,
+    let cli = match cli::command().try_get_matches_from(args) {
+        Ok(matches) => Cli::from_matches(&matches),
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
             return match write!(out, "{}", e.render()) {
                 Ok(()) => 0,
@@ -57,17 +66,43 @@ where
 
     let report = report::collect(&cli.root);
     let (text, code) = match &cli.command {
-        Command::Report { json: true } => match serde_json::to_string_pretty(&report) {
-            Ok(json) => (json + "\n", 0),
-            Err(e) => {
-                eprintln!("{NAME}: cannot encode the report as JSON: {e}");
+        Command::Report {
+            textfile: Some(dir),
+            ..
+        } => {
+            let findings = check::evaluate(&report, &check::Thresholds::default());
+            let metrics = prometheus::render(&report, &findings);
+            if let Err(e) = prometheus::write_textfile(dir, &metrics) {
+                eprintln!(
+                    "{NAME}: cannot write {}: {}",
+                    dir.join(prometheus::TEXTFILE).display(),
+                    root::io_reason(&e)
+                );
                 return EXIT_UNKNOWN;
             }
+            (String::new(), 0)
+        }
+        Command::Report { format, .. } => match format {
+            Format::Json => match serde_json::to_string_pretty(&report) {
+                Ok(json) => (json + "\n", 0),
+                Err(e) => {
+                    eprintln!("{NAME}: cannot encode the report as JSON: {e}");
+                    return EXIT_UNKNOWN;
+                }
+            },
+            Format::Text => (report::render_text(&report), 0),
+            Format::Prometheus => {
+                let findings = check::evaluate(&report, &check::Thresholds::default());
+                (prometheus::render(&report, &findings), 0)
+            }
         },
-        Command::Report { json: false } => (report::render_text(&report), 0),
-        Command::Check(args) => {
-            let findings = check::evaluate(&report, &args.thresholds());
-            (check::render(&findings), check::overall(&findings) as u8)
+        Command::Check(thresholds) => {
+            let findings = check::evaluate(&report, thresholds);
+            let perf = perfdata::collect(&report, thresholds);
+            (
+                check::render(&findings, &perf),
+                check::overall(&findings) as u8,
+            )
         }
     };
     if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {

@@ -1,10 +1,8 @@
 //! Memory totals, swap and huge pages from `/proc/meminfo`, converted to bytes.
 
-use serde::Serialize;
-
 use crate::root::{Root, quote};
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Memory {
     pub total_bytes: Option<u64>,
     /// `MemAvailable`: what can be allocated without swapping (kernel 3.14+).
@@ -18,6 +16,17 @@ pub struct Memory {
     /// Memory the kernel took out of service after hardware errors.
     pub hardware_corrupted_bytes: Option<u64>,
 }
+serialize_struct!(Memory {
+    total_bytes,
+    available_bytes,
+    free_bytes,
+    swap_total_bytes,
+    swap_free_bytes,
+    hugepages_total,
+    hugepages_free,
+    hugepage_size_bytes,
+    hardware_corrupted_bytes
+});
 
 /// Parses meminfo lines such as `MemTotal:       527031224 kB`. Lines that do
 /// not parse are returned as problems; the rest is kept.

@@ -1,10 +1,8 @@
 //! Network interfaces from `sys/class/net`: state, speed, MTU, MAC, driver.
 
-use serde::Serialize;
-
 use crate::root::{Root, parse_number, quote};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Interface {
     pub name: String,
     /// `operstate`: `up`, `down`, `lowerlayerdown`, `dormant`, `unknown`...
@@ -20,6 +18,16 @@ pub struct Interface {
     /// Driver bound to the backing device, from the `device/driver` link.
     pub driver: Option<String>,
 }
+serialize_struct!(Interface {
+    name,
+    operstate,
+    admin_up,
+    speed_mbps,
+    mtu,
+    mac,
+    physical,
+    driver
+});
 
 /// `speed`: the kernel prints -1 (older ones 65535 or 4294967295) when unknown.
 pub fn parse_speed(text: &str) -> Result<Option<u32>, String> {

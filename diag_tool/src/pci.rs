@@ -1,10 +1,9 @@
-//! PCI devices from `sys/bus/pci/devices`: ids, class and bound driver.
-
-use serde::Serialize;
+//! PCI devices from `sys/bus/pci/devices`: ids, class, bound driver, PCIe AER error counters
+//! and the trained link against what both of its ends can do.
 
 use crate::root::{Root, quote};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PciDevice {
     /// Domain:bus:device.function, e.g. `0000:3b:00.0`.
     pub address: String,
@@ -19,6 +18,141 @@ pub struct PciDevice {
     pub class_name: Option<String>,
     /// Bound driver, from the `driver` link.
     pub driver: Option<String>,
+    /// AER error counters; absent without AER (or on kernels before 5.x).
+    pub aer: Option<AerCounters>,
+    /// The PCIe link; absent for devices that are not PCIe.
+    pub link: Option<PcieLink>,
+}
+serialize_struct!(PciDevice {
+    address,
+    vendor_id,
+    vendor,
+    device_id,
+    class,
+    class_name,
+    driver,
+    aer,
+    link
+});
+
+/// Errors since boot from `aer_dev_correctable`, `aer_dev_nonfatal` and `aer_dev_fatal`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AerCounters {
+    pub correctable: Option<u64>,
+    pub nonfatal: Option<u64>,
+    pub fatal: Option<u64>,
+    /// Correctable error types with a non-zero count, e.g. `BadTLP`, as the kernel names them.
+    pub correctable_kinds: Vec<String>,
+    /// Uncorrectable (non-fatal or fatal) error types with a non-zero count, e.g. `CmpltTO`.
+    pub uncorrectable_kinds: Vec<String>,
+}
+serialize_struct!(AerCounters {
+    correctable,
+    nonfatal,
+    fatal,
+    correctable_kinds,
+    uncorrectable_kinds
+});
+
+/// Link speeds in MT/s (`8.0 GT/s` is 8000) and widths in lanes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PcieLink {
+    pub current_speed_mts: Option<u32>,
+    pub current_width: Option<u32>,
+    pub max_speed_mts: Option<u32>,
+    pub max_width: Option<u32>,
+    /// What the port above this device can do, when it says (the device trains to the lower).
+    pub port_max_speed_mts: Option<u32>,
+    pub port_max_width: Option<u32>,
+}
+serialize_struct!(PcieLink {
+    current_speed_mts,
+    current_width,
+    max_speed_mts,
+    max_width,
+    port_max_speed_mts,
+    port_max_width
+});
+
+impl PcieLink {
+    /// The best link both ends support: the lower of the device's and its port's maximum.
+    pub fn capable(&self) -> (Option<u32>, Option<u32>) {
+        let lower = |a: Option<u32>, b: Option<u32>| match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        (
+            lower(self.max_speed_mts, self.port_max_speed_mts),
+            lower(self.max_width, self.port_max_width),
+        )
+    }
+}
+
+/// One AER statistics file: `<ErrorType> <count>` lines ending with `TOTAL_ERR_COR`,
+/// `TOTAL_ERR_NONFATAL` or `TOTAL_ERR_FATAL`
+/// (`Documentation/ABI/testing/sysfs-bus-pci-devices-aer_stats`, `drivers/pci/pcie/aer.c`).
+/// Returns the total and the error types with non-zero counts.
+pub fn parse_aer_stats(text: &str) -> Result<(u64, Vec<String>), String> {
+    let mut total = None;
+    let mut kinds = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let mut fields = line.split_whitespace();
+        let (Some(name), Some(count), None) = (fields.next(), fields.next(), fields.next()) else {
+            return Err(format!("expected `<error> <count>`, found {}", quote(line)));
+        };
+        let count: u64 = count
+            .parse()
+            .map_err(|_| format!("{name}: expected a count, found {}", quote(count)))?;
+        if name.starts_with("TOTAL_ERR_") {
+            total = Some(count);
+        } else if count > 0 {
+            kinds.push(name.to_string());
+        }
+    }
+    total
+        .map(|t| (t, kinds))
+        .ok_or_else(|| "no TOTAL_ERR_ line (truncated?)".to_string())
+}
+
+/// `current_link_speed`/`max_link_speed`: `8.0 GT/s PCIe` (5.x kernels and later), `8 GT/s`
+/// or `2.5 GT/s` on older ones, `Unknown` when there is no link (`drivers/pci/pci-sysfs.c`,
+/// `pci_speed_string`). In MT/s; `None` for unknown.
+pub fn parse_link_speed(text: &str) -> Result<Option<u32>, String> {
+    let value = text.trim();
+    if value.starts_with("Unknown") {
+        return Ok(None);
+    }
+    let bad = || {
+        format!(
+            "expected a speed such as `8.0 GT/s PCIe`, found {}",
+            quote(value)
+        )
+    };
+    let number = value.strip_suffix("PCIe").unwrap_or(value).trim();
+    let number = number.strip_suffix("GT/s").ok_or_else(bad)?.trim();
+    let (whole, tenths) = match number.split_once('.') {
+        Some((w, t)) if t.len() == 1 => (w, t),
+        Some(_) => return Err(bad()),
+        None => (number, "0"),
+    };
+    let whole: u32 = whole.parse().map_err(|_| bad())?;
+    let tenths: u32 = tenths.parse().map_err(|_| bad())?;
+    whole
+        .checked_mul(1000)
+        .and_then(|w| w.checked_add(tenths * 100))
+        .map(Some)
+        .ok_or_else(bad)
+}
+
+/// `current_link_width`/`max_link_width`: decimal lanes; 0 means no link.
+pub fn parse_link_width(text: &str) -> Result<Option<u32>, String> {
+    let width: u32 = crate::root::parse_number(text)?;
+    Ok((width > 0).then_some(width))
+}
+
+/// `8.0 GT/s` from MT/s, as the kernel prints it.
+pub fn format_speed(mts: u32) -> String {
+    format!("{}.{} GT/s", mts / 1000, mts % 1000 / 100)
 }
 
 /// A sysfs id file such as `0x8086`; `digits` is 4 for vendor/device, 6 for class.
@@ -35,6 +169,7 @@ pub fn parse_id(text: &str, digits: usize) -> Result<String, String> {
 const VENDORS: &[(&str, &str)] = &[
     ("1000", "Broadcom / LSI"),
     ("1002", "AMD/ATI"),
+    ("1014", "IBM"),
     ("1022", "AMD"),
     ("102b", "Matrox"),
     ("1077", "QLogic"),
@@ -44,6 +179,7 @@ const VENDORS: &[(&str, &str)] = &[
     ("144d", "Samsung"),
     ("14e4", "Broadcom"),
     ("15b3", "Mellanox"),
+    ("15b7", "Western Digital"),
     ("1924", "Solarflare"),
     ("19e5", "Huawei"),
     ("1af4", "Red Hat (virtio)"),
@@ -54,6 +190,7 @@ const VENDORS: &[(&str, &str)] = &[
     ("1e0f", "KIOXIA"),
     ("8086", "Intel"),
     ("9005", "Microchip / Adaptec"),
+    ("f15e", "SiFive"),
 ];
 
 pub fn vendor_name(vendor_id: &str) -> Option<&'static str> {
@@ -110,8 +247,82 @@ pub fn class_name(class: &str) -> Option<&'static str> {
         .map(|(_, n)| *n)
 }
 
+const PCI_DIR: &str = "sys/bus/pci/devices";
+
+fn read_aer(root: &mut Root, dir: &str) -> Option<AerCounters> {
+    let mut aer = AerCounters::default();
+    let mut any = false;
+    for file in ["aer_dev_correctable", "aer_dev_nonfatal", "aer_dev_fatal"] {
+        let path = format!("{dir}/{file}");
+        any |= root.exists(&path);
+        let Some((total, seen)) = root.parse_with(&path, parse_aer_stats) else {
+            continue;
+        };
+        let kinds = match file {
+            "aer_dev_correctable" => {
+                aer.correctable = Some(total);
+                &mut aer.correctable_kinds
+            }
+            "aer_dev_nonfatal" => {
+                aer.nonfatal = Some(total);
+                &mut aer.uncorrectable_kinds
+            }
+            _ => {
+                aer.fatal = Some(total);
+                &mut aer.uncorrectable_kinds
+            }
+        };
+        for kind in seen {
+            if !kinds.contains(&kind) {
+                kinds.push(kind);
+            }
+        }
+    }
+    any.then_some(aer)
+}
+
+fn read_link(root: &mut Root, dir: &str) -> Option<PcieLink> {
+    if !root.exists(&format!("{dir}/max_link_speed")) {
+        return None;
+    }
+    let speed = |root: &mut Root, d: &str, f: &str| {
+        root.parse_with(&format!("{d}/{f}"), parse_link_speed)
+            .flatten()
+    };
+    let width = |root: &mut Root, d: &str, f: &str| {
+        root.parse_with(&format!("{d}/{f}"), parse_link_width)
+            .flatten()
+    };
+    // The sysfs device path nests a device below the port it hangs off:
+    // devices/pci0000:5d/0000:5d:00.0/0000:5e:00.0.
+    let port = root
+        .link_target(dir)
+        .and_then(|t| {
+            let mut parts = t.rsplit('/');
+            parts.next();
+            parts.next().map(str::to_string)
+        })
+        .filter(|p| p.len() == 12 && p.as_bytes()[4] == b':')
+        .map(|p| format!("{PCI_DIR}/{p}"))
+        .filter(|p| root.exists(&format!("{p}/max_link_speed")));
+    let (port_max_speed_mts, port_max_width) = match &port {
+        Some(p) => (
+            speed(root, p, "max_link_speed"),
+            width(root, p, "max_link_width"),
+        ),
+        None => (None, None),
+    };
+    Some(PcieLink {
+        current_speed_mts: speed(root, dir, "current_link_speed"),
+        current_width: width(root, dir, "current_link_width"),
+        max_speed_mts: speed(root, dir, "max_link_speed"),
+        max_width: width(root, dir, "max_link_width"),
+        port_max_speed_mts,
+        port_max_width,
+    })
+}
+
 pub fn read(root: &mut Root) -> Vec<PciDevice> {
-    const PCI_DIR: &str = "sys/bus/pci/devices";
     let mut addresses = root.list(PCI_DIR);
     // Addresses are fixed-width hex, so plain string order is bus order.
     addresses.sort();
@@ -130,6 +341,8 @@ pub fn read(root: &mut Root) -> Vec<PciDevice> {
             class_name: class.as_deref().and_then(class_name).map(str::to_string),
             class,
             driver: root.link_name(&format!("{dir}/driver")),
+            aer: read_aer(root, &dir),
+            link: read_link(root, &dir),
             address,
         });
     }
@@ -156,6 +369,42 @@ mod tests {
         assert_eq!(class_name("020000"), Some("Ethernet controller"));
         assert_eq!(class_name("028000"), Some("Network controller"));
         assert_eq!(class_name("fe0000"), None);
+    }
+
+    #[test]
+    fn aer_stats_give_the_total_and_the_error_types_seen() {
+        let text = "RxErr 0\nBadTLP 41\nBadDLLP 16\nRollover 0\nTimeout 0\nNonFatalErr 0\nCorrIntErr 0\nHeaderOF 0\nTOTAL_ERR_COR 57\n";
+        assert_eq!(
+            parse_aer_stats(text),
+            Ok((57, vec!["BadTLP".to_string(), "BadDLLP".to_string()]))
+        );
+        assert!(parse_aer_stats("RxErr 0\nBadTLP 4").is_err());
+        assert!(parse_aer_stats("TOTAL_ERR_FATAL lots\n").is_err());
+        assert!(parse_aer_stats("").is_err());
+    }
+
+    #[test]
+    fn link_speeds_of_old_and_new_kernels_are_read_as_mts() {
+        assert_eq!(parse_link_speed("16.0 GT/s PCIe\n"), Ok(Some(16000)));
+        assert_eq!(parse_link_speed("2.5 GT/s PCIe\n"), Ok(Some(2500)));
+        assert_eq!(parse_link_speed("8 GT/s\n"), Ok(Some(8000)));
+        assert_eq!(parse_link_speed("Unknown\n"), Ok(None));
+        assert!(parse_link_speed("fast").is_err());
+        assert_eq!(format_speed(2500), "2.5 GT/s");
+        assert_eq!(parse_link_width("0\n"), Ok(None));
+        assert_eq!(parse_link_width("16\n"), Ok(Some(16)));
+    }
+
+    #[test]
+    fn a_link_is_capable_of_the_lower_of_its_two_ends() {
+        let link = PcieLink {
+            max_speed_mts: Some(16000),
+            max_width: Some(4),
+            port_max_speed_mts: Some(8000),
+            port_max_width: Some(16),
+            ..PcieLink::default()
+        };
+        assert_eq!(link.capable(), (Some(8000), Some(4)));
     }
 
     #[test]

@@ -3,23 +3,26 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use serde::Serialize;
-
 use crate::block::{self, BlockDevice};
 use crate::cpu::{self, Cpu};
 use crate::dmi::{self, Dmi};
 use crate::edac::{self, MemoryController};
+use crate::fan::{self, Fan};
 use crate::host::{self, Host};
+use crate::md::{self, MdArray};
 use crate::memory::{self, Memory};
 use crate::net::{self, Interface};
-use crate::pci::{self, PciDevice};
+use crate::nvme::{self, NvmeController};
+use crate::pci::{self, PciDevice, format_speed};
 use crate::root::{Root, Warning};
+use crate::taint::{self, Taint};
 use crate::thermal::{self, Temperature};
+use crate::throttle::{self, PackageThrottling};
 
 /// Bumped on any incompatible change to the JSON layout.
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Report {
     pub schema_version: u32,
     pub host: Host,
@@ -28,11 +31,34 @@ pub struct Report {
     pub dmi: Option<Dmi>,
     pub edac: Vec<MemoryController>,
     pub temperatures: Vec<Temperature>,
+    pub fans: Vec<Fan>,
+    pub thermal_throttling: Vec<PackageThrottling>,
     pub block_devices: Vec<BlockDevice>,
+    pub md_arrays: Vec<MdArray>,
+    pub nvme_controllers: Vec<NvmeController>,
     pub network_interfaces: Vec<Interface>,
     pub pci_devices: Vec<PciDevice>,
+    pub kernel_taint: Option<Taint>,
     pub warnings: Vec<Warning>,
 }
+serialize_struct!(Report {
+    schema_version,
+    host,
+    cpu,
+    memory,
+    dmi,
+    edac,
+    temperatures,
+    fans,
+    thermal_throttling,
+    block_devices,
+    md_arrays,
+    nvme_controllers,
+    network_interfaces,
+    pci_devices,
+    kernel_taint,
+    warnings
+});
 
 pub fn collect(root_dir: &Path) -> Report {
     let mut root = Root::new(root_dir);
@@ -42,9 +68,14 @@ pub fn collect(root_dir: &Path) -> Report {
     let dmi = dmi::read(&mut root);
     let edac = edac::read(&mut root);
     let temperatures = thermal::read(&mut root);
+    let fans = fan::read(&mut root);
+    let thermal_throttling = throttle::read(&mut root);
     let block_devices = block::read(&mut root);
+    let md_arrays = md::read(&mut root);
+    let nvme_controllers = nvme::read(&mut root);
     let network_interfaces = net::read(&mut root);
     let pci_devices = pci::read(&mut root);
+    let kernel_taint = taint::read(&mut root);
     Report {
         schema_version: SCHEMA_VERSION,
         host,
@@ -53,9 +84,14 @@ pub fn collect(root_dir: &Path) -> Report {
         dmi,
         edac,
         temperatures,
+        fans,
+        thermal_throttling,
         block_devices,
+        md_arrays,
+        nvme_controllers,
         network_interfaces,
         pci_devices,
+        kernel_taint,
         warnings: root.into_warnings(),
     }
 }
@@ -70,9 +106,15 @@ pub fn render_text(report: &Report) -> String {
     render_dmi(&mut out, report.dmi.as_ref());
     render_edac(&mut out, &report.edac);
     render_temperatures(&mut out, &report.temperatures);
+    render_fans(&mut out, &report.fans);
+    render_throttling(&mut out, &report.thermal_throttling);
     render_block(&mut out, &report.block_devices);
+    render_md(&mut out, &report.md_arrays);
+    render_nvme(&mut out, &report.nvme_controllers);
     render_net(&mut out, &report.network_interfaces);
     render_pci(&mut out, &report.pci_devices);
+    render_pcie(&mut out, &report.pci_devices);
+    render_taint(&mut out, report.kernel_taint.as_ref());
     render_warnings(&mut out, &report.warnings);
     out
 }
@@ -280,6 +322,35 @@ fn render_edac(out: &mut String, controllers: &[MemoryController]) {
         &["CONTROLLER", "NAME", "SIZE", "CORRECTED", "UNCORRECTED"],
         &rows,
     );
+    let dimms: Vec<Vec<String>> = controllers
+        .iter()
+        .flat_map(|mc| mc.dimms.iter().map(move |d| (mc, d)))
+        .map(|(mc, d)| {
+            vec![
+                format!("{}/{}", mc.controller, d.dimm),
+                opt(d.label.clone()),
+                opt(d.location.clone()),
+                opt(d.size_bytes.map(format_bytes)),
+                opt(d.corrected),
+                opt(d.uncorrected),
+            ]
+        })
+        .collect();
+    if !dimms.is_empty() {
+        out.push('\n');
+        table(
+            out,
+            &[
+                "DIMM",
+                "LABEL",
+                "LOCATION",
+                "SIZE",
+                "CORRECTED",
+                "UNCORRECTED",
+            ],
+            &dimms,
+        );
+    }
 }
 
 pub fn sensor_name(t: &Temperature) -> String {
@@ -306,6 +377,193 @@ fn render_temperatures(out: &mut String, temps: &[Temperature]) {
         })
         .collect();
     table(out, &["SENSOR", "SOURCE", "NOW", "MAX", "CRIT"], &rows);
+}
+
+/// Sections for facts many machines do not have (fans, RAID, NVMe) are left out when empty.
+fn render_fans(out: &mut String, fans: &[Fan]) {
+    if fans.is_empty() {
+        return;
+    }
+    section(out, "Fans");
+    let rows: Vec<Vec<String>> = fans
+        .iter()
+        .map(|f| {
+            let mut name = f.chip.clone().unwrap_or_else(|| f.device.clone());
+            if let Some(label) = &f.label {
+                name.push(' ');
+                name.push_str(label);
+            }
+            let state = match f.problem() {
+                Some(p) => p,
+                None => "ok".to_string(),
+            };
+            vec![
+                name,
+                format!("{}/{}", f.device, f.sensor),
+                opt(f.rpm.map(|r| format!("{r} RPM"))),
+                opt(f.min_rpm.map(|r| format!("{r} RPM"))),
+                state,
+            ]
+        })
+        .collect();
+    table(out, &["FAN", "SOURCE", "NOW", "MIN", "STATE"], &rows);
+}
+
+fn render_throttling(out: &mut String, packages: &[PackageThrottling]) {
+    if packages.is_empty() {
+        return;
+    }
+    section(out, "CPU thermal throttling (events since boot)");
+    let rows: Vec<Vec<String>> = packages
+        .iter()
+        .map(|p| {
+            vec![
+                p.package.to_string(),
+                opt(p.package_throttle_count),
+                opt(p.core_throttle_count),
+                p.cpus_throttled.to_string(),
+            ]
+        })
+        .collect();
+    table(
+        out,
+        &[
+            "PACKAGE",
+            "PACKAGE EVENTS",
+            "MOST CORE EVENTS",
+            "CPUS THROTTLED",
+        ],
+        &rows,
+    );
+}
+
+fn render_md(out: &mut String, arrays: &[MdArray]) {
+    if arrays.is_empty() {
+        return;
+    }
+    section(out, "MD RAID arrays");
+    let rows: Vec<Vec<String>> = arrays
+        .iter()
+        .map(|a| {
+            let members = match (a.raid_disks, a.active_disks) {
+                (Some(n), Some(m)) => format!("{m}/{n}"),
+                _ => ABSENT.to_string(),
+            };
+            let mut notes = Vec::new();
+            if a.is_degraded() {
+                notes.push("degraded".to_string());
+            }
+            if !a.failed_devices.is_empty() {
+                notes.push(format!("failed: {}", a.failed_devices.join(",")));
+            }
+            match (&a.sync_action, a.sync_percent, &a.sync_waiting) {
+                (Some(action), Some(p), _) => notes.push(format!("{action} {p:.1}%")),
+                (Some(action), None, Some(w)) => notes.push(format!("{action} {w}")),
+                _ => {}
+            }
+            vec![
+                a.name.clone(),
+                opt(a.level.clone()),
+                opt(a.state.clone()),
+                members,
+                notes.join(", "),
+            ]
+        })
+        .collect();
+    table(out, &["ARRAY", "LEVEL", "STATE", "WORKING", "NOTES"], &rows);
+}
+
+fn render_nvme(out: &mut String, controllers: &[NvmeController]) {
+    if controllers.is_empty() {
+        return;
+    }
+    section(out, "NVMe controllers");
+    let rows: Vec<Vec<String>> = controllers
+        .iter()
+        .map(|c| {
+            vec![
+                c.name.clone(),
+                opt(c.model.clone()),
+                opt(c.serial.clone()),
+                opt(c.firmware.clone()),
+                opt(c.state.clone()),
+                opt(c.address.clone()),
+            ]
+        })
+        .collect();
+    table(
+        out,
+        &["NAME", "MODEL", "SERIAL", "FIRMWARE", "STATE", "ADDRESS"],
+        &rows,
+    );
+}
+
+fn render_pcie(out: &mut String, devices: &[PciDevice]) {
+    let devices: Vec<&PciDevice> = devices
+        .iter()
+        .filter(|d| d.link.is_some() || d.aer.is_some())
+        .collect();
+    if devices.is_empty() {
+        return;
+    }
+    section(out, "PCIe links and AER errors");
+    let link = |speed: Option<u32>, width: Option<u32>| match (speed, width) {
+        (Some(s), Some(w)) => format!("x{w} {}", format_speed(s)),
+        (None, Some(w)) => format!("x{w}"),
+        (Some(s), None) => format_speed(s),
+        (None, None) => ABSENT.to_string(),
+    };
+    let rows: Vec<Vec<String>> = devices
+        .iter()
+        .map(|d| {
+            let (now, capable) = match &d.link {
+                Some(l) => {
+                    let (speed, width) = l.capable();
+                    (
+                        link(l.current_speed_mts, l.current_width),
+                        link(speed, width),
+                    )
+                }
+                None => (ABSENT.to_string(), ABSENT.to_string()),
+            };
+            let aer = d.aer.as_ref();
+            vec![
+                d.address.clone(),
+                now,
+                capable,
+                opt(aer.and_then(|a| a.correctable)),
+                opt(aer.and_then(|a| a.nonfatal)),
+                opt(aer.and_then(|a| a.fatal)),
+            ]
+        })
+        .collect();
+    table(
+        out,
+        &[
+            "ADDRESS",
+            "LINK",
+            "CAPABLE",
+            "CORRECTABLE",
+            "NONFATAL",
+            "FATAL",
+        ],
+        &rows,
+    );
+}
+
+fn render_taint(out: &mut String, taint: Option<&Taint>) {
+    let Some(taint) = taint else {
+        return;
+    };
+    section(out, "Kernel taint");
+    if taint.flags.is_empty() {
+        out.push_str("  not tainted\n");
+        return;
+    }
+    let _ = writeln!(out, "  {} ({})", taint.value, taint.letters());
+    for flag in &taint.flags {
+        let _ = writeln!(out, "  {}  {}", flag.letter, flag.reason);
+    }
 }
 
 fn render_block(out: &mut String, devices: &[BlockDevice]) {

@@ -7,15 +7,14 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use serde::Serialize;
-
 /// A file that exists but could not be used.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
     /// Path relative to the root, without a leading slash.
     pub path: String,
     pub reason: String,
 }
+serialize_struct!(Warning { path, reason });
 
 /// Guards against a tree where a "file" is a device or something huge.
 const MAX_FILE_BYTES: u64 = 16 << 20;
@@ -189,9 +188,10 @@ fn read_bytes(path: &Path) -> Result<Option<Vec<u8>>, String> {
 
 /// Reasons are spelled here rather than taken from the C library, so that
 /// glibc and musl builds print the same report.
-fn io_reason(e: &io::Error) -> String {
+pub fn io_reason(e: &io::Error) -> String {
     use io::ErrorKind::*;
     match e.kind() {
+        NotFound => "no such file or directory".to_string(),
         PermissionDenied => "permission denied".to_string(),
         IsADirectory => "is a directory, expected a file".to_string(),
         NotADirectory => "a path component is not a directory".to_string(),

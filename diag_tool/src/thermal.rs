@@ -1,11 +1,9 @@
 //! Temperatures from hwmon sensors (`sys/class/hwmon`) and thermal zones
 //! (`sys/class/thermal`), with their max and critical points.
 
-use serde::Serialize;
-
 use crate::root::{Root, index_suffix, parse_number};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Temperature {
     /// `hwmon` or `thermal_zone`.
     pub source: String,
@@ -24,6 +22,16 @@ pub struct Temperature {
     /// hwmon `tempN_crit`, or the lowest `critical` trip point of a thermal zone.
     pub crit_millicelsius: Option<i64>,
 }
+serialize_struct!(Temperature {
+    source,
+    device,
+    chip,
+    sensor,
+    label,
+    millicelsius,
+    max_millicelsius,
+    crit_millicelsius
+});
 
 /// Kernel temperatures are integers in millidegrees Celsius.
 pub fn parse_millicelsius(text: &str) -> Result<i64, String> {

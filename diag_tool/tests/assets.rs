@@ -1,6 +1,9 @@
-//! The shell completions and man page shipped in every archive are generated from the CLI
-//! definition. They are committed; this test regenerates them and fails when they drift.
-//! `UPDATE_ASSETS=1 cargo test -p diag_tool --test assets` rewrites them.
+//! Completions and man pages (from the CLI definition) and the README's field table (from the
+//! JSON Schema) are committed and must match; `UPDATE_ASSETS=1 cargo test -p diag_tool --test assets` rewrites them.
+
+mod common;
+
+use common::Json;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -67,6 +70,99 @@ fn committed_assets_match_the_cli_definition() {
         "{stale:?} differ from the CLI definition: run \
          `UPDATE_ASSETS=1 cargo test -p diag_tool --test assets` and commit"
     );
+}
+
+const TABLE_BEGIN: &str = "<!-- report-schema:begin -->";
+const TABLE_END: &str = "<!-- report-schema:end -->";
+
+/// `int or null`, `[string]`, `object`: a schema type as the README table spells it.
+fn type_name(schema: &Json) -> String {
+    let mut types: Vec<&str> = match schema.get("type") {
+        Some(Json::Str(t)) => vec![t],
+        Some(Json::Array(ts)) => ts.iter().filter_map(Json::as_str).collect(),
+        _ => vec!["integer"],
+    };
+    let nullable = types.contains(&"null");
+    types.retain(|t| *t != "null");
+    let name = match types.first().copied().unwrap_or("null") {
+        "integer" => "int".to_string(),
+        "boolean" => "bool".to_string(),
+        "array" => match schema.get("items") {
+            Some(items) if items.get("properties").is_some() => "list".to_string(),
+            Some(items) => format!("[{}]", type_name(items)),
+            None => "list".to_string(),
+        },
+        other => other.to_string(),
+    };
+    if nullable {
+        format!("{name} or null")
+    } else {
+        name
+    }
+}
+
+fn table_rows(schema: &Json, prefix: &str, rows: &mut Vec<String>) {
+    let Some(Json::Object(props)) = schema.get("properties") else {
+        return;
+    };
+    for (key, prop) in props {
+        let description = prop
+            .get("description")
+            .and_then(Json::as_str)
+            .unwrap_or_else(|| panic!("{prefix}{key} has no description"));
+        let items = prop.get("items").filter(|i| i.get("properties").is_some());
+        let path = if items.is_some() {
+            format!("{prefix}{key}[]")
+        } else {
+            format!("{prefix}{key}")
+        };
+        rows.push(format!(
+            "| `{path}` | {} | {} |",
+            type_name(prop),
+            description.replace('|', "\\|")
+        ));
+        match items {
+            Some(items) => table_rows(items, &format!("{path}."), rows),
+            None => table_rows(prop, &format!("{path}."), rows),
+        }
+    }
+}
+
+/// The README's field table, one row per key of the schema, in the schema's (and the
+/// report's) order.
+fn schema_table() -> String {
+    let text = std::fs::read_to_string(assets_dir().join("report.schema.json")).unwrap();
+    let mut rows = vec![
+        "| key | type | meaning |".to_string(),
+        "|---|---|---|".to_string(),
+    ];
+    table_rows(&Json::parse(&text), "", &mut rows);
+    rows.join("\n") + "\n"
+}
+
+#[test]
+fn readme_field_table_is_generated_from_the_schema() {
+    let readme_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&readme_path).unwrap();
+    let (before, rest) = readme
+        .split_once(TABLE_BEGIN)
+        .expect("README.md has the report-schema markers");
+    let (_, after) = rest
+        .split_once(TABLE_END)
+        .expect("README.md has the end marker");
+    let wanted = format!(
+        "{before}{TABLE_BEGIN}\n{}{TABLE_END}{after}",
+        schema_table()
+    );
+    if std::env::var_os("UPDATE_ASSETS").is_some() {
+        std::fs::write(&readme_path, wanted).unwrap();
+    } else {
+        assert!(
+            readme == wanted,
+            "diag_tool/README.md's field table differs from assets/report.schema.json: run \
+             `UPDATE_ASSETS=1 cargo test -p diag_tool --test assets` and commit"
+        );
+    }
 }
 
 #[test]

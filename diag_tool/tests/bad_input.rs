@@ -1,26 +1,14 @@
 //! A `--root` that cannot be inspected is a one-line error and exit 3 (UNKNOWN, what monitoring
 //! expects from a check that could not run), never a panic or an empty report.
 
+mod common;
+
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
-use std::process::{Command, Output};
+use std::process::Output;
 
-/// Runs the built binary. For a foreign target (`cargo xtask test --target
-/// aarch64-unknown-linux-gnu`) this test runs under an emulator and cannot exec the binary
-/// itself: `cargo xtask test` passes the target's runner in TARGET_RUNNER.
 fn diag_tool(args: &[&OsStr]) -> Output {
-    let binary = env!("CARGO_BIN_EXE_diag_tool");
-    let runner = std::env::var("TARGET_RUNNER").unwrap_or_default();
-    let mut words = runner.split_whitespace();
-    let mut command = match words.next() {
-        Some(program) => {
-            let mut command = Command::new(program);
-            command.args(words).arg(binary);
-            command
-        }
-        None => Command::new(binary),
-    };
-    command.args(args).output().expect("diag_tool runs")
+    common::diag_tool_binary(args)
 }
 
 fn assert_unknown(output: &Output, message: &str) {

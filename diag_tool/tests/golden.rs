@@ -1,5 +1,5 @@
-//! Runs `report --json`, `report` and `check` on every TestArea machine through
-//! the library and compares with the golden files next to it.
+//! Runs `report --json`, `report`, `report --format prometheus` and `check` on every TestArea
+//! machine through the library and compares with the golden files next to it.
 //! `UPDATE_GOLDEN=1 cargo test -p diag_tool --test golden` rewrites them.
 
 use std::fs;
@@ -75,9 +75,17 @@ fn every_machine_matches_its_golden_files() {
         assert_eq!(code, 0, "report --json on {}", machine.display());
         let (text, code) = run(&["report"], &machine);
         assert_eq!(code, 0, "report on {}", machine.display());
+        let (prom, code) = run(&["report", "--format", "prometheus"], &machine);
+        assert_eq!(
+            code,
+            0,
+            "report --format prometheus on {}",
+            machine.display()
+        );
         let (check, check_code) = run(&["check"], &machine);
         failures.extend(compare(&expected.join("report.json"), &json));
         failures.extend(compare(&expected.join("report.txt"), &text));
+        failures.extend(compare(&expected.join("report.prom"), &prom));
         failures.extend(compare(&expected.join("check.txt"), &check));
         failures.extend(compare(
             &expected.join("check.exit"),
@@ -101,11 +109,69 @@ fn json_report_is_versioned_and_lists_warnings() {
     }
 }
 
+/// Machines in good health, one per architecture family the fixtures cover.
+const HEALTHY: &[&str] = &[
+    "x86_64-2socket",
+    "aarch64-graviton",
+    "s390x-z15",
+    "ppc64le-power9",
+    "riscv64-unmatched",
+];
+
+#[test]
+fn every_architecture_is_told_from_the_kernel_not_assumed() {
+    for (machine, arch) in [
+        ("x86_64-2socket", "x86_64"),
+        ("aarch64-graviton", "aarch64"),
+        ("s390x-z15", "s390x"),
+        ("ppc64le-power9", "ppc64le"),
+        ("riscv64-unmatched", "riscv64"),
+    ] {
+        let (json, _) = run(&["report", "--json"], &test_area().join(machine));
+        let value: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+        assert_eq!(value["cpu"]["architecture"], arch, "{machine}");
+        assert!(
+            !value["cpu"]["models"].as_array().unwrap().is_empty(),
+            "{machine} names its CPU model"
+        );
+    }
+}
+
+#[test]
+fn the_degraded_machine_shows_every_fleet_fault() {
+    let (check, code) = run(&["check"], &test_area().join("degraded"));
+    assert_eq!(code, 2);
+    for expected in [
+        "CRITICAL: PCIe 0000:5e:00.0",
+        "2 uncorrectable AER errors (0 fatal, 2 non-fatal: CmpltTO)",
+        "WARNING: PCIe 0000:18:00.0 (Mellanox Ethernet controller, mlx5_core): 57 correctable AER errors (threshold 10: BadTLP, BadDLLP)",
+        "link trained to x4 at 8.0 GT/s, capable of x8 at 8.0 GT/s",
+        "CRITICAL: md md0 (raid1): degraded, 1 of 2 members working",
+        "CRITICAL: md md1 (raid5): degraded, 3 of 4 members working, failed: sde1",
+        "WARNING: md md1 (raid5): recovery 8.5% done",
+        "WARNING: CPU package 1: thermally throttled 4521 times",
+        "CRITICAL: fan nct7904 (hwmon2/fan3): stopped (0 RPM)",
+        "WARNING: kernel tainted 4112 (MO): M (processor reported a Machine Check Exception (MCE))",
+        "2 uncorrected ECC errors: 2 on CPU_SrcID#1_MC#0_Chan#1_DIMM#0 (channel 1 slot 0)",
+        "CRITICAL: NVMe nvme0 (SAMSUNG MZQL21T9HCJR-00A07, serial",
+    ] {
+        assert!(
+            check.contains(expected),
+            "missing {expected:?} in:\n{check}"
+        );
+    }
+    for healthy in HEALTHY {
+        let (check, _) = run(&["check"], &test_area().join(healthy));
+        assert_eq!(check.lines().count(), 1, "{healthy} has findings:\n{check}");
+    }
+}
+
 #[test]
 fn healthy_machines_pass_and_damaged_ones_do_not() {
     let code = |name: &str| run(&["check"], &test_area().join(name)).1;
-    assert_eq!(code("x86_64-2socket"), 0);
-    assert_eq!(code("aarch64-graviton"), 0);
+    for healthy in HEALTHY {
+        assert_eq!(code(healthy), 0, "{healthy}");
+    }
     assert_eq!(code("degraded"), 2);
     assert_eq!(code("broken"), 3);
 }

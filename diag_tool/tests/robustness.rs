@@ -1,6 +1,6 @@
 //! Feeds every parser damaged versions of real-format samples; none may panic.
 
-use diag_tool::{block, cpu, edac, host, memory, net, pci, thermal};
+use diag_tool::{block, cpu, edac, fan, host, md, memory, net, pci, taint, thermal, throttle};
 
 const SAMPLES: &[&str] = &[
     "processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) CPU\nphysical id\t: 0\ncore id\t\t: 0\nflags\t\t: fpu lm aes avx2\n\n",
@@ -14,6 +14,14 @@ const SAMPLES: &[&str] = &[
     "0x1003\n",
     "0x010802\n",
     "-273000\n",
+    "vendor_id       : IBM/S390\n# processors    : 2\nfeatures\t: esan3 zarch vx \nprocessor 0: version = 00,  identification = 0B8E28,  machine = 8561\n\ncpu number      : 0\n",
+    "processor\t: 0\ncpu\t\t: POWER9, altivec supported\nrevision\t: 2.2 (pvr 004e 1202)\n\ntimebase\t: 512000000\n",
+    "processor\t: 0\nhart\t\t: 1\nisa\t\t: rv64imafdc\nuarch\t\t: sifive,u74-mc\nmvendorid\t: 0x489\n\n",
+    "cpu\t\t: UltraSparc T2 (Niagara2)\ntype\t\t: sun4v\nncpus active\t: 64\ncpucaps\t\t: flush,vis\n",
+    "RxErr 0\nBadTLP 41\nBadDLLP 16\nTOTAL_ERR_COR 57\n",
+    "16.0 GT/s PCIe\n",
+    "md1 : active raid5 sdf1[4] sde1[2](F) sdd1[1]\n      100 blocks level 5, 512k chunk, algorithm 2 [4/3] [UU_U]\n      [=>....]  recovery =  8.5% (1/2) finish=150.3min speed=198000K/sec\n",
+    "4112\n",
 ];
 
 /// Small deterministic generator, so failures reproduce.
@@ -81,5 +89,12 @@ fn damaged_input_never_panics_any_parser() {
         let _ = pci::parse_id(&text, 4);
         let _ = pci::parse_id(&text, 6);
         let _ = diag_tool::dmi::parse_string(&text);
+        let _ = pci::parse_aer_stats(&text);
+        let _ = pci::parse_link_speed(&text);
+        let _ = pci::parse_link_width(&text);
+        let _ = md::parse_mdstat(&text);
+        let _ = taint::parse_tainted(&text);
+        let _ = fan::parse_rpm(&text);
+        let _ = throttle::parse_throttle_count(&text);
     }
 }

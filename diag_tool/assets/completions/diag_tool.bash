@@ -59,7 +59,7 @@ _diag_tool() {
             return 0
             ;;
         diag_tool__subcmd__check)
-            opts="-h --ecc-corrected-warn --temp-margin --mem-warn --mem-crit --swap-warn --swap-crit --link-down-critical --root --help"
+            opts="-h --ecc-corrected-warn --temp-margin --mem-warn --mem-crit --swap-warn --swap-crit --link-down-critical --aer-correctable-warn --pcie-link-critical --throttle-warn --fan-min-rpm --taint-warn --root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -86,6 +86,22 @@ _diag_tool() {
                     return 0
                     ;;
                 --swap-crit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --aer-correctable-warn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --throttle-warn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fan-min-rpm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --taint-warn)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -157,12 +173,20 @@ _diag_tool() {
             return 0
             ;;
         diag_tool__subcmd__report)
-            opts="-h --json --root --help"
+            opts="-h --format --json --textfile --root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "text json prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                --textfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
