@@ -1,22 +1,22 @@
 //! Runs `report --json`, `report`, `report --format prometheus` and `check` on every TestArea
-//! machine through the library and compares with the golden files next to it.
-//! `UPDATE_GOLDEN=1 cargo test -p diag_tool --test golden` rewrites them.
+//! machine and compares with the golden files next to it (`cargo xtask codegen` writes them).
+//! Through the library by default; with `DIAG_TOOL_BINARY=<path>`, through that already-built
+//! binary (under `TARGET_RUNNER`, if set), so that a shipped binary is judged on real hardware.
+
+mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::generated;
 
 fn test_area() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../TestArea")
+    generated::workspace_dir().join("TestArea")
 }
 
 fn machines() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = fs::read_dir(test_area())
-        .expect("TestArea directory")
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
+    let dirs = generated::machines();
     assert!(
         dirs.len() >= 4,
         "expected at least four machines in TestArea"
@@ -24,77 +24,72 @@ fn machines() -> Vec<PathBuf> {
     dirs
 }
 
+/// diag_tool with `args` and `--root root`: the output and the exit code.
 fn run(args: &[&str], root: &Path) -> (String, u8) {
-    let mut out = Vec::new();
-    let mut argv: Vec<String> = vec!["diag_tool".into()];
-    argv.extend(args.iter().map(|a| a.to_string()));
-    argv.push("--root".into());
-    argv.push(root.to_string_lossy().into_owned());
-    let code = diag_tool::run(argv, &mut out);
-    (String::from_utf8(out).expect("output is UTF-8"), code)
+    let Some(binary) = std::env::var_os("DIAG_TOOL_BINARY") else {
+        return generated::in_process(args, root);
+    };
+    let runner = std::env::var("TARGET_RUNNER").unwrap_or_default();
+    let mut words = runner.split_whitespace();
+    let mut command = match words.next() {
+        Some(program) => {
+            let mut command = Command::new(program);
+            command.args(words).arg(&binary);
+            command
+        }
+        None => Command::new(&binary),
+    };
+    let output = command
+        .args(args)
+        .arg("--root")
+        .arg(root)
+        .output()
+        .expect("DIAG_TOOL_BINARY runs");
+    let code = output.status.code().expect("exited, not killed") as u8;
+    (
+        String::from_utf8(output.stdout).expect("output is UTF-8"),
+        code,
+    )
 }
 
-/// Compares or, with UPDATE_GOLDEN set, rewrites; returns a message on mismatch.
-fn compare(path: &Path, actual: &str) -> Option<String> {
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        fs::create_dir_all(path.parent().expect("golden file has a parent"))
-            .expect("create expected/");
-        fs::write(path, actual).expect("write golden file");
-        return None;
-    }
-    let expected = fs::read_to_string(path).unwrap_or_default();
-    if expected == actual {
-        return None;
-    }
-    let first_diff = expected
+/// `path:line: expected ... actual ...` for the first line that differs.
+fn difference(path: &Path, expected: &str, actual: &str) -> String {
+    let first = expected
         .lines()
         .zip(actual.lines())
         .position(|(e, a)| e != a)
         .unwrap_or_else(|| expected.lines().count().min(actual.lines().count()));
     let line = |text: &str| {
         text.lines()
-            .nth(first_diff)
+            .nth(first)
             .unwrap_or("<end of file>")
             .to_string()
     };
-    Some(format!(
+    format!(
         "{} differs at line {}:\n  expected: {}\n  actual:   {}\n",
         path.display(),
-        first_diff + 1,
-        line(&expected),
+        first + 1,
+        line(expected),
         line(actual)
-    ))
+    )
 }
 
 #[test]
 fn every_machine_matches_its_golden_files() {
+    let root = generated::workspace_dir();
     let mut failures = Vec::new();
     for machine in machines() {
-        let expected = machine.join("expected");
-        let (json, code) = run(&["report", "--json"], &machine);
-        assert_eq!(code, 0, "report --json on {}", machine.display());
-        let (text, code) = run(&["report"], &machine);
-        assert_eq!(code, 0, "report on {}", machine.display());
-        let (prom, code) = run(&["report", "--format", "prometheus"], &machine);
-        assert_eq!(
-            code,
-            0,
-            "report --format prometheus on {}",
-            machine.display()
-        );
-        let (check, check_code) = run(&["check"], &machine);
-        failures.extend(compare(&expected.join("report.json"), &json));
-        failures.extend(compare(&expected.join("report.txt"), &text));
-        failures.extend(compare(&expected.join("report.prom"), &prom));
-        failures.extend(compare(&expected.join("check.txt"), &check));
-        failures.extend(compare(
-            &expected.join("check.exit"),
-            &format!("{check_code}\n"),
-        ));
+        for (path, bytes) in generated::golden(&machine, &run) {
+            let expected = fs::read_to_string(root.join(&path)).unwrap_or_default();
+            let actual = String::from_utf8(bytes).expect("UTF-8");
+            if expected != actual {
+                failures.push(difference(&path, &expected, &actual));
+            }
+        }
     }
     assert!(
         failures.is_empty(),
-        "{}\nIf the change is intended, regenerate with:\n  UPDATE_GOLDEN=1 cargo test -p diag_tool --test golden\nand review the diff.",
+        "{}\nIf the change is intended, run `cargo xtask codegen`, review the diff and commit.",
         failures.join("\n")
     );
 }

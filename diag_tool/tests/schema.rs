@@ -6,7 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::Json;
+use common::json::Json;
 
 const INSTALL: &str = "pip install check-jsonschema";
 

@@ -233,6 +233,27 @@ impl Invocation<'_> {
         words.join(" ")
     }
 
+    /// [`Invocation::display`] with the build machine's own paths written as `$WORKSPACE`,
+    /// `$CARGO_HOME` and `$RUSTUP_HOME`, so that the same build records the same command in
+    /// any directory and on any machine.
+    pub fn portable_display(&self) -> String {
+        let names = ["$WORKSPACE", "$CARGO_HOME", "$RUSTUP_HOME"];
+        let mut paths: Vec<(String, &str)> = self
+            .remaps
+            .iter()
+            .zip(names)
+            .map(|((from, _), name)| (from.display().to_string(), name))
+            .filter(|(from, _)| from.len() > 1)
+            .collect();
+        // The longest first: a path inside another is replaced as a whole.
+        paths.sort_by_key(|(from, _)| std::cmp::Reverse(from.len()));
+        let mut text = self.display();
+        for (from, name) in paths {
+            text = text.replace(&from, name);
+        }
+        text
+    }
+
     /// Where the built binary `bin` lands.
     pub fn binary_path(&self, bin: &str) -> PathBuf {
         self.target_dir
@@ -312,6 +333,30 @@ mod tests {
         assert_eq!(
             inv.binary_path("diag_tool"),
             Path::new("/t/x86_64-unknown-linux-gnu/release/diag_tool")
+        );
+    }
+
+    #[test]
+    fn the_recorded_command_names_no_path_of_the_build_machine() {
+        let inv = Invocation {
+            target_dir: "/home/ci/work/target/dist-build/x".into(),
+            remaps: vec![
+                ("/home/ci/work".into(), "/build".into()),
+                ("/home/ci/.cargo".into(), "/cargo".into()),
+                ("/home/ci/.rustup".into(), "/rustup".into()),
+                ("/home/ci/work/target/dist-build/x".into(), "/target".into()),
+            ],
+            ..invocation(Builder::Cargo, "x86_64-unknown-linux-musl")
+        };
+        let recorded = inv.portable_display();
+        assert!(!recorded.contains("/home/ci"), "{recorded}");
+        assert!(
+            recorded.contains("--target-dir $WORKSPACE/target/dist-build/x"),
+            "{recorded}"
+        );
+        assert!(
+            recorded.contains("--remap-path-prefix=$CARGO_HOME=/cargo"),
+            "{recorded}"
         );
     }
 

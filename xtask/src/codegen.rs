@@ -1,11 +1,12 @@
 //! `cargo xtask codegen`: every generated file, rewritten from its source by one helper,
-//! [`Codegen::ensure`]. With `--check` (CI, and the tests) nothing is written and a file that
+//! [`Codegen::ensure`]: the target sections from the release policy, TestArea's link list,
+//! and what the shipped package generates (CLI assets, golden outputs). With `--check` (CI, and the tests) nothing is written and a file that
 //! differs fails with its first differing line and the command that fixes it.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use xshell::Shell;
+use xshell::{Shell, cmd};
 
 use crate::arch::Arch;
 use crate::flags;
@@ -24,6 +25,7 @@ impl flags::Codegen {
         let mut codegen = Codegen::new(&sh.current_dir(), self.check);
         targets(&mut codegen, &policy)?;
         symlinks::codegen(&mut codegen)?;
+        package_files(sh, &mut codegen, &policy)?;
         codegen.finish()?;
         let stray = stray_triples(&sh.current_dir())?;
         if !stray.is_empty() {
@@ -178,6 +180,35 @@ fn replace_region(text: &str, region: &str) -> Result<String> {
     out.push_str(region);
     out.push_str(&lines[end..].concat());
     Ok(out)
+}
+
+/// What the shipped package generates from its own code: completions and man pages from the
+/// CLI definition, its README's table from the report schema, TestArea's golden outputs. Its
+/// `generate` example writes them; the package's tests check the same list.
+fn package_files(sh: &Shell, codegen: &mut Codegen, policy: &Policy) -> Result<()> {
+    let package = &policy.package.name;
+    if !sh.path_exists(format!("{package}/examples/generate.rs")) {
+        return Ok(());
+    }
+    let out = policy.target_dir.join("codegen");
+    if out.exists() {
+        std::fs::remove_dir_all(&out).with_context(|| format!("removing {}", out.display()))?;
+    }
+    cmd!(
+        sh,
+        "cargo run --quiet --locked --package {package} --example generate -- {out}"
+    )
+    .run()
+    .with_context(|| format!("running {package}'s generate example"))?;
+    for file in fsx::walk(&out, &|_| false)? {
+        let rel = file.strip_prefix(&out).expect("walked from out");
+        let rel = rel
+            .to_str()
+            .with_context(|| format!("{} is not UTF-8", rel.display()))?;
+        let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+        codegen.ensure(rel, &bytes)?;
+    }
+    Ok(())
 }
 
 /// The files that name the targets: the toolchain's, `.cargo/config.toml`, `Cross.toml`, the

@@ -418,7 +418,7 @@ impl Dist<'_> {
             target: job.plan.policy.target.triple(),
             build_target: job.inv.target.to_string(),
             builder: job.plan.builder,
-            build_command: job.inv.display(),
+            build_command: job.inv.portable_display(),
             glibc_floor: job.plan.policy.glibc_floor.map(|v| v.to_string()),
             smoke_run: std::mem::take(&mut job.smoke_run),
             binary: Binary::from(facts),
