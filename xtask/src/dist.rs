@@ -178,7 +178,10 @@ impl Dist<'_> {
             let mut manifest = Manifest {
                 schema_version: manifest::SCHEMA_VERSION,
                 name: self.policy.package.name.clone(),
+                bin: self.policy.bin.clone(),
                 version: self.policy.version().to_string(),
+                repository: self.policy.package.repository.clone(),
+                minisign_pubkey: self.policy.minisign_pubkey.clone(),
                 commit: git_commit(sh),
                 toolchain: Toolchain::probe(sh)?,
                 source_date_epoch: self.mtime,

