@@ -251,6 +251,7 @@ if [ -z "$prefix" ]; then
 fi
 
 choose_build
+say "$NAME $VERSION: $target, because $reason"
 if [ -n "$from" ]; then
     [ -d "$from" ] || die "--from $from is not a directory: expected the directory holding $archive"
     source=$from
@@ -259,7 +260,6 @@ else
     [ -n "$base_url" ] || die "$NAME's Cargo.toml names no GitHub repository to download the release from: pass --base-url URL (where $archive is) or --from DIR"
     source=$base_url
 fi
-say "$NAME $VERSION: $target, because $reason"
 if [ "$dry_run" = true ]; then
     say "would install $archive from $source into $prefix (dry run: nothing downloaded or installed)"
     exit 0
