@@ -451,20 +451,14 @@ mod tests {
         let key = "RWRnmBcLmQbXVcEPWo2OOKMI36kki4GiI7gcBgIaPLwvxe14Wtxm9acX";
         let signed = with_signing(serde_json::json!({ "algorithm": "minisign", "pubkey": key }));
         assert_eq!(signed.unwrap().minisign_pubkey.as_deref(), Some(key));
-        let err = with_signing(serde_json::json!({ "algorithm": "gpg", "pubkey": key }))
-            .err()
-            .unwrap();
+        let refused = |signing| format!("{:#}", with_signing(signing).err().unwrap());
+        let err = refused(serde_json::json!({ "algorithm": "gpg", "pubkey": key }));
         assert!(
-            format!("{err:#}").contains("algorithm `gpg`, expected `minisign`"),
-            "{err:#}"
+            err.contains("algorithm `gpg`, expected `minisign`"),
+            "{err}"
         );
-        let err = with_signing(serde_json::json!({ "algorithm": "minisign", "pubkey": "RW x'" }))
-            .err()
-            .unwrap();
-        assert!(
-            format!("{err:#}").contains("is not a minisign public key"),
-            "{err:#}"
-        );
+        let err = refused(serde_json::json!({ "algorithm": "minisign", "pubkey": "RW x'" }));
+        assert!(err.contains("is not a minisign public key"), "{err}");
         let unsigned = policy(serde_json::json!({
             "package": "diag_tool",
             "targets": [{ "triple": "x86_64-unknown-linux-musl" }]
