@@ -112,9 +112,11 @@ choose_build() {
     host_glibc='' glibc_source=''
     if [ -n "$gnu_target" ]; then
         detect_glibc "$gnu_loader"
+        needs="glibc $gnu_glibc or later"
+        [ "$gnu_glibc" != - ] || needs='a glibc, of any version'
         if [ -n "$host_glibc" ] && { [ "$gnu_glibc" = - ] || version_at_least "$host_glibc" "$gnu_glibc"; }; then
             target=$gnu_target archive=$gnu_archive size=$gnu_size sha256=$gnu_sha256
-            reason="this host has glibc $host_glibc ($glibc_source), and the gnu build needs glibc $gnu_glibc or later (verified from its binary)"
+            reason="this host has glibc $host_glibc ($glibc_source), and the gnu build needs $needs (verified from its binary)"
             return 0
         fi
         if [ -n "$host_glibc" ]; then
@@ -123,9 +125,9 @@ choose_build() {
             found="this host has no glibc (neither getconf GNU_LIBC_VERSION nor $gnu_loader answers)"
         fi
         if [ -z "$musl_target" ]; then
-            die "$NAME $VERSION for $arch needs glibc $gnu_glibc or later (the newest its gnu build links against), but $found, and there is no static musl build for $arch: upgrade to a distribution with glibc $gnu_glibc or later"
+            die "$NAME $VERSION for $arch needs $needs (its gnu build links against that), but $found, and there is no static musl build for $arch: install it on a distribution with $needs"
         fi
-        reason="$found, and the gnu build needs glibc $gnu_glibc or later (verified from its binary): the static musl build runs anywhere"
+        reason="$found, and the gnu build needs $needs (verified from its binary): the static musl build runs anywhere"
     else
         reason="the static musl build is the only one for $arch"
     fi

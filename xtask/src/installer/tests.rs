@@ -226,3 +226,22 @@ fn the_template_alone_refuses_to_run() {
     assert_eq!(output.status.code(), Some(1));
     assert!(text(&output).contains("this is the template of install.sh"));
 }
+
+#[test]
+fn a_gnu_binary_that_needs_no_glibc_version_takes_any_glibc() {
+    let mut manifest = gnu_and_musl();
+    manifest.targets[0].binary.glibc_max = None;
+    let output = run(
+        &manifest,
+        "x86_64",
+        Some("2.3"),
+        &["--dry-run", "--from", "/"],
+    );
+    let text = text(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(
+        text.contains("x86_64-unknown-linux-gnu, because this host has glibc 2.3")
+            && text.contains("needs a glibc, of any version"),
+        "{text}"
+    );
+}
