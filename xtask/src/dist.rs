@@ -191,7 +191,9 @@ impl Dist<'_> {
             let mut manifest = Manifest {
                 schema_version: manifest::SCHEMA_VERSION,
                 name: self.policy.package.name.clone(),
+                bin: self.policy.bin.clone(),
                 version: self.policy.version().to_string(),
+                repository: self.policy.package.repository.clone(),
                 commit: git_commit(sh),
                 toolchain: self.toolchain.clone(),
                 source_date_epoch: self.mtime,

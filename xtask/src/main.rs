@@ -14,6 +14,7 @@ mod dist;
 mod doctor;
 mod flags;
 mod fsx;
+mod installer;
 mod machine;
 mod manifest;
 mod merge;

@@ -20,7 +20,11 @@ pub const SCHEMA_VERSION: u32 = 2;
 pub struct Manifest {
     pub schema_version: u32,
     pub name: String,
+    /// The binary's name inside the archives.
+    pub bin: String,
     pub version: String,
+    /// `repository` in the package's Cargo.toml, where its GitHub releases are.
+    pub repository: Option<String>,
     /// The commit the release was built from, when built from a git checkout.
     pub commit: Option<String>,
     pub toolchain: Toolchain,
@@ -92,6 +96,8 @@ pub enum ArtifactKind {
     Archive,
     /// The CycloneDX JSON SBOM of the target's binary.
     Sbom,
+    /// `install.sh`, which picks and installs one of the archives.
+    Installer,
 }
 
 /// The verified facts of a shipped binary, as recorded.
@@ -253,7 +259,9 @@ pub fn sample(target: &str, version: &str, archive: Artifact) -> Manifest {
     Manifest {
         schema_version: SCHEMA_VERSION,
         name: "diag_tool".into(),
+        bin: "diag_tool".into(),
         version: version.into(),
+        repository: None,
         commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
         toolchain: Toolchain {
             rustc: "rustc 1.95.0".into(),

@@ -221,7 +221,12 @@ mod tests {
             ["aarch64-unknown-linux-gnu", "x86_64-unknown-linux-musl"]
         );
         let sums = checksum::read_sums(&out.join("SHA256SUMS")).unwrap();
-        assert_eq!(sums.len(), 2);
+        // The two archives and the installer written from both parts' entries.
+        assert_eq!(sums.len(), 3);
+        let installer = std::fs::read_to_string(out.join(crate::installer::FILE_NAME)).unwrap();
+        for target in targets {
+            assert!(installer.contains(&format!("\n{target} ")), "{installer}");
+        }
         for (name, hex) in sums {
             assert_eq!(checksum::sha256_file(&out.join(&name)).unwrap(), hex);
             assert!(out.join(format!("{name}.sha256")).is_file());

@@ -70,6 +70,8 @@ struct TargetEntry {
 pub struct Package {
     pub name: String,
     pub version: String,
+    /// `repository` in its Cargo.toml: where its GitHub releases are, when it is on GitHub.
+    pub repository: Option<String>,
     targets: Vec<BuildTarget>,
     pub metadata: Option<PackageMetadata>,
 }
@@ -96,12 +98,14 @@ pub struct Binstall {
     pub signing: Option<BinstallSigning>,
 }
 
-/// `[package.metadata.binstall.signing]`: how binstall checks the `.sig` of what it downloads.
-#[derive(Clone, Debug, Default, Deserialize)]
+/// `[package.metadata.binstall.signing]`: the key the release files' `.sig` files are made
+/// with, which cargo-binstall checks them against.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BinstallSigning {
     pub algorithm: String,
     pub pubkey: String,
-    /// The signature's URL template; binstall's default is `{ url }.sig`.
+    /// Where the signature of `{ url }` is; binstall's default is `{ url }.sig`.
     pub file: Option<String>,
 }
 
@@ -118,6 +122,8 @@ pub struct Policy {
     pub allow_unsigned: bool,
     pub targets: Vec<TargetPolicy>,
     pub target_dir: PathBuf,
+    /// The key the release files are signed with, if they are.
+    pub minisign_pubkey: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -199,6 +205,7 @@ impl Policy {
             });
         }
         Ok(Policy {
+            minisign_pubkey: minisign_pubkey(&package)?,
             package,
             bin,
             include: release.include,
@@ -250,6 +257,39 @@ impl Policy {
             .or(configured.map_or(self.glibc_floor, |t| t.policy_floor));
         effective_floor(target, floor)
     }
+}
+
+/// The minisign public key the release is signed with, from `[package.metadata.binstall.signing]`
+/// of the shipped package, where cargo-binstall reads it too.
+fn minisign_pubkey(package: &Package) -> Result<Option<String>> {
+    let where_ = "[package.metadata.binstall.signing] in the shipped package's Cargo.toml";
+    let binstall = package.metadata.as_ref().and_then(|m| m.binstall.as_ref());
+    let Some(signing) = binstall.and_then(|b| b.signing.as_ref()) else {
+        return Ok(None);
+    };
+    if signing.algorithm != "minisign" {
+        bail!(
+            "{where_}: algorithm `{}`, expected `minisign` (the one cargo-binstall and install.sh \
+             check)",
+            signing.algorithm
+        );
+    }
+    if signing.file.as_deref().is_some_and(|f| f != "{ url }.sig") {
+        bail!(
+            "{where_}: file `{}`, expected none or `{{ url }}.sig`: each signature is published \
+             beside its file as <file>.sig",
+            signing.file.as_deref().unwrap_or_default()
+        );
+    }
+    let key = &signing.pubkey;
+    let base64 = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=');
+    if key.is_empty() || !key.chars().all(base64) {
+        bail!(
+            "{where_}: pubkey `{key}` is not a minisign public key: expected the base64 line of \
+             the .pub file `minisign -G` wrote (RW...)"
+        );
+    }
+    Ok(Some(key.clone()))
 }
 
 /// No binary can need a glibc older than its port: riscv64 starts at 2.27, so a 2.17 floor
@@ -417,6 +457,36 @@ mod tests {
         .unwrap();
         let t = policy.target("x86_64-unknown-linux-gnu.2.28").unwrap();
         assert_eq!(t.glibc_floor, Some(GlibcVersion([2, 28, 0])));
+    }
+
+    #[test]
+    fn the_signing_key_is_read_where_cargo_binstall_reads_it() {
+        let with_signing = |signing: serde_json::Value| {
+            let mut json: serde_json::Value = serde_json::from_str(&metadata(serde_json::json!({
+                "package": "diag_tool",
+                "targets": [{ "triple": "x86_64-unknown-linux-musl" }]
+            })))
+            .unwrap();
+            json["packages"][0]["metadata"] =
+                serde_json::json!({ "binstall": { "signing": signing } });
+            Policy::from_metadata(&json.to_string())
+        };
+        let key = "RWRnmBcLmQbXVcEPWo2OOKMI36kki4GiI7gcBgIaPLwvxe14Wtxm9acX";
+        let signed = with_signing(serde_json::json!({ "algorithm": "minisign", "pubkey": key }));
+        assert_eq!(signed.unwrap().minisign_pubkey.as_deref(), Some(key));
+        let refused = |signing| format!("{:#}", with_signing(signing).err().unwrap());
+        let err = refused(serde_json::json!({ "algorithm": "gpg", "pubkey": key }));
+        assert!(
+            err.contains("algorithm `gpg`, expected `minisign`"),
+            "{err}"
+        );
+        let err = refused(serde_json::json!({ "algorithm": "minisign", "pubkey": "RW x'" }));
+        assert!(err.contains("is not a minisign public key"), "{err}");
+        let unsigned = policy(serde_json::json!({
+            "package": "diag_tool",
+            "targets": [{ "triple": "x86_64-unknown-linux-musl" }]
+        }));
+        assert_eq!(unsigned.unwrap().minisign_pubkey, None);
     }
 
     #[test]

