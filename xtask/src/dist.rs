@@ -194,6 +194,8 @@ impl Dist<'_> {
                 bin: self.policy.bin.clone(),
                 version: self.policy.version().to_string(),
                 repository: self.policy.package.repository.clone(),
+                minisign_pubkey: self.policy.minisign_pubkey.clone(),
+                dirty: git_dirty(sh),
                 commit: git_commit(sh),
                 toolchain: self.toolchain.clone(),
                 source_date_epoch: self.mtime,
@@ -504,6 +506,22 @@ pub fn source_date_epoch(sh: &Shell) -> Result<u64> {
     time.trim()
         .parse()
         .with_context(|| format!("`git log` printed `{time}`, not a time"))
+}
+
+/// What `git status` lists: changes and untracked files, which the commit does not hold.
+fn git_dirty(sh: &Shell) -> Vec<String> {
+    let status = cmd!(sh, "git status --porcelain")
+        .quiet()
+        .ignore_stderr()
+        .read()
+        .unwrap_or_default();
+    let mut files: Vec<String> = status
+        .lines()
+        .filter_map(|l| l.get(3..))
+        .map(str::to_string)
+        .collect();
+    files.sort();
+    files
 }
 
 fn git_commit(sh: &Shell) -> Option<String> {

@@ -51,6 +51,14 @@ xflags::xflags! {
             /// The release is to be published: refuse to leave it unsigned unless the policy allows it.
             optional --publish
         }
+        /// Rebuild the release in DIR from its manifest's commit and compare every file byte for byte.
+        cmd reproduce {
+            required dir: PathBuf
+            /// Rebuild only this target (repeatable); default: every target of the release.
+            repeated --target target: Target
+            /// Rebuild even when this machine's toolchain differs from the recorded one.
+            optional --allow-toolchain-drift
+        }
         /// Make a minisign key pair for signing releases: DIR/minisign.key and DIR/minisign.pub.
         cmd keygen {
             required --out out: PathBuf

@@ -84,11 +84,7 @@ fn render(manifest: &Manifest) -> Result<String> {
         ),
         (
             "MINISIGN_PUBKEY",
-            manifest
-                .signing
-                .as_ref()
-                .map(|s| s.public_key.clone())
-                .unwrap_or_default(),
+            manifest.minisign_pubkey.clone().unwrap_or_default(),
         ),
         ("ARCHIVES", rows),
     ];

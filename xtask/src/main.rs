@@ -23,6 +23,7 @@ mod plan;
 mod policy;
 mod release;
 mod rename;
+mod reproduce;
 mod sbom;
 mod setup;
 mod sign;
@@ -68,6 +69,7 @@ fn run() -> Result<()> {
         flags::XtaskCmd::Dist(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Merge(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Keygen(cmd) => cmd.run(&sh),
+        flags::XtaskCmd::Reproduce(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Verify(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Test(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Ci(cmd) => cmd.run(&sh),

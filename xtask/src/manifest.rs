@@ -25,6 +25,12 @@ pub struct Manifest {
     pub version: String,
     /// `repository` in the package's Cargo.toml, where its GitHub releases are.
     pub repository: Option<String>,
+    /// The minisign key `[package.metadata.binstall.signing]` declares: what install.sh and
+    /// cargo-binstall check `<file>.sig` against. `signing` says whether this build signed.
+    pub minisign_pubkey: Option<String>,
+    /// Files that differed from the commit when the release was built (`git status`): a
+    /// release with any cannot be rebuilt from its commit.
+    pub dirty: Vec<String>,
     /// The commit the release was built from, when built from a git checkout.
     pub commit: Option<String>,
     pub toolchain: Toolchain,
@@ -262,6 +268,8 @@ pub fn sample(target: &str, version: &str, archive: Artifact) -> Manifest {
         bin: "diag_tool".into(),
         version: version.into(),
         repository: None,
+        minisign_pubkey: Some("RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3".into()),
+        dirty: Vec::new(),
         commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
         toolchain: Toolchain {
             rustc: "rustc 1.95.0".into(),

@@ -54,7 +54,7 @@ pub fn finish(
 ) -> Result<()> {
     let signer = Signer::from_env()?;
     if let Some(signer) = &signer {
-        if let Some(warning) = binstall_key_mismatch(policy, signer)? {
+        if let Some(warning) = key_mismatch(policy, manifest, signer)? {
             out.status("Warning", "signing", &warning);
         }
     }
@@ -117,19 +117,20 @@ fn run(
     }
 }
 
-/// cargo-binstall checks downloads against the key in `[package.metadata.binstall.signing]`:
-/// a release signed with another key would be refused by every user, so that is an error. No
-/// key there only means binstall checks nothing, which is worth a warning.
-fn binstall_key_mismatch(policy: &Policy, signer: &Signer) -> Result<Option<String>> {
+/// cargo-binstall and install.sh check downloads against the key in
+/// `[package.metadata.binstall.signing]`: a release signed with another key would be refused by
+/// every user, so that is an error. No key there only means nothing checks, worth a warning.
+fn key_mismatch(policy: &Policy, manifest: &Manifest, signer: &Signer) -> Result<Option<String>> {
     let ours = signer.public_base64();
     let fix = format!(
         "put [package.metadata.binstall.signing] algorithm = \"minisign\", pubkey = \"{ours}\" \
          in {}/Cargo.toml",
         policy.package.name
     );
-    match &policy.minisign_pubkey {
+    match &manifest.minisign_pubkey {
         None => Ok(Some(format!(
-            "signed, but cargo binstall is not told the key and will check nothing: {fix}"
+            "signed, but cargo binstall and install.sh are not told the key and will check \
+             nothing: {fix}"
         ))),
         Some(named) if *named != ours => bail!(
             "the signing key's public key is {ours}, but [package.metadata.binstall.signing] \

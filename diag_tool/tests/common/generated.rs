@@ -8,6 +8,11 @@ use clap_complete::Shell;
 
 use super::json::Json;
 
+/// Runs diag_tool with arguments and a `--root`; gives its output and exit code.
+pub type Run<'a> = &'a dyn Fn(&[&str], &Path) -> (String, u8);
+/// Generated files: paths from the workspace root, and contents.
+pub type Files = Vec<(PathBuf, Vec<u8>)>;
+
 /// The package's directory; generated paths are relative to the workspace, its parent.
 pub fn package_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -22,7 +27,7 @@ pub fn workspace_dir() -> PathBuf {
 
 /// Every generated file: its path from the workspace root and its contents. `run` runs
 /// diag_tool with arguments and a `--root` and gives its output and exit code.
-pub fn all(run: &dyn Fn(&[&str], &Path) -> (String, u8)) -> Vec<(PathBuf, Vec<u8>)> {
+pub fn all(run: Run) -> Files {
     let mut files = docs();
     for machine in machines() {
         files.extend(golden(&machine, run));
@@ -31,7 +36,7 @@ pub fn all(run: &dyn Fn(&[&str], &Path) -> (String, u8)) -> Vec<(PathBuf, Vec<u8
 }
 
 /// The completions, man pages and README table: what the CLI definition and schema give.
-pub fn docs() -> Vec<(PathBuf, Vec<u8>)> {
+pub fn docs() -> Files {
     let package = PathBuf::from(package_dir().file_name().expect("a package directory"));
     let mut files: Vec<(PathBuf, Vec<u8>)> = cli_assets()
         .into_iter()
@@ -55,10 +60,7 @@ pub fn machines() -> Vec<PathBuf> {
 }
 
 /// What diag_tool says of one machine: the golden files in its `expected/`.
-pub fn golden(
-    machine: &Path,
-    run: &dyn Fn(&[&str], &Path) -> (String, u8),
-) -> Vec<(PathBuf, Vec<u8>)> {
+pub fn golden(machine: &Path, run: Run) -> Files {
     let rel = machine
         .strip_prefix(workspace_dir())
         .expect("a TestArea machine")
