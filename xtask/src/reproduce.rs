@@ -80,13 +80,23 @@ impl flags::Reproduce {
         )?;
         let rebuilt = Manifest::read(&rebuilt_dir.join(manifest::FILE_NAME))?;
 
+        let consistent = problems.is_empty();
         let mut compared = 0;
+        let mut differ = 0;
         for artifact in expected_files(&release, &targets) {
             compared += 1;
             let (ours, theirs) = (dir.join(&artifact.name), rebuilt_dir.join(&artifact.name));
             if let Some(problem) = compare(sh, &ours, &theirs)? {
                 problems.push(problem);
+                differ += 1;
             }
+        }
+        if consistent && differ > 0 {
+            problems.push(format!(
+                "the release's files are the ones its manifest records, so they were built \
+                 from other sources than commit {commit}: from another commit, with changes \
+                 the manifest does not list, or with another toolchain"
+            ));
         }
         if rebuilt.commit != release.commit {
             problems.push(format!(
