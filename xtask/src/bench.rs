@@ -65,6 +65,10 @@ impl flags::Bench {
         let plain = measure_plain(sh, &policy, &machine, &scratch, &mut report)?;
         let (xtask_cold, product_cold) = measure_compile(sh, &policy, &scratch, &mut report)?;
         let packaging = measure_packaging(sh, &scratch, &dist.target_dir, &mut report)?;
+        let reproduce = measure_reproduce(sh, &policy, &scratch.join("dist-out"), &mut report)?;
+        let auditable = measure_auditable(sh, &policy, &machine, &scratch, &mut report)?;
+        let signing = measure_signing(&scratch.join("dist-out"), &mut report)?;
+        let steps = packaging_seconds(&dist.summary, &mut report);
         let peer = cargo_dist(sh, &policy, &scratch)?;
 
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
@@ -114,6 +118,23 @@ impl flags::Bench {
             },
         ];
         ratios.extend(packaging);
+        if let Some(seconds) = reproduce {
+            ratios.push(Ratio {
+                what: "(h) reproduce / dist",
+                value: seconds / dist.cold,
+                goal: (true, 1.1),
+            });
+        }
+        ratios.push(Ratio {
+            what: "(i) auditable and signing / dist",
+            value: (auditable + signing) / dist.cold,
+            goal: (true, 0.03),
+        });
+        ratios.push(Ratio {
+            what: "(j) packaging steps / dist",
+            value: steps / dist.cold,
+            goal: (true, 0.05),
+        });
         if let Some((seconds, reproducible)) = peer {
             ratios.push(Ratio {
                 what: "(g) dist / cargo-dist",
@@ -272,6 +293,127 @@ fn measure_packaging(
             goal: (true, 1.0),
         },
     ])
+}
+
+/// `cargo xtask reproduce` of the cold dist's output, rebuilding from a clean directory.
+fn measure_reproduce(
+    sh: &Shell,
+    policy: &Policy,
+    release: &Path,
+    report: &mut Report,
+) -> Result<Option<f64>> {
+    let xtask = std::env::current_exe().context("finding the xtask binary")?;
+    let rebuild = policy.target_dir.join("reproduce");
+    if rebuild.exists() {
+        std::fs::remove_dir_all(&rebuild)
+            .with_context(|| format!("removing {}", rebuild.display()))?;
+    }
+    let started = Instant::now();
+    let result = cmd!(sh, "{xtask} reproduce {release}")
+        .ignore_stderr()
+        .read();
+    let seconds = started.elapsed().as_secs_f64();
+    match result {
+        Ok(_) => {
+            report.add(
+                "reproduce of that dist, clean rebuild directory (s)",
+                seconds,
+            );
+            Ok(Some(seconds))
+        }
+        Err(e) => {
+            // A checkout with uncommitted changes cannot be reproduced from its commit.
+            report.add("reproduce", format!("failed, not timed: {e}"));
+            Ok(None)
+        }
+    }
+}
+
+/// What embedding the dependency list costs: the last link of one target with and without
+/// `cargo auditable`, everything else built already.
+fn measure_auditable(
+    sh: &Shell,
+    policy: &Policy,
+    machine: &Machine,
+    scratch: &Path,
+    report: &mut Report,
+) -> Result<f64> {
+    let plan = TargetPlan::all(policy, None, machine)
+        .into_iter()
+        .find(|p| p.builder == crate::build::Builder::Cargo)
+        .context("no target built with plain cargo to time cargo-auditable on")?;
+    let package = &policy.package.name;
+    let mut times = Vec::new();
+    for auditable in [false, true] {
+        let inv = Invocation {
+            builder: plan.builder,
+            package,
+            target: plan.build_target(),
+            target_dir: scratch.join("plain-target"),
+            remaps: Vec::new(),
+            jobs: None,
+            auditable,
+        };
+        let (triple, dir) = (inv.target.triple(), &inv.target_dir);
+        cmd!(
+            sh,
+            "cargo clean --quiet --release --package {package} --target {triple} --target-dir {dir}"
+        )
+        .run()?;
+        times.push(timed(|| inv.cmd(sh).ignore_stderr().read())?.0);
+    }
+    let cost = (times[1] - times[0]).max(0.0);
+    report.add(
+        format!(
+            "last link of {} without / with cargo-auditable (s)",
+            plan.build_target()
+        ),
+        format!("{:.2} / {:.2}", times[0], times[1]),
+    );
+    Ok(cost)
+}
+
+/// Signing every file of a release with a fresh key, as the release step does.
+fn measure_signing(release: &Path, report: &mut Report) -> Result<f64> {
+    let minisign::KeyPair { sk, .. } =
+        minisign::KeyPair::generate_unencrypted_keypair().context("generating a key")?;
+    let text = sk.to_box(None).context("encoding the key")?.to_string();
+    let signer = crate::sign::Signer::from_key_file_text(&text, None)?;
+    let files = fsx::walk(release, &|_| false)?;
+    let scratch = release.with_file_name("signing");
+    std::fs::create_dir_all(&scratch)?;
+    let (seconds, count) = timed(|| {
+        for file in &files {
+            let copy = scratch.join(file.file_name().context("a file")?);
+            std::fs::copy(file, &copy)?;
+            signer.sign_file(&copy, 0)?;
+        }
+        anyhow::Ok(files.len())
+    })?;
+    report.add(
+        format!("signing the {count} files of the release (s)"),
+        seconds,
+    );
+    Ok(seconds)
+}
+
+/// The time dist's steps after verification took: SBOM, packaging, checksums, and the
+/// release-wide steps, summed over targets.
+fn packaging_seconds(summary: &Summary, report: &mut Report) -> f64 {
+    let building = ["preflight", "build", "verify", "smoke-run"];
+    let per_target: f64 = summary
+        .targets
+        .iter()
+        .flat_map(|t| &t.step_seconds)
+        .filter(|(step, _)| !building.contains(&step.as_str()))
+        .map(|(_, s)| s)
+        .sum();
+    let release: f64 = summary.release_step_seconds.iter().map(|(_, s)| s).sum();
+    report.add(
+        "packaging steps, all targets, and release steps (s)",
+        per_target + release,
+    );
+    per_target + release
 }
 
 fn print_and_write(policy: &Policy, ratios: &[Ratio], report: Report) -> Result<()> {

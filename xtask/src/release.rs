@@ -45,13 +45,14 @@ pub const RELEASE_FILES: [&str; 7] = [
     "install.sh.sig",
 ];
 
-/// Runs every release step on `manifest`, whose target files are already in `out_dir`.
+/// Runs every release step on `manifest`, whose target files are already in `out_dir`; gives
+/// how long each took.
 pub fn finish(
     policy: &Policy,
     manifest: &mut Manifest,
     out_dir: &Path,
     out: &Output,
-) -> Result<()> {
+) -> Result<Vec<(String, f64)>> {
     let signer = Signer::from_env()?;
     if let Some(signer) = &signer {
         if let Some(warning) = key_mismatch(policy, manifest, signer)? {
@@ -62,11 +63,17 @@ pub fn finish(
     // One order for every way a release is made, so that dist and merge write the same manifest.
     manifest.targets.sort_by(|a, b| a.target.cmp(&b.target));
     manifest.files.clear();
+    let mut seconds = Vec::new();
     for step in RELEASE_STEPS {
+        let started = std::time::Instant::now();
         let detail = run(step, manifest, out_dir, signer.as_ref())?;
+        seconds.push((
+            format!("{step:?}").to_lowercase(),
+            started.elapsed().as_secs_f64(),
+        ));
         out.status("Wrote", &detail, &out_dir.display().to_string());
     }
-    Ok(())
+    Ok(seconds)
 }
 
 fn run(
