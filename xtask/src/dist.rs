@@ -1,8 +1,9 @@
 //! `cargo xtask dist`: every target goes through [`STEPS`] (preflight, build, verify, smoke-run,
-//! package, checksum) on its own thread, then the release as a whole through the steps of
+//! package, .deb, .rpm, checksum) on its own thread, then the release as a whole through the steps of
 //! `release.rs`. Status lines, JSON messages and the summary table come from these lists, so a
 //! new kind of output is one more step.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
@@ -15,6 +16,7 @@ use crate::build::{self, Builder, Invocation};
 use crate::checksum;
 use crate::flags::{self, MessageFormat};
 use crate::fsx;
+use crate::linux_package::{self, Distro};
 use crate::machine::Machine;
 use crate::manifest::{self, Artifact, ArtifactKind, Binary, Manifest, TargetEntry, Toolchain};
 use crate::package::{self, ArchiveFile};
@@ -31,15 +33,19 @@ enum Step {
     Verify,
     Smoke,
     Package,
+    Deb,
+    Rpm,
     Checksum,
 }
 
-const STEPS: [Step; 6] = [
+const STEPS: [Step; 8] = [
     Step::Preflight,
     Step::Build,
     Step::Verify,
     Step::Smoke,
     Step::Package,
+    Step::Deb,
+    Step::Rpm,
     Step::Checksum,
 ];
 
@@ -51,6 +57,8 @@ impl Step {
             Step::Verify => "verify",
             Step::Smoke => "smoke-run",
             Step::Package => "package",
+            Step::Deb => "deb",
+            Step::Rpm => "rpm",
             Step::Checksum => "checksum",
         }
     }
@@ -63,6 +71,8 @@ impl Step {
             Step::Verify => "Verified",
             Step::Smoke => "Smoke-ran",
             Step::Package => "Packaged",
+            Step::Deb => "Wrote .deb",
+            Step::Rpm => "Wrote .rpm",
             Step::Checksum => "Checksummed",
         }
     }
@@ -138,6 +148,8 @@ struct Job<'a> {
     artifacts: Vec<Artifact>,
     /// When the compiler started and finished.
     build_span: Option<(Instant, Instant)>,
+    /// How long each step took, by name.
+    step_seconds: BTreeMap<String, f64>,
 }
 
 /// How one target ended.
@@ -145,6 +157,7 @@ struct Outcome {
     target: String,
     builder: Builder,
     build_span: Option<(Instant, Instant)>,
+    step_seconds: BTreeMap<String, f64>,
     result: Result<TargetEntry>,
 }
 
@@ -213,13 +226,22 @@ impl Dist<'_> {
             smoke_run: String::new(),
             artifacts: Vec::new(),
             build_span: None,
+            step_seconds: BTreeMap::new(),
         };
         let result = STEPS
             .iter()
             .try_for_each(|&step| {
+                if let Some(why) = not_applicable(step, plan) {
+                    self.out
+                        .status("Skipped", &triple, &format!("{}: {why}", step.name()));
+                    return Ok(());
+                }
+                let started = Instant::now();
                 let detail = self
                     .step(sh, step, &mut job)
                     .with_context(|| format!("{} failed", step.name()))?;
+                let seconds = started.elapsed().as_secs_f64();
+                job.step_seconds.insert(step.name().into(), seconds);
                 self.out.status(step.done(), &triple, &detail);
                 Ok(())
             })
@@ -238,6 +260,7 @@ impl Dist<'_> {
             target: triple,
             builder: plan.builder,
             build_span: job.build_span,
+            step_seconds: job.step_seconds,
             result,
         }
     }
@@ -249,12 +272,33 @@ impl Dist<'_> {
             Step::Verify => self.verify(job),
             Step::Smoke => self.smoke_run(sh, job),
             Step::Package => self.package(sh, job),
+            Step::Deb => self.linux_package(sh, job, Distro::Debian),
+            Step::Rpm => self.linux_package(sh, job, Distro::Rpm),
             Step::Checksum => {
-                let archive = &job.artifacts[0];
-                checksum::write_sidecar(&self.out_dir.join(&archive.name), &archive.sha256)?;
-                Ok(format!("{}.sha256", archive.name))
+                let mut sidecars = Vec::new();
+                for artifact in &job.artifacts {
+                    checksum::write_sidecar(&self.out_dir.join(&artifact.name), &artifact.sha256)?;
+                    sidecars.push(format!("{}.sha256", artifact.name));
+                }
+                Ok(sidecars.join(", "))
             }
         }
+    }
+
+    /// The .deb or .rpm of the binary that verify read, with the facts it proved.
+    fn linux_package(&self, sh: &Shell, job: &mut Job, distro: Distro) -> Result<String> {
+        let facts = job.facts.as_ref().context("no verified facts")?;
+        let artifact = linux_package::write(
+            distro,
+            self.policy,
+            (&job.bytes, facts),
+            job.plan.policy.target.arch,
+            self.mtime,
+            (&sh.current_dir(), self.out_dir),
+        )?;
+        let detail = format!("{} ({} bytes)", artifact.name, artifact.size);
+        job.artifacts.push(artifact);
+        Ok(detail)
     }
 
     fn build(&self, sh: &Shell, job: &mut Job) -> Result<String> {
@@ -377,6 +421,14 @@ impl Dist<'_> {
     }
 }
 
+/// Why `step` does nothing for this target, if it does not apply to it.
+fn not_applicable(step: Step, plan: &TargetPlan) -> Option<&'static str> {
+    match step {
+        Step::Deb | Step::Rpm => linux_package::not_applicable(&plan.policy.target),
+        _ => None,
+    }
+}
+
 fn preflight(plan: &TargetPlan) -> Result<String> {
     if plan.missing.is_empty() {
         return Ok(format!("{} is installed", plan.builder));
@@ -476,6 +528,9 @@ pub struct SummaryTarget {
     pub target: String,
     pub builder: Builder,
     pub build_seconds: Option<f64>,
+    /// Wall time of each step that ran, by step name (`deb`, `rpm`, ...).
+    #[serde(default)]
+    pub step_seconds: BTreeMap<String, f64>,
     pub entry: Option<TargetEntry>,
     pub error: Option<String>,
 }
@@ -498,6 +553,7 @@ impl Summary {
                     target: o.target.clone(),
                     builder: o.builder,
                     build_seconds: o.build_span.map(|(a, b)| (b - a).as_secs_f64()),
+                    step_seconds: o.step_seconds.clone(),
                     entry: o.result.as_ref().ok().cloned(),
                     error: o.result.as_ref().err().map(|e| format!("{e:#}")),
                 })

@@ -56,7 +56,8 @@ pub struct TargetEntry {
     /// What the smoke run printed, or why it was skipped.
     pub smoke_run: String,
     pub binary: Binary,
-    /// The files this target adds to the release, the archive first.
+    /// The files this target adds to the release, the archive first, then a gnu target's
+    /// .deb and .rpm.
     pub artifacts: Vec<Artifact>,
 }
 
@@ -75,6 +76,10 @@ pub struct Artifact {
 pub enum ArtifactKind {
     /// The `.tar.gz` holding the binary, docs, completions and man pages.
     Archive,
+    /// The Debian package of a gnu target's binary, with its man pages and completions.
+    Deb,
+    /// The RPM package of the same.
+    Rpm,
 }
 
 /// The verified facts of a shipped binary, as recorded.
