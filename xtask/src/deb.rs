@@ -340,46 +340,18 @@ fn rfc2822(epoch: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::process::Command;
-
     use super::*;
-    use crate::linux_package::{sample, sample_needs};
+    use crate::linux_package::{run_on, sample, sample_needs, write_sample};
     use crate::verify::VersionRequirement;
 
     fn dpkg_deb(args: &[&str], deb: &std::path::Path) -> String {
-        let out = Command::new("dpkg-deb")
-            .args(args)
-            .arg(deb)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        run_on("dpkg-deb", args, deb)
     }
 
     #[test]
     fn dpkg_deb_reads_the_control_and_root_owned_files_at_the_fixed_time() {
-        let (meta, files) = sample("x86_64");
-        let (libraries, versions) = sample_needs();
-        let needs = Needs {
-            libraries: &libraries,
-            versions: &versions,
-        };
-        let bytes = build(&meta, &files, needs).unwrap();
-        assert_eq!(
-            bytes,
-            build(&meta, &files, needs).unwrap(),
-            "the same bytes every time"
-        );
-        let tmp = tempfile::tempdir().unwrap();
-        let deb = tmp
-            .path()
-            .join(file_name(&meta.name, &meta.full_version(), meta.arch));
+        let (_tmp, deb) = write_sample("x86_64", build, file_name);
         assert!(deb.ends_with("diag-tool_1.2.0~rc.1-1_amd64.deb"));
-        std::fs::write(&deb, &bytes).unwrap();
         let control = dpkg_deb(&["--field"], &deb);
         let field = |name: &str| {
             let prefix = format!("{name}: ");

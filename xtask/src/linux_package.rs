@@ -420,6 +420,47 @@ pub fn sample_needs() -> (Vec<String>, Vec<VersionRequirement>) {
     )
 }
 
+/// A package of [`sample`] as `build` writes it (twice, which must give the same bytes),
+/// saved in a scratch directory under the name `file_name` gives it.
+#[cfg(test)]
+pub fn write_sample(
+    rust_arch: &str,
+    build: fn(&Metadata, &[InstallFile], Needs) -> Result<Vec<u8>>,
+    file_name: fn(&str, &str, &Arch) -> String,
+) -> (tempfile::TempDir, std::path::PathBuf) {
+    let (meta, files) = sample(rust_arch);
+    let (libraries, versions) = sample_needs();
+    let needs = Needs {
+        libraries: &libraries,
+        versions: &versions,
+    };
+    let bytes = build(&meta, &files, needs).unwrap();
+    assert_eq!(
+        bytes,
+        build(&meta, &files, needs).unwrap(),
+        "the same bytes every time"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp
+        .path()
+        .join(file_name(&meta.name, &meta.full_version(), meta.arch));
+    std::fs::write(&path, &bytes).unwrap();
+    (tmp, path)
+}
+
+/// What `program args... file` prints; it must succeed.
+#[cfg(test)]
+pub fn run_on(program: &str, args: &[&str], file: &Path) -> String {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .arg(file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{program} {args:?}: {stderr}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use xshell::Shell;

@@ -442,41 +442,17 @@ fn cpio(entries: &[Entry], mtime: u64) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use std::process::Command;
-
     use super::*;
-    use crate::linux_package::{sample, sample_needs};
+    use crate::linux_package::{run_on, sample, sample_needs, write_sample};
 
     fn rpm(args: &[&str], file: &std::path::Path) -> String {
-        let out = Command::new("rpm").args(args).arg(file).output().unwrap();
-        assert!(
-            out.status.success(),
-            "rpm {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        run_on("rpm", args, file)
     }
 
     #[test]
     fn rpm_reads_the_header_checks_the_digests_and_lists_the_payload() {
-        let (meta, files) = sample("x86_64");
-        let (libraries, versions) = sample_needs();
-        let needs = Needs {
-            libraries: &libraries,
-            versions: &versions,
-        };
-        let bytes = build(&meta, &files, needs).unwrap();
-        assert_eq!(
-            bytes,
-            build(&meta, &files, needs).unwrap(),
-            "the same bytes every time"
-        );
-        let tmp = tempfile::tempdir().unwrap();
-        let path = tmp
-            .path()
-            .join(file_name(&meta.name, &meta.full_version(), meta.arch));
+        let (_tmp, path) = write_sample("x86_64", build, file_name);
         assert!(path.ends_with("diag-tool-1.2.0~rc.1-1.x86_64.rpm"));
-        std::fs::write(&path, &bytes).unwrap();
         assert_eq!(
             rpm(&["-K"], &path),
             format!("{}: digests OK\n", path.display())
