@@ -127,9 +127,12 @@ fn indented(text: &str) -> String {
         .collect()
 }
 
-/// What dpkg-shlibdeps would write for the binary, from its verified needs rather than from
-/// the build machine's symbol files: `libc6 (>= X)` for glibc's libraries, X being the highest
-/// `GLIBC_` version the binary requires, and `libgcc-s1 (>= Y)` likewise for the unwinder.
+/// `libc6 (>= X)`, X the highest `GLIBC_` version the binary requires of glibc's libraries,
+/// and `libgcc-s1 (>= Y)` likewise: dpkg-shlibdeps's result from the verified requirements
+/// instead of the build machine's symbols files. Run on Debian 12, dpkg-shlibdeps writes
+/// `libc6 (>= 2.34)` for the x86_64 binary (measured), which needs GLIBC_2.16 at most: glibc
+/// 2.34 moved libpthread's and libdl's symbols into libc.so.6 and Debian's symbols file dates
+/// them from there, although the binary asks libpthread.so.0 for them and runs on glibc 2.17.
 fn depends(meta: &Metadata, needs: Needs) -> Result<String> {
     let mut packages: BTreeMap<&str, Option<GlibcVersion>> = BTreeMap::new();
     for library in needs.libraries {
@@ -224,7 +227,7 @@ fn copyright(meta: &Metadata, licenses: &[(String, String)]) -> Result<String> {
     let mut text = format!(
         "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\
          Upstream-Name: {}\nUpstream-Contact: {}\n",
-        meta.name, meta.maintainer
+        meta.upstream_name, meta.maintainer
     );
     if let Some(homepage) = &meta.homepage {
         writeln!(text, "Source: {homepage}").expect("writing to a String");

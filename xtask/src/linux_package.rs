@@ -31,6 +31,8 @@ pub enum Distro {
 pub struct Metadata {
     /// `diag-tool`.
     pub name: String,
+    /// The name upstream gives it, the Cargo package's: `diag_tool`.
+    pub upstream_name: String,
     /// The upstream version: `0.1.0`, `1.0.0~rc.1`.
     pub version: String,
     /// One line, under 80 characters.
@@ -209,6 +211,7 @@ impl Metadata {
         }
         Ok(Metadata {
             name: package_name(policy),
+            upstream_name: package.name.clone(),
             version: upstream_version(policy),
             summary,
             description: description.trim().to_string(),
@@ -376,6 +379,7 @@ fn file_name(path: &Path) -> Result<String> {
 pub fn sample(rust_arch: &str) -> (Metadata, Vec<InstallFile>) {
     let meta = Metadata {
         name: "diag-tool".into(),
+        upstream_name: "diag_tool".into(),
         version: "1.2.0~rc.1".into(),
         summary: "Hardware diagnostics".into(),
         description: "Reads /proc and /sys.\n\nChecks them.".into(),
