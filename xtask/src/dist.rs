@@ -1,8 +1,9 @@
 //! `cargo xtask dist`: every target goes through [`STEPS`] (preflight, build, verify, smoke-run,
-//! package, checksum) on its own thread, then the release as a whole through the steps of
+//! package, .deb, .rpm, checksum) on its own thread, then the release as a whole through the steps of
 //! `release.rs`. Status lines, JSON messages and the summary table come from these lists, so a
 //! new kind of output is one more step.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
@@ -17,6 +18,7 @@ use crate::checksum;
 use crate::dependencies::{self, Dependency};
 use crate::flags::{self, MessageFormat};
 use crate::fsx;
+use crate::linux_package::{self, Distro};
 use crate::machine::Machine;
 use crate::manifest::{self, Artifact, ArtifactKind, Binary, Manifest, TargetEntry, Toolchain};
 use crate::package::{self, ArchiveFile};
@@ -36,16 +38,20 @@ enum Step {
     /// The CycloneDX SBOM, beside the archive and inside it.
     Sbom,
     Package,
+    Deb,
+    Rpm,
     Checksum,
 }
 
-const STEPS: [Step; 7] = [
+const STEPS: [Step; 9] = [
     Step::Preflight,
     Step::Build,
     Step::Verify,
     Step::Smoke,
     Step::Sbom,
     Step::Package,
+    Step::Deb,
+    Step::Rpm,
     Step::Checksum,
 ];
 
@@ -58,6 +64,8 @@ impl Step {
             Step::Smoke => "smoke-run",
             Step::Sbom => "sbom",
             Step::Package => "package",
+            Step::Deb => "deb",
+            Step::Rpm => "rpm",
             Step::Checksum => "checksum",
         }
     }
@@ -71,6 +79,8 @@ impl Step {
             Step::Smoke => "Smoke-ran",
             Step::Sbom => "Described",
             Step::Package => "Packaged",
+            Step::Deb => "Wrote .deb",
+            Step::Rpm => "Wrote .rpm",
             Step::Checksum => "Checksummed",
         }
     }
@@ -150,6 +160,8 @@ struct Job<'a> {
     artifacts: Vec<Artifact>,
     /// When the compiler started and finished.
     build_span: Option<(Instant, Instant)>,
+    /// How long each step took, by name.
+    step_seconds: BTreeMap<String, f64>,
 }
 
 /// How one target ended.
@@ -157,8 +169,7 @@ struct Outcome {
     target: String,
     builder: Builder,
     build_span: Option<(Instant, Instant)>,
-    /// How long each step took.
-    step_seconds: Vec<(&'static str, f64)>,
+    step_seconds: BTreeMap<String, f64>,
     result: Result<TargetEntry>,
 }
 
@@ -238,16 +249,22 @@ impl Dist<'_> {
             smoke_run: String::new(),
             artifacts: Vec::new(),
             build_span: None,
+            step_seconds: BTreeMap::new(),
         };
-        let mut step_seconds = Vec::new();
         let result = STEPS
             .iter()
             .try_for_each(|&step| {
+                if let Some(why) = not_applicable(step, plan) {
+                    self.out
+                        .status("Skipped", &triple, &format!("{}: {why}", step.name()));
+                    return Ok(());
+                }
                 let started = Instant::now();
                 let detail = self
                     .step(sh, step, &mut job)
                     .with_context(|| format!("{} failed", step.name()))?;
-                step_seconds.push((step.name(), started.elapsed().as_secs_f64()));
+                let seconds = started.elapsed().as_secs_f64();
+                job.step_seconds.insert(step.name().into(), seconds);
                 self.out.status(step.done(), &triple, &detail);
                 Ok(())
             })
@@ -266,7 +283,7 @@ impl Dist<'_> {
             target: triple,
             builder: plan.builder,
             build_span: job.build_span,
-            step_seconds,
+            step_seconds: job.step_seconds,
             result,
         }
     }
@@ -279,13 +296,33 @@ impl Dist<'_> {
             Step::Smoke => self.smoke_run(sh, job),
             Step::Sbom => self.sbom(job),
             Step::Package => self.package(sh, job),
+            Step::Deb => self.linux_package(sh, job, Distro::Debian),
+            Step::Rpm => self.linux_package(sh, job, Distro::Rpm),
             Step::Checksum => {
+                let mut sidecars = Vec::new();
                 for artifact in &job.artifacts {
                     checksum::write_sidecar(&self.out_dir.join(&artifact.name), &artifact.sha256)?;
+                    sidecars.push(format!("{}.sha256", artifact.name));
                 }
-                Ok(format!("{} .sha256 files", job.artifacts.len()))
+                Ok(sidecars.join(", "))
             }
         }
+    }
+
+    /// The .deb or .rpm of the binary that verify read, with the facts it proved.
+    fn linux_package(&self, sh: &Shell, job: &mut Job, distro: Distro) -> Result<String> {
+        let facts = job.facts.as_ref().context("no verified facts")?;
+        let artifact = linux_package::write(
+            distro,
+            self.policy,
+            (&job.bytes, facts),
+            job.plan.policy.target.arch,
+            self.mtime,
+            (&sh.current_dir(), self.out_dir),
+        )?;
+        let detail = format!("{} ({} bytes)", artifact.name, artifact.size);
+        job.artifacts.push(artifact);
+        Ok(detail)
     }
 
     fn build(&self, sh: &Shell, job: &mut Job) -> Result<String> {
@@ -439,6 +476,14 @@ impl Dist<'_> {
     }
 }
 
+/// Why `step` does nothing for this target, if it does not apply to it.
+fn not_applicable(step: Step, plan: &TargetPlan) -> Option<&'static str> {
+    match step {
+        Step::Deb | Step::Rpm => linux_package::not_applicable(&plan.policy.target),
+        _ => None,
+    }
+}
+
 fn preflight(plan: &TargetPlan) -> Result<String> {
     if plan.missing.is_empty() {
         return Ok(format!("{} is installed", plan.builder));
@@ -559,8 +604,9 @@ pub struct SummaryTarget {
     pub target: String,
     pub builder: Builder,
     pub build_seconds: Option<f64>,
-    /// How long each of its steps took.
-    pub step_seconds: Vec<(String, f64)>,
+    /// Wall time of each step that ran, by step name (`deb`, `rpm`, ...).
+    #[serde(default)]
+    pub step_seconds: BTreeMap<String, f64>,
     pub entry: Option<TargetEntry>,
     pub error: Option<String>,
 }
@@ -583,11 +629,7 @@ impl Summary {
                     target: o.target.clone(),
                     builder: o.builder,
                     build_seconds: o.build_span.map(|(a, b)| (b - a).as_secs_f64()),
-                    step_seconds: o
-                        .step_seconds
-                        .iter()
-                        .map(|(s, t)| (s.to_string(), *t))
-                        .collect(),
+                    step_seconds: o.step_seconds.clone(),
                     entry: o.result.as_ref().ok().cloned(),
                     error: o.result.as_ref().err().map(|e| format!("{e:#}")),
                 })

@@ -81,7 +81,8 @@ pub struct TargetEntry {
     /// What the smoke run printed, or why it was skipped.
     pub smoke_run: String,
     pub binary: Binary,
-    /// The files this target adds to the release.
+    /// The files this target adds to the release, the archive first, then a gnu target's
+    /// .deb and .rpm.
     pub artifacts: Vec<Artifact>,
 }
 
@@ -104,6 +105,10 @@ pub enum ArtifactKind {
     Sbom,
     /// `install.sh`, which picks and installs one of the archives.
     Installer,
+    /// The Debian package of a gnu target's binary, with its man pages and completions.
+    Deb,
+    /// The RPM package of the same.
+    Rpm,
 }
 
 /// The verified facts of a shipped binary, as recorded.

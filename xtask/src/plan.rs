@@ -8,6 +8,7 @@ use xshell::Shell;
 
 use crate::build::{self, Builder};
 use crate::flags;
+use crate::linux_package;
 use crate::machine::{self, Machine, Missing};
 use crate::package;
 use crate::policy::{Policy, TargetPolicy};
@@ -227,11 +228,15 @@ pub fn plan_json(policy: &Policy, plans: &[TargetPlan], machine: &Machine) -> Pl
     }
 }
 
-/// The files a target adds to a release.
+/// The files a target adds to a release, each with its `.sha256`.
 pub fn artifact_names(policy: &Policy, target: &Target) -> Vec<String> {
     let stem = package::archive_stem(&policy.package.name, &target.triple(), policy.version());
-    ["tar.gz", "cdx.json"]
-        .iter()
-        .flat_map(|ext| [format!("{stem}.{ext}"), format!("{stem}.{ext}.sha256")])
+    std::iter::once(format!("{stem}.tar.gz"))
+        .chain(std::iter::once(format!("{stem}.cdx.json")))
+        .chain(linux_package::file_names(policy, target))
+        .flat_map(|name| {
+            let sidecar = format!("{name}.sha256");
+            [name, sidecar]
+        })
         .collect()
 }

@@ -32,6 +32,7 @@ struct ReleaseConfig {
     #[serde(default)]
     include: Vec<PathBuf>,
     glibc_floor: Option<GlibcVersion>,
+    long_description: Option<String>,
     #[serde(default)]
     tools: Tools,
     /// The release workflow publishes unsigned releases only when this says so.
@@ -70,8 +71,16 @@ struct TargetEntry {
 pub struct Package {
     pub name: String,
     pub version: String,
-    /// `repository` in its Cargo.toml: where its GitHub releases are, when it is on GitHub.
+    /// `description`, `license`, `repository`, `homepage` and `authors` describe the package
+    /// in image labels and package metadata.
+    pub description: Option<String>,
+    pub license: Option<String>,
     pub repository: Option<String>,
+    pub homepage: Option<String>,
+    #[serde(default)]
+    pub authors: Vec<String>,
+    /// Its Cargo.toml: the generated assets are in `assets/` beside it.
+    pub manifest_path: PathBuf,
     targets: Vec<BuildTarget>,
     pub metadata: Option<PackageMetadata>,
 }
@@ -116,6 +125,8 @@ pub struct Policy {
     pub bin: String,
     /// Files from the workspace root copied into every archive.
     pub include: Vec<PathBuf>,
+    /// What the .deb and .rpm packages say below the one-line `description`.
+    pub long_description: Option<String>,
     /// The glibc floor of gnu targets that do not set their own.
     pub glibc_floor: Option<GlibcVersion>,
     pub tools: Tools,
@@ -209,6 +220,7 @@ impl Policy {
             package,
             bin,
             include: release.include,
+            long_description: release.long_description,
             glibc_floor: release.glibc_floor,
             tools: release.tools,
             allow_unsigned: release.allow_unsigned,
@@ -347,6 +359,7 @@ mod tests {
             "packages": [{
                 "name": "diag_tool",
                 "version": "1.2.3",
+                "manifest_path": "/w/diag_tool/Cargo.toml",
                 "targets": [{ "kind": ["lib"], "name": "diag_tool" },
                             { "kind": ["bin"], "name": "diag_tool" }]
             }]

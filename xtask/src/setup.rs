@@ -15,7 +15,8 @@ use crate::policy::Policy;
 /// reads the plan, minisign checks signatures, diffoscope (with libarchive) explains a failed
 /// reproduction; install.sh is judged by shellcheck and run by dash and a static busybox (also
 /// in a chroot), fetching with curl, checking with openssl or perl's shasum; promtool and a
-/// real node_exporter judge the Prometheus output.
+/// real node_exporter judge the Prometheus output; rpm, lintian and rpmlint judge the .rpm and
+/// .deb packages (dpkg-deb is every Debian's).
 const TEST_PACKAGES: &[&str] = &[
     "musl-tools",
     "file",
@@ -31,6 +32,9 @@ const TEST_PACKAGES: &[&str] = &[
     "perl",
     "prometheus",
     "prometheus-node-exporter",
+    "rpm",
+    "lintian",
+    "rpmlint",
 ];
 /// Linters and validators from PyPI, pinned: workflow linters for `cargo xtask ci`, JSON
 /// Schema checks, diffoscope.

@@ -1,6 +1,6 @@
 //! A fork adds targets by writing them into Cargo.toml and running `cargo xtask codegen`, and
 //! nothing else: setup installs what they need, dist builds, verifies, smoke-runs and packages
-//! them, and the golden tests pass under QEMU for each.
+//! them (a .deb and an .rpm for each gnu one), and the golden tests pass under QEMU for each.
 //!
 //! Ignored by `cargo test`: it builds three release binaries and three test suites in a copy
 //! of the workspace (minutes). `.ci/run` runs it with `--ignored`.
@@ -95,6 +95,21 @@ fn a_fork_ships_three_more_architectures_from_cargo_toml_alone() {
     }
     run(&fork, "cargo", &args);
     run(&out, "sha256sum", &["--check", "--strict", "SHA256SUMS"]);
+    // The new gnu architectures get their .deb and .rpm from the table's names.
+    let deb = out.join("diag-tool_0.1.0-1_armhf.deb");
+    let arch = run(
+        &out,
+        "dpkg-deb",
+        &["--field", deb.to_str().unwrap(), "Architecture"],
+    );
+    assert_eq!(arch.trim(), "armhf");
+    let rpm = out.join("diag-tool-0.1.0-1.riscv64.rpm");
+    let arch = run(
+        &out,
+        "rpm",
+        &["-qp", "--qf", "%{ARCH}", rpm.to_str().unwrap()],
+    );
+    assert_eq!(arch, "riscv64");
 
     // What readelf, not our own reader, says of each shipped binary.
     let expectations = [
