@@ -12,10 +12,10 @@ use xshell::{Shell, cmd};
 
 use crate::build::Invocation;
 use crate::checksum;
-use crate::dist::Summary;
 use crate::flags;
 use crate::fsx;
 use crate::machine::Machine;
+use crate::output::Summary;
 use crate::package;
 use crate::plan::TargetPlan;
 use crate::policy::Policy;

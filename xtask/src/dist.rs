@@ -1,5 +1,5 @@
 //! `cargo xtask dist`: every target goes through [`STEPS`] (preflight, build, verify, smoke-run,
-//! package, .deb, .rpm, checksum) on its own thread, then the release as a whole through the steps of
+//! SBOM, package, .deb, .rpm, checksum) on its own thread, then the release as a whole through the steps of
 //! `release.rs`. Status lines, JSON messages and the summary table come from these lists, so a
 //! new kind of output is one more step.
 
@@ -8,19 +8,20 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
-use serde::{Deserialize, Serialize};
-use xshell::{Shell, cmd};
+use xshell::Shell;
 
 use crate::auditable;
 use crate::binstall;
-use crate::build::{self, Builder, Invocation};
+use crate::build::{self, Invocation};
 use crate::checksum;
 use crate::dependencies::{self, Dependency};
 use crate::flags::{self, MessageFormat};
 use crate::fsx;
+use crate::git;
 use crate::linux_package::{self, Distro};
-use crate::machine::Machine;
-use crate::manifest::{self, Artifact, ArtifactKind, Binary, Manifest, TargetEntry, Toolchain};
+use crate::machine::{self, Machine};
+use crate::manifest::{Artifact, ArtifactKind, Binary, Manifest, TargetEntry, Toolchain};
+use crate::output::{self, Outcome, Output};
 use crate::package::{self, ArchiveFile};
 use crate::plan::{self, TargetPlan};
 use crate::policy::Policy;
@@ -110,10 +111,10 @@ impl flags::Dist {
             Some(dir) => crate::user_path(&dir)?,
             None => policy.target_dir.join("dist"),
         };
-        let jobs = jobs(plans.len());
+        let jobs = build::jobs(plans.len());
         if self.dry_run {
             for plan in &plans {
-                println!("{}", invocation(sh, &policy, plan, jobs).display());
+                println!("{}", build::invocation(sh, &policy, plan, jobs).display());
             }
             return Ok(());
         }
@@ -129,7 +130,7 @@ impl flags::Dist {
             out,
             out_dir: &out_dir,
             smoke: !self.no_smoke,
-            mtime: source_date_epoch(sh)?,
+            mtime: git::source_date_epoch(sh)?,
             jobs,
             toolchain: Toolchain::probe(sh, &machine.tools)?,
         };
@@ -164,15 +165,6 @@ struct Job<'a> {
     step_seconds: BTreeMap<String, f64>,
 }
 
-/// How one target ended.
-struct Outcome {
-    target: String,
-    builder: Builder,
-    build_span: Option<(Instant, Instant)>,
-    step_seconds: BTreeMap<String, f64>,
-    result: Result<TargetEntry>,
-}
-
 impl Dist<'_> {
     fn run(&self, sh: &Shell, plans: &[TargetPlan]) -> Result<()> {
         let started = Instant::now();
@@ -202,24 +194,16 @@ impl Dist<'_> {
         let mut signing = None;
         let mut release_seconds = Vec::new();
         if failed == 0 {
-            let mut manifest = Manifest {
-                schema_version: manifest::SCHEMA_VERSION,
-                name: self.policy.package.name.clone(),
-                bin: self.policy.bin.clone(),
-                version: self.policy.version().to_string(),
-                repository: self.policy.package.repository.clone(),
-                minisign_pubkey: self.policy.minisign_pubkey.clone(),
-                dirty: git_dirty(sh),
-                commit: git_commit(sh),
-                toolchain: self.toolchain.clone(),
-                source_date_epoch: self.mtime,
-                targets: outcomes
-                    .iter()
-                    .filter_map(|o| o.result.as_ref().ok().cloned())
-                    .collect(),
-                files: Vec::new(),
-                signing: None,
-            };
+            let targets = outcomes
+                .iter()
+                .filter_map(|o| o.result.as_ref().ok().cloned());
+            let mut manifest = Manifest::new(
+                sh,
+                self.policy,
+                self.toolchain.clone(),
+                self.mtime,
+                targets.collect(),
+            );
             release_seconds = release::finish(self.policy, &mut manifest, self.out_dir, &self.out)?;
             signing = Some(manifest.signing.map(|s| s.public_key));
         } else {
@@ -228,7 +212,7 @@ impl Dist<'_> {
                 let _ = std::fs::remove_file(self.out_dir.join(stale));
             }
         }
-        let mut summary = Summary::new(&outcomes, started);
+        let mut summary = output::summarize(&outcomes, started);
         summary.signed_with = signing.flatten();
         summary.release_step_seconds = release_seconds;
         self.out.summary(&summary);
@@ -242,7 +226,7 @@ impl Dist<'_> {
         let triple = plan.policy.target.triple();
         let mut job = Job {
             plan,
-            inv: invocation(sh, self.policy, plan, self.jobs),
+            inv: build::invocation(sh, self.policy, plan, self.jobs),
             bytes: Vec::new(),
             facts: None,
             deps: Vec::new(),
@@ -355,7 +339,7 @@ impl Dist<'_> {
             .iter()
             .map(|(from, _)| from.as_path())
             .collect();
-        if let Some(path) = embedded_path(&job.bytes, &machine_paths) {
+        if let Some(path) = build::embedded_path(&job.bytes, &machine_paths) {
             bail!(
                 "{} embeds this machine's path {}: expected every such path remapped by \
                  --remap-path-prefix (a build script that records absolute paths defeats it)",
@@ -377,30 +361,13 @@ impl Dist<'_> {
 
     /// Runs `--version` natively or under the runner and checks what it prints.
     fn smoke_run(&self, sh: &Shell, job: &mut Job) -> Result<String> {
-        job.smoke_run = if !self.smoke {
-            "skipped: --no-smoke".into()
-        } else {
-            match &job.plan.runner {
-                Err(missing) => format!("skipped: no {} ({})", missing.what, missing.fix),
-                Ok(runner) => {
-                    let binary = job.inv.binary_path(&self.policy.bin);
-                    let expected = format!("{} {}", self.policy.bin, self.policy.version());
-                    // Under a runner, the binary is the runner's argument.
-                    let mut line: Vec<std::ffi::OsString> = runner.iter().map(Into::into).collect();
-                    line.push(binary.clone().into());
-                    let (program, args) = line.split_first().expect("holds the binary");
-                    let output = cmd!(sh, "{program} {args...} --version")
-                        .quiet()
-                        .read()
-                        .with_context(|| format!("running {}", binary.display()))?;
-                    if output.trim() != expected {
-                        bail!("it printed `{}`, expected `{expected}`", output.trim());
-                    }
-                    let how = runner
-                        .first()
-                        .map_or("natively".to_string(), |r| format!("under {r}"));
-                    format!("`--version` {how}: {expected}")
-                }
+        job.smoke_run = match (&job.plan.runner, self.smoke) {
+            (_, false) => "skipped: --no-smoke".into(),
+            (Err(missing), _) => format!("skipped: no {} ({})", missing.what, missing.fix),
+            (Ok(runner), true) => {
+                let binary = job.inv.binary_path(&self.policy.bin);
+                let expected = format!("{} {}", self.policy.bin, self.policy.version());
+                machine::smoke_run(sh, runner, &binary, &expected)?
             }
         };
         Ok(job.smoke_run.clone())
@@ -494,244 +461,4 @@ fn preflight(plan: &TargetPlan) -> Result<String> {
         .map(|m| format!("{} is missing: {}", m.what, m.fix))
         .collect();
     bail!("{}", fixes.join("; "))
-}
-
-/// One cargo invocation per target, each with its own target directory so that all of them run
-/// at once without waiting on each other's lock. Building targets together would share the
-/// host's proc-macros, but makes a target's bytes depend on which others were built with it
-/// (cargo-zigbuild changes the host's linker when the host triple is among its targets), and a
-/// release built one target per runner must give the same archives as a local dist.
-fn invocation<'a>(
-    sh: &Shell,
-    policy: &'a Policy,
-    plan: &TargetPlan,
-    jobs: Option<usize>,
-) -> Invocation<'a> {
-    let target = plan.build_target();
-    let target_dir = policy.target_dir.join("dist-build").join(target.triple());
-    Invocation {
-        builder: plan.builder,
-        package: &policy.package.name,
-        remaps: build::remaps(&sh.current_dir(), &target_dir),
-        target,
-        target_dir,
-        jobs,
-        auditable: true,
-    }
-}
-
-/// `--jobs` for each of `concurrent` builds: concurrent cargos share the cores, and each one
-/// running as many jobs as the machine has leaves them fighting over caches and memory
-/// (measured: 50.8–53.0 s against 48.9 s with one job each for three targets on two cores).
-fn jobs(concurrent: usize) -> Option<usize> {
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    (concurrent > 1 && std::env::var_os("CARGO_BUILD_JOBS").is_none())
-        .then(|| cpus.div_ceil(concurrent))
-}
-
-/// The first of `paths` whose bytes appear in `binary`: remapping is proven from the bytes,
-/// like everything else dist claims.
-fn embedded_path<'a>(binary: &[u8], paths: &[&'a Path]) -> Option<&'a Path> {
-    use std::os::unix::ffi::OsStrExt;
-    paths.iter().copied().find(|path| {
-        let needle = path.as_os_str().as_bytes();
-        // `/` alone would match anything; such a remap protects nothing anyway.
-        needle.len() > 1 && binary.windows(needle.len()).any(|w| w == needle)
-    })
-}
-
-/// The archive timestamp: SOURCE_DATE_EPOCH, else the last commit's time, so that the same
-/// commit always gives the same archives.
-pub fn source_date_epoch(sh: &Shell) -> Result<u64> {
-    if let Ok(value) = std::env::var("SOURCE_DATE_EPOCH") {
-        return value
-            .trim()
-            .parse()
-            .with_context(|| format!("SOURCE_DATE_EPOCH=`{value}` is not a number of seconds"));
-    }
-    let time = cmd!(sh, "git log -1 --format=%ct")
-        .quiet()
-        .ignore_stderr()
-        .read()
-        .context(
-            "no commit to take the archive timestamp from: commit first, or set SOURCE_DATE_EPOCH",
-        )?;
-    time.trim()
-        .parse()
-        .with_context(|| format!("`git log` printed `{time}`, not a time"))
-}
-
-/// What `git status` lists: changes and untracked files, which the commit does not hold.
-fn git_dirty(sh: &Shell) -> Vec<String> {
-    let status = cmd!(sh, "git status --porcelain")
-        .quiet()
-        .ignore_stderr()
-        .read()
-        .unwrap_or_default();
-    let mut files: Vec<String> = status
-        .lines()
-        .filter_map(|l| l.get(3..))
-        .map(str::to_string)
-        .collect();
-    files.sort();
-    files
-}
-
-fn git_commit(sh: &Shell) -> Option<String> {
-    cmd!(sh, "git rev-parse HEAD")
-        .quiet()
-        .ignore_stderr()
-        .read()
-        .ok()
-}
-
-/// The last JSON message of a dist run, which bench reads.
-#[derive(Serialize, Deserialize)]
-pub struct Summary {
-    pub reason: String,
-    pub seconds: f64,
-    /// Wall time while any compiler ran: what the rest of dist adds is measured against it.
-    pub build_seconds: f64,
-    pub targets: Vec<SummaryTarget>,
-    /// The minisign public key of the signatures; `None`: unsigned.
-    pub signed_with: Option<String>,
-    /// How long each release-wide step took.
-    pub release_step_seconds: Vec<(String, f64)>,
-}
-
-#[derive(Serialize, Deserialize)]
-pub struct SummaryTarget {
-    pub target: String,
-    pub builder: Builder,
-    pub build_seconds: Option<f64>,
-    /// Wall time of each step that ran, by step name (`deb`, `rpm`, ...).
-    #[serde(default)]
-    pub step_seconds: BTreeMap<String, f64>,
-    pub entry: Option<TargetEntry>,
-    pub error: Option<String>,
-}
-
-impl Summary {
-    fn new(outcomes: &[Outcome], started: Instant) -> Summary {
-        let spans = outcomes.iter().filter_map(|o| o.build_span);
-        let first = spans.clone().map(|s| s.0).min();
-        let last = spans.map(|s| s.1).max();
-        Summary {
-            reason: "summary".into(),
-            seconds: started.elapsed().as_secs_f64(),
-            build_seconds: match (first, last) {
-                (Some(first), Some(last)) => (last - first).as_secs_f64(),
-                _ => 0.0,
-            },
-            targets: outcomes
-                .iter()
-                .map(|o| SummaryTarget {
-                    target: o.target.clone(),
-                    builder: o.builder,
-                    build_seconds: o.build_span.map(|(a, b)| (b - a).as_secs_f64()),
-                    step_seconds: o.step_seconds.clone(),
-                    entry: o.result.as_ref().ok().cloned(),
-                    error: o.result.as_ref().err().map(|e| format!("{e:#}")),
-                })
-                .collect(),
-            signed_with: None,
-            release_step_seconds: Vec::new(),
-        }
-    }
-}
-
-/// Status lines for people (cargo's style) or one JSON object per line for programs.
-pub struct Output {
-    pub json: bool,
-}
-
-impl Output {
-    pub fn status(&self, verb: &str, subject: &str, detail: &str) {
-        if self.json {
-            let message = serde_json::json!({
-                "reason": "status", "step": verb.to_lowercase(), "target": subject, "detail": detail
-            });
-            println!("{message}");
-        } else {
-            eprintln!("{verb:>12} {subject}: {detail}");
-        }
-    }
-
-    fn error(&self, target: &str, message: &str) {
-        if self.json {
-            let message =
-                serde_json::json!({ "reason": "error", "target": target, "message": message });
-            println!("{message}");
-        } else {
-            eprintln!("{:>12} {target}: {message}", "error");
-        }
-    }
-
-    fn summary(&self, summary: &Summary) {
-        if self.json {
-            println!(
-                "{}",
-                serde_json::to_string(summary).expect("the summary serializes")
-            );
-            return;
-        }
-        let rows: Vec<Vec<String>> = summary
-            .targets
-            .iter()
-            .map(|t| {
-                let mut row = vec![t.target.clone(), t.builder.to_string()];
-                row.extend(match &t.entry {
-                    Some(e) => [
-                        e.binary.size.to_string(),
-                        e.archive().size.to_string(),
-                        e.binary.linkage.clone(),
-                        e.binary.glibc_max.clone().unwrap_or_else(|| "-".into()),
-                        e.archive().sha256.chars().take(12).collect(),
-                        "ok".to_string(),
-                    ],
-                    None => ["-", "-", "-", "-", "-", "FAILED"].map(String::from),
-                });
-                row
-            })
-            .collect();
-        println!();
-        crate::print_table(
-            &[
-                "TARGET",
-                "BUILDER",
-                "BINARY",
-                "ARCHIVE",
-                "LINKAGE",
-                "NEEDS GLIBC",
-                "SHA256",
-                "RESULT",
-            ],
-            &rows,
-        );
-        let signed = match &summary.signed_with {
-            Some(key) => format!("signed with minisign key {key}"),
-            None => "unsigned (no MINISIGN_KEY_FILE or MINISIGN_KEY)".to_string(),
-        };
-        println!(
-            "\n{} target(s) in {:.1}s, {signed}",
-            summary.targets.len(),
-            summary.seconds
-        );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_build_path_left_in_a_binary_is_found() {
-        let binary = b"\x7fELF...panicked at /home/ci/work/src/main.rs:3";
-        let paths = [Path::new("/home/ci/.cargo"), Path::new("/home/ci/work")];
-        assert_eq!(
-            embedded_path(binary, &paths),
-            Some(Path::new("/home/ci/work"))
-        );
-        assert_eq!(embedded_path(b"/build/src/main.rs", &paths), None);
-    }
 }

@@ -370,6 +370,25 @@ pub fn default_linker_and_runner(target: &Target) -> (Option<String>, Option<Str
     }
 }
 
+/// Runs `binary --version`, natively or as the runner's argument, and checks it prints
+/// `expected`; says how it ran.
+pub fn smoke_run(sh: &Shell, runner: &[String], binary: &Path, expected: &str) -> Result<String> {
+    let mut line: Vec<std::ffi::OsString> = runner.iter().map(Into::into).collect();
+    line.push(binary.into());
+    let (program, args) = line.split_first().expect("holds the binary");
+    let output = cmd!(sh, "{program} {args...} --version")
+        .quiet()
+        .read()
+        .with_context(|| format!("running {}", binary.display()))?;
+    if output.trim() != expected {
+        anyhow::bail!("it printed `{}`, expected `{expected}`", output.trim());
+    }
+    let how = runner
+        .first()
+        .map_or("natively".to_string(), |r| format!("under {r}"));
+    Ok(format!("`--version` {how}: {expected}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

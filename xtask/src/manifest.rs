@@ -211,6 +211,32 @@ impl TargetEntry {
 }
 
 impl Manifest {
+    /// The manifest of a release of `targets` built in `sh`'s checkout; the release steps add
+    /// its release-wide files and signing.
+    pub fn new(
+        sh: &xshell::Shell,
+        policy: &crate::policy::Policy,
+        toolchain: Toolchain,
+        source_date_epoch: u64,
+        targets: Vec<TargetEntry>,
+    ) -> Manifest {
+        Manifest {
+            schema_version: SCHEMA_VERSION,
+            name: policy.package.name.clone(),
+            bin: policy.bin.clone(),
+            version: policy.version().to_string(),
+            repository: policy.package.repository.clone(),
+            minisign_pubkey: policy.minisign_pubkey.clone(),
+            dirty: crate::git::dirty_files(sh),
+            commit: crate::git::commit(sh),
+            toolchain,
+            source_date_epoch,
+            targets,
+            files: Vec::new(),
+            signing: None,
+        }
+    }
+
     /// Every file of the release with its SHA-256, for SHA256SUMS.
     pub fn sums(&self) -> Vec<(String, String)> {
         self.artifacts()

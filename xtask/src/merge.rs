@@ -7,10 +7,10 @@ use anyhow::{Context, Result, bail};
 use xshell::Shell;
 
 use crate::checksum;
-use crate::dist::Output;
 use crate::flags;
 use crate::fsx;
 use crate::manifest::{self, Manifest};
+use crate::output::Output;
 use crate::policy::Policy;
 use crate::release;
 

@@ -7,10 +7,10 @@ use std::path::Path;
 use anyhow::{Result, bail};
 
 use crate::checksum;
-use crate::dist::Output;
 use crate::fsx;
 use crate::installer;
 use crate::manifest::{self, Manifest};
+use crate::output::Output;
 use crate::policy::Policy;
 use crate::sign::Signer;
 
