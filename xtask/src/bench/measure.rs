@@ -1,0 +1,313 @@
+//! The measurements of dist and what it adds: cold and no-op runs with their CPU time, the
+//! plain builder commands, compile times, reproduce, cargo-auditable, signing, packaging.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use xshell::{Shell, cmd};
+
+use super::{Report, timed};
+use crate::build::Invocation;
+use crate::fsx;
+use crate::machine::Machine;
+use crate::output::Summary;
+use crate::plan::TargetPlan;
+use crate::policy::Policy;
+
+/// A cold dist from a clean target directory, then a no-op re-run.
+pub struct DistRun {
+    pub cold: f64,
+    pub noop: f64,
+    /// CPU seconds of everything the cold run started, on all cores.
+    pub cpu: f64,
+    pub summary: Summary,
+    pub target_dir: PathBuf,
+}
+
+pub fn dist(sh: &Shell, scratch: &Path, report: &mut Report) -> Result<DistRun> {
+    let xtask = std::env::current_exe().context("finding the xtask binary")?;
+    let target_dir = scratch.join("dist-target");
+    let out = scratch.join("dist-out");
+    let dist = || {
+        cmd!(sh, "{xtask} dist --out-dir {out} --message-format json")
+            .env("CARGO_TARGET_DIR", &target_dir)
+            .ignore_stderr()
+            .read()
+    };
+    let cpu_before = children_cpu_seconds()?;
+    let (cold, output) = timed(dist)?;
+    let cpu = children_cpu_seconds()? - cpu_before;
+    let (noop, _) = timed(dist)?;
+    report.add("dist, all targets, clean target dir (s)", cold);
+    report.add("dist, no-op re-run (s)", noop);
+    let summary = output
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Summary>(l).ok())
+        .find(|s| s.reason == "summary")
+        .context("dist printed no summary line")?;
+    Ok(DistRun {
+        cold,
+        noop,
+        cpu,
+        summary,
+        target_dir,
+    })
+}
+
+/// The same targets built by hand, one command after another, with the builder dist picks for
+/// each, in one clean target directory.
+pub fn plain(
+    sh: &Shell,
+    policy: &Policy,
+    machine: &Machine,
+    scratch: &Path,
+    report: &mut Report,
+) -> Result<f64> {
+    let target_dir = scratch.join("plain-target");
+    let mut total = 0.0;
+    for plan in TargetPlan::all(policy, None, machine) {
+        let inv = Invocation {
+            builder: plan.builder,
+            package: &policy.package.name,
+            target: plan.build_target(),
+            target_dir: target_dir.clone(),
+            remaps: Vec::new(),
+            jobs: None,
+            auditable: false,
+        };
+        let (seconds, _) = timed(|| inv.cmd(sh).ignore_stderr().read())?;
+        report.add(
+            format!("plain {} build of {} (s)", plan.builder, inv.target),
+            seconds,
+        );
+        total += seconds;
+    }
+    report.add("plain commands, sum (s)", total);
+    Ok(total)
+}
+
+/// Cold compile of the automation against a cold release build of the product, for the host.
+pub fn compile(
+    sh: &Shell,
+    policy: &Policy,
+    scratch: &Path,
+    report: &mut Report,
+) -> Result<(f64, f64)> {
+    let xtask_target = scratch.join("xtask-target");
+    let (xtask, _) = timed(|| {
+        cmd!(sh, "cargo build --locked --package xtask")
+            .env("CARGO_TARGET_DIR", &xtask_target)
+            .ignore_stderr()
+            .read()
+    })?;
+    let product_target = scratch.join("product-target");
+    let package = &policy.package.name;
+    let (product, _) = timed(|| {
+        cmd!(sh, "cargo build --release --locked --package {package}")
+            .env("CARGO_TARGET_DIR", &product_target)
+            .ignore_stderr()
+            .read()
+    })?;
+    report.add("xtask cold compile (s)", xtask);
+    report.add(format!("{package} cold release build, host (s)"), product);
+    Ok((xtask, product))
+}
+
+/// `cargo xtask reproduce` of the cold dist's output, rebuilding from a clean directory.
+pub fn reproduce(
+    sh: &Shell,
+    policy: &Policy,
+    release: &Path,
+    report: &mut Report,
+) -> Result<Option<f64>> {
+    let xtask = std::env::current_exe().context("finding the xtask binary")?;
+    let rebuild = policy.target_dir.join("reproduce");
+    if rebuild.exists() {
+        std::fs::remove_dir_all(&rebuild)
+            .with_context(|| format!("removing {}", rebuild.display()))?;
+    }
+    let started = Instant::now();
+    let result = cmd!(sh, "{xtask} reproduce {release}")
+        .ignore_stderr()
+        .read();
+    let seconds = started.elapsed().as_secs_f64();
+    match result {
+        Ok(_) => {
+            report.add(
+                "reproduce of that dist, clean rebuild directory (s)",
+                seconds,
+            );
+            Ok(Some(seconds))
+        }
+        Err(e) => {
+            // A checkout with uncommitted changes cannot be reproduced from its commit.
+            report.add("reproduce", format!("failed, not timed: {e}"));
+            Ok(None)
+        }
+    }
+}
+
+/// What embedding the dependency list costs: the last link of one target with and without
+/// `cargo auditable`, everything else built already.
+pub fn auditable(
+    sh: &Shell,
+    policy: &Policy,
+    machine: &Machine,
+    scratch: &Path,
+    report: &mut Report,
+) -> Result<f64> {
+    let plan = TargetPlan::all(policy, None, machine)
+        .into_iter()
+        .find(|p| p.builder == crate::build::Builder::Cargo)
+        .context("no target built with plain cargo to time cargo-auditable on")?;
+    let package = &policy.package.name;
+    let mut times = Vec::new();
+    for auditable in [false, true] {
+        let inv = Invocation {
+            builder: plan.builder,
+            package,
+            target: plan.build_target(),
+            target_dir: scratch.join("plain-target"),
+            remaps: Vec::new(),
+            jobs: None,
+            auditable,
+        };
+        let (triple, dir) = (inv.target.triple(), &inv.target_dir);
+        cmd!(
+            sh,
+            "cargo clean --quiet --release --package {package} --target {triple} --target-dir {dir}"
+        )
+        .run()?;
+        times.push(timed(|| inv.cmd(sh).ignore_stderr().read())?.0);
+    }
+    let cost = (times[1] - times[0]).max(0.0);
+    report.add(
+        format!(
+            "last link of {} without / with cargo-auditable (s)",
+            plan.build_target()
+        ),
+        format!("{:.2} / {:.2}", times[0], times[1]),
+    );
+    Ok(cost)
+}
+
+/// Signing every file of a release with a fresh key, as the release step does.
+pub fn signing(release: &Path, report: &mut Report) -> Result<f64> {
+    let minisign::KeyPair { sk, .. } =
+        minisign::KeyPair::generate_unencrypted_keypair().context("generating a key")?;
+    let text = sk.to_box(None).context("encoding the key")?.to_string();
+    let signer = crate::sign::Signer::from_key_file_text(&text, None)?;
+    let files = fsx::walk(release, &|_| false)?;
+    let scratch = release.with_file_name("signing");
+    std::fs::create_dir_all(&scratch)?;
+    let (seconds, count) = timed(|| {
+        for file in &files {
+            let copy = scratch.join(file.file_name().context("a file")?);
+            std::fs::copy(file, &copy)?;
+            signer.sign_file(&copy, 0)?;
+        }
+        anyhow::Ok(files.len())
+    })?;
+    report.add(
+        format!("signing the {count} files of the release (s)"),
+        seconds,
+    );
+    Ok(seconds)
+}
+
+/// The time dist's steps after verification took: SBOM, packaging, checksums, and the
+/// release-wide steps, summed over targets.
+pub fn packaging_seconds(summary: &Summary, report: &mut Report) -> f64 {
+    let building = ["preflight", "build", "verify", "smoke-run"];
+    let per_target: f64 = summary
+        .targets
+        .iter()
+        .flat_map(|t| &t.step_seconds)
+        .filter(|(step, _)| !building.contains(&step.as_str()))
+        .map(|(_, s)| s)
+        .sum();
+    let release: f64 = summary.release_step_seconds.iter().map(|(_, s)| s).sum();
+    report.add(
+        "packaging steps, all targets, and release steps (s)",
+        per_target + release,
+    );
+    per_target + release
+}
+
+/// The least time the same work could take: all cores busy, or the longest single build.
+pub fn floor(dist: &DistRun, report: &mut Report) -> f64 {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let longest = dist
+        .summary
+        .targets
+        .iter()
+        .filter_map(|t| t.build_seconds)
+        .fold(0.0, f64::max);
+    let floor = (dist.cpu / cores).max(longest);
+    report.add("dist CPU seconds, all processes", dist.cpu);
+    report.add("longest single target build (s)", longest);
+    report.add("floor: max(CPU seconds / cores, longest build) (s)", floor);
+    for entry in dist.summary.targets.iter().filter_map(|t| t.entry.as_ref()) {
+        report.add(
+            format!("binary size {} (bytes)", entry.target),
+            entry.binary.size,
+        );
+    }
+    floor
+}
+
+/// User and system time of every finished child process and their descendants, from
+/// `/proc/self/stat` (`cutime`, `cstime`, in clock ticks): each process waits for its own
+/// children, so a compiler's time reaches cargo, then dist, then here.
+fn children_cpu_seconds() -> Result<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").context("reading /proc/self/stat")?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat
+        .rsplit_once(") ")
+        .map(|(_, r)| r)
+        .context("parsing /proc/self/stat")?;
+    let fields: Vec<&str> = rest.split(' ').collect();
+    // cutime and cstime are fields 16 and 17 of stat(5), 14 and 15 after the name.
+    let ticks = |i: usize| -> Result<f64> {
+        Ok(fields
+            .get(i)
+            .context("short /proc/self/stat")?
+            .parse::<f64>()?)
+    };
+    // Linux reports these in USER_HZ, which is 100 on every architecture.
+    Ok((ticks(13)? + ticks(14)?) / 100.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn children_cpu_time_grows_by_what_a_child_spent() {
+        let before = children_cpu_seconds().unwrap();
+        // A child that burns CPU time, then reports its own with the `times` builtin.
+        let output = std::process::Command::new("bash")
+            .args(["-c", "i=0; while ((i < 300000)); do ((i++)); done; times"])
+            .output()
+            .unwrap();
+        let spent = children_cpu_seconds().unwrap() - before;
+        let own: f64 = String::from_utf8(output.stdout)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .map(|t| {
+                let (m, s) = t.trim_end_matches('s').split_once('m').unwrap();
+                m.parse::<f64>().unwrap() * 60.0 + s.parse::<f64>().unwrap()
+            })
+            .sum();
+        assert!(own > 0.05, "the loop took {own} s of CPU");
+        // Other tests' children finish meanwhile too: never less, maybe more.
+        assert!(
+            spent >= own - 0.02,
+            "counted {spent} s, the child says {own} s"
+        );
+    }
+}
