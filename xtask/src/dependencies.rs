@@ -120,87 +120,111 @@ fn from_metadata(json: &str, lock: &str, package: &str) -> Result<Vec<Dependency
         .into_iter()
         .filter_map(|p| Some(((p.name, p.version), p.checksum?)))
         .collect();
-    let packages: BTreeMap<&str, &Package> = metadata
-        .packages
-        .iter()
-        .map(|p| (p.id.as_str(), p))
-        .collect();
-    let nodes: BTreeMap<&str, &Node> = metadata
-        .resolve
-        .nodes
-        .iter()
-        .map(|n| (n.id.as_str(), n))
-        .collect();
+    let graph = Graph {
+        packages: metadata
+            .packages
+            .iter()
+            .map(|p| (p.id.as_str(), p))
+            .collect(),
+        nodes: metadata
+            .resolve
+            .nodes
+            .iter()
+            .map(|n| (n.id.as_str(), n))
+            .collect(),
+    };
     let root = metadata
         .packages
         .iter()
         .find(|p| p.name == package && p.source.is_none())
         .with_context(|| format!("`cargo metadata` has no workspace package `{package}`"))?;
-    let runtime = |node: &Node| -> Vec<String> {
+    let mut out: Vec<Dependency> = graph
+        .reachable(&root.id)?
+        .iter()
+        .map(|id| {
+            let p = graph.packages[id.as_str()];
+            let mut deps: Vec<String> = graph
+                .runtime(graph.nodes[id.as_str()])
+                .iter()
+                .map(|d| graph.key(d))
+                .collect();
+            deps.sort();
+            Dependency {
+                name: p.name.clone(),
+                version: p.version.clone(),
+                license: p.license.clone(),
+                source: source_name(p.source.as_deref()),
+                checksum: checksums.get(&(p.name.clone(), p.version.clone())).cloned(),
+                dependencies: deps,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (a.name != package, &a.name, &a.version).cmp(&(b.name != package, &b.name, &b.version))
+    });
+    Ok(out)
+}
+
+/// The resolve graph, by package id.
+struct Graph<'a> {
+    packages: BTreeMap<&'a str, &'a Package>,
+    nodes: BTreeMap<&'a str, &'a Node>,
+}
+
+impl Graph<'_> {
+    /// The ids of a node's normal dependencies that are not proc-macros: what links into it.
+    fn runtime(&self, node: &Node) -> Vec<String> {
         node.deps
             .iter()
             .filter(|d| d.dep_kinds.iter().any(|k| k.kind.is_none()))
             .filter(|d| {
-                !packages
+                !self
+                    .packages
                     .get(d.pkg.as_str())
                     .is_some_and(|p| p.is_proc_macro())
             })
             .map(|d| d.pkg.clone())
             .collect()
-    };
-    // Walk the normal dependencies from the package; build and dev dependencies never reach
-    // the binary.
-    let mut seen: BTreeSet<String> = BTreeSet::new();
-    let mut pending = vec![root.id.clone()];
-    while let Some(id) = pending.pop() {
-        if seen.insert(id.clone()) {
-            let node = nodes
-                .get(id.as_str())
-                .with_context(|| format!("no resolve node for {id}"))?;
-            pending.extend(runtime(node));
-        }
     }
-    let key = |id: &str| {
-        packages
-            .get(id)
-            .map(|p| format!("{}@{}", p.name, p.version))
-    };
-    let mut out: Vec<Dependency> = seen
-        .iter()
-        .map(|id| {
-            let p = packages
-                .get(id.as_str())
-                .with_context(|| format!("no package {id}"))?;
-            let mut deps: Vec<String> = runtime(nodes[id.as_str()])
-                .iter()
-                .filter_map(|d| key(d))
-                .collect();
-            deps.sort();
-            Ok(Dependency {
-                name: p.name.clone(),
-                version: p.version.clone(),
-                license: p.license.clone(),
-                source: match p.source.as_deref() {
-                    None => "local".into(),
-                    Some(s)
-                        if s.starts_with(
-                            "registry+https://github.com/rust-lang/crates.io-index",
-                        ) =>
-                    {
-                        "crates.io".into()
-                    }
-                    Some("registry+https://index.crates.io/") => "crates.io".into(),
-                    Some(s) => s.to_string(),
-                },
-                checksum: checksums.get(&(p.name.clone(), p.version.clone())).cloned(),
-                dependencies: deps,
-            })
-        })
-        .collect::<Result<_>>()?;
-    out.sort_by(|a, b| {
-        (a.name != package, &a.name, &a.version).cmp(&(b.name != package, &b.name, &b.version))
-    });
-    Ok(out)
+
+    /// Every id reachable from `root` through [`Graph::runtime`] edges, `root` included.
+    fn reachable(&self, root: &str) -> Result<BTreeSet<String>> {
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        let mut pending = vec![root.to_string()];
+        while let Some(id) = pending.pop() {
+            if seen.insert(id.clone()) {
+                let node = self
+                    .nodes
+                    .get(id.as_str())
+                    .with_context(|| format!("no resolve node for {id}"))?;
+                pending.extend(self.runtime(node));
+            }
+        }
+        if let Some(id) = seen
+            .iter()
+            .find(|id| !self.packages.contains_key(id.as_str()))
+        {
+            anyhow::bail!("`cargo metadata` resolves {id} but lists no such package");
+        }
+        Ok(seen)
+    }
+
+    fn key(&self, id: &str) -> String {
+        let p = self.packages[id];
+        format!("{}@{}", p.name, p.version)
+    }
+}
+
+/// `crates.io`, `local`, or the source as cargo names it (git, another registry).
+fn source_name(source: Option<&str>) -> String {
+    match source {
+        None => "local".into(),
+        Some(s) if s.starts_with("registry+https://github.com/rust-lang/crates.io-index") => {
+            "crates.io".into()
+        }
+        Some("registry+https://index.crates.io/") => "crates.io".into(),
+        Some(s) => s.to_string(),
+    }
 }
 
 #[cfg(test)]

@@ -27,65 +27,31 @@ impl flags::Reproduce {
                 release.dirty.join(", ")
             ));
         }
-        let commit = release.commit.clone().context(
-            "the manifest names no commit: it was not built from a git checkout, so there is \
-             nothing to rebuild from",
-        )?;
-        let object = format!("{commit}^{{commit}}");
-        if cmd!(sh, "git cat-file -e {object}")
-            .quiet()
-            .ignore_stderr()
-            .run()
-            .is_err()
-        {
-            bail!(
-                "the manifest's commit {commit} is not in this repository: fetch it \
-                 (git fetch origin {commit}) or reproduce in a clone that has it"
-            );
-        }
-        let policy = Policy::read(sh)?;
-        let scratch = policy.target_dir.join("reproduce");
+        let commit = commit_here(sh, &release)?;
+        let scratch = Policy::read(sh)?.target_dir.join("reproduce");
         let checkout = scratch.join("checkout");
         worktree(sh, &checkout, &commit)?;
-
-        let drift = {
-            let _dir = sh.push_dir(&checkout);
-            let machine = Machine::probe(sh)?;
-            toolchain_drift(&release.toolchain, &Toolchain::probe(sh, &machine.tools)?)
-        };
-        if !drift.is_empty() {
-            let list = drift.join("\n  ");
-            if !self.allow_toolchain_drift {
-                bail!(
-                    "this machine's toolchain is not the one the release was built with:\n  \
-                     {list}\ninstall those versions, or pass --allow-toolchain-drift to rebuild \
-                     anyway (then differences may come from the toolchain)"
-                );
-            }
-            eprintln!("warning: rebuilding with another toolchain:\n  {list}");
-        }
+        check_toolchain(sh, &checkout, &release, self.allow_toolchain_drift)?;
 
         let targets: Vec<String> = match self.target.is_empty() {
             true => release.targets.iter().map(|t| t.target.clone()).collect(),
             false => self.target.iter().map(|t| t.triple()).collect(),
         };
-        let rebuilt_dir = scratch.join("dist");
+        let rebuilt = scratch.join("dist");
         rebuild(
             sh,
             &checkout,
             &scratch.join("target"),
-            &rebuilt_dir,
+            &rebuilt,
             &release,
             &targets,
         )?;
-        let rebuilt = Manifest::read(&rebuilt_dir.join(manifest::FILE_NAME))?;
 
         let consistent = problems.is_empty();
-        let mut compared = 0;
+        let files = expected_files(&release, &targets);
         let mut differ = 0;
-        for artifact in expected_files(&release, &targets) {
-            compared += 1;
-            let (ours, theirs) = (dir.join(&artifact.name), rebuilt_dir.join(&artifact.name));
+        for artifact in &files {
+            let (ours, theirs) = (dir.join(&artifact.name), rebuilt.join(&artifact.name));
             if let Some(problem) = compare(sh, &ours, &theirs)? {
                 problems.push(problem);
                 differ += 1;
@@ -98,12 +64,6 @@ impl flags::Reproduce {
                  the manifest does not list, or with another toolchain"
             ));
         }
-        if rebuilt.commit != release.commit {
-            problems.push(format!(
-                "the rebuild is of commit {:?}, the release of {:?}",
-                rebuilt.commit, release.commit
-            ));
-        }
         if !problems.is_empty() {
             bail!(
                 "{} does not reproduce:\n- {}",
@@ -112,12 +72,58 @@ impl flags::Reproduce {
             );
         }
         println!(
-            "reproduced: {compared} files of {} {} (commit {commit}) are byte for byte what \
-             this machine builds",
-            release.name, release.version
+            "reproduced: {} files of {} {} (commit {commit}) are byte for byte what this \
+             machine builds",
+            files.len(),
+            release.name,
+            release.version
         );
         Ok(())
     }
+}
+
+/// The release's commit, which must be in this repository to be checked out.
+fn commit_here(sh: &Shell, release: &Manifest) -> Result<String> {
+    let commit = release.commit.clone().context(
+        "the manifest names no commit: it was not built from a git checkout, so there is \
+         nothing to rebuild from",
+    )?;
+    let object = format!("{commit}^{{commit}}");
+    if cmd!(sh, "git cat-file -e {object}")
+        .quiet()
+        .ignore_stderr()
+        .run()
+        .is_err()
+    {
+        bail!(
+            "the manifest's commit {commit} is not in this repository: fetch it \
+             (git fetch origin {commit}) or reproduce in a clone that has it"
+        );
+    }
+    Ok(commit)
+}
+
+/// The toolchain the checkout's files select (rust-toolchain.toml, the pinned tools) against
+/// the recorded one: a difference stops the rebuild unless `allow` says to go on.
+fn check_toolchain(sh: &Shell, checkout: &Path, release: &Manifest, allow: bool) -> Result<()> {
+    let drift = {
+        let _dir = sh.push_dir(checkout);
+        let machine = Machine::probe(sh)?;
+        toolchain_drift(&release.toolchain, &Toolchain::probe(sh, &machine.tools)?)
+    };
+    if drift.is_empty() {
+        return Ok(());
+    }
+    let list = drift.join("\n  ");
+    if !allow {
+        bail!(
+            "this machine's toolchain is not the one the release was built with:\n  {list}\n\
+             install those versions, or pass --allow-toolchain-drift to rebuild anyway (then \
+             differences may come from the toolchain)"
+        );
+    }
+    eprintln!("warning: rebuilding with another toolchain:\n  {list}");
+    Ok(())
 }
 
 /// What a release directory must hold before anything is rebuilt: every file the manifest
