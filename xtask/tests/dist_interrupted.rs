@@ -183,8 +183,8 @@ fn stale_archives_of_another_version_stay_out_of_the_checksums() {
 
     run_dist(&out);
     let sums = std::fs::read_to_string(out.join("SHA256SUMS")).unwrap();
-    // The archive and install.sh.
-    assert_eq!(sums.lines().count(), 2, "{sums}");
+    // The archive, its SBOM and install.sh.
+    assert_eq!(sums.lines().count(), 3, "{sums}");
     assert!(
         sums.contains(&format!("diag_tool-{TARGET}-v")) && !sums.contains("v0.0.9"),
         "{sums}"
@@ -255,7 +255,11 @@ fn a_failed_target_leaves_no_archive_and_does_not_stop_the_others() {
     assert!(failed.is_some_and(|r| r.ends_with(" FAILED")), "{stdout}");
 
     let left = names(&out);
-    let musl = format!("diag_tool-{TARGET}-v0.1.0.tar.gz");
-    assert_eq!(left, [musl.clone(), format!("{musl}.sha256")], "{left:?}");
+    let stem = format!("diag_tool-{TARGET}-v0.1.0");
+    let kept: Vec<String> = ["cdx.json", "cdx.json.sha256", "tar.gz", "tar.gz.sha256"]
+        .iter()
+        .map(|ext| format!("{stem}.{ext}"))
+        .collect();
+    assert_eq!(left, kept, "{left:?}");
     assert_checksums_hold(&out);
 }
