@@ -79,6 +79,10 @@ impl flags::Bench {
         report.add("dist CPU seconds, all processes", dist.cpu);
         report.add("longest single target build (s)", longest);
         report.add("floor: max(CPU seconds / cores, longest build) (s)", floor);
+        let release_steps: f64 = dist.summary.release_steps.iter().map(|s| s.seconds).sum();
+        for step in &dist.summary.release_steps {
+            report.add(format!("dist release step {} (s)", step.step), step.seconds);
+        }
         for entry in dist.summary.targets.iter().filter_map(|t| t.entry.as_ref()) {
             report.add(
                 format!("binary size {} (bytes)", entry.target),
@@ -106,6 +110,11 @@ impl flags::Bench {
                 what: "(c) dist time outside the compiler",
                 value: (dist.cold - dist.summary.build_seconds) / dist.cold,
                 goal: (true, 0.02),
+            },
+            Ratio {
+                what: "(c) release-wide steps (image, sums, manifest) / dist",
+                value: release_steps / dist.cold,
+                goal: (true, 0.05),
             },
             Ratio {
                 what: "(d) xtask cold / product cold",

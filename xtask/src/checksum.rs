@@ -30,6 +30,11 @@ pub fn sha256_file(path: &Path) -> Result<String> {
     Ok(format!("{:x}", hasher.finalize()))
 }
 
+/// The lowercase hex SHA-256 of `bytes`.
+pub fn sha256_bytes(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
+}
+
 /// A writer that hashes and counts what it passes on, so a file can be checksummed while
 /// it is written instead of being read back afterwards.
 pub struct HashingWriter<W> {

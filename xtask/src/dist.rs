@@ -16,11 +16,13 @@ use crate::checksum;
 use crate::flags::{self, MessageFormat};
 use crate::fsx;
 use crate::machine::Machine;
-use crate::manifest::{self, Artifact, ArtifactKind, Binary, Manifest, TargetEntry, Toolchain};
+use crate::manifest::{
+    self, Artifact, ArtifactKind, Binary, Manifest, PackageInfo, TargetEntry, Toolchain,
+};
 use crate::package::{self, ArchiveFile};
 use crate::plan::{self, TargetPlan};
 use crate::policy::Policy;
-use crate::release;
+use crate::release::{self, StepTime};
 use crate::verify::{self, BinaryFacts};
 
 /// What every target goes through, in order.
@@ -174,11 +176,13 @@ impl Dist<'_> {
         });
 
         let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
+        let mut release_steps = Vec::new();
         if failed == 0 {
             let mut manifest = Manifest {
                 schema_version: manifest::SCHEMA_VERSION,
                 name: self.policy.package.name.clone(),
                 version: self.policy.version().to_string(),
+                package: PackageInfo::from(self.policy),
                 commit: git_commit(sh),
                 toolchain: Toolchain::probe(sh)?,
                 source_date_epoch: self.mtime,
@@ -188,14 +192,15 @@ impl Dist<'_> {
                     .collect(),
                 files: Vec::new(),
             };
-            release::finish(&mut manifest, self.out_dir, &self.out)?;
+            release_steps = release::finish(&mut manifest, self.out_dir, &self.out)?;
         } else {
             // A partial set must not pass for a release.
-            for stale in release::RELEASE_FILES {
+            let policy = self.policy;
+            for stale in release::file_names(&policy.package.name, policy.version()) {
                 let _ = std::fs::remove_file(self.out_dir.join(stale));
             }
         }
-        let summary = Summary::new(&outcomes, started);
+        let summary = Summary::new(&outcomes, release_steps, started);
         self.out.summary(&summary);
         if failed > 0 {
             bail!("{failed} of {} target(s) failed; see above", outcomes.len());
@@ -469,6 +474,8 @@ pub struct Summary {
     /// Wall time while any compiler ran: what the rest of dist adds is measured against it.
     pub build_seconds: f64,
     pub targets: Vec<SummaryTarget>,
+    /// What each release-wide step (image, sums, manifest) took, after the targets.
+    pub release_steps: Vec<StepTime>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -481,7 +488,7 @@ pub struct SummaryTarget {
 }
 
 impl Summary {
-    fn new(outcomes: &[Outcome], started: Instant) -> Summary {
+    fn new(outcomes: &[Outcome], release_steps: Vec<StepTime>, started: Instant) -> Summary {
         let spans = outcomes.iter().filter_map(|o| o.build_span);
         let first = spans.clone().map(|s| s.0).min();
         let last = spans.map(|s| s.1).max();
@@ -502,6 +509,7 @@ impl Summary {
                     error: o.result.as_ref().err().map(|e| format!("{e:#}")),
                 })
                 .collect(),
+            release_steps,
         }
     }
 }

@@ -15,6 +15,7 @@ mod fsx;
 mod machine;
 mod manifest;
 mod merge;
+mod oci;
 mod package;
 mod plan;
 mod policy;

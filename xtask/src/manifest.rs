@@ -9,6 +9,7 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::build::Builder;
+use crate::policy::Policy;
 use crate::verify::{BinaryFacts, VersionRequirement};
 
 pub const FILE_NAME: &str = "release-manifest.json";
@@ -21,6 +22,7 @@ pub struct Manifest {
     pub schema_version: u32,
     pub name: String,
     pub version: String,
+    pub package: PackageInfo,
     /// The commit the release was built from, when built from a git checkout.
     pub commit: Option<String>,
     pub toolchain: Toolchain,
@@ -29,6 +31,21 @@ pub struct Manifest {
     pub targets: Vec<TargetEntry>,
     /// Files of the release as a whole, made from every target's (installer, image).
     pub files: Vec<Artifact>,
+}
+
+/// What Cargo.toml says of the shipped package: the labels of the image and the metadata of
+/// packages made from the release come from here, so merge needs no checkout to make them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackageInfo {
+    /// The binary's name, at the top of every archive.
+    pub bin: String,
+    pub description: Option<String>,
+    /// An SPDX expression.
+    pub license: Option<String>,
+    pub repository: Option<String>,
+    pub homepage: Option<String>,
+    pub authors: Vec<String>,
 }
 
 /// What built the release: what `cargo xtask reproduce` must match.
@@ -75,6 +92,8 @@ pub struct Artifact {
 pub enum ArtifactKind {
     /// The `.tar.gz` holding the binary, docs, completions and man pages.
     Archive,
+    /// The multi-arch OCI image layout of the musl binaries, as one tar archive.
+    OciImage,
 }
 
 /// The verified facts of a shipped binary, as recorded.
@@ -140,6 +159,20 @@ impl From<&BinaryFacts> for Binary {
             relro: f.relro.name().into(),
             bind_now: f.bind_now,
             size: f.size,
+        }
+    }
+}
+
+impl From<&Policy> for PackageInfo {
+    fn from(policy: &Policy) -> PackageInfo {
+        let package = &policy.package;
+        PackageInfo {
+            bin: policy.bin.clone(),
+            description: package.description.clone(),
+            license: package.license.clone(),
+            repository: package.repository.clone(),
+            homepage: package.homepage.clone(),
+            authors: package.authors.clone(),
         }
     }
 }
@@ -227,10 +260,27 @@ pub fn sample(target: &str, version: &str, archive: Artifact) -> Manifest {
         "size": 1
     }))
     .expect("a complete binary record");
+    let musl = target.ends_with("-musl");
+    let mut binary = binary;
+    if musl {
+        binary.linkage = "static-pie".into();
+        binary.interpreter = None;
+        binary.needed.clear();
+        binary.version_requirements.clear();
+        binary.glibc_max = None;
+    }
     Manifest {
         schema_version: SCHEMA_VERSION,
         name: "diag_tool".into(),
         version: version.into(),
+        package: PackageInfo {
+            bin: "diag_tool".into(),
+            description: Some("Hardware diagnostics".into()),
+            license: Some("MIT OR Apache-2.0".into()),
+            repository: Some("https://github.com/example/diag_tool".into()),
+            homepage: None,
+            authors: vec!["Fleet Team <fleet@example.com>".into()],
+        },
         commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
         toolchain: Toolchain {
             rustc: "rustc 1.95.0".into(),
@@ -240,10 +290,13 @@ pub fn sample(target: &str, version: &str, archive: Artifact) -> Manifest {
         source_date_epoch: 1_700_000_000,
         targets: vec![TargetEntry {
             target: target.into(),
-            build_target: format!("{target}.2.17"),
+            build_target: match musl {
+                true => target.into(),
+                false => format!("{target}.2.17"),
+            },
             builder: Builder::Zigbuild,
             build_command: "cargo zigbuild --release".into(),
-            glibc_floor: Some("2.17".into()),
+            glibc_floor: (!musl).then(|| "2.17".into()),
             smoke_run: "skipped: --no-smoke".into(),
             binary,
             artifacts: vec![archive],
@@ -282,7 +335,12 @@ mod tests {
 
     #[test]
     fn the_published_schema_accepts_what_dist_writes_and_nothing_else() {
-        let manifest = sample("x86_64-unknown-linux-gnu", "1.0.0", archive());
+        let mut manifest = sample("x86_64-unknown-linux-gnu", "1.0.0", archive());
+        manifest.files.push(Artifact {
+            name: "diag_tool-v1.0.0-oci.tar".into(),
+            kind: ArtifactKind::OciImage,
+            ..archive()
+        });
         let json = serde_json::to_value(&manifest).unwrap();
         assert!(schema_accepts(&json), "{json:#}");
         // The schema lists every field as required and allows no others, so a field added
@@ -293,6 +351,9 @@ mod tests {
         let mut missing = json.clone();
         missing["toolchain"].as_object_mut().unwrap().remove("host");
         assert!(!schema_accepts(&missing));
+        let mut unknown_kind = json.clone();
+        unknown_kind["files"][0]["kind"] = "docker-image".into();
+        assert!(!schema_accepts(&unknown_kind));
     }
 
     #[test]

@@ -243,7 +243,7 @@ fn append_file<W: Write>(
 
 /// GNU headers throughout (they also carry names longer than 100 bytes); owner names stay
 /// empty and ids 0, so nothing of the build machine's users gets in.
-fn header(kind: EntryType, mode: u32, size: u64, mtime: u64) -> Header {
+pub fn header(kind: EntryType, mode: u32, size: u64, mtime: u64) -> Header {
     let mut header = Header::new_gnu();
     header.set_entry_type(kind);
     header.set_mode(mode);

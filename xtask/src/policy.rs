@@ -52,6 +52,14 @@ struct TargetEntry {
 pub struct Package {
     pub name: String,
     pub version: String,
+    /// `description`, `license`, `repository`, `homepage` and `authors` describe the package
+    /// in image labels and package metadata.
+    pub description: Option<String>,
+    pub license: Option<String>,
+    pub repository: Option<String>,
+    pub homepage: Option<String>,
+    #[serde(default)]
+    pub authors: Vec<String>,
     targets: Vec<BuildTarget>,
     pub metadata: Option<PackageMetadata>,
 }
@@ -275,6 +283,10 @@ mod tests {
             "packages": [{
                 "name": "diag_tool",
                 "version": "1.2.3",
+                "description": "Hardware diagnostics",
+                "license": "MIT OR Apache-2.0",
+                "repository": null,
+                "authors": [],
                 "targets": [{ "kind": ["lib"], "name": "diag_tool" },
                             { "kind": ["bin"], "name": "diag_tool" }]
             }]
@@ -314,6 +326,10 @@ mod tests {
             (policy.bin.as_str(), policy.version()),
             ("diag_tool", "1.2.3")
         );
+        let package = &policy.package;
+        assert_eq!(package.description.as_deref(), Some("Hardware diagnostics"));
+        assert_eq!(package.license.as_deref(), Some("MIT OR Apache-2.0"));
+        assert_eq!((&package.repository, &package.homepage), (&None, &None));
     }
 
     #[test]
