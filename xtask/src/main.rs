@@ -19,6 +19,7 @@ mod oci;
 mod package;
 mod plan;
 mod policy;
+mod push_image;
 mod release;
 mod rename;
 mod setup;
@@ -63,6 +64,7 @@ fn run() -> Result<()> {
         flags::XtaskCmd::Codegen(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Dist(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Merge(cmd) => cmd.run(&sh),
+        flags::XtaskCmd::PushImage(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Verify(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Test(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Ci(cmd) => cmd.run(&sh),
