@@ -74,27 +74,26 @@ pub fn write_image(manifest: &Manifest, out_dir: &Path) -> Result<Option<Artifac
             os: "linux",
             variant: target.arch.oci.1,
         };
+        let tag = platform_tag(&manifest.version, &platform);
         let image = image(&mut blobs, manifest, &platform, &binary, &annotations)?;
-        platforms.push((image, platform));
+        let image = Descriptor {
+            platform: Some(platform),
+            ..image
+        };
+        platforms.push((image, tag));
     }
     if platforms.is_empty() {
         return Ok(None);
     }
-    let with_platforms = platforms.iter().map(|(image, platform)| Descriptor {
-        platform: Some(platform.clone()),
-        ..image.clone()
-    });
-    let multi_arch = Index::new(with_platforms.clone().collect(), annotations);
+    let multi_arch = Index::new(
+        platforms.iter().map(|(d, _)| d.clone()).collect(),
+        annotations,
+    );
     // index.json names the multi-arch image (what a registry gets) and, for tools that take
     // one platform's image, each platform's: the layout of the image-layout spec's example.
-    let mut refs = vec![
-        blobs
-            .add_json(INDEX, &multi_arch)?
-            .tagged(tag(&manifest.version)),
-    ];
-    for (descriptor, (_, platform)) in with_platforms.zip(&platforms) {
-        refs.push(descriptor.tagged(platform_tag(&manifest.version, platform)));
-    }
+    let multi_arch = blobs.add_json(INDEX, &multi_arch)?;
+    let mut refs = vec![multi_arch.tagged(tag(&manifest.version))];
+    refs.extend(platforms.into_iter().map(|(image, tag)| image.tagged(tag)));
     let name = file_name(&manifest.name, &manifest.version);
     let path = out_dir.join(&name);
     let index = Index::new(refs, Annotations::new());
