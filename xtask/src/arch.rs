@@ -285,6 +285,14 @@ impl Arch {
         ]
     }
 
+    /// `linux/arm64/v8`: its platform in an OCI image, as `docker run --platform` takes it.
+    pub fn oci_platform(&self) -> String {
+        match self.oci {
+            (architecture, Some(variant)) => format!("linux/{architecture}/{variant}"),
+            (architecture, None) => format!("linux/{architecture}"),
+        }
+    }
+
     /// `ELF64 big-endian s390x`: what a binary of this architecture is.
     pub fn elf_description(&self) -> String {
         let endian = if self.little_endian {
@@ -329,5 +337,7 @@ mod tests {
         let x86_64 = Arch::from_rust("x86_64").unwrap();
         assert_eq!(x86_64.debian_cross_packages()[0], "gcc-x86-64-linux-gnu");
         assert_eq!(x86_64.glibc_loader_name(), "ld-linux-x86-64.so.2");
+        assert_eq!(x86_64.oci_platform(), "linux/amd64");
+        assert_eq!(aarch64.oci_platform(), "linux/arm64/v8");
     }
 }

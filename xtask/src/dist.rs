@@ -208,7 +208,7 @@ impl Dist<'_> {
             signing = Some(manifest.signing.map(|s| s.public_key));
         } else {
             // A partial set must not pass for a release.
-            for stale in release::RELEASE_FILES {
+            for stale in release::file_names(&self.policy.package.name, self.policy.version()) {
                 let _ = std::fs::remove_file(self.out_dir.join(stale));
             }
         }

@@ -63,6 +63,15 @@ xflags::xflags! {
         cmd keygen {
             required --out out: PathBuf
         }
+        /// Push the release's OCI image, every platform, to a container registry with skopeo.
+        cmd push-image {
+            /// The release directory, with release-manifest.json and the image (e.g. target/dist).
+            required dir: PathBuf
+            /// REGISTRY/OWNER/NAME (default: ghcr.io/$GITHUB_REPOSITORY_OWNER/<package>).
+            optional --to to: String
+            /// Print the skopeo commands without running them.
+            optional --dry-run
+        }
         /// Check one binary against the release policy of a target.
         cmd verify {
             required file: PathBuf

@@ -76,7 +76,7 @@ fn render(manifest: &Manifest) -> Result<String> {
     }
     let data = [
         ("NAME", manifest.name.clone()),
-        ("BIN", manifest.bin.clone()),
+        ("BIN", manifest.package.bin.clone()),
         ("VERSION", manifest.version.clone()),
         (
             "DEFAULT_BASE_URL",
@@ -118,7 +118,7 @@ fn sh_quote(value: &str) -> String {
 /// The GitHub release of this version, when `repository` is a GitHub repository: where the
 /// release workflow publishes the files.
 fn default_base_url(manifest: &Manifest) -> Option<String> {
-    let repository = manifest.repository.as_deref()?;
+    let repository = manifest.package.repository.as_deref()?;
     let path = repository
         .trim_end_matches('/')
         .trim_end_matches(".git")

@@ -21,10 +21,12 @@ mod linux_package;
 mod machine;
 mod manifest;
 mod merge;
+mod oci;
 mod output;
 mod package;
 mod plan;
 mod policy;
+mod push_image;
 mod release;
 mod rename;
 mod reproduce;
@@ -75,6 +77,7 @@ fn run() -> Result<()> {
         flags::XtaskCmd::Merge(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Keygen(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Reproduce(cmd) => cmd.run(&sh),
+        flags::XtaskCmd::PushImage(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Verify(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Test(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Ci(cmd) => cmd.run(&sh),

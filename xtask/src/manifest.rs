@@ -9,6 +9,7 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::build::Builder;
+use crate::policy::Policy;
 use crate::verify::{BinaryFacts, VersionRequirement};
 
 pub const FILE_NAME: &str = "release-manifest.json";
@@ -20,11 +21,8 @@ pub const SCHEMA_VERSION: u32 = 2;
 pub struct Manifest {
     pub schema_version: u32,
     pub name: String,
-    /// The binary's name inside the archives.
-    pub bin: String,
     pub version: String,
-    /// `repository` in the package's Cargo.toml, where its GitHub releases are.
-    pub repository: Option<String>,
+    pub package: PackageInfo,
     /// The minisign key `[package.metadata.binstall.signing]` declares: what install.sh and
     /// cargo-binstall check `<file>.sig` against. `signing` says whether this build signed.
     pub minisign_pubkey: Option<String>,
@@ -50,6 +48,21 @@ pub struct Signing {
     pub algorithm: String,
     /// The public key in base64, as `minisign -P` and cargo-binstall's `pubkey` take it.
     pub public_key: String,
+}
+
+/// What Cargo.toml says of the shipped package: the labels of the image and the metadata of
+/// packages made from the release come from here, so merge needs no checkout to make them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackageInfo {
+    /// The binary's name, at the top of every archive.
+    pub bin: String,
+    pub description: Option<String>,
+    /// An SPDX expression.
+    pub license: Option<String>,
+    pub repository: Option<String>,
+    pub homepage: Option<String>,
+    pub authors: Vec<String>,
 }
 
 /// What built the release: what `cargo xtask reproduce` must match.
@@ -109,6 +122,8 @@ pub enum ArtifactKind {
     Deb,
     /// The RPM package of the same.
     Rpm,
+    /// The multi-arch OCI image layout of the musl binaries, as one tar archive.
+    OciImage,
 }
 
 /// The verified facts of a shipped binary, as recorded.
@@ -178,6 +193,20 @@ impl From<&BinaryFacts> for Binary {
     }
 }
 
+impl From<&Policy> for PackageInfo {
+    fn from(policy: &Policy) -> PackageInfo {
+        let package = &policy.package;
+        PackageInfo {
+            bin: policy.bin.clone(),
+            description: package.description.clone(),
+            license: package.license.clone(),
+            repository: package.repository.clone(),
+            homepage: package.homepage.clone(),
+            authors: package.authors.clone(),
+        }
+    }
+}
+
 impl Toolchain {
     pub fn probe(sh: &xshell::Shell, tools: &crate::machine::ToolVersions) -> Result<Toolchain> {
         let version = |tool: &str| {
@@ -223,9 +252,8 @@ impl Manifest {
         Manifest {
             schema_version: SCHEMA_VERSION,
             name: policy.package.name.clone(),
-            bin: policy.bin.clone(),
             version: policy.version().to_string(),
-            repository: policy.package.repository.clone(),
+            package: PackageInfo::from(policy),
             minisign_pubkey: policy.minisign_pubkey.clone(),
             dirty: crate::git::dirty_files(sh),
             commit: crate::git::commit(sh),
@@ -293,12 +321,27 @@ pub fn sample(target: &str, version: &str, archive: Artifact) -> Manifest {
         "size": 1
     }))
     .expect("a complete binary record");
+    let musl = target.ends_with("-musl");
+    let mut binary = binary;
+    if musl {
+        binary.linkage = "static-pie".into();
+        binary.interpreter = None;
+        binary.needed.clear();
+        binary.version_requirements.clear();
+        binary.glibc_max = None;
+    }
     Manifest {
         schema_version: SCHEMA_VERSION,
         name: "diag_tool".into(),
-        bin: "diag_tool".into(),
         version: version.into(),
-        repository: None,
+        package: PackageInfo {
+            bin: "diag_tool".into(),
+            description: Some("Hardware diagnostics".into()),
+            license: Some("MIT OR Apache-2.0".into()),
+            repository: Some("https://github.com/example/diag_tool".into()),
+            homepage: None,
+            authors: vec!["Fleet Team <fleet@example.com>".into()],
+        },
         minisign_pubkey: Some("RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3".into()),
         dirty: Vec::new(),
         commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
@@ -313,10 +356,13 @@ pub fn sample(target: &str, version: &str, archive: Artifact) -> Manifest {
         source_date_epoch: 1_700_000_000,
         targets: vec![TargetEntry {
             target: target.into(),
-            build_target: format!("{target}.2.17"),
+            build_target: match musl {
+                true => target.into(),
+                false => format!("{target}.2.17"),
+            },
             builder: Builder::Zigbuild,
             build_command: "cargo zigbuild --release".into(),
-            glibc_floor: Some("2.17".into()),
+            glibc_floor: (!musl).then(|| "2.17".into()),
             smoke_run: "skipped: --no-smoke".into(),
             binary,
             artifacts: vec![archive],
@@ -359,7 +405,12 @@ mod tests {
 
     #[test]
     fn the_published_schema_accepts_what_dist_writes_and_nothing_else() {
-        let manifest = sample("x86_64-unknown-linux-gnu", "1.0.0", archive());
+        let mut manifest = sample("x86_64-unknown-linux-gnu", "1.0.0", archive());
+        manifest.files.push(Artifact {
+            name: "diag_tool-v1.0.0-oci.tar".into(),
+            kind: ArtifactKind::OciImage,
+            ..archive()
+        });
         let json = serde_json::to_value(&manifest).unwrap();
         assert!(schema_accepts(&json), "{json:#}");
         // The schema lists every field as required and allows no others, so a field added
@@ -370,6 +421,9 @@ mod tests {
         let mut missing = json.clone();
         missing["toolchain"].as_object_mut().unwrap().remove("host");
         assert!(!schema_accepts(&missing));
+        let mut unknown_kind = json.clone();
+        unknown_kind["files"][0]["kind"] = "docker-image".into();
+        assert!(!schema_accepts(&unknown_kind));
     }
 
     #[test]

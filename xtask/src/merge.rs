@@ -60,10 +60,12 @@ pub fn merge(policy: &Policy, inputs: &[impl AsRef<Path>], out_dir: &Path) -> Re
                 expected.len()
             );
         }
+        // A part's release-wide files (its one-platform image) are made again from all parts.
         copies.extend(
-            expected
-                .into_iter()
-                .map(|(name, sha)| (dir.join(name), sha)),
+            part.targets
+                .iter()
+                .flat_map(|t| &t.artifacts)
+                .map(|a| (dir.join(&a.name), a.sha256.clone())),
         );
         match &mut merged {
             None => merged = Some(part),
@@ -104,6 +106,11 @@ fn same_release(first: &Manifest, part: &Manifest, dir: &Path) -> Result<()> {
             "version",
             format!("{:?}", first.version),
             format!("{:?}", part.version),
+        ),
+        (
+            "package",
+            format!("{:?}", first.package),
+            format!("{:?}", part.package),
         ),
         (
             "commit",
@@ -171,10 +178,13 @@ mod tests {
 
     /// A per-target dist output as a release runner leaves it: archive, sidecar, SHA256SUMS and
     /// a one-target manifest.
+    /// A per-target dist output as a release runner leaves it: archive, sidecar, the release
+    /// steps' files (SHA256SUMS, a one-target manifest, a one-platform image for musl).
     fn part(dir: &Path, target: &str, version: &str) {
         std::fs::create_dir_all(dir).unwrap();
         let binary = dir.join("payload");
-        std::fs::write(&binary, format!("binary for {target}")).unwrap();
+        let payload = format!("binary for {target}");
+        std::fs::write(&binary, &payload).unwrap();
         let stem = package::archive_stem("diag_tool", target, version);
         let files = [ArchiveFile {
             name: "diag_tool".into(),
@@ -185,7 +195,7 @@ mod tests {
         std::fs::remove_file(binary).unwrap();
         let name = format!("{stem}.tar.gz");
         checksum::write_sidecar(&archive.path, &archive.sha256).unwrap();
-        let manifest = manifest::sample(
+        let mut manifest = manifest::sample(
             target,
             version,
             Artifact {
@@ -195,12 +205,8 @@ mod tests {
                 sha256: archive.sha256,
             },
         );
-        checksum::write_sums(dir, &manifest.sums()).unwrap();
-        fsx::write_atomic(
-            &dir.join(manifest::FILE_NAME),
-            manifest.to_json().as_bytes(),
-        )
-        .unwrap();
+        manifest.targets[0].binary.size = payload.len() as u64;
+        release::finish(&policy(), &mut manifest, dir, &Output { json: false }).unwrap();
     }
 
     #[test]
@@ -211,18 +217,35 @@ mod tests {
             tmp.path().join("b"),
             tmp.path().join("out"),
         );
+        let c = tmp.path().join("c");
         part(&a, "x86_64-unknown-linux-musl", "1.0.0");
         part(&b, "aarch64-unknown-linux-gnu", "1.0.0");
+        part(&c, "aarch64-unknown-linux-musl", "1.0.0");
         std::fs::create_dir_all(&out).unwrap();
-        let merged = merge(&policy(), &[&a, &b], &out).unwrap();
+        let merged = merge(&policy(), &[&a, &b, &c], &out).unwrap();
         let targets: Vec<&str> = merged.targets.iter().map(|t| t.target.as_str()).collect();
         assert_eq!(
             targets,
-            ["aarch64-unknown-linux-gnu", "x86_64-unknown-linux-musl"]
+            [
+                "aarch64-unknown-linux-gnu",
+                "aarch64-unknown-linux-musl",
+                "x86_64-unknown-linux-musl"
+            ]
         );
+        // The image is made again from every part: the parts' own hold one platform each.
+        let [image, installer] = &merged.files[..] else {
+            panic!("expected the image and the installer: {:?}", merged.files)
+        };
+        assert_eq!(
+            (image.kind, installer.kind),
+            (ArtifactKind::OciImage, ArtifactKind::Installer)
+        );
+        let part_image = checksum::sha256_file(&a.join(&image.name)).unwrap();
+        assert_ne!(part_image, image.sha256);
         let sums = checksum::read_sums(&out.join("SHA256SUMS")).unwrap();
-        // The two archives and the installer written from both parts' entries.
-        assert_eq!(sums.len(), 3);
+        // The three archives, and the release's own files made again from them: the image of
+        // both musl targets and the installer.
+        assert_eq!(sums.len(), 5);
         let installer = std::fs::read_to_string(out.join(crate::installer::FILE_NAME)).unwrap();
         for target in targets {
             assert!(installer.contains(&format!("\n{target} ")), "{installer}");

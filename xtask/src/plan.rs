@@ -12,7 +12,7 @@ use crate::linux_package;
 use crate::machine::{self, Machine, Missing};
 use crate::package;
 use crate::policy::{Policy, TargetPolicy};
-use crate::target::Target;
+use crate::target::{Libc, Target};
 
 /// How one target will be built here, and what stands in the way.
 pub struct TargetPlan {
@@ -122,6 +122,8 @@ pub struct TargetJson {
     pub runner: Option<String>,
     pub debian_packages: Vec<String>,
     pub archives: Vec<String>,
+    /// `os/architecture[/variant]` of its image in the release's OCI image (musl targets).
+    pub image_platform: Option<String>,
     pub missing: Vec<String>,
 }
 
@@ -202,6 +204,7 @@ pub fn plan_json(policy: &Policy, plans: &[TargetPlan], machine: &Machine) -> Pl
                 runner: settings.runner.map(|r| r.value.join(" ")),
                 debian_packages: debian_packages(target),
                 archives: artifact_names(policy, target),
+                image_platform: (target.libc == Libc::Musl).then(|| target.arch.oci_platform()),
                 missing: p.missing.iter().map(|m| m.fix.clone()).collect(),
             }
         })

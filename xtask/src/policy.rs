@@ -360,6 +360,10 @@ mod tests {
                 "name": "diag_tool",
                 "version": "1.2.3",
                 "manifest_path": "/w/diag_tool/Cargo.toml",
+                "description": "Hardware diagnostics",
+                "license": "MIT OR Apache-2.0",
+                "repository": null,
+                "authors": [],
                 "targets": [{ "kind": ["lib"], "name": "diag_tool" },
                             { "kind": ["bin"], "name": "diag_tool" }]
             }]
@@ -399,6 +403,10 @@ mod tests {
             (policy.bin.as_str(), policy.version()),
             ("diag_tool", "1.2.3")
         );
+        let package = &policy.package;
+        assert_eq!(package.description.as_deref(), Some("Hardware diagnostics"));
+        assert_eq!(package.license.as_deref(), Some("MIT OR Apache-2.0"));
+        assert_eq!((&package.repository, &package.homepage), (&None, &None));
     }
 
     #[test]

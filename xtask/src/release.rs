@@ -3,13 +3,15 @@
 //! both give the same files. They read only the manifest and the files in the out dir.
 
 use std::path::Path;
+use std::time::Instant;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
 use crate::checksum;
 use crate::fsx;
 use crate::installer;
 use crate::manifest::{self, Manifest};
+use crate::oci;
 use crate::output::Output;
 use crate::policy::Policy;
 use crate::sign::Signer;
@@ -17,6 +19,8 @@ use crate::sign::Signer;
 /// What the release goes through, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum ReleaseStep {
+    /// The multi-arch OCI image of the musl targets.
+    Image,
     /// `install.sh`, with every target's verified facts baked in.
     Installer,
     /// `SHA256SUMS` of every file, and a `.sha256` beside each release-wide one.
@@ -26,24 +30,40 @@ enum ReleaseStep {
     Sign,
 }
 
-const RELEASE_STEPS: [ReleaseStep; 4] = [
+const RELEASE_STEPS: [ReleaseStep; 5] = [
+    ReleaseStep::Image,
     ReleaseStep::Installer,
     ReleaseStep::Sums,
     ReleaseStep::Manifest,
     ReleaseStep::Sign,
 ];
 
+impl ReleaseStep {
+    fn name(self) -> &'static str {
+        match self {
+            ReleaseStep::Image => "image",
+            ReleaseStep::Installer => "installer",
+            ReleaseStep::Sums => "sums",
+            ReleaseStep::Manifest => "manifest",
+            ReleaseStep::Sign => "sign",
+        }
+    }
+}
+
 /// The names a finished release writes besides the targets' files, removed when a run fails
 /// so that a partial set never passes for a release.
-pub const RELEASE_FILES: [&str; 7] = [
-    "SHA256SUMS",
-    "SHA256SUMS.sig",
-    manifest::FILE_NAME,
-    "release-manifest.json.sig",
-    installer::FILE_NAME,
-    "install.sh.sha256",
-    "install.sh.sig",
-];
+pub fn file_names(name: &str, version: &str) -> Vec<String> {
+    let written = [
+        "SHA256SUMS".to_string(),
+        manifest::FILE_NAME.to_string(),
+        installer::FILE_NAME.to_string(),
+        oci::file_name(name, version),
+    ];
+    written
+        .iter()
+        .flat_map(|f| [f.clone(), format!("{f}.sha256"), format!("{f}.sig")])
+        .collect()
+}
 
 /// Runs every release step on `manifest`, whose target files are already in `out_dir`; gives
 /// how long each took.
@@ -65,61 +85,68 @@ pub fn finish(
     manifest.files.clear();
     let mut seconds = Vec::new();
     for step in RELEASE_STEPS {
-        let started = std::time::Instant::now();
-        let detail = run(step, manifest, out_dir, signer.as_ref())?;
-        seconds.push((
-            format!("{step:?}").to_lowercase(),
-            started.elapsed().as_secs_f64(),
-        ));
-        out.status("Wrote", &detail, &out_dir.display().to_string());
+        let started = Instant::now();
+        let detail = run(step, manifest, out_dir, signer.as_ref())
+            .with_context(|| format!("{} failed", step.name()))?;
+        seconds.push((step.name().to_string(), started.elapsed().as_secs_f64()));
+        match detail {
+            Some(detail) => out.status("Wrote", &detail, &out_dir.display().to_string()),
+            None => out.status("Skipped", step.name(), "nothing to make it from"),
+        }
     }
     Ok(seconds)
 }
 
+/// Runs `step`; what it wrote, `None` when the release has nothing for it.
 fn run(
     step: ReleaseStep,
     manifest: &mut Manifest,
     out_dir: &Path,
     signer: Option<&Signer>,
-) -> Result<String> {
+) -> Result<Option<String>> {
     match step {
+        ReleaseStep::Image => {
+            let Some(image) = oci::write_image(manifest, out_dir)? else {
+                return Ok(None);
+            };
+            let name = image.name.clone();
+            manifest.files.push(image);
+            Ok(Some(name))
+        }
         ReleaseStep::Installer => {
             let script = installer::write(manifest, out_dir)?;
             manifest.files.push(script);
-            Ok(format!(
-                "{} ({})",
-                installer::FILE_NAME,
-                installer::source_note(manifest)
-            ))
+            let note = installer::source_note(manifest);
+            Ok(Some(format!("{} ({note})", installer::FILE_NAME)))
         }
         ReleaseStep::Sums => {
             for file in &manifest.files {
                 checksum::write_sidecar(&out_dir.join(&file.name), &file.sha256)?;
             }
             checksum::write_sums(out_dir, &manifest.sums())?;
-            Ok("SHA256SUMS".into())
+            Ok(Some("SHA256SUMS".into()))
         }
         ReleaseStep::Manifest => {
-            fsx::write_atomic(
-                &out_dir.join(manifest::FILE_NAME),
-                manifest.to_json().as_bytes(),
-            )?;
-            Ok(manifest::FILE_NAME.into())
+            let path = out_dir.join(manifest::FILE_NAME);
+            fsx::write_atomic(&path, manifest.to_json().as_bytes())?;
+            Ok(Some(manifest::FILE_NAME.into()))
         }
         ReleaseStep::Sign => {
             let Some(signer) = signer else {
-                return Ok("no signatures: unsigned (no MINISIGN_KEY_FILE or MINISIGN_KEY)".into());
+                return Ok(Some(
+                    "no signatures: unsigned (no MINISIGN_KEY_FILE or MINISIGN_KEY)".into(),
+                ));
             };
             let mut names: Vec<String> = manifest.artifacts().map(|a| a.name.clone()).collect();
             names.extend(["SHA256SUMS".to_string(), manifest::FILE_NAME.to_string()]);
             for name in &names {
                 signer.sign_file(&out_dir.join(name), manifest.source_date_epoch)?;
             }
-            Ok(format!(
-                "{} .sig files (minisign key {})",
-                names.len(),
-                signer.public_base64()
-            ))
+            let key = signer.public_base64();
+            Ok(Some(format!(
+                "{} .sig files (minisign key {key})",
+                names.len()
+            )))
         }
     }
 }

@@ -7,6 +7,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::dependencies::Dependency;
+use crate::package;
 
 pub const SPEC_VERSION: &str = "1.5";
 
@@ -93,7 +94,7 @@ pub fn cyclonedx(deps: &[Dependency], triple: &str, source_date_epoch: u64) -> S
         serial_number: String::new(),
         version: 1,
         metadata: Metadata {
-            timestamp: rfc3339(source_date_epoch),
+            timestamp: package::rfc3339(source_date_epoch),
             tools: Tools {
                 components: vec![Tool {
                     kind: "application",
@@ -163,27 +164,6 @@ fn content_uuid(content: &[u8]) -> String {
     )
 }
 
-/// `2023-11-14T22:13:20Z` for 1700000000: the civil date of a day count (Howard Hinnant's
-/// `civil_from_days`), so that no date library is needed for one timestamp.
-pub fn rfc3339(epoch: u64) -> String {
-    let (days, secs) = ((epoch / 86_400) as i64, epoch % 86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
@@ -195,14 +175,6 @@ mod tests {
     use super::*;
     use crate::dependencies;
     use crate::target::Target;
-
-    #[test]
-    fn timestamps_are_utc_civil_dates() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
-        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(rfc3339(4_107_542_399), "2100-02-28T23:59:59Z");
-    }
 
     #[test]
     fn the_serial_number_follows_the_content() {

@@ -16,7 +16,8 @@ use crate::policy::Policy;
 /// reproduction; install.sh is judged by shellcheck and run by dash and a static busybox (also
 /// in a chroot), fetching with curl, checking with openssl or perl's shasum; promtool and a
 /// real node_exporter judge the Prometheus output; rpm, lintian and rpmlint judge the .rpm and
-/// .deb packages (dpkg-deb is every Debian's).
+/// .deb packages (dpkg-deb is every Debian's); skopeo, umoci, crun, runc and a registry
+/// (docker-registry, with htpasswd from apache2-utils) judge the OCI image.
 const TEST_PACKAGES: &[&str] = &[
     "musl-tools",
     "file",
@@ -35,6 +36,12 @@ const TEST_PACKAGES: &[&str] = &[
     "rpm",
     "lintian",
     "rpmlint",
+    "skopeo",
+    "umoci",
+    "crun",
+    "runc",
+    "docker-registry",
+    "apache2-utils",
 ];
 /// Linters and validators from PyPI, pinned: workflow linters for `cargo xtask ci`, JSON
 /// Schema checks, diffoscope.

@@ -133,6 +133,8 @@ fn killed_dist_leaves_no_archive_under_a_final_name() {
         // final name must be complete, never a prefix.
         if name.ends_with(".tar.gz") {
             assert!(succeeds(&out, "gzip", &["-t", name]), "{name} is partial");
+        } else if name.ends_with("-oci.tar") {
+            assert!(succeeds(&out, "tar", &["-tf", name]), "{name} is partial");
         } else if name.ends_with(".sha256") || name.as_str() == "SHA256SUMS" {
             assert!(succeeds(&out, "sha256sum", &["--check", "--strict", name]));
         } else if name.as_str() == "release-manifest.json" {
@@ -175,6 +177,7 @@ fn stale_archives_of_another_version_stay_out_of_the_checksums() {
     std::fs::create_dir_all(&out).unwrap();
     let stale = format!("diag_tool-{TARGET}-v0.0.9.tar.gz");
     std::fs::write(out.join(&stale), b"an old release").unwrap();
+    std::fs::write(out.join("diag_tool-v0.0.9-oci.tar"), b"an old image").unwrap();
     std::fs::write(
         out.join(format!("{stale}.sha256")),
         format!("b9e1bd1e1bd7e8e1dc9d0a5f2be2e6b5a1e0f7f0b5e1e6d3d1f0a9c9b8a7f6e5  {stale}\n"),
@@ -183,10 +186,12 @@ fn stale_archives_of_another_version_stay_out_of_the_checksums() {
 
     run_dist(&out);
     let sums = std::fs::read_to_string(out.join("SHA256SUMS")).unwrap();
-    // The archive, its SBOM and install.sh.
-    assert_eq!(sums.lines().count(), 3, "{sums}");
+    // The archive, its SBOM, install.sh and the image of its one platform.
+    assert_eq!(sums.lines().count(), 4, "{sums}");
     assert!(
-        sums.contains(&format!("diag_tool-{TARGET}-v")) && !sums.contains("v0.0.9"),
+        sums.contains(&format!("diag_tool-{TARGET}-v"))
+            && sums.contains("-oci.tar")
+            && !sums.contains("v0.0.9"),
         "{sums}"
     );
     let installer = std::fs::read_to_string(out.join("install.sh")).unwrap();

@@ -167,6 +167,7 @@ fn an_unknown_architecture_is_named_with_the_ones_there_are() {
 #[test]
 fn without_a_github_repository_the_user_names_where_to_download_from() {
     let mut manifest = gnu_only();
+    manifest.package.repository = None;
     let output = run(&manifest, "x86_64", Some("2.36"), &["--dry-run"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(
@@ -174,7 +175,7 @@ fn without_a_github_repository_the_user_names_where_to_download_from() {
         "{}",
         text(&output)
     );
-    manifest.repository = Some("https://github.com/acme/diag_tool.git".into());
+    manifest.package.repository = Some("https://github.com/acme/diag_tool.git".into());
     let output = run(&manifest, "x86_64", Some("2.36"), &["--dry-run"]);
     assert!(output.status.success(), "{}", text(&output));
     assert!(
@@ -199,7 +200,7 @@ fn the_default_base_url_is_the_github_release_of_the_version() {
         ("https://github.com/acme", None),
         ("https://github.com/acme/tool/tree/main", None),
     ] {
-        manifest.repository = Some(repository.into());
+        manifest.package.repository = Some(repository.into());
         assert_eq!(default_base_url(&manifest).as_deref(), url, "{repository}");
     }
 }
