@@ -27,7 +27,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use goblin::elf::section_header::{SHT_DYNAMIC, SHT_STRTAB};
+use goblin::elf::dynamic::{
+    DT_FLAGS, DT_FLAGS_1, DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_STRSZ, DT_STRTAB, DT_VERNEED,
+    DT_VERNEEDNUM,
+};
+use goblin::elf::program_header::{PT_DYNAMIC, PT_GNU_RELRO, PT_GNU_STACK, PT_INTERP, PT_LOAD};
+use goblin::elf::section_header::{
+    SHT_DYNAMIC, SHT_GNU_VERNEED, SHT_NOBITS, SHT_STRTAB, SHT_SYMTAB, SectionHeader,
+};
+
+use crate::target::{GlibcVersion, Target};
 
 use super::*;
 

@@ -2,10 +2,14 @@
 //! damaged copies of them.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
+use goblin::elf::dynamic::DT_VERNEEDNUM;
+use goblin::elf::program_header::{PT_DYNAMIC, PT_INTERP};
+use goblin::elf::section_header::SHT_GNU_VERNEED;
+use tempfile::{TempDir, tempdir};
 use xshell::{Shell, cmd};
 
+use super::facts::glibc_summary;
 use super::*;
 
 const HELLO: &str = "int main(void) { return 0; }\n";
@@ -19,91 +23,59 @@ struct Tool {
     install: &'static str,
 }
 
-const GCC: Tool = Tool {
-    program: "gcc",
-    args: &[],
-    install: "apt-get install gcc",
-};
-const MUSL_GCC: Tool = Tool {
-    program: "musl-gcc",
-    args: &[],
-    install: "apt-get install musl-tools",
-};
-const AARCH64_GCC: Tool = Tool {
-    program: "aarch64-linux-gnu-gcc",
-    args: &[],
-    install: "apt-get install gcc-aarch64-linux-gnu",
-};
-const STRIP: Tool = Tool {
-    program: "strip",
-    args: &[],
-    install: "apt-get install binutils",
-};
-const ZIG_CC: Tool = Tool {
-    program: "python3",
-    args: &["-m", "ziglang", "cc"],
-    install: "pip install ziglang",
-};
-const RUSTC: Tool = Tool {
-    program: "rustc",
-    args: &[],
-    install: "rustup target add x86_64-unknown-linux-musl",
-};
-const READELF: Tool = Tool {
-    program: "readelf",
-    args: &[],
-    install: "apt-get install binutils",
-};
-
-/// A temporary directory for one test's inputs, removed when the test ends.
-struct Scratch {
-    dir: PathBuf,
-    sh: Shell,
+const fn tool(program: &'static str, install: &'static str) -> Tool {
+    Tool {
+        program,
+        args: &[],
+        install,
+    }
 }
 
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let unique = format!(
-            "xtask-verify-{}-{}-{name}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        let dir = std::env::temp_dir().join(unique);
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let sh = Shell::new().unwrap();
-        sh.change_dir(&dir);
-        Scratch { dir, sh }
-    }
+const GCC: Tool = tool("gcc", "apt-get install gcc");
+const MUSL_GCC: Tool = tool("musl-gcc", "apt-get install musl-tools");
+const AARCH64_GCC: Tool = tool(
+    "aarch64-linux-gnu-gcc",
+    "apt-get install gcc-aarch64-linux-gnu",
+);
+const STRIP: Tool = tool("strip", "apt-get install binutils");
+const READELF: Tool = tool("readelf", "apt-get install binutils");
+const RUSTC: Tool = tool("rustc", "rustup target add x86_64-unknown-linux-musl");
+const ZIG_CC: Tool = Tool {
+    args: &["-m", "ziglang", "cc"],
+    ..tool("python3", "pip install ziglang")
+};
 
-    fn run(&self, tool: &Tool, args: &[&str]) -> String {
-        let (program, fixed) = (tool.program, tool.args);
-        cmd!(self.sh, "{program} {fixed...} {args...}")
-            .ignore_stderr()
-            .read()
-            .unwrap_or_else(|e| panic!("{e}\n(if `{program}` is missing: {})", tool.install))
-    }
+/// Builds test inputs in a test's own temporary directory, removed when the test ends.
+trait Build {
+    fn run(&self, tool: &Tool, args: &[&str]) -> String;
 
     /// Compiles C `source` with `tool` and `flags` into `out`; returns its path.
-    fn cc(&self, tool: &Tool, flags: &[&str], source: &str, out: &str) -> PathBuf {
-        let src = format!("{out}.c");
-        std::fs::write(self.dir.join(&src), source).unwrap();
-        // Flags after the source, so that libraries (-l) resolve its symbols.
-        let mut args = vec!["-o", out, &src];
-        args.extend(flags);
-        self.run(tool, &args);
-        self.dir.join(out)
-    }
+    fn cc(&self, tool: &Tool, flags: &[&str], source: &str, out: &str) -> PathBuf;
 
     fn strip(&self, path: &Path) {
         self.run(&STRIP, &[path.to_str().unwrap()]);
     }
 }
 
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
+impl Build for TempDir {
+    fn run(&self, tool: &Tool, args: &[&str]) -> String {
+        let sh = Shell::new().unwrap();
+        sh.change_dir(self.path());
+        let (program, fixed) = (tool.program, tool.args);
+        cmd!(sh, "{program} {fixed...} {args...}")
+            .ignore_stderr()
+            .read()
+            .unwrap_or_else(|e| panic!("{e}\n(if `{program}` is missing: {})", tool.install))
+    }
+
+    fn cc(&self, tool: &Tool, flags: &[&str], source: &str, out: &str) -> PathBuf {
+        let src = format!("{out}.c");
+        std::fs::write(self.path().join(&src), source).unwrap();
+        // Flags after the source, so that libraries (-l) resolve its symbols.
+        let mut args = vec!["-o", out, &src];
+        args.extend(flags);
+        self.run(tool, &args);
+        self.path().join(out)
     }
 }
 
@@ -135,15 +107,15 @@ fn assert_one_violation<'a>(found: &'a [Violation], needle: &str) -> &'a Violati
     matching[0]
 }
 
-fn plain_gnu_binary(scratch: &Scratch) -> PathBuf {
+fn plain_gnu_binary(scratch: &TempDir) -> PathBuf {
     scratch.cc(&GCC, &["-s"], HELLO, "hello")
 }
 
 #[test]
 fn rust_static_pie_musl_binary_is_accepted() {
-    let scratch = Scratch::new("rust-musl");
+    let scratch = tempdir().unwrap();
     std::fs::write(
-        scratch.dir.join("main.rs"),
+        scratch.path().join("main.rs"),
         "fn main() { println!(\"hi\"); }\n",
     )
     .unwrap();
@@ -159,7 +131,7 @@ fn rust_static_pie_musl_binary_is_accepted() {
             "main.rs",
         ],
     );
-    let path = scratch.dir.join("main");
+    let path = scratch.path().join("main");
 
     let facts = verify_file(&path, &target("x86_64-unknown-linux-musl"), None).unwrap();
     assert_eq!(facts.file_type, FileType::StaticPie);
@@ -173,7 +145,7 @@ fn rust_static_pie_musl_binary_is_accepted() {
 
 #[test]
 fn static_musl_gcc_binary_is_accepted() {
-    let scratch = Scratch::new("musl-static");
+    let scratch = tempdir().unwrap();
     let path = scratch.cc(&MUSL_GCC, &["-static", "-s"], HELLO, "hello");
     let facts = verify_file(&path, &target("x86_64-unknown-linux-musl"), None).unwrap();
     assert_eq!(facts.file_type, FileType::Executable);
@@ -183,7 +155,7 @@ fn static_musl_gcc_binary_is_accepted() {
 
 #[test]
 fn musl_binary_with_interpreter_is_rejected() {
-    let scratch = Scratch::new("musl-interp");
+    let scratch = tempdir().unwrap();
     // What `linker = "musl-gcc"` gives: -static-pie quietly yields a dynamic binary.
     let path = scratch.cc(&MUSL_GCC, &["-static-pie", "-s"], HELLO, "hello");
     let found = violations(&path, "x86_64-unknown-linux-musl", None);
@@ -207,7 +179,7 @@ fn musl_binary_with_interpreter_is_rejected() {
 
 #[test]
 fn aarch64_binary_checked_as_x86_64_is_rejected() {
-    let scratch = Scratch::new("arm-as-x86");
+    let scratch = tempdir().unwrap();
     let path = scratch.cc(&AARCH64_GCC, &["-s"], HELLO, "hello");
     for triple in ["x86_64-unknown-linux-gnu", "x86_64-unknown-linux-musl"] {
         let found = violations(&path, triple, glibc("2.40"));
@@ -233,7 +205,7 @@ fn aarch64_binary_checked_as_x86_64_is_rejected() {
 
 #[test]
 fn x86_64_binary_checked_as_aarch64_is_rejected() {
-    let scratch = Scratch::new("x86-as-arm");
+    let scratch = tempdir().unwrap();
     let path = plain_gnu_binary(&scratch);
     let found = violations(&path, "aarch64-unknown-linux-gnu", glibc("2.40"));
     assert_eq!(found.len(), 1, "{found:#?}");
@@ -247,7 +219,7 @@ fn x86_64_binary_checked_as_aarch64_is_rejected() {
 
 #[test]
 fn i386_binary_is_rejected_as_the_wrong_class() {
-    let scratch = Scratch::new("i386");
+    let scratch = tempdir().unwrap();
     let path = scratch.cc(&GCC, &["-m32", "-nostdlib", "-static", "-s"], BARE, "bare");
     let facts = facts_of(&path);
     assert_eq!((facts.class, facts.machine_name()), (32, "i686"));
@@ -258,7 +230,7 @@ fn i386_binary_is_rejected_as_the_wrong_class() {
 
 #[test]
 fn x32_binary_is_rejected_although_its_machine_is_x86_64() {
-    let scratch = Scratch::new("x32");
+    let scratch = tempdir().unwrap();
     let path = scratch.cc(&GCC, &["-mx32", "-nostdlib", "-static", "-s"], BARE, "bare");
     let found = violations(&path, "x86_64-unknown-linux-musl", None);
     assert_eq!(found.len(), 1, "{found:#?}");
@@ -272,7 +244,7 @@ fn x32_binary_is_rejected_although_its_machine_is_x86_64() {
 
 #[test]
 fn big_endian_aarch64_binary_is_rejected() {
-    let scratch = Scratch::new("aarch64-be");
+    let scratch = tempdir().unwrap();
     let path = scratch.cc(
         &AARCH64_GCC,
         &["-mbig-endian", "-nostdlib", "-static", "-s"],
@@ -287,7 +259,7 @@ fn big_endian_aarch64_binary_is_rejected() {
 
 #[test]
 fn gnu_binary_above_the_glibc_floor_is_rejected() {
-    let scratch = Scratch::new("glibc-floor");
+    let scratch = tempdir().unwrap();
     // Debian 12's gcc links __libc_start_main@GLIBC_2.34.
     let path = plain_gnu_binary(&scratch);
     let found = violations(&path, "x86_64-unknown-linux-gnu", glibc("2.17"));
@@ -310,7 +282,7 @@ fn gnu_binary_above_the_glibc_floor_is_rejected() {
 
 #[test]
 fn gnu_binary_within_a_higher_floor_is_accepted() {
-    let scratch = Scratch::new("glibc-ok");
+    let scratch = tempdir().unwrap();
     let path = plain_gnu_binary(&scratch);
     let facts = verify_file(&path, &target("x86_64-unknown-linux-gnu"), glibc("2.40")).unwrap();
     assert_eq!(facts.glibc_max, glibc("2.34"));
@@ -332,7 +304,7 @@ fn gnu_binary_within_a_higher_floor_is_accepted() {
 
 #[test]
 fn zig_built_binary_meets_the_glibc_2_17_floor() {
-    let scratch = Scratch::new("zig-2.17");
+    let scratch = tempdir().unwrap();
     let path = scratch.cc(
         &ZIG_CC,
         &["-target", "x86_64-linux-gnu.2.17", "-s"],
@@ -351,7 +323,7 @@ fn zig_built_binary_meets_the_glibc_2_17_floor() {
 
 #[test]
 fn aarch64_gnu_binary_is_accepted_for_its_target() {
-    let scratch = Scratch::new("arm-gnu");
+    let scratch = tempdir().unwrap();
     let path = scratch.cc(&AARCH64_GCC, &["-s"], HELLO, "hello");
     let facts = verify_file(&path, &target("aarch64-unknown-linux-gnu"), glibc("2.40")).unwrap();
     assert_eq!(
@@ -371,7 +343,7 @@ fn aarch64_gnu_binary_is_accepted_for_its_target() {
 
 #[test]
 fn unstripped_binary_is_rejected_and_accepted_after_strip() {
-    let scratch = Scratch::new("unstripped");
+    let scratch = tempdir().unwrap();
     let path = scratch.cc(&GCC, &["-g"], HELLO, "hello");
     let found = violations(&path, "x86_64-unknown-linux-gnu", glibc("2.40"));
     let v = assert_one_violation(&found, "not stripped");
@@ -391,7 +363,7 @@ fn unstripped_binary_is_rejected_and_accepted_after_strip() {
 
 #[test]
 fn runpath_is_rejected() {
-    let scratch = Scratch::new("runpath");
+    let scratch = tempdir().unwrap();
     // Debian's ld writes DT_RUNPATH for -rpath.
     let path = scratch.cc(&GCC, &["-s", "-Wl,-rpath,/opt/x"], HELLO, "hello");
     let facts = facts_of(&path);
@@ -406,7 +378,7 @@ fn runpath_is_rejected() {
 
 #[test]
 fn old_style_rpath_is_rejected() {
-    let scratch = Scratch::new("rpath");
+    let scratch = tempdir().unwrap();
     let path = scratch.cc(
         &GCC,
         &["-s", "-Wl,--disable-new-dtags,-rpath,/opt/x"],
@@ -424,7 +396,7 @@ fn old_style_rpath_is_rejected() {
 
 #[test]
 fn glibc_private_requirement_is_rejected_whatever_the_floor() {
-    let scratch = Scratch::new("glibc-private");
+    let scratch = tempdir().unwrap();
     let source =
         "extern int __libc_enable_secure;\nint main(void) { return __libc_enable_secure; }\n";
     let path = scratch.cc(&GCC, &["-s"], source, "private");
@@ -443,7 +415,7 @@ fn glibc_private_requirement_is_rejected_whatever_the_floor() {
 
 #[test]
 fn dt_relr_requirement_violates_the_floor() {
-    let scratch = Scratch::new("dt-relr");
+    let scratch = tempdir().unwrap();
     let path = scratch.cc(&GCC, &["-s", "-Wl,-z,pack-relative-relocs"], HELLO, "relr");
     let found = violations(&path, "x86_64-unknown-linux-gnu", glibc("2.40"));
     let v = assert_one_violation(&found, "GLIBC_ABI_DT_RELR");
@@ -476,7 +448,7 @@ fn glibc_versions_are_compared_as_integers() {
 
 #[test]
 fn shared_library_is_not_an_executable() {
-    let scratch = Scratch::new("shared");
+    let scratch = tempdir().unwrap();
     let path = scratch.cc(
         &GCC,
         &["-s", "-shared", "-fPIC"],
@@ -493,7 +465,7 @@ fn shared_library_is_not_an_executable() {
 
 #[test]
 fn library_outside_the_allowed_list_is_rejected() {
-    let scratch = Scratch::new("extra-lib");
+    let scratch = tempdir().unwrap();
     scratch.cc(
         &GCC,
         &["-shared", "-fPIC"],
@@ -513,7 +485,7 @@ fn library_outside_the_allowed_list_is_rejected() {
 
 #[test]
 fn statically_linked_glibc_binary_is_rejected_for_a_gnu_target() {
-    let scratch = Scratch::new("glibc-static");
+    let scratch = tempdir().unwrap();
     let path = scratch.cc(&GCC, &["-s", "-static"], HELLO, "hello");
     let found = violations(&path, "x86_64-unknown-linux-gnu", glibc("2.40"));
     assert_eq!(found.len(), 1, "{found:#?}");
@@ -527,7 +499,7 @@ fn statically_linked_glibc_binary_is_rejected_for_a_gnu_target() {
 
 #[test]
 fn static_pie_is_an_executable_not_a_shared_library() {
-    let scratch = Scratch::new("glibc-static-pie");
+    let scratch = tempdir().unwrap();
     let path = scratch.cc(&GCC, &["-s", "-static-pie"], HELLO, "hello");
     let facts = facts_of(&path);
     assert_eq!(
@@ -539,7 +511,7 @@ fn static_pie_is_an_executable_not_a_shared_library() {
 
 #[test]
 fn executable_stack_is_rejected() {
-    let scratch = Scratch::new("execstack");
+    let scratch = tempdir().unwrap();
     let path = scratch.cc(&GCC, &["-s", "-z", "execstack"], HELLO, "hello");
     let facts = facts_of(&path);
     assert!(!facts.nx_stack);
@@ -566,8 +538,8 @@ fn non_elf_file_is_rejected() {
         "not an ELF file: starts with nothing: the file is empty"
     );
 
-    let scratch = Scratch::new("not-elf");
-    let missing = scratch.dir.join("missing");
+    let scratch = tempdir().unwrap();
+    let missing = scratch.path().join("missing");
     let err = verify_file(&missing, &target("x86_64-unknown-linux-musl"), None).unwrap_err();
     assert!(
         format!("{err:#}").starts_with(&format!("reading {}", missing.display())),
@@ -577,7 +549,7 @@ fn non_elf_file_is_rejected() {
 
 #[test]
 fn truncated_elf_is_malformed_not_a_panic() {
-    let scratch = Scratch::new("truncated");
+    let scratch = tempdir().unwrap();
     let bytes = std::fs::read(plain_gnu_binary(&scratch)).unwrap();
     for len in [4, 16, 63, 64, 200, bytes.len() / 2, bytes.len() - 1] {
         let err = inspect(&bytes[..len]).unwrap_err().to_string();
@@ -595,7 +567,7 @@ fn truncated_elf_is_malformed_not_a_panic() {
 
 #[test]
 fn byte_mutations_never_panic() {
-    let scratch = Scratch::new("mutations");
+    let scratch = tempdir().unwrap();
     // A dynamic gnu binary exercises every reader: interpreter, strings, version needs.
     let dynamic = std::fs::read(plain_gnu_binary(&scratch)).unwrap();
     let unstripped = std::fs::read(scratch.cc(&GCC, &["-g"], HELLO, "debug")).unwrap();
@@ -654,7 +626,7 @@ fn dynamic_entry_value_offset(bytes: &[u8], tag: u64) -> usize {
 
 #[test]
 fn version_requirements_the_sections_do_not_show_are_malformed() {
-    let scratch = Scratch::new("hidden-verneed");
+    let scratch = tempdir().unwrap();
     let original = std::fs::read(plain_gnu_binary(&scratch)).unwrap();
 
     // One more requirement announced than the table holds.
@@ -687,7 +659,7 @@ fn version_requirements_the_sections_do_not_show_are_malformed() {
 
 #[test]
 fn unreadable_interpreter_is_malformed_not_static() {
-    let scratch = Scratch::new("bad-interp");
+    let scratch = tempdir().unwrap();
     let mut bytes = std::fs::read(plain_gnu_binary(&scratch)).unwrap();
     let elf = goblin::elf::Elf::parse(&bytes).unwrap();
     let ph = elf
@@ -721,7 +693,7 @@ fn unreadable_interpreter_is_malformed_not_static() {
 
 #[test]
 fn wrong_header_entry_sizes_are_malformed() {
-    let scratch = Scratch::new("entsize");
+    let scratch = tempdir().unwrap();
     let original = std::fs::read(plain_gnu_binary(&scratch)).unwrap();
     // e_phentsize and e_shentsize of an ELF64 header.
     for (at, field) in [(54, "e_phentsize"), (58, "e_shentsize")] {
@@ -734,7 +706,7 @@ fn wrong_header_entry_sizes_are_malformed() {
 
 #[test]
 fn facts_agree_with_readelf() {
-    let scratch = Scratch::new("readelf");
+    let scratch = tempdir().unwrap();
     let binaries = [
         plain_gnu_binary(&scratch),
         scratch.cc(
@@ -799,7 +771,7 @@ fn facts_agree_with_readelf() {
 
 #[test]
 fn facts_serialize_with_stable_snake_case_keys() {
-    let scratch = Scratch::new("json");
+    let scratch = tempdir().unwrap();
     let facts = facts_of(&plain_gnu_binary(&scratch));
     let json = serde_json::to_value(crate::manifest::Binary::from(&facts)).unwrap();
     let keys: Vec<&str> = json
@@ -845,7 +817,7 @@ fn facts_serialize_with_stable_snake_case_keys() {
 
 #[test]
 fn facts_print_as_an_aligned_block() {
-    let scratch = Scratch::new("display");
+    let scratch = tempdir().unwrap();
     let text = facts_of(&plain_gnu_binary(&scratch)).to_string();
     let row = |key: &str, value: &str| format!("  {key:<13}{value}\n");
     assert!(
