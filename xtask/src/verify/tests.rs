@@ -11,6 +11,7 @@ use xshell::{Shell, cmd};
 
 use super::facts::glibc_summary;
 use super::*;
+use crate::arch::{ARCHES, Arch};
 
 const HELLO: &str = "int main(void) { return 0; }\n";
 /// No libc at all: links for classes and byte orders the host has no C library for.
@@ -36,6 +37,14 @@ const MUSL_GCC: Tool = tool("musl-gcc", "apt-get install musl-tools");
 const AARCH64_GCC: Tool = tool(
     "aarch64-linux-gnu-gcc",
     "apt-get install gcc-aarch64-linux-gnu",
+);
+const ARMHF_GCC: Tool = tool(
+    "arm-linux-gnueabihf-gcc",
+    "apt-get install gcc-arm-linux-gnueabihf",
+);
+const RISCV64_GCC: Tool = tool(
+    "riscv64-linux-gnu-gcc",
+    "apt-get install gcc-riscv64-linux-gnu",
 );
 const STRIP: Tool = tool("strip", "apt-get install binutils");
 const READELF: Tool = tool("readelf", "apt-get install binutils");
@@ -105,6 +114,13 @@ fn assert_one_violation<'a>(found: &'a [Violation], needle: &str) -> &'a Violati
         "expected one violation mentioning `{needle}`, got {found:#?}"
     );
     matching[0]
+}
+
+/// The one violation in `found`, which must say exactly `what` was found.
+fn only_violation<'a>(found: &'a [Violation], what: &str) -> &'a Violation {
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].found, what);
+    &found[0]
 }
 
 fn plain_gnu_binary(scratch: &TempDir) -> PathBuf {
@@ -183,23 +199,13 @@ fn aarch64_binary_checked_as_x86_64_is_rejected() {
     let path = scratch.cc(&AARCH64_GCC, &["-s"], HELLO, "hello");
     for triple in ["x86_64-unknown-linux-gnu", "x86_64-unknown-linux-musl"] {
         let found = violations(&path, triple, glibc("2.40"));
-        assert_eq!(found.len(), 1, "{found:#?}");
-        assert_eq!(
-            found[0].found,
-            "ELF64 little-endian aarch64 (e_machine 183)"
-        );
+        let v = only_violation(&found, "ELF64 little-endian aarch64 (e_machine 183)");
         assert!(
-            found[0]
-                .expected
+            v.expected
                 .contains("ELF64 little-endian x86_64 (e_machine 62)"),
-            "{}",
-            found[0]
+            "{v}"
         );
-        assert!(
-            found[0].fix.contains(&format!("--target {triple}")),
-            "{}",
-            found[0]
-        );
+        assert!(v.fix.contains(&format!("--target {triple}")), "{v}");
     }
 }
 
@@ -208,13 +214,8 @@ fn x86_64_binary_checked_as_aarch64_is_rejected() {
     let scratch = tempdir().unwrap();
     let path = plain_gnu_binary(&scratch);
     let found = violations(&path, "aarch64-unknown-linux-gnu", glibc("2.40"));
-    assert_eq!(found.len(), 1, "{found:#?}");
-    assert_eq!(found[0].found, "ELF64 little-endian x86_64 (e_machine 62)");
-    assert!(
-        found[0].expected.contains("aarch64 (e_machine 183)"),
-        "{}",
-        found[0]
-    );
+    let v = only_violation(&found, "ELF64 little-endian x86_64 (e_machine 62)");
+    assert!(v.expected.contains("aarch64 (e_machine 183)"), "{v}");
 }
 
 #[test]
@@ -224,8 +225,7 @@ fn i386_binary_is_rejected_as_the_wrong_class() {
     let facts = facts_of(&path);
     assert_eq!((facts.class, facts.machine_name()), (32, "i686"));
     let found = check(&facts, &target("x86_64-unknown-linux-musl"), None);
-    assert_eq!(found.len(), 1, "{found:#?}");
-    assert_eq!(found[0].found, "ELF32 little-endian i686 (e_machine 3)");
+    only_violation(&found, "ELF32 little-endian i686 (e_machine 3)");
 }
 
 #[test]
@@ -233,13 +233,8 @@ fn x32_binary_is_rejected_although_its_machine_is_x86_64() {
     let scratch = tempdir().unwrap();
     let path = scratch.cc(&GCC, &["-mx32", "-nostdlib", "-static", "-s"], BARE, "bare");
     let found = violations(&path, "x86_64-unknown-linux-musl", None);
-    assert_eq!(found.len(), 1, "{found:#?}");
-    assert_eq!(found[0].found, "ELF32 little-endian x86_64 (e_machine 62)");
-    assert!(
-        found[0].expected.starts_with("ELF64 little-endian x86_64"),
-        "{}",
-        found[0]
-    );
+    let v = only_violation(&found, "ELF32 little-endian x86_64 (e_machine 62)");
+    assert!(v.expected.starts_with("ELF64 little-endian x86_64"), "{v}");
 }
 
 #[test]
@@ -252,9 +247,211 @@ fn big_endian_aarch64_binary_is_rejected() {
         "bare",
     );
     let found = violations(&path, "aarch64-unknown-linux-gnu", None);
-    assert_eq!(found.len(), 1, "{found:#?}");
-    assert_eq!(found[0].found, "ELF64 big-endian aarch64 (e_machine 183)");
-    assert!(found[0].expected.contains("little-endian"), "{}", found[0]);
+    let v = only_violation(&found, "ELF64 big-endian aarch64 (e_machine 183)");
+    assert!(v.expected.contains("little-endian"), "{v}");
+}
+
+#[test]
+fn armv7_hard_float_binary_is_accepted_as_armv7_unknown_linux_gnueabihf() {
+    let scratch = tempdir().unwrap();
+    let path = scratch.cc(&ARMHF_GCC, &["-s"], HELLO, "hello");
+    let target = target("armv7-unknown-linux-gnueabihf");
+    let facts = verify_file(&path, &target, glibc("2.40")).unwrap();
+    assert_eq!(
+        (facts.class, facts.little_endian, facts.machine_name()),
+        (32, true, "armv7")
+    );
+    assert_eq!(facts.e_flags, 0x0500_0400, "EABI5, hard-float");
+    assert_eq!(
+        facts.interpreter.as_deref(),
+        Some("/lib/ld-linux-armhf.so.3")
+    );
+    assert_eq!(facts.needed, ["libc.so.6"]);
+}
+
+#[test]
+fn armv7_soft_float_binary_is_rejected() {
+    let scratch = tempdir().unwrap();
+    let path = scratch.cc(
+        &ARMHF_GCC,
+        &["-mfloat-abi=soft", "-nostdlib", "-static", "-s"],
+        BARE,
+        "bare",
+    );
+    for triple in [
+        "armv7-unknown-linux-gnueabihf",
+        "armv7-unknown-linux-musleabihf",
+    ] {
+        let found = violations(&path, triple, None);
+        let v = only_violation(&found, "e_flags 0x05000200");
+        assert!(
+            v.expected
+                .starts_with("EABI version 5 with the hard-float ABI"),
+            "{v}"
+        );
+        assert!(
+            v.expected.ends_with(&format!("as {triple} requires")),
+            "{v}"
+        );
+        assert!(v.fix.contains("another ABI of armv7"), "{v}");
+    }
+}
+
+#[test]
+fn riscv64_double_float_binary_is_accepted_as_riscv64gc_unknown_linux_gnu() {
+    let scratch = tempdir().unwrap();
+    let path = scratch.cc(&RISCV64_GCC, &["-s"], HELLO, "hello");
+    let target = target("riscv64gc-unknown-linux-gnu");
+    let facts = verify_file(&path, &target, glibc("2.40")).unwrap();
+    assert_eq!(
+        (facts.class, facts.little_endian, facts.machine_name()),
+        (64, true, "riscv64gc")
+    );
+    assert_eq!(
+        facts.interpreter.as_deref(),
+        Some("/lib/ld-linux-riscv64-lp64d.so.1")
+    );
+}
+
+/// `path` with another `e_flags`, written next to it as `name`.
+fn with_e_flags(path: &Path, e_flags: u32, name: &str) -> PathBuf {
+    let mut bytes = std::fs::read(path).unwrap();
+    let at = if bytes[4] == 2 { 48 } else { 36 };
+    let value = if bytes[5] == 1 {
+        e_flags.to_le_bytes()
+    } else {
+        e_flags.to_be_bytes()
+    };
+    bytes[at..at + 4].copy_from_slice(&value);
+    let out = path.with_file_name(name);
+    std::fs::write(&out, bytes).unwrap();
+    out
+}
+
+#[test]
+fn riscv64_binary_without_the_double_float_abi_is_rejected() {
+    let scratch = tempdir().unwrap();
+    let soft = scratch.cc(
+        &RISCV64_GCC,
+        &[
+            "-march=rv64imac",
+            "-mabi=lp64",
+            "-nostdlib",
+            "-static",
+            "-s",
+        ],
+        BARE,
+        "soft",
+    );
+    let hello = scratch.cc(&RISCV64_GCC, &["-s"], HELLO, "hello");
+    // RVC with the single-float ABI: the accepted binary with nothing else changed.
+    let single = with_e_flags(&hello, 0x3, "single");
+    for (path, e_flags) in [(soft, "e_flags 0x00000001"), (single, "e_flags 0x00000003")] {
+        let found = violations(&path, "riscv64gc-unknown-linux-gnu", glibc("2.40"));
+        let v = only_violation(&found, e_flags);
+        assert!(
+            v.expected
+                .starts_with("the double-float ABI (lp64d) (e_flags & 0x6 == 0x4)"),
+            "{v}"
+        );
+    }
+}
+
+#[test]
+fn s390x_big_endian_binary_is_accepted_for_its_target_and_rejected_for_others() {
+    let scratch = tempdir().unwrap();
+    let path = scratch.cc(
+        &ZIG_CC,
+        &["-target", "s390x-linux-gnu.2.17", "-s"],
+        HELLO,
+        "hello",
+    );
+    let target = target("s390x-unknown-linux-gnu");
+    let facts = verify_file(&path, &target, glibc("2.17")).unwrap();
+    assert_eq!(
+        (facts.class, facts.little_endian, facts.machine_name()),
+        (64, false, "s390x")
+    );
+    assert_eq!(facts.interpreter.as_deref(), Some("/lib/ld64.so.1"));
+    // Read from big-endian DT_VERNEED and .gnu.version_r entries.
+    assert_eq!(facts.glibc_max, glibc("2.2"));
+    assert_eq!(facts.needed, ["libc.so.6"]);
+
+    let found = violations(&path, "x86_64-unknown-linux-gnu", glibc("2.17"));
+    let v = only_violation(&found, "ELF64 big-endian s390x (e_machine 22)");
+    assert!(v.expected.starts_with("ELF64 little-endian x86_64"), "{v}");
+}
+
+/// Facts that meet every rule of `arch`'s gnu target.
+fn facts_meeting(arch: &Arch) -> BinaryFacts {
+    BinaryFacts {
+        class: arch.class,
+        little_endian: arch.little_endian,
+        machine: arch.e_machine,
+        e_flags: arch.e_flags.map_or(0, |(_, value, _)| value),
+        file_type: FileType::Executable,
+        interpreter: Some(arch.glibc_loader.to_string()),
+        needed: vec!["libc.so.6".to_string()],
+        version_requirements: Vec::new(),
+        glibc_max: Some(arch.glibc_first),
+        glibc_unnumbered: Vec::new(),
+        has_symtab: false,
+        debug_sections: Vec::new(),
+        rpath: Vec::new(),
+        runpath: Vec::new(),
+        pie: true,
+        nx_stack: true,
+        relro: Relro::Full,
+        bind_now: true,
+        size: 0,
+    }
+}
+
+#[test]
+fn every_architecture_is_judged_by_its_own_table_entry() {
+    for arch in ARCHES {
+        let triple = format!("{}-unknown-linux-gnu{}", arch.rust, arch.abi);
+        let target = target(&triple);
+        let good = facts_meeting(arch);
+        let found = check(&good, &target, Some(arch.glibc_first));
+        assert!(found.is_empty(), "{triple}: {found:#?}");
+
+        let mut damaged = vec![
+            BinaryFacts {
+                class: 96 - arch.class,
+                ..good.clone()
+            },
+            BinaryFacts {
+                little_endian: !arch.little_endian,
+                ..good.clone()
+            },
+            BinaryFacts {
+                interpreter: Some("/lib/ld-other.so.1".to_string()),
+                ..good.clone()
+            },
+        ];
+        // Every other architecture's machine number makes a foreign binary.
+        damaged.extend(
+            ARCHES
+                .iter()
+                .filter(|other| *other != arch)
+                .map(|other| BinaryFacts {
+                    machine: other.e_machine,
+                    ..good.clone()
+                }),
+        );
+        // The lowest bit the ABI mask covers, flipped.
+        if let Some((mask, value, _)) = arch.e_flags {
+            damaged.push(BinaryFacts {
+                e_flags: value ^ (mask & mask.wrapping_neg()),
+                ..good.clone()
+            });
+        }
+        for facts in &damaged {
+            let found = check(facts, &target, Some(arch.glibc_first));
+            assert_eq!(found.len(), 1, "{triple}: {facts:?} gave {found:#?}");
+        }
+    }
 }
 
 #[test]
@@ -263,9 +460,7 @@ fn gnu_binary_above_the_glibc_floor_is_rejected() {
     // Debian 12's gcc links __libc_start_main@GLIBC_2.34.
     let path = plain_gnu_binary(&scratch);
     let found = violations(&path, "x86_64-unknown-linux-gnu", glibc("2.17"));
-    assert_eq!(found.len(), 1, "{found:#?}");
-    let v = &found[0];
-    assert_eq!(v.found, "requires GLIBC_2.34 (from libc.so.6)");
+    let v = only_violation(&found, "requires GLIBC_2.34 (from libc.so.6)");
     assert!(v.expected.contains("above GLIBC_2.17"), "{v}");
     assert!(
         v.fix
@@ -475,12 +670,11 @@ fn library_outside_the_allowed_list_is_rejected() {
     let source = "int extra(void);\nint main(void) { return extra(); }\n";
     let path = scratch.cc(&GCC, &["-s", "-L.", "-lextra"], source, "uses-extra");
     let found = violations(&path, "x86_64-unknown-linux-gnu", glibc("2.40"));
-    assert_eq!(found.len(), 1, "{found:#?}");
-    assert_eq!(
-        found[0].found,
-        "needed shared libraries not on every glibc host: libextra.so"
+    let v = only_violation(
+        &found,
+        "needed shared libraries not on every glibc host: libextra.so",
     );
-    assert!(found[0].expected.contains("libc.so.6"), "{}", found[0]);
+    assert!(v.expected.contains("libc.so.6"), "{v}");
 }
 
 #[test]
