@@ -10,9 +10,10 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow};
 use xshell::Shell;
 
+use crate::arch::ARCHES;
 use crate::flags;
 use crate::policy::Policy;
-use crate::target::{GlibcVersion, Target};
+use crate::target::{GlibcVersion, Libc, Target};
 use elf::inspect;
 pub use facts::{BinaryFacts, FileType, Relro, VersionRequirement};
 use rules::{Violation, check};
@@ -73,7 +74,47 @@ fn violations_error(path: &Path, target: &Target, violations: &[Violation]) -> a
     )
 }
 
-#[cfg(test)]
-mod fuzz;
+/// Everything verification does with a file's bytes, as every target the architecture table
+/// supports, with and without glibc floors: read the facts, judge, print and record them.
+/// Returns the triples whose every rule the file meets without a floor; `Err` is the reader's.
+/// The fuzz target and the corpus replay test run exactly this.
+pub fn judge_as_every_target(bytes: &[u8]) -> Result<Vec<String>> {
+    let facts = inspect(bytes)?;
+    let mut accepted_by = Vec::new();
+    for target in supported_targets() {
+        let floors = [
+            None,
+            Some(GlibcVersion([2, 17, 0])),
+            Some(target.arch.glibc_first),
+        ];
+        for floor in floors {
+            let violations = check(&facts, &target, floor);
+            if violations.is_empty() && floor.is_none() {
+                accepted_by.push(target.triple());
+            }
+            let _ = violations_error(Path::new("input"), &target, &violations).to_string();
+        }
+    }
+    let _ = (facts.to_string(), crate::manifest::Binary::from(&facts));
+    Ok(accepted_by)
+}
+
+/// Every gnu and musl target of every architecture in the table.
+fn supported_targets() -> impl Iterator<Item = Target> {
+    ARCHES.iter().flat_map(|arch| {
+        let libcs = if arch.musl {
+            &[Libc::Gnu, Libc::Musl][..]
+        } else {
+            &[Libc::Gnu][..]
+        };
+        libcs.iter().map(|&libc| Target {
+            arch,
+            vendor: "unknown".to_string(),
+            libc,
+            glibc_suffix: None,
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests;
