@@ -64,6 +64,12 @@ trait Build {
     fn strip(&self, path: &Path) {
         self.run(&STRIP, &[path.to_str().unwrap()]);
     }
+
+    /// [`BARE`] built with `tool` and `flags` into a static, stripped binary without libc.
+    fn bare(&self, tool: &Tool, flags: &[&str]) -> PathBuf {
+        let all = [flags, &["-nostdlib", "-static", "-s"]].concat();
+        self.cc(tool, &all, BARE, "bare")
+    }
 }
 
 impl Build for TempDir {
@@ -121,6 +127,28 @@ fn only_violation<'a>(found: &'a [Violation], what: &str) -> &'a Violation {
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].found, what);
     &found[0]
+}
+
+/// The facts of a gnu binary that `triple` accepts with glibc floor `floor`, once they show the
+/// `expected` class, byte order, architecture and loader.
+fn accepted_gnu_binary(
+    path: &Path,
+    triple: &str,
+    floor: &str,
+    expected: (u8, bool, &str, &str),
+) -> BinaryFacts {
+    let facts = verify_file(path, &target(triple), glibc(floor)).unwrap();
+    let interpreter = facts.interpreter.as_deref().unwrap_or("none");
+    assert_eq!(
+        (
+            facts.class,
+            facts.little_endian,
+            facts.machine_name(),
+            interpreter
+        ),
+        expected
+    );
+    facts
 }
 
 fn plain_gnu_binary(scratch: &TempDir) -> PathBuf {
@@ -221,7 +249,7 @@ fn x86_64_binary_checked_as_aarch64_is_rejected() {
 #[test]
 fn i386_binary_is_rejected_as_the_wrong_class() {
     let scratch = tempdir().unwrap();
-    let path = scratch.cc(&GCC, &["-m32", "-nostdlib", "-static", "-s"], BARE, "bare");
+    let path = scratch.bare(&GCC, &["-m32"]);
     let facts = facts_of(&path);
     assert_eq!((facts.class, facts.machine_name()), (32, "i686"));
     let found = check(&facts, &target("x86_64-unknown-linux-musl"), None);
@@ -231,7 +259,7 @@ fn i386_binary_is_rejected_as_the_wrong_class() {
 #[test]
 fn x32_binary_is_rejected_although_its_machine_is_x86_64() {
     let scratch = tempdir().unwrap();
-    let path = scratch.cc(&GCC, &["-mx32", "-nostdlib", "-static", "-s"], BARE, "bare");
+    let path = scratch.bare(&GCC, &["-mx32"]);
     let found = violations(&path, "x86_64-unknown-linux-musl", None);
     let v = only_violation(&found, "ELF32 little-endian x86_64 (e_machine 62)");
     assert!(v.expected.starts_with("ELF64 little-endian x86_64"), "{v}");
@@ -240,12 +268,7 @@ fn x32_binary_is_rejected_although_its_machine_is_x86_64() {
 #[test]
 fn big_endian_aarch64_binary_is_rejected() {
     let scratch = tempdir().unwrap();
-    let path = scratch.cc(
-        &AARCH64_GCC,
-        &["-mbig-endian", "-nostdlib", "-static", "-s"],
-        BARE,
-        "bare",
-    );
+    let path = scratch.bare(&AARCH64_GCC, &["-mbig-endian"]);
     let found = violations(&path, "aarch64-unknown-linux-gnu", None);
     let v = only_violation(&found, "ELF64 big-endian aarch64 (e_machine 183)");
     assert!(v.expected.contains("little-endian"), "{v}");
@@ -255,29 +278,16 @@ fn big_endian_aarch64_binary_is_rejected() {
 fn armv7_hard_float_binary_is_accepted_as_armv7_unknown_linux_gnueabihf() {
     let scratch = tempdir().unwrap();
     let path = scratch.cc(&ARMHF_GCC, &["-s"], HELLO, "hello");
-    let target = target("armv7-unknown-linux-gnueabihf");
-    let facts = verify_file(&path, &target, glibc("2.40")).unwrap();
-    assert_eq!(
-        (facts.class, facts.little_endian, facts.machine_name()),
-        (32, true, "armv7")
-    );
+    let expected = (32, true, "armv7", "/lib/ld-linux-armhf.so.3");
+    let facts = accepted_gnu_binary(&path, "armv7-unknown-linux-gnueabihf", "2.40", expected);
     assert_eq!(facts.e_flags, 0x0500_0400, "EABI5, hard-float");
-    assert_eq!(
-        facts.interpreter.as_deref(),
-        Some("/lib/ld-linux-armhf.so.3")
-    );
     assert_eq!(facts.needed, ["libc.so.6"]);
 }
 
 #[test]
 fn armv7_soft_float_binary_is_rejected() {
     let scratch = tempdir().unwrap();
-    let path = scratch.cc(
-        &ARMHF_GCC,
-        &["-mfloat-abi=soft", "-nostdlib", "-static", "-s"],
-        BARE,
-        "bare",
-    );
+    let path = scratch.bare(&ARMHF_GCC, &["-mfloat-abi=soft"]);
     for triple in [
         "armv7-unknown-linux-gnueabihf",
         "armv7-unknown-linux-musleabihf",
@@ -301,16 +311,9 @@ fn armv7_soft_float_binary_is_rejected() {
 fn riscv64_double_float_binary_is_accepted_as_riscv64gc_unknown_linux_gnu() {
     let scratch = tempdir().unwrap();
     let path = scratch.cc(&RISCV64_GCC, &["-s"], HELLO, "hello");
-    let target = target("riscv64gc-unknown-linux-gnu");
-    let facts = verify_file(&path, &target, glibc("2.40")).unwrap();
-    assert_eq!(
-        (facts.class, facts.little_endian, facts.machine_name()),
-        (64, true, "riscv64gc")
-    );
-    assert_eq!(
-        facts.interpreter.as_deref(),
-        Some("/lib/ld-linux-riscv64-lp64d.so.1")
-    );
+    let expected = (64, true, "riscv64gc", "/lib/ld-linux-riscv64-lp64d.so.1");
+    let facts = accepted_gnu_binary(&path, "riscv64gc-unknown-linux-gnu", "2.40", expected);
+    assert_eq!(facts.e_flags & 0x6, 0x4, "the double-float ABI");
 }
 
 /// `path` with another `e_flags`, written next to it as `name`.
@@ -331,18 +334,7 @@ fn with_e_flags(path: &Path, e_flags: u32, name: &str) -> PathBuf {
 #[test]
 fn riscv64_binary_without_the_double_float_abi_is_rejected() {
     let scratch = tempdir().unwrap();
-    let soft = scratch.cc(
-        &RISCV64_GCC,
-        &[
-            "-march=rv64imac",
-            "-mabi=lp64",
-            "-nostdlib",
-            "-static",
-            "-s",
-        ],
-        BARE,
-        "soft",
-    );
+    let soft = scratch.bare(&RISCV64_GCC, &["-march=rv64imac", "-mabi=lp64"]);
     let hello = scratch.cc(&RISCV64_GCC, &["-s"], HELLO, "hello");
     // RVC with the single-float ABI: the accepted binary with nothing else changed.
     let single = with_e_flags(&hello, 0x3, "single");
@@ -366,13 +358,8 @@ fn s390x_big_endian_binary_is_accepted_for_its_target_and_rejected_for_others() 
         HELLO,
         "hello",
     );
-    let target = target("s390x-unknown-linux-gnu");
-    let facts = verify_file(&path, &target, glibc("2.17")).unwrap();
-    assert_eq!(
-        (facts.class, facts.little_endian, facts.machine_name()),
-        (64, false, "s390x")
-    );
-    assert_eq!(facts.interpreter.as_deref(), Some("/lib/ld64.so.1"));
+    let expected = (64, false, "s390x", "/lib/ld64.so.1");
+    let facts = accepted_gnu_binary(&path, "s390x-unknown-linux-gnu", "2.17", expected);
     // Read from big-endian DT_VERNEED and .gnu.version_r entries.
     assert_eq!(facts.glibc_max, glibc("2.2"));
     assert_eq!(facts.needed, ["libc.so.6"]);
@@ -520,15 +507,8 @@ fn zig_built_binary_meets_the_glibc_2_17_floor() {
 fn aarch64_gnu_binary_is_accepted_for_its_target() {
     let scratch = tempdir().unwrap();
     let path = scratch.cc(&AARCH64_GCC, &["-s"], HELLO, "hello");
-    let facts = verify_file(&path, &target("aarch64-unknown-linux-gnu"), glibc("2.40")).unwrap();
-    assert_eq!(
-        facts.interpreter.as_deref(),
-        Some("/lib/ld-linux-aarch64.so.1")
-    );
-    assert_eq!(
-        (facts.class, facts.little_endian, facts.machine_name()),
-        (64, true, "aarch64")
-    );
+    let expected = (64, true, "aarch64", "/lib/ld-linux-aarch64.so.1");
+    let facts = accepted_gnu_binary(&path, "aarch64-unknown-linux-gnu", "2.40", expected);
     assert!(
         facts
             .glibc_max
