@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use goblin::elf::dynamic::DT_VERNEEDNUM;
+use goblin::elf::dynamic::{DF_1_PIE, DT_FLAGS, DT_FLAGS_1, DT_VERNEEDNUM};
 use goblin::elf::program_header::{PT_DYNAMIC, PT_INTERP};
 use goblin::elf::section_header::SHT_GNU_VERNEED;
 use tempfile::{TempDir, tempdir};
@@ -105,6 +105,10 @@ fn glibc(text: &str) -> Option<GlibcVersion> {
 fn facts_of(path: &Path) -> BinaryFacts {
     let bytes = std::fs::read(path).unwrap();
     inspect(&bytes).unwrap_or_else(|e| panic!("{}: {e:#}", path.display()))
+}
+
+fn facts_of_bytes(bytes: &[u8]) -> BinaryFacts {
+    inspect(bytes).unwrap_or_else(|e| panic!("{e:#}"))
 }
 
 /// Every violation as one string, for assertions that name what must be said.
@@ -796,6 +800,30 @@ fn dynamic_entry_value_offset(bytes: &[u8], tag: u64) -> usize {
         .position(|d| d.d_tag == tag)
         .unwrap();
     ph.p_offset as usize + index * 16 + 8
+}
+
+#[test]
+fn a_repeated_dynamic_tag_counts_as_the_loader_counts_it_the_last_one() {
+    let scratch = tempdir().unwrap();
+    let original = std::fs::read(scratch.cc(&GCC, &["-s", "-Wl,-z,now"], HELLO, "now")).unwrap();
+    assert!(facts_of_bytes(&original).bind_now);
+    // ld leaves spare DT_NULL slots after the terminator: append DT_FLAGS and DT_FLAGS_1
+    // entries without the NOW bits there, as a later link step could.
+    let mut bytes = original.clone();
+    let null = dynamic_entry_value_offset(&bytes, goblin::elf::dynamic::DT_NULL) - 8;
+    let entries = [(DT_FLAGS, 0), (DT_FLAGS_1, DF_1_PIE)];
+    for (i, (tag, value)) in entries.into_iter().enumerate() {
+        let at = null + i * 16;
+        bytes[at..at + 8].copy_from_slice(&tag.to_le_bytes());
+        bytes[at + 8..at + 16].copy_from_slice(&value.to_le_bytes());
+    }
+    let facts = facts_of_bytes(&bytes);
+    assert!(
+        !facts.bind_now,
+        "ld.so binds lazily: its last DT_FLAGS says so"
+    );
+    assert_eq!(facts.relro, Relro::Partial);
+    assert!(facts.pie);
 }
 
 #[test]
