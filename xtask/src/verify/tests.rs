@@ -2,11 +2,16 @@
 //! damaged copies of them.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
+use goblin::elf::dynamic::{DF_1_PIE, DT_FLAGS, DT_FLAGS_1, DT_VERNEEDNUM};
+use goblin::elf::program_header::{PT_DYNAMIC, PT_INTERP};
+use goblin::elf::section_header::SHT_GNU_VERNEED;
+use tempfile::{TempDir, tempdir};
 use xshell::{Shell, cmd};
 
+use super::facts::glibc_summary;
 use super::*;
+use crate::arch::{ARCHES, Arch};
 
 const HELLO: &str = "int main(void) { return 0; }\n";
 /// No libc at all: links for classes and byte orders the host has no C library for.
@@ -19,91 +24,73 @@ struct Tool {
     install: &'static str,
 }
 
-const GCC: Tool = Tool {
-    program: "gcc",
-    args: &[],
-    install: "apt-get install gcc",
-};
-const MUSL_GCC: Tool = Tool {
-    program: "musl-gcc",
-    args: &[],
-    install: "apt-get install musl-tools",
-};
-const AARCH64_GCC: Tool = Tool {
-    program: "aarch64-linux-gnu-gcc",
-    args: &[],
-    install: "apt-get install gcc-aarch64-linux-gnu",
-};
-const STRIP: Tool = Tool {
-    program: "strip",
-    args: &[],
-    install: "apt-get install binutils",
-};
-const ZIG_CC: Tool = Tool {
-    program: "python3",
-    args: &["-m", "ziglang", "cc"],
-    install: "pip install ziglang",
-};
-const RUSTC: Tool = Tool {
-    program: "rustc",
-    args: &[],
-    install: "rustup target add x86_64-unknown-linux-musl",
-};
-const READELF: Tool = Tool {
-    program: "readelf",
-    args: &[],
-    install: "apt-get install binutils",
-};
-
-/// A temporary directory for one test's inputs, removed when the test ends.
-struct Scratch {
-    dir: PathBuf,
-    sh: Shell,
+const fn tool(program: &'static str, install: &'static str) -> Tool {
+    Tool {
+        program,
+        args: &[],
+        install,
+    }
 }
 
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let unique = format!(
-            "xtask-verify-{}-{}-{name}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        let dir = std::env::temp_dir().join(unique);
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let sh = Shell::new().unwrap();
-        sh.change_dir(&dir);
-        Scratch { dir, sh }
+const GCC: Tool = tool("gcc", "apt-get install gcc");
+const MUSL_GCC: Tool = tool("musl-gcc", "apt-get install musl-tools");
+const AARCH64_GCC: Tool = tool(
+    "aarch64-linux-gnu-gcc",
+    "apt-get install gcc-aarch64-linux-gnu",
+);
+const ARMHF_GCC: Tool = tool(
+    "arm-linux-gnueabihf-gcc",
+    "apt-get install gcc-arm-linux-gnueabihf",
+);
+const RISCV64_GCC: Tool = tool(
+    "riscv64-linux-gnu-gcc",
+    "apt-get install gcc-riscv64-linux-gnu",
+);
+const STRIP: Tool = tool("strip", "apt-get install binutils");
+const READELF: Tool = tool("readelf", "apt-get install binutils");
+const RUSTC: Tool = tool("rustc", "rustup target add x86_64-unknown-linux-musl");
+const ZIG_CC: Tool = Tool {
+    args: &["-m", "ziglang", "cc"],
+    ..tool("python3", "pip install ziglang")
+};
+
+/// Builds test inputs in a test's own temporary directory, removed when the test ends.
+trait Build {
+    fn run(&self, tool: &Tool, args: &[&str]) -> String;
+
+    /// Compiles C `source` with `tool` and `flags` into `out`; returns its path.
+    fn cc(&self, tool: &Tool, flags: &[&str], source: &str, out: &str) -> PathBuf;
+
+    fn strip(&self, path: &Path) {
+        self.run(&STRIP, &[path.to_str().unwrap()]);
     }
 
+    /// [`BARE`] built with `tool` and `flags` into a static, stripped binary without libc.
+    fn bare(&self, tool: &Tool, flags: &[&str]) -> PathBuf {
+        let all = [flags, &["-nostdlib", "-static", "-s"]].concat();
+        self.cc(tool, &all, BARE, "bare")
+    }
+}
+
+impl Build for TempDir {
     fn run(&self, tool: &Tool, args: &[&str]) -> String {
+        let sh = Shell::new().unwrap();
+        sh.change_dir(self.path());
         let (program, fixed) = (tool.program, tool.args);
-        cmd!(self.sh, "{program} {fixed...} {args...}")
+        cmd!(sh, "{program} {fixed...} {args...}")
             .ignore_stderr()
             .read()
             .unwrap_or_else(|e| panic!("{e}\n(if `{program}` is missing: {})", tool.install))
     }
 
-    /// Compiles C `source` with `tool` and `flags` into `out`; returns its path.
     fn cc(&self, tool: &Tool, flags: &[&str], source: &str, out: &str) -> PathBuf {
         let src = format!("{out}.c");
-        std::fs::write(self.dir.join(&src), source).unwrap();
+        std::fs::write(self.path().join(&src), source).unwrap();
         // Flags after the source, so that libraries (-l) resolve its symbols.
         let mut args = vec!["-o", out, &src];
         args.extend(flags);
         self.run(tool, &args);
-        self.dir.join(out)
-    }
-
-    fn strip(&self, path: &Path) {
-        self.run(&STRIP, &[path.to_str().unwrap()]);
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
+        self.path().join(out)
     }
 }
 
@@ -118,6 +105,10 @@ fn glibc(text: &str) -> Option<GlibcVersion> {
 fn facts_of(path: &Path) -> BinaryFacts {
     let bytes = std::fs::read(path).unwrap();
     inspect(&bytes).unwrap_or_else(|e| panic!("{}: {e:#}", path.display()))
+}
+
+fn facts_of_bytes(bytes: &[u8]) -> BinaryFacts {
+    inspect(bytes).unwrap_or_else(|e| panic!("{e:#}"))
 }
 
 /// Every violation as one string, for assertions that name what must be said.
@@ -135,15 +126,44 @@ fn assert_one_violation<'a>(found: &'a [Violation], needle: &str) -> &'a Violati
     matching[0]
 }
 
-fn plain_gnu_binary(scratch: &Scratch) -> PathBuf {
+/// The one violation in `found`, which must say exactly `what` was found.
+fn only_violation<'a>(found: &'a [Violation], what: &str) -> &'a Violation {
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].found, what);
+    &found[0]
+}
+
+/// The facts of a gnu binary that `triple` accepts with glibc floor `floor`, once they show the
+/// `expected` class, byte order, architecture and loader.
+fn accepted_gnu_binary(
+    path: &Path,
+    triple: &str,
+    floor: &str,
+    expected: (u8, bool, &str, &str),
+) -> BinaryFacts {
+    let facts = verify_file(path, &target(triple), glibc(floor)).unwrap();
+    let interpreter = facts.interpreter.as_deref().unwrap_or("none");
+    assert_eq!(
+        (
+            facts.class,
+            facts.little_endian,
+            facts.machine_name(),
+            interpreter
+        ),
+        expected
+    );
+    facts
+}
+
+fn plain_gnu_binary(scratch: &TempDir) -> PathBuf {
     scratch.cc(&GCC, &["-s"], HELLO, "hello")
 }
 
 #[test]
 fn rust_static_pie_musl_binary_is_accepted() {
-    let scratch = Scratch::new("rust-musl");
+    let scratch = tempdir().unwrap();
     std::fs::write(
-        scratch.dir.join("main.rs"),
+        scratch.path().join("main.rs"),
         "fn main() { println!(\"hi\"); }\n",
     )
     .unwrap();
@@ -159,7 +179,7 @@ fn rust_static_pie_musl_binary_is_accepted() {
             "main.rs",
         ],
     );
-    let path = scratch.dir.join("main");
+    let path = scratch.path().join("main");
 
     let facts = verify_file(&path, &target("x86_64-unknown-linux-musl"), None).unwrap();
     assert_eq!(facts.file_type, FileType::StaticPie);
@@ -173,7 +193,7 @@ fn rust_static_pie_musl_binary_is_accepted() {
 
 #[test]
 fn static_musl_gcc_binary_is_accepted() {
-    let scratch = Scratch::new("musl-static");
+    let scratch = tempdir().unwrap();
     let path = scratch.cc(&MUSL_GCC, &["-static", "-s"], HELLO, "hello");
     let facts = verify_file(&path, &target("x86_64-unknown-linux-musl"), None).unwrap();
     assert_eq!(facts.file_type, FileType::Executable);
@@ -183,7 +203,7 @@ fn static_musl_gcc_binary_is_accepted() {
 
 #[test]
 fn musl_binary_with_interpreter_is_rejected() {
-    let scratch = Scratch::new("musl-interp");
+    let scratch = tempdir().unwrap();
     // What `linker = "musl-gcc"` gives: -static-pie quietly yields a dynamic binary.
     let path = scratch.cc(&MUSL_GCC, &["-static-pie", "-s"], HELLO, "hello");
     let found = violations(&path, "x86_64-unknown-linux-musl", None);
@@ -207,93 +227,231 @@ fn musl_binary_with_interpreter_is_rejected() {
 
 #[test]
 fn aarch64_binary_checked_as_x86_64_is_rejected() {
-    let scratch = Scratch::new("arm-as-x86");
+    let scratch = tempdir().unwrap();
     let path = scratch.cc(&AARCH64_GCC, &["-s"], HELLO, "hello");
     for triple in ["x86_64-unknown-linux-gnu", "x86_64-unknown-linux-musl"] {
         let found = violations(&path, triple, glibc("2.40"));
-        assert_eq!(found.len(), 1, "{found:#?}");
-        assert_eq!(
-            found[0].found,
-            "ELF64 little-endian aarch64 (e_machine 183)"
-        );
+        let v = only_violation(&found, "ELF64 little-endian aarch64 (e_machine 183)");
         assert!(
-            found[0]
-                .expected
+            v.expected
                 .contains("ELF64 little-endian x86_64 (e_machine 62)"),
-            "{}",
-            found[0]
+            "{v}"
         );
-        assert!(
-            found[0].fix.contains(&format!("--target {triple}")),
-            "{}",
-            found[0]
-        );
+        assert!(v.fix.contains(&format!("--target {triple}")), "{v}");
     }
 }
 
 #[test]
 fn x86_64_binary_checked_as_aarch64_is_rejected() {
-    let scratch = Scratch::new("x86-as-arm");
+    let scratch = tempdir().unwrap();
     let path = plain_gnu_binary(&scratch);
     let found = violations(&path, "aarch64-unknown-linux-gnu", glibc("2.40"));
-    assert_eq!(found.len(), 1, "{found:#?}");
-    assert_eq!(found[0].found, "ELF64 little-endian x86_64 (e_machine 62)");
-    assert!(
-        found[0].expected.contains("aarch64 (e_machine 183)"),
-        "{}",
-        found[0]
-    );
+    let v = only_violation(&found, "ELF64 little-endian x86_64 (e_machine 62)");
+    assert!(v.expected.contains("aarch64 (e_machine 183)"), "{v}");
 }
 
 #[test]
 fn i386_binary_is_rejected_as_the_wrong_class() {
-    let scratch = Scratch::new("i386");
-    let path = scratch.cc(&GCC, &["-m32", "-nostdlib", "-static", "-s"], BARE, "bare");
+    let scratch = tempdir().unwrap();
+    let path = scratch.bare(&GCC, &["-m32"]);
     let facts = facts_of(&path);
     assert_eq!((facts.class, facts.machine_name()), (32, "i686"));
     let found = check(&facts, &target("x86_64-unknown-linux-musl"), None);
-    assert_eq!(found.len(), 1, "{found:#?}");
-    assert_eq!(found[0].found, "ELF32 little-endian i686 (e_machine 3)");
+    only_violation(&found, "ELF32 little-endian i686 (e_machine 3)");
 }
 
 #[test]
 fn x32_binary_is_rejected_although_its_machine_is_x86_64() {
-    let scratch = Scratch::new("x32");
-    let path = scratch.cc(&GCC, &["-mx32", "-nostdlib", "-static", "-s"], BARE, "bare");
+    let scratch = tempdir().unwrap();
+    let path = scratch.bare(&GCC, &["-mx32"]);
     let found = violations(&path, "x86_64-unknown-linux-musl", None);
-    assert_eq!(found.len(), 1, "{found:#?}");
-    assert_eq!(found[0].found, "ELF32 little-endian x86_64 (e_machine 62)");
-    assert!(
-        found[0].expected.starts_with("ELF64 little-endian x86_64"),
-        "{}",
-        found[0]
-    );
+    let v = only_violation(&found, "ELF32 little-endian x86_64 (e_machine 62)");
+    assert!(v.expected.starts_with("ELF64 little-endian x86_64"), "{v}");
 }
 
 #[test]
 fn big_endian_aarch64_binary_is_rejected() {
-    let scratch = Scratch::new("aarch64-be");
-    let path = scratch.cc(
-        &AARCH64_GCC,
-        &["-mbig-endian", "-nostdlib", "-static", "-s"],
-        BARE,
-        "bare",
-    );
+    let scratch = tempdir().unwrap();
+    let path = scratch.bare(&AARCH64_GCC, &["-mbig-endian"]);
     let found = violations(&path, "aarch64-unknown-linux-gnu", None);
-    assert_eq!(found.len(), 1, "{found:#?}");
-    assert_eq!(found[0].found, "ELF64 big-endian aarch64 (e_machine 183)");
-    assert!(found[0].expected.contains("little-endian"), "{}", found[0]);
+    let v = only_violation(&found, "ELF64 big-endian aarch64 (e_machine 183)");
+    assert!(v.expected.contains("little-endian"), "{v}");
+}
+
+#[test]
+fn armv7_hard_float_binary_is_accepted_as_armv7_unknown_linux_gnueabihf() {
+    let scratch = tempdir().unwrap();
+    let path = scratch.cc(&ARMHF_GCC, &["-s"], HELLO, "hello");
+    let expected = (32, true, "armv7", "/lib/ld-linux-armhf.so.3");
+    let facts = accepted_gnu_binary(&path, "armv7-unknown-linux-gnueabihf", "2.40", expected);
+    assert_eq!(facts.e_flags, 0x0500_0400, "EABI5, hard-float");
+    assert_eq!(facts.needed, ["libc.so.6"]);
+}
+
+#[test]
+fn armv7_soft_float_binary_is_rejected() {
+    let scratch = tempdir().unwrap();
+    let path = scratch.bare(&ARMHF_GCC, &["-mfloat-abi=soft"]);
+    for triple in [
+        "armv7-unknown-linux-gnueabihf",
+        "armv7-unknown-linux-musleabihf",
+    ] {
+        let found = violations(&path, triple, None);
+        let v = only_violation(&found, "e_flags 0x05000200");
+        assert!(
+            v.expected
+                .starts_with("EABI version 5 with the hard-float ABI"),
+            "{v}"
+        );
+        assert!(
+            v.expected.ends_with(&format!("as {triple} requires")),
+            "{v}"
+        );
+        assert!(v.fix.contains("another ABI of armv7"), "{v}");
+    }
+}
+
+#[test]
+fn riscv64_double_float_binary_is_accepted_as_riscv64gc_unknown_linux_gnu() {
+    let scratch = tempdir().unwrap();
+    let path = scratch.cc(&RISCV64_GCC, &["-s"], HELLO, "hello");
+    let expected = (64, true, "riscv64gc", "/lib/ld-linux-riscv64-lp64d.so.1");
+    let facts = accepted_gnu_binary(&path, "riscv64gc-unknown-linux-gnu", "2.40", expected);
+    assert_eq!(facts.e_flags & 0x6, 0x4, "the double-float ABI");
+}
+
+/// `path` with another `e_flags`, written next to it as `name`.
+fn with_e_flags(path: &Path, e_flags: u32, name: &str) -> PathBuf {
+    let mut bytes = std::fs::read(path).unwrap();
+    let at = if bytes[4] == 2 { 48 } else { 36 };
+    let value = if bytes[5] == 1 {
+        e_flags.to_le_bytes()
+    } else {
+        e_flags.to_be_bytes()
+    };
+    bytes[at..at + 4].copy_from_slice(&value);
+    let out = path.with_file_name(name);
+    std::fs::write(&out, bytes).unwrap();
+    out
+}
+
+#[test]
+fn riscv64_binary_without_the_double_float_abi_is_rejected() {
+    let scratch = tempdir().unwrap();
+    let soft = scratch.bare(&RISCV64_GCC, &["-march=rv64imac", "-mabi=lp64"]);
+    let hello = scratch.cc(&RISCV64_GCC, &["-s"], HELLO, "hello");
+    // RVC with the single-float ABI: the accepted binary with nothing else changed.
+    let single = with_e_flags(&hello, 0x3, "single");
+    for (path, e_flags) in [(soft, "e_flags 0x00000001"), (single, "e_flags 0x00000003")] {
+        let found = violations(&path, "riscv64gc-unknown-linux-gnu", glibc("2.40"));
+        let v = only_violation(&found, e_flags);
+        assert!(
+            v.expected
+                .starts_with("the double-float ABI (lp64d) (e_flags & 0x6 == 0x4)"),
+            "{v}"
+        );
+    }
+}
+
+#[test]
+fn s390x_big_endian_binary_is_accepted_for_its_target_and_rejected_for_others() {
+    let scratch = tempdir().unwrap();
+    let path = scratch.cc(
+        &ZIG_CC,
+        &["-target", "s390x-linux-gnu.2.17", "-s"],
+        HELLO,
+        "hello",
+    );
+    let expected = (64, false, "s390x", "/lib/ld64.so.1");
+    let facts = accepted_gnu_binary(&path, "s390x-unknown-linux-gnu", "2.17", expected);
+    // Read from big-endian DT_VERNEED and .gnu.version_r entries.
+    assert_eq!(facts.glibc_max, glibc("2.2"));
+    assert_eq!(facts.needed, ["libc.so.6"]);
+
+    let found = violations(&path, "x86_64-unknown-linux-gnu", glibc("2.17"));
+    let v = only_violation(&found, "ELF64 big-endian s390x (e_machine 22)");
+    assert!(v.expected.starts_with("ELF64 little-endian x86_64"), "{v}");
+}
+
+/// Facts that meet every rule of `arch`'s gnu target.
+fn facts_meeting(arch: &Arch) -> BinaryFacts {
+    BinaryFacts {
+        class: arch.class,
+        little_endian: arch.little_endian,
+        machine: arch.e_machine,
+        e_flags: arch.e_flags.map_or(0, |(_, value, _)| value),
+        file_type: FileType::Executable,
+        interpreter: Some(arch.glibc_loader.to_string()),
+        needed: vec!["libc.so.6".to_string()],
+        version_requirements: Vec::new(),
+        glibc_max: Some(arch.glibc_first),
+        glibc_unnumbered: Vec::new(),
+        has_symtab: false,
+        debug_sections: Vec::new(),
+        rpath: Vec::new(),
+        runpath: Vec::new(),
+        pie: true,
+        nx_stack: true,
+        relro: Relro::Full,
+        bind_now: true,
+        size: 0,
+    }
+}
+
+#[test]
+fn every_architecture_is_judged_by_its_own_table_entry() {
+    for arch in ARCHES {
+        let triple = format!("{}-unknown-linux-gnu{}", arch.rust, arch.abi);
+        let target = target(&triple);
+        let good = facts_meeting(arch);
+        let found = check(&good, &target, Some(arch.glibc_first));
+        assert!(found.is_empty(), "{triple}: {found:#?}");
+
+        let mut damaged = vec![
+            BinaryFacts {
+                class: 96 - arch.class,
+                ..good.clone()
+            },
+            BinaryFacts {
+                little_endian: !arch.little_endian,
+                ..good.clone()
+            },
+            BinaryFacts {
+                interpreter: Some("/lib/ld-other.so.1".to_string()),
+                ..good.clone()
+            },
+        ];
+        // Every other architecture's machine number makes a foreign binary.
+        damaged.extend(
+            ARCHES
+                .iter()
+                .filter(|other| *other != arch)
+                .map(|other| BinaryFacts {
+                    machine: other.e_machine,
+                    ..good.clone()
+                }),
+        );
+        // The lowest bit the ABI mask covers, flipped.
+        if let Some((mask, value, _)) = arch.e_flags {
+            damaged.push(BinaryFacts {
+                e_flags: value ^ (mask & mask.wrapping_neg()),
+                ..good.clone()
+            });
+        }
+        for facts in &damaged {
+            let found = check(facts, &target, Some(arch.glibc_first));
+            assert_eq!(found.len(), 1, "{triple}: {facts:?} gave {found:#?}");
+        }
+    }
 }
 
 #[test]
 fn gnu_binary_above_the_glibc_floor_is_rejected() {
-    let scratch = Scratch::new("glibc-floor");
+    let scratch = tempdir().unwrap();
     // Debian 12's gcc links __libc_start_main@GLIBC_2.34.
     let path = plain_gnu_binary(&scratch);
     let found = violations(&path, "x86_64-unknown-linux-gnu", glibc("2.17"));
-    assert_eq!(found.len(), 1, "{found:#?}");
-    let v = &found[0];
-    assert_eq!(v.found, "requires GLIBC_2.34 (from libc.so.6)");
+    let v = only_violation(&found, "requires GLIBC_2.34 (from libc.so.6)");
     assert!(v.expected.contains("above GLIBC_2.17"), "{v}");
     assert!(
         v.fix
@@ -310,7 +468,7 @@ fn gnu_binary_above_the_glibc_floor_is_rejected() {
 
 #[test]
 fn gnu_binary_within_a_higher_floor_is_accepted() {
-    let scratch = Scratch::new("glibc-ok");
+    let scratch = tempdir().unwrap();
     let path = plain_gnu_binary(&scratch);
     let facts = verify_file(&path, &target("x86_64-unknown-linux-gnu"), glibc("2.40")).unwrap();
     assert_eq!(facts.glibc_max, glibc("2.34"));
@@ -332,7 +490,7 @@ fn gnu_binary_within_a_higher_floor_is_accepted() {
 
 #[test]
 fn zig_built_binary_meets_the_glibc_2_17_floor() {
-    let scratch = Scratch::new("zig-2.17");
+    let scratch = tempdir().unwrap();
     let path = scratch.cc(
         &ZIG_CC,
         &["-target", "x86_64-linux-gnu.2.17", "-s"],
@@ -351,17 +509,10 @@ fn zig_built_binary_meets_the_glibc_2_17_floor() {
 
 #[test]
 fn aarch64_gnu_binary_is_accepted_for_its_target() {
-    let scratch = Scratch::new("arm-gnu");
+    let scratch = tempdir().unwrap();
     let path = scratch.cc(&AARCH64_GCC, &["-s"], HELLO, "hello");
-    let facts = verify_file(&path, &target("aarch64-unknown-linux-gnu"), glibc("2.40")).unwrap();
-    assert_eq!(
-        facts.interpreter.as_deref(),
-        Some("/lib/ld-linux-aarch64.so.1")
-    );
-    assert_eq!(
-        (facts.class, facts.little_endian, facts.machine_name()),
-        (64, true, "aarch64")
-    );
+    let expected = (64, true, "aarch64", "/lib/ld-linux-aarch64.so.1");
+    let facts = accepted_gnu_binary(&path, "aarch64-unknown-linux-gnu", "2.40", expected);
     assert!(
         facts
             .glibc_max
@@ -371,7 +522,7 @@ fn aarch64_gnu_binary_is_accepted_for_its_target() {
 
 #[test]
 fn unstripped_binary_is_rejected_and_accepted_after_strip() {
-    let scratch = Scratch::new("unstripped");
+    let scratch = tempdir().unwrap();
     let path = scratch.cc(&GCC, &["-g"], HELLO, "hello");
     let found = violations(&path, "x86_64-unknown-linux-gnu", glibc("2.40"));
     let v = assert_one_violation(&found, "not stripped");
@@ -391,7 +542,7 @@ fn unstripped_binary_is_rejected_and_accepted_after_strip() {
 
 #[test]
 fn runpath_is_rejected() {
-    let scratch = Scratch::new("runpath");
+    let scratch = tempdir().unwrap();
     // Debian's ld writes DT_RUNPATH for -rpath.
     let path = scratch.cc(&GCC, &["-s", "-Wl,-rpath,/opt/x"], HELLO, "hello");
     let facts = facts_of(&path);
@@ -406,7 +557,7 @@ fn runpath_is_rejected() {
 
 #[test]
 fn old_style_rpath_is_rejected() {
-    let scratch = Scratch::new("rpath");
+    let scratch = tempdir().unwrap();
     let path = scratch.cc(
         &GCC,
         &["-s", "-Wl,--disable-new-dtags,-rpath,/opt/x"],
@@ -424,7 +575,7 @@ fn old_style_rpath_is_rejected() {
 
 #[test]
 fn glibc_private_requirement_is_rejected_whatever_the_floor() {
-    let scratch = Scratch::new("glibc-private");
+    let scratch = tempdir().unwrap();
     let source =
         "extern int __libc_enable_secure;\nint main(void) { return __libc_enable_secure; }\n";
     let path = scratch.cc(&GCC, &["-s"], source, "private");
@@ -443,7 +594,7 @@ fn glibc_private_requirement_is_rejected_whatever_the_floor() {
 
 #[test]
 fn dt_relr_requirement_violates_the_floor() {
-    let scratch = Scratch::new("dt-relr");
+    let scratch = tempdir().unwrap();
     let path = scratch.cc(&GCC, &["-s", "-Wl,-z,pack-relative-relocs"], HELLO, "relr");
     let found = violations(&path, "x86_64-unknown-linux-gnu", glibc("2.40"));
     let v = assert_one_violation(&found, "GLIBC_ABI_DT_RELR");
@@ -476,7 +627,7 @@ fn glibc_versions_are_compared_as_integers() {
 
 #[test]
 fn shared_library_is_not_an_executable() {
-    let scratch = Scratch::new("shared");
+    let scratch = tempdir().unwrap();
     let path = scratch.cc(
         &GCC,
         &["-s", "-shared", "-fPIC"],
@@ -493,7 +644,7 @@ fn shared_library_is_not_an_executable() {
 
 #[test]
 fn library_outside_the_allowed_list_is_rejected() {
-    let scratch = Scratch::new("extra-lib");
+    let scratch = tempdir().unwrap();
     scratch.cc(
         &GCC,
         &["-shared", "-fPIC"],
@@ -503,17 +654,16 @@ fn library_outside_the_allowed_list_is_rejected() {
     let source = "int extra(void);\nint main(void) { return extra(); }\n";
     let path = scratch.cc(&GCC, &["-s", "-L.", "-lextra"], source, "uses-extra");
     let found = violations(&path, "x86_64-unknown-linux-gnu", glibc("2.40"));
-    assert_eq!(found.len(), 1, "{found:#?}");
-    assert_eq!(
-        found[0].found,
-        "needed shared libraries not on every glibc host: libextra.so"
+    let v = only_violation(
+        &found,
+        "needed shared libraries not on every glibc host: libextra.so",
     );
-    assert!(found[0].expected.contains("libc.so.6"), "{}", found[0]);
+    assert!(v.expected.contains("libc.so.6"), "{v}");
 }
 
 #[test]
 fn statically_linked_glibc_binary_is_rejected_for_a_gnu_target() {
-    let scratch = Scratch::new("glibc-static");
+    let scratch = tempdir().unwrap();
     let path = scratch.cc(&GCC, &["-s", "-static"], HELLO, "hello");
     let found = violations(&path, "x86_64-unknown-linux-gnu", glibc("2.40"));
     assert_eq!(found.len(), 1, "{found:#?}");
@@ -527,7 +677,7 @@ fn statically_linked_glibc_binary_is_rejected_for_a_gnu_target() {
 
 #[test]
 fn static_pie_is_an_executable_not_a_shared_library() {
-    let scratch = Scratch::new("glibc-static-pie");
+    let scratch = tempdir().unwrap();
     let path = scratch.cc(&GCC, &["-s", "-static-pie"], HELLO, "hello");
     let facts = facts_of(&path);
     assert_eq!(
@@ -539,7 +689,7 @@ fn static_pie_is_an_executable_not_a_shared_library() {
 
 #[test]
 fn executable_stack_is_rejected() {
-    let scratch = Scratch::new("execstack");
+    let scratch = tempdir().unwrap();
     let path = scratch.cc(&GCC, &["-s", "-z", "execstack"], HELLO, "hello");
     let facts = facts_of(&path);
     assert!(!facts.nx_stack);
@@ -566,8 +716,8 @@ fn non_elf_file_is_rejected() {
         "not an ELF file: starts with nothing: the file is empty"
     );
 
-    let scratch = Scratch::new("not-elf");
-    let missing = scratch.dir.join("missing");
+    let scratch = tempdir().unwrap();
+    let missing = scratch.path().join("missing");
     let err = verify_file(&missing, &target("x86_64-unknown-linux-musl"), None).unwrap_err();
     assert!(
         format!("{err:#}").starts_with(&format!("reading {}", missing.display())),
@@ -577,7 +727,7 @@ fn non_elf_file_is_rejected() {
 
 #[test]
 fn truncated_elf_is_malformed_not_a_panic() {
-    let scratch = Scratch::new("truncated");
+    let scratch = tempdir().unwrap();
     let bytes = std::fs::read(plain_gnu_binary(&scratch)).unwrap();
     for len in [4, 16, 63, 64, 200, bytes.len() / 2, bytes.len() - 1] {
         let err = inspect(&bytes[..len]).unwrap_err().to_string();
@@ -595,7 +745,7 @@ fn truncated_elf_is_malformed_not_a_panic() {
 
 #[test]
 fn byte_mutations_never_panic() {
-    let scratch = Scratch::new("mutations");
+    let scratch = tempdir().unwrap();
     // A dynamic gnu binary exercises every reader: interpreter, strings, version needs.
     let dynamic = std::fs::read(plain_gnu_binary(&scratch)).unwrap();
     let unstripped = std::fs::read(scratch.cc(&GCC, &["-g"], HELLO, "debug")).unwrap();
@@ -653,8 +803,32 @@ fn dynamic_entry_value_offset(bytes: &[u8], tag: u64) -> usize {
 }
 
 #[test]
+fn a_repeated_dynamic_tag_counts_as_the_loader_counts_it_the_last_one() {
+    let scratch = tempdir().unwrap();
+    let original = std::fs::read(scratch.cc(&GCC, &["-s", "-Wl,-z,now"], HELLO, "now")).unwrap();
+    assert!(facts_of_bytes(&original).bind_now);
+    // ld leaves spare DT_NULL slots after the terminator: append DT_FLAGS and DT_FLAGS_1
+    // entries without the NOW bits there, as a later link step could.
+    let mut bytes = original.clone();
+    let null = dynamic_entry_value_offset(&bytes, goblin::elf::dynamic::DT_NULL) - 8;
+    let entries = [(DT_FLAGS, 0), (DT_FLAGS_1, DF_1_PIE)];
+    for (i, (tag, value)) in entries.into_iter().enumerate() {
+        let at = null + i * 16;
+        bytes[at..at + 8].copy_from_slice(&tag.to_le_bytes());
+        bytes[at + 8..at + 16].copy_from_slice(&value.to_le_bytes());
+    }
+    let facts = facts_of_bytes(&bytes);
+    assert!(
+        !facts.bind_now,
+        "ld.so binds lazily: its last DT_FLAGS says so"
+    );
+    assert_eq!(facts.relro, Relro::Partial);
+    assert!(facts.pie);
+}
+
+#[test]
 fn version_requirements_the_sections_do_not_show_are_malformed() {
-    let scratch = Scratch::new("hidden-verneed");
+    let scratch = tempdir().unwrap();
     let original = std::fs::read(plain_gnu_binary(&scratch)).unwrap();
 
     // One more requirement announced than the table holds.
@@ -687,7 +861,7 @@ fn version_requirements_the_sections_do_not_show_are_malformed() {
 
 #[test]
 fn unreadable_interpreter_is_malformed_not_static() {
-    let scratch = Scratch::new("bad-interp");
+    let scratch = tempdir().unwrap();
     let mut bytes = std::fs::read(plain_gnu_binary(&scratch)).unwrap();
     let elf = goblin::elf::Elf::parse(&bytes).unwrap();
     let ph = elf
@@ -721,7 +895,7 @@ fn unreadable_interpreter_is_malformed_not_static() {
 
 #[test]
 fn wrong_header_entry_sizes_are_malformed() {
-    let scratch = Scratch::new("entsize");
+    let scratch = tempdir().unwrap();
     let original = std::fs::read(plain_gnu_binary(&scratch)).unwrap();
     // e_phentsize and e_shentsize of an ELF64 header.
     for (at, field) in [(54, "e_phentsize"), (58, "e_shentsize")] {
@@ -734,7 +908,7 @@ fn wrong_header_entry_sizes_are_malformed() {
 
 #[test]
 fn facts_agree_with_readelf() {
-    let scratch = Scratch::new("readelf");
+    let scratch = tempdir().unwrap();
     let binaries = [
         plain_gnu_binary(&scratch),
         scratch.cc(
@@ -799,7 +973,7 @@ fn facts_agree_with_readelf() {
 
 #[test]
 fn facts_serialize_with_stable_snake_case_keys() {
-    let scratch = Scratch::new("json");
+    let scratch = tempdir().unwrap();
     let facts = facts_of(&plain_gnu_binary(&scratch));
     let json = serde_json::to_value(crate::manifest::Binary::from(&facts)).unwrap();
     let keys: Vec<&str> = json
@@ -845,7 +1019,7 @@ fn facts_serialize_with_stable_snake_case_keys() {
 
 #[test]
 fn facts_print_as_an_aligned_block() {
-    let scratch = Scratch::new("display");
+    let scratch = tempdir().unwrap();
     let text = facts_of(&plain_gnu_binary(&scratch)).to_string();
     let row = |key: &str, value: &str| format!("  {key:<13}{value}\n");
     assert!(

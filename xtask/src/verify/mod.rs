@@ -1,0 +1,120 @@
+//! `cargo xtask verify`: proves from the ELF bytes that a binary is what its target promises
+//! (architecture, linkage, glibc floor, stripped, no search paths) and records its hardening.
+
+mod elf;
+mod facts;
+mod rules;
+
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow};
+use xshell::Shell;
+
+use crate::arch::ARCHES;
+use crate::flags;
+use crate::policy::Policy;
+use crate::target::{GlibcVersion, Libc, Target};
+use elf::inspect;
+pub use facts::{BinaryFacts, FileType, Relro, VersionRequirement};
+use rules::{Violation, check};
+
+impl flags::Verify {
+    pub fn run(self, sh: &Shell) -> Result<()> {
+        let target = self.target;
+        let floor = match self.glibc_floor {
+            Some(floor) => Some(floor),
+            // The same floor dist applies: the target's, a `.2.28` suffix, or the default.
+            None => Policy::read(sh)?.floor_for(&target),
+        };
+        let facts = verify_file(&self.file, &target, floor)?;
+        println!("{}\n{facts}", self.file.display());
+        println!("ok: meets the release policy of {target}");
+        Ok(())
+    }
+}
+
+/// Reads, inspects and checks one file; `Err` lists every violation.
+pub fn verify_file(
+    path: &Path,
+    target: &Target,
+    glibc_floor: Option<GlibcVersion>,
+) -> Result<BinaryFacts> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    verify_bytes(&bytes, path, target, glibc_floor)
+}
+
+/// [`verify_file`] on bytes already read from `path`.
+pub fn verify_bytes(
+    bytes: &[u8],
+    path: &Path,
+    target: &Target,
+    glibc_floor: Option<GlibcVersion>,
+) -> Result<BinaryFacts> {
+    let facts = inspect(bytes).with_context(|| format!("inspecting {}", path.display()))?;
+    let violations = check(&facts, target, glibc_floor);
+    if violations.is_empty() {
+        Ok(facts)
+    } else {
+        Err(violations_error(path, target, &violations))
+    }
+}
+
+fn violations_error(path: &Path, target: &Target, violations: &[Violation]) -> anyhow::Error {
+    let count = violations.len();
+    let noun = if count == 1 {
+        "violation"
+    } else {
+        "violations"
+    };
+    let list: Vec<String> = violations.iter().map(|v| v.to_string()).collect();
+    anyhow!(
+        "{}: {count} release policy {noun} for {target}:\n\n{}",
+        path.display(),
+        list.join("\n\n")
+    )
+}
+
+/// Everything verification does with a file's bytes, as every target the architecture table
+/// supports, with and without glibc floors: read the facts, judge, print and record them.
+/// Returns the triples whose every rule the file meets without a floor; `Err` is the reader's.
+/// The fuzz target and the corpus replay test run exactly this.
+pub fn judge_as_every_target(bytes: &[u8]) -> Result<Vec<String>> {
+    let facts = inspect(bytes)?;
+    let mut accepted_by = Vec::new();
+    for target in supported_targets() {
+        let floors = [
+            None,
+            Some(GlibcVersion([2, 17, 0])),
+            Some(target.arch.glibc_first),
+        ];
+        for floor in floors {
+            let violations = check(&facts, &target, floor);
+            if violations.is_empty() && floor.is_none() {
+                accepted_by.push(target.triple());
+            }
+            let _ = violations_error(Path::new("input"), &target, &violations).to_string();
+        }
+    }
+    let _ = (facts.to_string(), crate::manifest::Binary::from(&facts));
+    Ok(accepted_by)
+}
+
+/// Every gnu and musl target of every architecture in the table.
+fn supported_targets() -> impl Iterator<Item = Target> {
+    ARCHES.iter().flat_map(|arch| {
+        let libcs = if arch.musl {
+            &[Libc::Gnu, Libc::Musl][..]
+        } else {
+            &[Libc::Gnu][..]
+        };
+        libcs.iter().map(|&libc| Target {
+            arch,
+            vendor: "unknown".to_string(),
+            libc,
+            glibc_suffix: None,
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests;
