@@ -15,6 +15,7 @@ use crate::machine;
 use crate::policy::{Policy, TargetPolicy};
 use crate::symlinks;
 use crate::target::{Libc, Target};
+use crate::verify;
 
 /// The cross-rs release whose images `cargo xtask dist --builder cross` uses.
 pub const CROSS_IMAGE_TAG: &str = "0.2.5";
@@ -26,6 +27,7 @@ impl flags::Codegen {
         targets(&mut codegen, &policy)?;
         symlinks::codegen(&mut codegen)?;
         package_files(sh, &mut codegen, &policy)?;
+        fuzz_record(&mut codegen)?;
         codegen.finish()?;
         let stray = stray_triples(&sh.current_dir())?;
         if !stray.is_empty() {
@@ -212,6 +214,12 @@ fn package_files(sh: &Shell, codegen: &mut Codegen, policy: &Policy) -> Result<(
     Ok(())
 }
 
+/// What the verifier says of every input of the fuzz corpus.
+pub fn fuzz_record(codegen: &mut Codegen) -> Result<()> {
+    let record = verify::corpus::record(codegen.root())?;
+    codegen.ensure(verify::corpus::RECORD, record.as_bytes())
+}
+
 /// The files that name the targets: the toolchain's, `.cargo/config.toml`, `Cross.toml`, the
 /// README table.
 pub fn targets(codegen: &mut Codegen, policy: &Policy) -> Result<()> {
@@ -342,6 +350,7 @@ mod tests {
         let mut codegen = Codegen::new(root(), true);
         targets(&mut codegen, &policy).unwrap();
         symlinks::codegen(&mut codegen).unwrap();
+        fuzz_record(&mut codegen).unwrap();
         codegen.finish().unwrap();
     }
 

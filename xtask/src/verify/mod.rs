@@ -5,6 +5,7 @@ mod elf;
 mod facts;
 mod rules;
 
+pub mod corpus;
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow};
