@@ -17,6 +17,7 @@ pub mod md;
 pub mod memory;
 pub mod net;
 pub mod nvme;
+pub mod parsers;
 pub mod pci;
 pub mod perfdata;
 pub mod prometheus;
