@@ -4,8 +4,11 @@
 
 use crate::{block, cpu, dmi, edac, fan, host, md, memory, net, pci, taint, thermal, throttle};
 
-/// Each parser, named for corpus files; the input's first byte picks one.
-pub const PARSERS: &[(&str, fn(&str))] = &[
+/// A parser by the name corpus files carry, and a call of it that drops what it returns.
+pub type Parser = (&'static str, fn(&str));
+
+/// Each parser; the input's first byte picks one.
+pub const PARSERS: &[Parser] = &[
     ("cpuinfo", |t| drop(cpu::parse_cpuinfo(t))),
     ("cpu_list", |t| drop(cpu::parse_cpu_list(t))),
     ("cpu_mask", |t| drop(cpu::parse_cpu_mask(t))),

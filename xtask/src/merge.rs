@@ -96,36 +96,22 @@ pub fn merge(policy: &Policy, inputs: &[impl AsRef<Path>], out_dir: &Path) -> Re
 
 /// The parts of one release were built from one commit with one toolchain.
 fn same_release(first: &Manifest, part: &Manifest, dir: &Path) -> Result<()> {
+    let show = |v: &dyn std::fmt::Debug| format!("{v:?}");
     let fields = [
+        ("name", show(&first.name), show(&part.name)),
+        ("version", show(&first.version), show(&part.version)),
+        ("package", show(&first.package), show(&part.package)),
+        ("commit", show(&first.commit), show(&part.commit)),
         (
-            "name",
-            format!("{:?}", first.name),
-            format!("{:?}", part.name),
+            "minisign_pubkey",
+            show(&first.minisign_pubkey),
+            show(&part.minisign_pubkey),
         ),
-        (
-            "version",
-            format!("{:?}", first.version),
-            format!("{:?}", part.version),
-        ),
-        (
-            "package",
-            format!("{:?}", first.package),
-            format!("{:?}", part.package),
-        ),
-        (
-            "commit",
-            format!("{:?}", first.commit),
-            format!("{:?}", part.commit),
-        ),
-        (
-            "toolchain",
-            format!("{:?}", first.toolchain),
-            format!("{:?}", part.toolchain),
-        ),
+        ("toolchain", show(&first.toolchain), show(&part.toolchain)),
         (
             "source_date_epoch",
-            first.source_date_epoch.to_string(),
-            part.source_date_epoch.to_string(),
+            show(&first.source_date_epoch),
+            show(&part.source_date_epoch),
         ),
     ];
     for (key, a, b) in fields {
