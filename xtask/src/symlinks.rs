@@ -11,6 +11,7 @@ use xshell::Shell;
 
 use crate::codegen::Codegen;
 use crate::flags;
+use crate::fsx;
 
 const LIST: &str = "TestArea/symlinks.txt";
 const SCANNED: &str = "TestArea";
@@ -56,23 +57,14 @@ fn read_list(root: &Path) -> Result<String> {
 
 /// Every symlink under TestArea, not followed: fixtures hold loops and dangling links on purpose.
 fn scan(root: &Path) -> Result<Links> {
-    fn visit(root: &Path, rel: &Path, links: &mut Links) -> Result<()> {
-        let dir = root.join(rel);
-        for entry in fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))? {
-            let entry = entry?;
-            let child = rel.join(entry.file_name());
-            let kind = entry.file_type()?;
-            if kind.is_symlink() {
-                let target = fs::read_link(entry.path())?;
-                links.insert(slash(&child)?, slash(&target)?);
-            } else if kind.is_dir() {
-                visit(root, &child, links)?;
-            }
-        }
-        Ok(())
-    }
     let mut links = Links::new();
-    visit(root, Path::new(SCANNED), &mut links)?;
+    for path in fsx::walk(&root.join(SCANNED), &|_| false)? {
+        if path.symlink_metadata()?.file_type().is_symlink() {
+            let target = fs::read_link(&path)?;
+            let rel = path.strip_prefix(root).expect("walked from root");
+            links.insert(slash(rel)?, slash(&target)?);
+        }
+    }
     Ok(links)
 }
 

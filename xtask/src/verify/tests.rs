@@ -743,20 +743,14 @@ fn truncated_elf_is_malformed_not_a_panic() {
     assert!(err.contains("section header table"), "{err}");
 }
 
+/// Every byte of the headers and tables set to other values, one at a time: the systematic
+/// sweep; coverage-guided search is cargo-fuzz's (`fuzz/`), whose corpus the tests replay.
 #[test]
 fn byte_mutations_never_panic() {
     let scratch = tempdir().unwrap();
     // A dynamic gnu binary exercises every reader: interpreter, strings, version needs.
     let dynamic = std::fs::read(plain_gnu_binary(&scratch)).unwrap();
     let unstripped = std::fs::read(scratch.cc(&GCC, &["-g"], HELLO, "debug")).unwrap();
-    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-    let mut random = move || {
-        // xorshift64: deterministic, so a failure reproduces.
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
     for original in [&dynamic, &unstripped] {
         let mut bytes = original.clone();
         for at in 0..bytes.len().min(4096) {
@@ -765,21 +759,6 @@ fn byte_mutations_never_panic() {
                 let _ = inspect(&bytes);
                 bytes[at] = saved;
             }
-        }
-        for _ in 0..4000 {
-            let at = (random() % bytes.len() as u64) as usize;
-            let saved = std::mem::replace(&mut bytes[at], random() as u8);
-            let _ = inspect(&bytes);
-            bytes[at] = saved;
-        }
-        // Several bytes at once reach states one flip cannot, such as a moved table.
-        for _ in 0..2000 {
-            let mut damaged = original.clone();
-            for _ in 0..8 {
-                let at = (random() % damaged.len() as u64) as usize;
-                damaged[at] = random() as u8;
-            }
-            let _ = inspect(&damaged);
         }
     }
 }
