@@ -8,7 +8,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::process::Output;
 
 fn diag_tool(args: &[&OsStr]) -> Output {
-    common::diag_tool_binary(args)
+    common::run_binary(args)
 }
 
 fn assert_unknown(output: &Output, message: &str) {

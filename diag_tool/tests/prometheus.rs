@@ -147,7 +147,7 @@ fn a_failed_textfile_write_leaves_no_partial_file() {
     ]);
     assert_eq!(code, 3);
     assert!(!missing.exists());
-    let output = common::diag_tool_binary(&[
+    let output = common::run_binary(&[
         "report",
         "--textfile",
         missing.to_str().unwrap(),

@@ -74,7 +74,7 @@ impl Names {
         let mut patterns = vec![(self.package.as_str(), Form::Name)];
         for (text, form) in [
             (self.rust.as_str(), Form::Name),
-            (self.kebab.as_str(), Form::Name),
+            (self.kebab.as_str(), Form::Kebab),
             (self.screaming.as_str(), Form::Screaming),
         ] {
             if !patterns.iter().any(|(p, _)| *p == text) {
@@ -89,6 +89,9 @@ impl Names {
 enum Form {
     /// The package, library, binary, directory or archive name: which one the context says.
     Name,
+    /// `my-tool`, where the name was spelled so on purpose: Debian and RPM package names
+    /// (which allow no `_`), e-mail addresses.
+    Kebab,
     /// `MY_TOOL`, also as the prefix of `MY_TOOL_ROOT`.
     Screaming,
 }
@@ -104,21 +107,27 @@ fn is_word(b: u8) -> bool {
 }
 
 /// Whole-word occurrences of any spelling of `names`. For `my_tool`, `my_tools`, `xmy_tool`
-/// and `my_tool_x` are other words; `CARGO_BIN_EXE_<bin>` is the one prefix that is not, since
-/// cargo glues the binary name to it.
+/// and `my_tool_x` are other words. Three glued spellings are the name: `CARGO_BIN_EXE_<bin>`
+/// (cargo's), `_<bin>` (zsh's completion function and file) and `<name>_<version>` (Debian's
+/// file name, `my-tool_1.0-1_amd64.deb`).
 fn find(text: &str, names: &Names) -> Vec<Match> {
     let patterns = names.patterns();
     let bytes = text.as_bytes();
+    let word_before = |at: usize| at > 0 && is_word(bytes[at - 1]);
     let mut found = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
         let hit = patterns.iter().find(|(p, form)| {
             let end = i + p.len();
+            let next = |n: usize| bytes.get(end + n).copied();
             bytes[i..].starts_with(p.as_bytes())
-                && (i == 0 || !is_word(bytes[i - 1]) || text[..i].ends_with("CARGO_BIN_EXE_"))
-                && (end == bytes.len()
-                    || !is_word(bytes[end])
-                    || (*form == Form::Screaming && bytes[end] == b'_'))
+                && (!word_before(i)
+                    || text[..i].ends_with("CARGO_BIN_EXE_")
+                    || (bytes[i - 1] == b'_' && !word_before(i - 1)))
+                && (next(0).is_none_or(|b| !is_word(b))
+                    || (next(0) == Some(b'_')
+                        && (*form == Form::Screaming
+                            || next(1).is_some_and(|b| b.is_ascii_digit() || b == b'<'))))
         });
         match hit {
             Some((p, form)) => {
@@ -151,6 +160,7 @@ fn rewrite(text: &str, old: &Names, new: &Names, rust_source: bool) -> String {
         let (before, after) = (&text[..m.start], &text[m.start + m.len..]);
         let replacement = match m.form {
             Form::Screaming => &new.screaming,
+            Form::Kebab => &new.kebab,
             Form::Name
                 if in_code(m.start)
                     || after.starts_with("::")
@@ -508,6 +518,22 @@ let o = new_tool(&["report"]); /* new-tool /* nested */ new-tool */ new_tool::ru
         assert_eq!(
             rename(r#"env!("CARGO_BIN_EXE_old_tool")"#, "old_tool", "new-tool"),
             r#"env!("CARGO_BIN_EXE_new-tool")"#
+        );
+    }
+
+    #[test]
+    fn debian_file_names_and_zsh_completions_glue_the_name_to_a_word() {
+        assert_eq!(
+            rename(
+                "old-tool_1.0-1_amd64.deb old-tool_<version>-1_arm64.deb site-functions/_old_tool",
+                "old_tool",
+                "new_tool"
+            ),
+            "new-tool_1.0-1_amd64.deb new-tool_<version>-1_arm64.deb site-functions/_new_tool"
+        );
+        assert_eq!(
+            rename("__old_tool x_old_tool", "old_tool", "new"),
+            "__old_tool x_old_tool"
         );
     }
 

@@ -11,7 +11,7 @@ use std::process::{Command, Output};
 /// Runs the built binary. For a foreign target (`cargo xtask test --target
 /// aarch64-unknown-linux-gnu`) a test runs under an emulator and cannot exec the binary
 /// itself: `cargo xtask test` passes the target's runner in TARGET_RUNNER.
-pub fn diag_tool_binary<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
+pub fn run_binary<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
     let binary = env!("CARGO_BIN_EXE_diag_tool");
     let runner = std::env::var("TARGET_RUNNER").unwrap_or_default();
     let mut words = runner.split_whitespace();
