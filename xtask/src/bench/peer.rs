@@ -1,14 +1,15 @@
 //! The peer users would pick instead: cargo-dist's `dist build` of the same targets, timed,
 //! and whether two of its builds give the same archives.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use serde::Deserialize;
 use xshell::{Shell, cmd};
 
 use super::timed;
 use crate::checksum;
-use crate::fsx;
 use crate::policy::Policy;
 
 /// cargo-dist's `dist build` for the configured targets on a scratch clone, twice from clean
@@ -39,6 +40,10 @@ pub fn cargo_dist(sh: &Shell, policy: &Policy, scratch: &Path) -> Result<Option<
     let mut cargo_toml = std::fs::read_to_string(copy.join("Cargo.toml"))?;
     cargo_toml.push_str("\n[profile.dist]\ninherits = \"release\"\n");
     std::fs::write(copy.join("Cargo.toml"), cargo_toml)?;
+    // As a cargo-dist user would configure it: xtask is a binary, but no release artifact.
+    let mut xtask_toml = std::fs::read_to_string(copy.join("xtask/Cargo.toml"))?;
+    xtask_toml.push_str("\n[package.metadata.dist]\ndist = false\n");
+    std::fs::write(copy.join("xtask/Cargo.toml"), xtask_toml)?;
     let _dir = sh.push_dir(&copy);
     let target_args: Vec<String> = policy
         .targets
@@ -50,18 +55,24 @@ pub fn cargo_dist(sh: &Shell, policy: &Policy, scratch: &Path) -> Result<Option<
     for run in ["run-1", "run-2"] {
         let target_dir = copy.join(run);
         let target_args = &target_args;
-        let (seconds, _) = timed(|| {
-            cmd!(sh, "dist build --artifacts=local {target_args...}")
-                .env("CARGO_TARGET_DIR", &target_dir)
-                .ignore_stderr()
-                .read()
+        // cargo-dist writes its archives to the workspace's target/distrib whatever
+        // CARGO_TARGET_DIR says; its JSON report names them.
+        let (seconds, report) = timed(|| {
+            cmd!(
+                sh,
+                "dist build --artifacts=local --output-format=json {target_args...}"
+            )
+            .env("CARGO_TARGET_DIR", &target_dir)
+            .ignore_stderr()
+            .read()
         })?;
         first.get_or_insert(seconds);
-        let mut archives: Vec<String> = Vec::new();
-        for path in fsx::walk(&target_dir.join("distrib"), &|_| false)? {
-            let name = path.to_string_lossy();
-            if name.ends_with(".tar.xz") || name.ends_with(".tar.gz") {
-                archives.push(checksum::sha256_file(&path)?);
+        let report: Report =
+            serde_json::from_str(&report).context("reading the report of `dist build`")?;
+        let mut archives = Vec::new();
+        for (name, artifact) in report.artifacts {
+            if let Some(path) = artifact.path.filter(|_| name.ends_with(".tar.xz")) {
+                archives.push((name, checksum::sha256_file(&path)?));
             }
         }
         hashes.push(archives);
@@ -70,4 +81,16 @@ pub fn cargo_dist(sh: &Shell, policy: &Policy, scratch: &Path) -> Result<Option<
         first.unwrap_or_default(),
         !hashes[0].is_empty() && hashes[0] == hashes[1],
     )))
+}
+
+/// The part of `dist build --output-format=json` read here.
+#[derive(Deserialize)]
+struct Report {
+    artifacts: BTreeMap<String, Artifact>,
+}
+
+#[derive(Deserialize)]
+struct Artifact {
+    /// Absent for artifacts that were not built locally.
+    path: Option<PathBuf>,
 }
