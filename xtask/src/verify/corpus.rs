@@ -13,6 +13,14 @@ use super::judge_as_every_target;
 pub const CORPUS: &str = "fuzz/corpus/verify_elf";
 pub const RECORD: &str = "fuzz/corpus/verify_elf.txt";
 
+/// Whether a rejection by [`judge_as_every_target`] blames the file, as every one must: the
+/// reader's two kinds of message, never a failure of something else.
+pub fn says_the_file_is_bad(message: &str) -> bool {
+    ["malformed ELF: ", "not an ELF file: "]
+        .iter()
+        .any(|start| message.starts_with(start))
+}
+
 /// `ok` and the triples that accept the input, or `err` and its message up to the first
 /// number (offsets and sizes in messages may change without the finding changing).
 pub fn outcome(bytes: &[u8]) -> String {
@@ -23,8 +31,7 @@ pub fn outcome(bytes: &[u8]) -> String {
         Ok(Ok(triples)) => format!("ok, accepted by {}", triples.join(" ")),
         Ok(Err(e)) => {
             let text = e.to_string();
-            let class = ["malformed ELF: ", "not an ELF file: "];
-            if !class.iter().any(|start| text.starts_with(start)) {
+            if !says_the_file_is_bad(&text) {
                 return format!("an error that does not say the file is malformed: {text}");
             }
             let stable: String = text
