@@ -1,6 +1,7 @@
-//! The fuzz corpus, replayed on the stable toolchain through the fuzz target's code path: every
-//! input in `fuzz/corpus/verify_elf/` must give the outcome `fuzz/corpus/verify_elf.txt`
-//! records (`cargo xtask codegen` writes it), and none may panic or fail unexplained.
+//! The fuzz corpus, replayed on the stable toolchain through the fuzz target's code path: no
+//! input in `fuzz/corpus/verify_elf/` may panic the verifier or be rejected unexplained. That
+//! each gives the outcome `fuzz/corpus/verify_elf.txt` records is checked with the other
+//! generated files (`cargo xtask codegen --check`, and codegen's test).
 
 use std::path::Path;
 
@@ -10,7 +11,7 @@ use xtask::verify::corpus;
 const INPUT_LIMIT: u64 = 64 * 1024;
 
 #[test]
-fn every_fuzz_corpus_input_gives_its_recorded_outcome() {
+fn every_fuzz_corpus_input_is_judged_without_a_panic() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let now = corpus::record(root).unwrap();
     let lines: Vec<&str> = now.lines().filter(|l| !l.starts_with('#')).collect();
@@ -29,16 +30,4 @@ fn every_fuzz_corpus_input_gives_its_recorded_outcome() {
             entry.file_name()
         );
     }
-    let recorded = std::fs::read_to_string(root.join(corpus::RECORD)).unwrap();
-    let differences: Vec<(&str, &str)> = recorded
-        .lines()
-        .zip(now.lines())
-        .filter(|(then, now)| then != now)
-        .take(10)
-        .collect();
-    assert!(
-        recorded == now,
-        "inputs whose outcome is not the recorded one (recorded, now): {differences:#?}\n\
-         if the change is intended: run `cargo xtask codegen` and review the diff"
-    );
 }
