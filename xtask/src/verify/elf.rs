@@ -306,9 +306,7 @@ fn section_bytes<'a>(bytes: &'a [u8], sh: &SectionHeader) -> &'a [u8] {
     if sh.sh_type == SHT_NOBITS {
         return &[];
     }
-    file_range(bytes, sh.sh_offset, sh.sh_size)
-        .and_then(|r| bytes.get(r))
-        .unwrap_or(&[])
+    file_range(bytes, sh.sh_offset, sh.sh_size).map_or(&[], |r| &bytes[r])
 }
 
 /// The NUL-terminated UTF-8 string at `offset` in `table`. goblin's string tables would drop an
@@ -330,8 +328,7 @@ fn interpreter(bytes: &[u8], phdrs: &[ProgramHeader]) -> Result<Option<String>> 
         return Err(malformed!("more than one PT_INTERP segment"));
     }
     let path = file_range(bytes, ph.p_offset, ph.p_filesz)
-        .and_then(|r| bytes.get(r))
-        .and_then(|data| c_string(data, 0))
+        .and_then(|r| c_string(&bytes[r], 0))
         .filter(|path| !path.is_empty());
     let path = path.ok_or_else(|| {
         malformed!(
@@ -446,6 +443,6 @@ fn mapped<'a>(bytes: &'a [u8], phdrs: &[ProgramHeader], addr: u64) -> Option<&'a
                 return None;
             }
             let range = file_range(bytes, ph.p_offset.checked_add(delta)?, ph.p_filesz - delta)?;
-            bytes.get(range)
+            Some(&bytes[range])
         })
 }
