@@ -745,8 +745,9 @@ fn truncated_elf_is_malformed_not_a_panic() {
 
 /// Every byte of the headers and tables set to other values, one at a time: the systematic
 /// sweep; coverage-guided search is cargo-fuzz's (`fuzz/`), whose corpus the tests replay.
+/// No mutation panics, and every rejection blames the file.
 #[test]
-fn byte_mutations_never_panic() {
+fn byte_mutations_never_panic_and_rejections_blame_the_file() {
     let scratch = tempdir().unwrap();
     // A dynamic gnu binary exercises every reader: interpreter, strings, version needs.
     let dynamic = std::fs::read(plain_gnu_binary(&scratch)).unwrap();
@@ -756,7 +757,13 @@ fn byte_mutations_never_panic() {
         for at in 0..bytes.len().min(4096) {
             for value in [bytes[at] ^ 0xff, bytes[at] ^ 0x01, 0x00, 0x80] {
                 let saved = std::mem::replace(&mut bytes[at], value);
-                let _ = inspect(&bytes);
+                if let Err(e) = inspect(&bytes) {
+                    let text = e.to_string();
+                    assert!(
+                        super::corpus::says_the_file_is_bad(&text),
+                        "byte {at} set to {value:#x}: {text}"
+                    );
+                }
                 bytes[at] = saved;
             }
         }
