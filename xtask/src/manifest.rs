@@ -8,8 +8,8 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::build::Builder;
-use crate::policy::Policy;
+use crate::host::build::Builder;
+use crate::config::policy::Policy;
 use crate::verify::{BinaryFacts, VersionRequirement};
 
 pub const FILE_NAME: &str = "release-manifest.json";
@@ -208,7 +208,7 @@ impl From<&Policy> for PackageInfo {
 }
 
 impl Toolchain {
-    pub fn probe(sh: &xshell::Shell, tools: &crate::machine::ToolVersions) -> Result<Toolchain> {
+    pub fn probe(sh: &xshell::Shell, tools: &crate::host::machine::ToolVersions) -> Result<Toolchain> {
         let version = |tool: &str| {
             xshell::cmd!(sh, "{tool} -V")
                 .quiet()
@@ -244,7 +244,7 @@ impl Manifest {
     /// its release-wide files and signing.
     pub fn new(
         sh: &xshell::Shell,
-        policy: &crate::policy::Policy,
+        policy: &crate::config::policy::Policy,
         toolchain: Toolchain,
         source_date_epoch: u64,
         targets: Vec<TargetEntry>,
@@ -255,8 +255,8 @@ impl Manifest {
             version: policy.version().to_string(),
             package: PackageInfo::from(policy),
             minisign_pubkey: policy.minisign_pubkey.clone(),
-            dirty: crate::git::dirty_files(sh),
-            commit: crate::git::commit(sh),
+            dirty: crate::host::git::dirty_files(sh),
+            commit: crate::host::git::commit(sh),
             toolchain,
             source_date_epoch,
             targets,

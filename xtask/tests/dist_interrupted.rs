@@ -142,7 +142,7 @@ fn killed_dist_leaves_no_archive_under_a_final_name() {
             serde_json::from_str::<serde_json::Value>(&text).expect("a complete manifest");
         } else if name.as_str() == "install.sh" {
             // Complete: everything after its data block is the template's.
-            let template = include_str!("../src/install.sh");
+            let template = include_str!("../src/formats/install.sh");
             let tail = &template[template.find("# <<< release data").unwrap()..];
             let text = std::fs::read_to_string(out.join(name)).unwrap();
             assert!(text.ends_with(tail), "install.sh is partial");

@@ -8,12 +8,12 @@ use anyhow::{Context, Result};
 use xshell::{Shell, cmd};
 
 use super::{Report, timed};
-use crate::build::Invocation;
-use crate::fsx;
-use crate::machine::Machine;
-use crate::output::Summary;
-use crate::plan::TargetPlan;
-use crate::policy::Policy;
+use crate::host::build::Invocation;
+use crate::util::files;
+use crate::host::machine::Machine;
+use crate::pipeline::output::Summary;
+use crate::pipeline::plan::TargetPlan;
+use crate::config::policy::Policy;
 
 /// A cold dist from a clean target directory, then a no-op re-run.
 pub struct DistRun {
@@ -159,7 +159,7 @@ pub fn auditable(
 ) -> Result<f64> {
     let plan = TargetPlan::all(policy, None, machine)
         .into_iter()
-        .find(|p| p.builder == crate::build::Builder::Cargo)
+        .find(|p| p.builder == crate::host::build::Builder::Cargo)
         .context("no target built with plain cargo to time cargo-auditable on")?;
     let package = &policy.package.name;
     let mut times = Vec::new();
@@ -197,8 +197,8 @@ pub fn signing(release: &Path, report: &mut Report) -> Result<f64> {
     let minisign::KeyPair { sk, .. } =
         minisign::KeyPair::generate_unencrypted_keypair().context("generating a key")?;
     let text = sk.to_box(None).context("encoding the key")?.to_string();
-    let signer = crate::sign::Signer::from_key_file_text(&text, None)?;
-    let files = fsx::walk(release, &|_| false)?;
+    let signer = crate::formats::minisign::Signer::from_key_file_text(&text, None)?;
+    let files = files::walk(release, &|_| false)?;
     let scratch = release.with_file_name("signing");
     std::fs::create_dir_all(&scratch)?;
     let (seconds, count) = timed(|| {

@@ -14,9 +14,9 @@ use serde_json::{Value, json};
 use xshell::Shell;
 
 use crate::flags;
-use crate::fsx;
-use crate::machine::Machine;
-use crate::policy::Policy;
+use crate::util::files;
+use crate::host::machine::Machine;
+use crate::config::policy::Policy;
 
 /// One ratio and its goal.
 pub struct Ratio {
@@ -119,14 +119,14 @@ fn print_and_write(policy: &Policy, ratios: &[Ratio], report: Report) -> Result<
             ]
         })
         .collect();
-    crate::print_table(&["RATIO", "VALUE", "GOAL", ""], &rows);
+    crate::util::print_table(&["RATIO", "VALUE", "GOAL", ""], &rows);
     println!("\nfigures:");
     let figures: Vec<Vec<String>> = report
         .0
         .iter()
         .map(|(k, v)| vec![k.clone(), v.to_string()])
         .collect();
-    crate::print_table(&["FIGURE", "VALUE"], &figures);
+    crate::util::print_table(&["FIGURE", "VALUE"], &figures);
 
     let ratios: serde_json::Map<String, Value> = ratios
         .iter()
@@ -140,7 +140,7 @@ fn print_and_write(policy: &Policy, ratios: &[Ratio], report: Report) -> Result<
     let figures: serde_json::Map<String, Value> = report.0.into_iter().collect();
     let path = policy.target_dir.join("bench.json");
     let json = json!({ "arch": std::env::consts::ARCH, "ratios": ratios, "figures": figures });
-    fsx::write_atomic(&path, format!("{json:#}\n").as_bytes())?;
+    files::write_atomic(&path, format!("{json:#}\n").as_bytes())?;
     println!("\nwritten to {}", path.display());
     Ok(())
 }

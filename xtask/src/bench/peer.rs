@@ -9,8 +9,8 @@ use serde::Deserialize;
 use xshell::{Shell, cmd};
 
 use super::timed;
-use crate::checksum;
-use crate::policy::Policy;
+use crate::formats::checksums;
+use crate::config::policy::Policy;
 
 /// cargo-dist's `dist build` for the configured targets on a scratch clone, twice from clean
 /// target directories: the wall time of the first run, and whether both gave the same archives.
@@ -72,7 +72,7 @@ pub fn cargo_dist(sh: &Shell, policy: &Policy, scratch: &Path) -> Result<Option<
         let mut archives = Vec::new();
         for (name, artifact) in report.artifacts {
             if let Some(path) = artifact.path.filter(|_| name.ends_with(".tar.xz")) {
-                archives.push((name, checksum::sha256_file(&path)?));
+                archives.push((name, checksums::sha256_file(&path)?));
             }
         }
         hashes.push(archives);

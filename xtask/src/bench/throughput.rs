@@ -9,9 +9,9 @@ use anyhow::{Result, bail};
 use xshell::{Shell, cmd};
 
 use super::{Ratio, Report, timed};
-use crate::checksum;
-use crate::fsx;
-use crate::package;
+use crate::formats::checksums;
+use crate::util::files;
+use crate::formats::archive;
 
 const SAMPLE_BYTES: usize = 64 << 20;
 
@@ -24,7 +24,7 @@ pub fn packaging(
 ) -> Result<Vec<Ratio>> {
     let sample = scratch.join("sample.bin");
     write_sample(&sample, &sh.current_dir(), dist_target)?;
-    let (ours_sha, our_digest) = timed(|| checksum::sha256_file(&sample))?;
+    let (ours_sha, our_digest) = timed(|| checksums::sha256_file(&sample))?;
     let (their_sha, their_digest) = timed(|| cmd!(sh, "sha256sum {sample}").read())?;
     if !their_digest.starts_with(&our_digest) {
         bail!("sha256 disagrees with sha256sum on {}", sample.display());
@@ -32,7 +32,7 @@ pub fn packaging(
     let ours_gz = scratch.join("ours.gz");
     let (ours_gzip, _) = timed(|| {
         let output = BufWriter::new(File::create(&ours_gz)?);
-        package::gzip_to(File::open(&sample)?, output)?.flush()?;
+        archive::gzip_to(File::open(&sample)?, output)?.flush()?;
         anyhow::Ok(())
     })?;
     let theirs_gz = scratch.join("theirs.gz");
@@ -72,7 +72,7 @@ pub fn packaging(
 /// each, so neither tool is measured on a best or worst case alone.
 fn write_sample(path: &Path, root: &Path, dist_target: &Path) -> Result<()> {
     let mut binaries = Vec::new();
-    for entry in fsx::walk(dist_target, &|_| false)? {
+    for entry in files::walk(dist_target, &|_| false)? {
         if entry.ends_with("release/diag_tool")
             || entry.file_name().is_some_and(|n| n == "libserde_json.rlib")
         {
@@ -80,7 +80,7 @@ fn write_sample(path: &Path, root: &Path, dist_target: &Path) -> Result<()> {
         }
     }
     let mut text = Vec::new();
-    for entry in fsx::walk(root, &|p| p.ends_with("target") || p.ends_with(".git"))? {
+    for entry in files::walk(root, &|p| p.ends_with("target") || p.ends_with(".git"))? {
         if entry
             .extension()
             .is_some_and(|e| e == "rs" || e == "md" || e == "json")

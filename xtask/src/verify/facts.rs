@@ -5,7 +5,7 @@ use std::fmt;
 
 use goblin::elf::header;
 
-use crate::target::GlibcVersion;
+use crate::config::target::GlibcVersion;
 
 /// What the bytes of one ELF file say about it, computed once and used by both the policy
 /// checks and the dist manifest.
@@ -98,7 +98,7 @@ impl BinaryFacts {
 
     /// A readable name for `e_machine`.
     pub fn machine_name(&self) -> &'static str {
-        crate::arch::ARCHES
+        crate::config::arch::ARCHES
             .iter()
             .find(|a| a.e_machine == self.machine)
             .map_or_else(|| header::machine_to_str(self.machine), |a| a.rust)

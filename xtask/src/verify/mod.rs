@@ -5,16 +5,17 @@ mod elf;
 mod facts;
 mod rules;
 
+pub mod auditable;
 pub mod corpus;
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow};
 use xshell::Shell;
 
-use crate::arch::ARCHES;
+use crate::config::arch::ARCHES;
 use crate::flags;
-use crate::policy::Policy;
-use crate::target::{GlibcVersion, Libc, Target};
+use crate::config::policy::Policy;
+use crate::config::target::{GlibcVersion, Libc, Target};
 use elf::inspect;
 pub use facts::{BinaryFacts, FileType, Relro, VersionRequirement};
 use rules::{Violation, check};

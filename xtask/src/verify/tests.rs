@@ -11,7 +11,7 @@ use xshell::{Shell, cmd};
 
 use super::facts::glibc_summary;
 use super::*;
-use crate::arch::{ARCHES, Arch};
+use crate::config::arch::{ARCHES, Arch};
 
 const HELLO: &str = "int main(void) { return 0; }\n";
 /// No libc at all: links for classes and byte orders the host has no C library for.

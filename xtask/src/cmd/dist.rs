@@ -1,0 +1,464 @@
+//! `cargo xtask dist`: every target goes through [`STEPS`] (preflight, build, verify, smoke-run,
+//! SBOM, package, .deb, .rpm, checksum) on its own thread, then the release as a whole through the steps of
+//! `release.rs`. Status lines, JSON messages and the summary table come from these lists, so a
+//! new kind of output is one more step.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, Result, anyhow, bail};
+use xshell::Shell;
+
+use crate::verify::auditable;
+use crate::config::binstall;
+use crate::host::build::{self, Invocation};
+use crate::formats::checksums;
+use crate::host::dependencies::{self, Dependency};
+use crate::flags::{self, MessageFormat};
+use crate::util::files;
+use crate::host::git;
+use crate::pipeline::linux_packages::{self, Distro};
+use crate::host::machine::{self, Machine};
+use crate::manifest::{Artifact, ArtifactKind, Binary, Manifest, TargetEntry, Toolchain};
+use crate::pipeline::output::{self, Outcome, Output};
+use crate::formats::archive::{self, ArchiveFile};
+use crate::pipeline::plan::{self, TargetPlan};
+use crate::config::policy::Policy;
+use crate::pipeline::release;
+use crate::formats::sbom;
+use crate::verify::{self, BinaryFacts};
+
+/// What every target goes through, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    Preflight,
+    Build,
+    Verify,
+    Smoke,
+    /// The CycloneDX SBOM, beside the archive and inside it.
+    Sbom,
+    Package,
+    Deb,
+    Rpm,
+    Checksum,
+}
+
+const STEPS: [Step; 9] = [
+    Step::Preflight,
+    Step::Build,
+    Step::Verify,
+    Step::Smoke,
+    Step::Sbom,
+    Step::Package,
+    Step::Deb,
+    Step::Rpm,
+    Step::Checksum,
+];
+
+impl Step {
+    fn name(self) -> &'static str {
+        match self {
+            Step::Preflight => "preflight",
+            Step::Build => "build",
+            Step::Verify => "verify",
+            Step::Smoke => "smoke-run",
+            Step::Sbom => "sbom",
+            Step::Package => "package",
+            Step::Deb => "deb",
+            Step::Rpm => "rpm",
+            Step::Checksum => "checksum",
+        }
+    }
+
+    /// The status word once the step is done, in cargo's style.
+    fn done(self) -> &'static str {
+        match self {
+            Step::Preflight => "Ready",
+            Step::Build => "Built",
+            Step::Verify => "Verified",
+            Step::Smoke => "Smoke-ran",
+            Step::Sbom => "Described",
+            Step::Package => "Packaged",
+            Step::Deb => "Wrote .deb",
+            Step::Rpm => "Wrote .rpm",
+            Step::Checksum => "Checksummed",
+        }
+    }
+}
+
+impl flags::Dist {
+    pub fn run(self, sh: &Shell) -> Result<()> {
+        let out = Output {
+            json: self.message_format == Some(MessageFormat::Json),
+        };
+        let policy = Policy::read(sh)?;
+        let machine = Machine::probe(sh)?;
+        let targets = match self.target.is_empty() {
+            true => policy.targets.clone(),
+            false => self
+                .target
+                .iter()
+                .map(|t| policy.target(&t.to_string()))
+                .collect::<Result<_>>()?,
+        };
+        let builder = self.builder.and_then(|b| b.0);
+        let plans: Vec<TargetPlan> = targets
+            .into_iter()
+            .map(|tp| TargetPlan::new(&policy, tp, builder, &machine))
+            .collect();
+        let out_dir = match self.out_dir {
+            Some(dir) => crate::util::user_path(&dir)?,
+            None => policy.target_dir.join("dist"),
+        };
+        let jobs = build::jobs(plans.len());
+        if self.dry_run {
+            for plan in &plans {
+                println!("{}", build::invocation(sh, &policy, plan, jobs).display());
+            }
+            return Ok(());
+        }
+        std::fs::create_dir_all(&out_dir).with_context(|| {
+            format!(
+                "cannot create the output directory {} (choose another with --out-dir DIR)",
+                out_dir.display()
+            )
+        })?;
+        files::remove_temp_files(&out_dir)?;
+        let dist = Dist {
+            policy: &policy,
+            out,
+            out_dir: &out_dir,
+            smoke: !self.no_smoke,
+            mtime: git::source_date_epoch(sh)?,
+            jobs,
+            toolchain: Toolchain::probe(sh, &machine.tools)?,
+        };
+        dist.run(sh, &plans)
+    }
+}
+
+struct Dist<'a> {
+    policy: &'a Policy,
+    out: Output,
+    out_dir: &'a Path,
+    smoke: bool,
+    mtime: u64,
+    jobs: Option<usize>,
+    toolchain: Toolchain,
+}
+
+/// One target on its way through the steps: each step fills in what later ones need.
+struct Job<'a> {
+    plan: &'a TargetPlan,
+    inv: Invocation<'a>,
+    /// The built binary's bytes, read once by the verify step.
+    bytes: Vec<u8>,
+    facts: Option<BinaryFacts>,
+    /// The packages the target resolves, which the binary's auditable data must list.
+    deps: Vec<Dependency>,
+    smoke_run: String,
+    artifacts: Vec<Artifact>,
+    /// When the compiler started and finished.
+    build_span: Option<(Instant, Instant)>,
+    /// How long each step took, by name.
+    step_seconds: BTreeMap<String, f64>,
+}
+
+impl Dist<'_> {
+    fn run(&self, sh: &Shell, plans: &[TargetPlan]) -> Result<()> {
+        let started = Instant::now();
+        for plan in plans {
+            self.out.status(
+                "Planning",
+                &plan.policy.target.triple(),
+                &format!("{} ({})", plan.builder, plan.why),
+            );
+        }
+        // One thread per target: while one links with LTO on one core, the others compile.
+        let outcomes: Vec<Outcome> = std::thread::scope(|scope| {
+            let handles: Vec<_> = plans
+                .iter()
+                .map(|plan| {
+                    let sh = sh.clone();
+                    scope.spawn(move || self.run_target(&sh, plan))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("dist thread panicked"))
+                .collect()
+        });
+
+        let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
+        let mut signing = None;
+        let mut release_seconds = Vec::new();
+        if failed == 0 {
+            let targets = outcomes
+                .iter()
+                .filter_map(|o| o.result.as_ref().ok().cloned());
+            let mut manifest = Manifest::new(
+                sh,
+                self.policy,
+                self.toolchain.clone(),
+                self.mtime,
+                targets.collect(),
+            );
+            release_seconds = release::finish(self.policy, &mut manifest, self.out_dir, &self.out)?;
+            signing = Some(manifest.signing.map(|s| s.public_key));
+        } else {
+            // A partial set must not pass for a release.
+            for stale in release::file_names(&self.policy.package.name, self.policy.version()) {
+                let _ = std::fs::remove_file(self.out_dir.join(stale));
+            }
+        }
+        let mut summary = output::summarize(&outcomes, started);
+        summary.signed_with = signing.flatten();
+        summary.release_step_seconds = release_seconds;
+        self.out.summary(&summary);
+        if failed > 0 {
+            bail!("{failed} of {} target(s) failed; see above", outcomes.len());
+        }
+        Ok(())
+    }
+
+    fn run_target(&self, sh: &Shell, plan: &TargetPlan) -> Outcome {
+        let triple = plan.policy.target.triple();
+        let mut job = Job {
+            plan,
+            inv: build::invocation(sh, self.policy, plan, self.jobs),
+            bytes: Vec::new(),
+            facts: None,
+            deps: Vec::new(),
+            smoke_run: String::new(),
+            artifacts: Vec::new(),
+            build_span: None,
+            step_seconds: BTreeMap::new(),
+        };
+        let result = STEPS
+            .iter()
+            .try_for_each(|&step| {
+                if let Some(why) = not_applicable(step, plan) {
+                    self.out
+                        .status("Skipped", &triple, &format!("{}: {why}", step.name()));
+                    return Ok(());
+                }
+                let started = Instant::now();
+                let detail = self
+                    .step(sh, step, &mut job)
+                    .with_context(|| format!("{} failed", step.name()))?;
+                let seconds = started.elapsed().as_secs_f64();
+                job.step_seconds.insert(step.name().into(), seconds);
+                self.out.status(step.done(), &triple, &detail);
+                Ok(())
+            })
+            .and_then(|()| self.entry(&mut job));
+        match &result {
+            Ok(entry) => self.out.status("Finished", &triple, &entry.archive().name),
+            Err(e) => {
+                // A failed target must not leave an earlier run's files under its names.
+                for name in plan::artifact_names(self.policy, &plan.policy.target) {
+                    let _ = std::fs::remove_file(self.out_dir.join(name));
+                }
+                self.out.error(&triple, &format!("{e:#}"));
+            }
+        }
+        Outcome {
+            target: triple,
+            builder: plan.builder,
+            build_span: job.build_span,
+            step_seconds: job.step_seconds,
+            result,
+        }
+    }
+
+    fn step(&self, sh: &Shell, step: Step, job: &mut Job) -> Result<String> {
+        match step {
+            Step::Preflight => preflight(job.plan),
+            Step::Build => self.build(sh, job),
+            Step::Verify => self.verify(sh, job),
+            Step::Smoke => self.smoke_run(sh, job),
+            Step::Sbom => self.sbom(job),
+            Step::Package => self.package(sh, job),
+            Step::Deb => self.linux_package(sh, job, Distro::Debian),
+            Step::Rpm => self.linux_package(sh, job, Distro::Rpm),
+            Step::Checksum => {
+                let mut sidecars = Vec::new();
+                for artifact in &job.artifacts {
+                    checksums::write_sidecar(&self.out_dir.join(&artifact.name), &artifact.sha256)?;
+                    sidecars.push(format!("{}.sha256", artifact.name));
+                }
+                Ok(sidecars.join(", "))
+            }
+        }
+    }
+
+    /// The .deb or .rpm of the binary that verify read, with the facts it proved.
+    fn linux_package(&self, sh: &Shell, job: &mut Job, distro: Distro) -> Result<String> {
+        let facts = job.facts.as_ref().context("no verified facts")?;
+        let artifact = linux_packages::write(
+            distro,
+            self.policy,
+            (&job.bytes, facts),
+            job.plan.policy.target.arch,
+            self.mtime,
+            (&sh.current_dir(), self.out_dir),
+        )?;
+        let detail = format!("{} ({} bytes)", artifact.name, artifact.size);
+        job.artifacts.push(artifact);
+        Ok(detail)
+    }
+
+    fn build(&self, sh: &Shell, job: &mut Job) -> Result<String> {
+        let target = job.inv.target.to_string();
+        self.out
+            .status("Building", &target, &format!("with {}", job.inv.builder));
+        let started = Instant::now();
+        let mut build = job.inv.cmd(sh);
+        if self.out.json {
+            build = build.ignore_stdout();
+        }
+        let result = build.run();
+        job.build_span = Some((started, Instant::now()));
+        result.with_context(|| format!("{} failed", job.inv.builder))?;
+        Ok(format!("in {:.1}s", started.elapsed().as_secs_f64()))
+    }
+
+    fn verify(&self, sh: &Shell, job: &mut Job) -> Result<String> {
+        let binary = job.inv.binary_path(&self.policy.bin);
+        job.bytes =
+            std::fs::read(&binary).with_context(|| format!("reading {}", binary.display()))?;
+        let policy = &job.plan.policy;
+        let facts = verify::verify_bytes(&job.bytes, &binary, &policy.target, policy.glibc_floor)?;
+        job.deps = dependencies::resolve(sh, &self.policy.package.name, &policy.target)?;
+        let audited = auditable::check(&job.bytes, &job.deps)
+            .with_context(|| format!("{}", binary.display()))?;
+        let machine_paths: Vec<&Path> = job
+            .inv
+            .remaps
+            .iter()
+            .map(|(from, _)| from.as_path())
+            .collect();
+        if let Some(path) = build::embedded_path(&job.bytes, &machine_paths) {
+            bail!(
+                "{} embeds this machine's path {}: expected every such path remapped by \
+                 --remap-path-prefix (a build script that records absolute paths defeats it)",
+                binary.display(),
+                path.display()
+            );
+        }
+        let glibc = facts
+            .glibc_max
+            .map_or(String::new(), |v| format!(", needs glibc {v}"));
+        let detail = format!(
+            "{}, {}{glibc}, stripped, lists its {audited} packages",
+            facts.architecture(),
+            facts.linkage()
+        );
+        job.facts = Some(facts);
+        Ok(detail)
+    }
+
+    /// Runs `--version` natively or under the runner and checks what it prints.
+    fn smoke_run(&self, sh: &Shell, job: &mut Job) -> Result<String> {
+        job.smoke_run = match (&job.plan.runner, self.smoke) {
+            (_, false) => "skipped: --no-smoke".into(),
+            (Err(missing), _) => format!("skipped: no {} ({})", missing.what, missing.fix),
+            (Ok(runner), true) => {
+                let binary = job.inv.binary_path(&self.policy.bin);
+                let expected = format!("{} {}", self.policy.bin, self.policy.version());
+                machine::smoke_run(sh, runner, &binary, &expected)?
+            }
+        };
+        Ok(job.smoke_run.clone())
+    }
+
+    fn sbom(&self, job: &mut Job) -> Result<String> {
+        let triple = job.plan.policy.target.triple();
+        let policy = self.policy;
+        let stem = archive::archive_stem(&policy.package.name, &triple, policy.version());
+        let name = format!("{stem}.cdx.json");
+        let text = sbom::cyclonedx(&job.deps, &triple, self.mtime);
+        files::write_atomic(&self.out_dir.join(&name), text.as_bytes())?;
+        let detail = format!("{name} ({} packages)", job.deps.len());
+        job.artifacts.push(Artifact {
+            sha256: checksums::sha256_bytes(text.as_bytes()),
+            size: text.len() as u64,
+            name,
+            kind: ArtifactKind::Sbom,
+        });
+        Ok(detail)
+    }
+
+    fn package(&self, sh: &Shell, job: &mut Job) -> Result<String> {
+        let triple = job.plan.policy.target.triple();
+        let policy = self.policy;
+        let stem = archive::archive_stem(&policy.package.name, &triple, policy.version());
+        let mut files = vec![ArchiveFile {
+            name: policy.bin.clone(),
+            source: job.inv.binary_path(&policy.bin),
+            executable: true,
+        }];
+        files.extend(archive::included_files(&sh.current_dir(), &policy.include)?);
+        for sbom in job
+            .artifacts
+            .iter()
+            .filter(|a| a.kind == ArtifactKind::Sbom)
+        {
+            files.push(ArchiveFile {
+                name: archive::SBOM_IN_ARCHIVE.to_string(),
+                source: self.out_dir.join(&sbom.name),
+                executable: false,
+            });
+        }
+        binstall::check_release(policy, &triple)?;
+        let archive = archive::write_archive(self.out_dir, &stem, &files, self.mtime)?;
+        let name = format!("{stem}.tar.gz");
+        let detail = format!("{name} ({} bytes)", archive.size);
+        job.artifacts.push(Artifact {
+            name,
+            kind: ArtifactKind::Archive,
+            size: archive.size,
+            sha256: archive.sha256,
+        });
+        Ok(detail)
+    }
+
+    /// The manifest entry of a target that went through every step.
+    fn entry(&self, job: &mut Job) -> Result<TargetEntry> {
+        let facts = job
+            .facts
+            .as_ref()
+            .ok_or_else(|| anyhow!("no verified facts"))?;
+        Ok(TargetEntry {
+            target: job.plan.policy.target.triple(),
+            build_target: job.inv.target.to_string(),
+            builder: job.plan.builder,
+            build_command: job.inv.portable_display(),
+            glibc_floor: job.plan.policy.glibc_floor.map(|v| v.to_string()),
+            smoke_run: std::mem::take(&mut job.smoke_run),
+            binary: Binary::from(facts),
+            artifacts: std::mem::take(&mut job.artifacts),
+        })
+    }
+}
+
+/// Why `step` does nothing for this target, if it does not apply to it.
+fn not_applicable(step: Step, plan: &TargetPlan) -> Option<&'static str> {
+    match step {
+        Step::Deb | Step::Rpm => linux_packages::not_applicable(&plan.policy.target),
+        _ => None,
+    }
+}
+
+fn preflight(plan: &TargetPlan) -> Result<String> {
+    if plan.missing.is_empty() {
+        return Ok(format!("{} is installed", plan.builder));
+    }
+    let fixes: Vec<String> = plan
+        .missing
+        .iter()
+        .map(|m| format!("{} is missing: {}", m.what, m.fix))
+        .collect();
+    bail!("{}", fixes.join("; "))
+}

@@ -1,0 +1,13 @@
+//! One file per `cargo xtask` command: parse nothing, decide little, call the layers below.
+
+pub mod ci;
+pub mod codegen;
+pub mod dist;
+pub mod doctor;
+pub mod merge;
+pub mod push_image;
+pub mod rename;
+pub mod reproduce;
+pub mod setup;
+pub mod symlinks;
+pub mod test;

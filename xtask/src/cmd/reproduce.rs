@@ -1,0 +1,392 @@
+//! `cargo xtask reproduce DIR`: rebuilds a release from the commit its manifest names, in a
+//! scratch worktree, with the recorded toolchain and settings, and compares every file byte for
+//! byte. DIR is only read. Exit 0 only when every file matches.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use xshell::{Shell, cmd};
+
+use crate::formats::checksums;
+use crate::flags;
+use crate::host::machine::Machine;
+use crate::manifest::{self, Artifact, Manifest, Toolchain};
+use crate::config::policy::Policy;
+use crate::formats::minisign;
+
+impl flags::Reproduce {
+    pub fn run(self, sh: &Shell) -> Result<()> {
+        let dir = crate::util::user_path(&self.dir)?;
+        let release = Manifest::read(&dir.join(manifest::FILE_NAME))?;
+        let mut problems = check_release_dir(&dir, &release);
+        if !release.dirty.is_empty() {
+            problems.push(format!(
+                "the release was built from a checkout with uncommitted changes ({}): its \
+                 commit alone cannot give the same bytes",
+                release.dirty.join(", ")
+            ));
+        }
+        let commit = commit_here(sh, &release)?;
+        let scratch = Policy::read(sh)?.target_dir.join("reproduce");
+        let checkout = scratch.join("checkout");
+        worktree(sh, &checkout, &commit)?;
+        check_toolchain(sh, &checkout, &release, self.allow_toolchain_drift)?;
+
+        let targets: Vec<String> = match self.target.is_empty() {
+            true => release.targets.iter().map(|t| t.target.clone()).collect(),
+            false => self.target.iter().map(|t| t.triple()).collect(),
+        };
+        let rebuilt = scratch.join("dist");
+        rebuild(
+            sh,
+            &checkout,
+            &scratch.join("target"),
+            &rebuilt,
+            &release,
+            &targets,
+        )?;
+
+        let consistent = problems.is_empty();
+        let files = expected_files(&release, &targets);
+        let mut differ = 0;
+        for artifact in &files {
+            let (ours, theirs) = (dir.join(&artifact.name), rebuilt.join(&artifact.name));
+            if let Some(problem) = compare(sh, &ours, &theirs)? {
+                problems.push(problem);
+                differ += 1;
+            }
+        }
+        if consistent && differ > 0 {
+            problems.push(format!(
+                "the release's files are the ones its manifest records, so they were built \
+                 from other sources than commit {commit}: from another commit, with changes \
+                 the manifest does not list, or with another toolchain"
+            ));
+        }
+        if !problems.is_empty() {
+            bail!(
+                "{} does not reproduce:\n- {}",
+                dir.display(),
+                problems.join("\n- ")
+            );
+        }
+        println!(
+            "reproduced: {} files of {} {} (commit {commit}) are byte for byte what this \
+             machine builds",
+            files.len(),
+            release.name,
+            release.version
+        );
+        Ok(())
+    }
+}
+
+/// The release's commit, which must be in this repository to be checked out.
+fn commit_here(sh: &Shell, release: &Manifest) -> Result<String> {
+    let commit = release.commit.clone().context(
+        "the manifest names no commit: it was not built from a git checkout, so there is \
+         nothing to rebuild from",
+    )?;
+    let object = format!("{commit}^{{commit}}");
+    if cmd!(sh, "git cat-file -e {object}")
+        .quiet()
+        .ignore_stderr()
+        .run()
+        .is_err()
+    {
+        bail!(
+            "the manifest's commit {commit} is not in this repository: fetch it \
+             (git fetch origin {commit}) or reproduce in a clone that has it"
+        );
+    }
+    Ok(commit)
+}
+
+/// The toolchain the checkout's files select (rust-toolchain.toml, the pinned tools) against
+/// the recorded one: a difference stops the rebuild unless `allow` says to go on.
+fn check_toolchain(sh: &Shell, checkout: &Path, release: &Manifest, allow: bool) -> Result<()> {
+    let drift = {
+        let _dir = sh.push_dir(checkout);
+        let machine = Machine::probe(sh)?;
+        toolchain_drift(&release.toolchain, &Toolchain::probe(sh, &machine.tools)?)
+    };
+    if drift.is_empty() {
+        return Ok(());
+    }
+    let list = drift.join("\n  ");
+    if !allow {
+        bail!(
+            "this machine's toolchain is not the one the release was built with:\n  {list}\n\
+             install those versions, or pass --allow-toolchain-drift to rebuild anyway (then \
+             differences may come from the toolchain)"
+        );
+    }
+    eprintln!("warning: rebuilding with another toolchain:\n  {list}");
+    Ok(())
+}
+
+/// What a release directory must hold before anything is rebuilt: every file the manifest
+/// lists, with its SHA-256, SHA256SUMS agreeing, and good signatures when it is signed.
+fn check_release_dir(dir: &Path, release: &Manifest) -> Vec<String> {
+    let mut problems = Vec::new();
+    for artifact in release.artifacts() {
+        let path = dir.join(&artifact.name);
+        match checksums::sha256_file(&path) {
+            Ok(found) if found == artifact.sha256 => {}
+            Ok(found) => problems.push(format!(
+                "{} is not the file the manifest records (sha256 {found}, recorded {}): it \
+                 changed after the release was made",
+                artifact.name, artifact.sha256
+            )),
+            Err(e) => problems.push(format!("{}: {e:#}", artifact.name)),
+        }
+        if let Some(signing) = &release.signing {
+            if let Err(e) = minisign::verify_file(&path, &signing.public_key) {
+                problems.push(format!("{e:#}"));
+            }
+        }
+    }
+    match checksums::read_sums(&dir.join("SHA256SUMS")) {
+        Ok(mut listed) => {
+            let mut recorded = release.sums();
+            listed.sort();
+            recorded.sort();
+            if listed != recorded {
+                problems.push("SHA256SUMS does not list what the manifest records".into());
+            }
+        }
+        Err(e) => problems.push(format!("{e:#}")),
+    }
+    problems
+}
+
+/// A detached worktree of `commit` at `path`, replacing one an earlier run left.
+fn worktree(sh: &Shell, path: &Path, commit: &str) -> Result<()> {
+    if path.exists() {
+        let _ = cmd!(sh, "git worktree remove --force {path}")
+            .quiet()
+            .ignore_stderr()
+            .run();
+        if path.exists() {
+            std::fs::remove_dir_all(path)
+                .with_context(|| format!("removing {}", path.display()))?;
+        }
+        cmd!(sh, "git worktree prune").quiet().run()?;
+    }
+    cmd!(sh, "git worktree add --quiet --detach {path} {commit}")
+        .run()
+        .with_context(|| format!("checking out {commit} into {}", path.display()))
+}
+
+/// Each difference between the recorded toolchain and this machine's, with the fix.
+fn toolchain_drift(recorded: &Toolchain, here: &Toolchain) -> Vec<String> {
+    let fields = [
+        (
+            "rustc",
+            &Some(recorded.rustc.clone()),
+            &Some(here.rustc.clone()),
+            "rustup toolchain install <version> (rust-toolchain.toml of the release's commit names it)",
+        ),
+        (
+            "cargo",
+            &Some(recorded.cargo.clone()),
+            &Some(here.cargo.clone()),
+            "rustup toolchain install <version>",
+        ),
+        (
+            "build host",
+            &Some(recorded.host.clone()),
+            &Some(here.host.clone()),
+            "rebuild on a machine of that architecture",
+        ),
+        (
+            "zig",
+            &recorded.zig,
+            &here.zig,
+            "pip install ziglang==<version>",
+        ),
+        (
+            "cargo-zigbuild",
+            &recorded.cargo_zigbuild,
+            &here.cargo_zigbuild,
+            "pip install cargo-zigbuild==<version>",
+        ),
+        (
+            "cargo-auditable",
+            &recorded.cargo_auditable,
+            &here.cargo_auditable,
+            "cargo install --locked cargo-auditable --version <version>",
+        ),
+    ];
+    fields
+        .into_iter()
+        .filter(|(_, a, b, _)| a != b)
+        .map(|(what, recorded, here, fix)| {
+            let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".into());
+            let version = recorded.as_deref().unwrap_or_default();
+            let fix = fix.replace("<version>", version.rsplit(' ').next().unwrap_or(version));
+            format!(
+                "{what}: recorded {}, here {} ({fix})",
+                show(recorded),
+                show(here)
+            )
+        })
+        .collect()
+}
+
+/// `cargo xtask dist` in the checkout, with the release's timestamp, into `out`. The commit's
+/// own xtask decides the bytes; when its source is this one's, this binary is it.
+fn rebuild(
+    sh: &Shell,
+    checkout: &Path,
+    target_dir: &Path,
+    out: &Path,
+    release: &Manifest,
+    targets: &[String],
+) -> Result<()> {
+    if out.exists() {
+        std::fs::remove_dir_all(out).with_context(|| format!("removing {}", out.display()))?;
+    }
+    let commit = release.commit.as_deref().unwrap_or_default();
+    let same_xtask = cmd!(
+        sh,
+        "git diff --quiet {commit} -- xtask Cargo.lock Cargo.toml"
+    )
+    .run()
+    .is_ok();
+    let _dir = sh.push_dir(checkout);
+    let epoch = release.source_date_epoch.to_string();
+    let mut args = vec![
+        "dist".to_string(),
+        "--out-dir".into(),
+        out.display().to_string(),
+        "--no-smoke".into(),
+    ];
+    for t in targets {
+        args.extend(["--target".to_string(), t.clone()]);
+    }
+    let xtask: PathBuf = std::env::current_exe().context("finding the xtask binary")?;
+    let dist = match same_xtask {
+        true => cmd!(sh, "{xtask} {args...}").env("CARGO_MANIFEST_DIR", checkout.join("xtask")),
+        false => cmd!(
+            sh,
+            "cargo run --locked --quiet --package xtask -- {args...}"
+        ),
+    };
+    dist.env("SOURCE_DATE_EPOCH", epoch)
+        .env("CARGO_TARGET_DIR", target_dir)
+        // The rebuild is compared, not published: it is never signed.
+        .env_remove("MINISIGN_KEY")
+        .env_remove("MINISIGN_KEY_FILE")
+        .run()
+        .context("rebuilding the release")
+}
+
+/// The files the rebuild must give: every file of the chosen targets, and the release-wide
+/// ones when every target was rebuilt.
+fn expected_files<'a>(release: &'a Manifest, targets: &[String]) -> Vec<&'a Artifact> {
+    let all = targets.len() == release.targets.len();
+    let mut files: Vec<&Artifact> = release
+        .targets
+        .iter()
+        .filter(|t| targets.contains(&t.target))
+        .flat_map(|t| &t.artifacts)
+        .collect();
+    if all {
+        files.extend(&release.files);
+    }
+    files
+}
+
+/// `None` when the two files are the same bytes; else what differs, explained as far as
+/// possible: the first differing entry of an archive, and diffoscope's report when installed.
+fn compare(sh: &Shell, ours: &Path, rebuilt: &Path) -> Result<Option<String>> {
+    let name = ours
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
+    let (a, b) = (std::fs::read(ours), std::fs::read(rebuilt));
+    let (a, b) = match (a, b) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) => return Ok(Some(format!("{name}: cannot read the release's copy: {e}"))),
+        (_, Err(_)) => return Ok(Some(format!("{name}: the rebuild did not write it"))),
+    };
+    if a == b {
+        return Ok(None);
+    }
+    let mut problem = format!("{name} differs from its rebuild");
+    if name.ends_with(".tar.gz") {
+        problem.push_str(&format!(": {}", first_differing_entry(&a, &b)));
+    } else {
+        let at = a
+            .iter()
+            .zip(&b)
+            .position(|(x, y)| x != y)
+            .unwrap_or(a.len().min(b.len()));
+        problem.push_str(&format!(
+            " from byte {at} ({} against {} bytes)",
+            a.len(),
+            b.len()
+        ));
+    }
+    if cmd!(sh, "diffoscope --version")
+        .quiet()
+        .ignore_stdout()
+        .ignore_stderr()
+        .run()
+        .is_ok()
+    {
+        let report = cmd!(sh, "diffoscope --text - {ours} {rebuilt}")
+            .quiet()
+            .ignore_status()
+            .ignore_stderr()
+            .read()
+            .unwrap_or_default();
+        let lines: Vec<&str> = report.lines().take(40).collect();
+        problem.push_str(&format!("\n  diffoscope:\n    {}", lines.join("\n    ")));
+    }
+    Ok(Some(problem))
+}
+
+/// An archive entry: its path, its header block and its contents.
+type Entry = (String, Vec<u8>, Vec<u8>);
+
+/// The first entry, in archive order, whose name, header or contents differ.
+fn first_differing_entry(a: &[u8], b: &[u8]) -> String {
+    let entries = |bytes: &[u8]| -> Result<Vec<Entry>> {
+        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bytes));
+        let mut out = Vec::new();
+        for entry in archive.entries()? {
+            let mut entry = entry?;
+            let path = entry.path()?.display().to_string();
+            let header = entry.header().as_bytes().to_vec();
+            let mut data = Vec::new();
+            entry.read_to_end(&mut data)?;
+            out.push((path, header, data));
+        }
+        Ok(out)
+    };
+    match (entries(a), entries(b)) {
+        (Err(e), _) => format!("the release's archive cannot be read ({e}): damaged"),
+        (_, Err(e)) => format!("the rebuilt archive cannot be read ({e})"),
+        (Ok(a), Ok(b)) => {
+            for (x, y) in a.iter().zip(&b) {
+                if x.0 != y.0 {
+                    return format!("entry {} where the rebuild has {}", x.0, y.0);
+                }
+                if x.1 != y.1 {
+                    return format!("the header of {} (mode, owner or time)", x.0);
+                }
+                if x.2 != y.2 {
+                    return format!("the contents of {}", x.0);
+                }
+            }
+            match a.len().cmp(&b.len()) {
+                std::cmp::Ordering::Equal => "the same entries; the compression differs".into(),
+                _ => format!("{} entries against {} in the rebuild", a.len(), b.len()),
+            }
+        }
+    }
+}

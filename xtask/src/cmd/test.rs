@@ -1,0 +1,42 @@
+//! `cargo xtask test [--target T]`: the shipped package's tests (golden tests included) built
+//! for every configured target, or for T, and run through its runner: the output must be the
+//! same on every architecture. The workspace's own tests are `cargo test`, run by `ci`.
+
+use anyhow::{Result, bail};
+use xshell::{Shell, cmd};
+
+use crate::flags;
+use crate::host::machine::Machine;
+use crate::config::policy::Policy;
+
+impl flags::Test {
+    pub fn run(self, sh: &Shell) -> Result<()> {
+        let policy = Policy::read(sh)?;
+        let machine = Machine::probe(sh)?;
+        let targets = match self.target {
+            Some(target) => vec![policy.target(&target.to_string())?.target],
+            None => policy.targets.iter().map(|t| t.target.clone()).collect(),
+        };
+        let package = &policy.package.name;
+        for target in targets {
+            let triple = target.triple();
+            let runner = match machine.runner(&target) {
+                Ok(runner) => runner,
+                Err(missing) => bail!(
+                    "cannot run tests for {triple} here: {} is missing: {}",
+                    missing.what,
+                    missing.fix
+                ),
+            };
+            // Cargo runs the test binaries under the runner; tests that start the built binary
+            // themselves find the runner in TARGET_RUNNER.
+            cmd!(
+                sh,
+                "cargo test --locked --package {package} --target {triple}"
+            )
+            .env("TARGET_RUNNER", runner.join(" "))
+            .run()?;
+        }
+        Ok(())
+    }
+}

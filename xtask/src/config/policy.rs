@@ -1,0 +1,524 @@
+//! The release policy from `[workspace.metadata.release]` in the root Cargo.toml: what ships, for
+//! which targets, under which rules. Read through `cargo metadata`, so cargo parses the TOML, into
+//! typed values: a misspelt key is an error that names it.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+use xshell::{Shell, cmd};
+
+use crate::host::build::{Builder, BuilderChoice};
+use crate::config::target::{GlibcVersion, Libc, Target};
+
+/// The parts of `cargo metadata --no-deps` that xtask reads.
+#[derive(Deserialize)]
+struct Metadata {
+    packages: Vec<Package>,
+    target_directory: PathBuf,
+    metadata: Option<WorkspaceMetadata>,
+}
+
+#[derive(Deserialize)]
+struct WorkspaceMetadata {
+    release: Option<ReleaseConfig>,
+}
+
+/// `[workspace.metadata.release]` as written.
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct ReleaseConfig {
+    package: String,
+    #[serde(default)]
+    include: Vec<PathBuf>,
+    glibc_floor: Option<GlibcVersion>,
+    long_description: Option<String>,
+    #[serde(default)]
+    tools: Tools,
+    /// The release workflow publishes unsigned releases only when this says so.
+    #[serde(default)]
+    allow_unsigned: bool,
+    #[serde(default)]
+    targets: Vec<TargetEntry>,
+}
+
+/// `[workspace.metadata.release.tools]`: build tools at exactly these versions. Setup installs
+/// them, preflight refuses others, the manifest records them: the same commit gives the same
+/// bytes only while they stay put.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Tools {
+    /// The `ziglang` PyPI package, which cargo-zigbuild links with.
+    pub ziglang: Option<String>,
+    pub cargo_zigbuild: Option<String>,
+    /// Embeds the dependency list in every binary (`cargo auditable build`).
+    pub cargo_auditable: Option<String>,
+}
+
+/// One `[[workspace.metadata.release.targets]]` entry.
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct TargetEntry {
+    triple: Target,
+    builder: Option<BuilderChoice>,
+    glibc_floor: Option<GlibcVersion>,
+    /// The GitHub runner label that builds this target's release.
+    runs_on: Option<String>,
+}
+
+/// A workspace package as `cargo metadata` describes it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Package {
+    pub name: String,
+    pub version: String,
+    /// `description`, `license`, `repository`, `homepage` and `authors` describe the package
+    /// in image labels and package metadata.
+    pub description: Option<String>,
+    pub license: Option<String>,
+    pub repository: Option<String>,
+    pub homepage: Option<String>,
+    #[serde(default)]
+    pub authors: Vec<String>,
+    /// Its Cargo.toml: the generated assets are in `assets/` beside it.
+    pub manifest_path: PathBuf,
+    targets: Vec<BuildTarget>,
+    pub metadata: Option<PackageMetadata>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+struct BuildTarget {
+    name: String,
+    kind: Vec<String>,
+}
+
+/// `[package.metadata]` of the shipped package: the parts xtask checks.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct PackageMetadata {
+    pub binstall: Option<Binstall>,
+}
+
+/// `[package.metadata.binstall]`, the URLs and paths `cargo binstall` will look for.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Binstall {
+    pub pkg_url: Option<String>,
+    pub bin_dir: Option<String>,
+    pub pkg_fmt: Option<String>,
+    pub signing: Option<BinstallSigning>,
+}
+
+/// `[package.metadata.binstall.signing]`: the key the release files' `.sig` files are made
+/// with, which cargo-binstall checks them against.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BinstallSigning {
+    pub algorithm: String,
+    pub pubkey: String,
+    /// Where the signature of `{ url }` is; binstall's default is `{ url }.sig`.
+    pub file: Option<String>,
+}
+
+pub struct Policy {
+    /// The package whose binary ships.
+    pub package: Package,
+    /// That binary's name.
+    pub bin: String,
+    /// Files from the workspace root copied into every archive.
+    pub include: Vec<PathBuf>,
+    /// What the .deb and .rpm packages say below the one-line `description`.
+    pub long_description: Option<String>,
+    /// The glibc floor of gnu targets that do not set their own.
+    pub glibc_floor: Option<GlibcVersion>,
+    pub tools: Tools,
+    pub allow_unsigned: bool,
+    pub targets: Vec<TargetPolicy>,
+    pub target_dir: PathBuf,
+    /// The key the release files are signed with, if they are.
+    pub minisign_pubkey: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct TargetPolicy {
+    pub target: Target,
+    /// `None` means `auto`: the builder is chosen from what the machine has.
+    pub builder: Option<Builder>,
+    /// The floor the policy asks for, before the port's own first glibc bounds it.
+    pub policy_floor: Option<GlibcVersion>,
+    /// Highest glibc version a gnu binary may require; `None` for musl targets.
+    pub glibc_floor: Option<GlibcVersion>,
+    /// The runner label of the release job that builds it.
+    pub runs_on: String,
+}
+
+/// Every release is cross-built on x86_64 so that anyone can rebuild it bit for bit there.
+pub const DEFAULT_RUNNER: &str = "ubuntu-24.04";
+const WHERE: &str = "[workspace.metadata.release] in Cargo.toml";
+
+impl Policy {
+    pub fn read(sh: &Shell) -> Result<Policy> {
+        let json = cmd!(
+            sh,
+            "cargo metadata --format-version 1 --no-deps --locked --offline"
+        )
+        .quiet()
+        .read()
+        .context("running `cargo metadata`")?;
+        Policy::from_metadata(&json)
+    }
+
+    fn from_metadata(json: &str) -> Result<Policy> {
+        let metadata: Metadata = serde_json::from_str(json).with_context(|| {
+            format!("reading {WHERE} (through `cargo metadata`): fix the key it names")
+        })?;
+        let Some(release) = metadata.metadata.and_then(|m| m.release) else {
+            bail!("{WHERE} is missing: it names the package to ship and its targets");
+        };
+        let package = metadata
+            .packages
+            .into_iter()
+            .find(|p| p.name == release.package)
+            .with_context(|| {
+                format!(
+                    "{WHERE}: package `{}` is not a workspace member",
+                    release.package
+                )
+            })?;
+        let bin = package
+            .targets
+            .iter()
+            .find(|t| t.kind.iter().any(|k| k == "bin"))
+            .map(|t| t.name.clone())
+            .with_context(|| format!("package `{}` has no binary target to ship", package.name))?;
+        if release.targets.is_empty() {
+            bail!("{WHERE} lists no targets: add [[workspace.metadata.release.targets]] entries");
+        }
+        let mut targets: Vec<TargetPolicy> = Vec::new();
+        for entry in release.targets {
+            if entry.triple.glibc_suffix.is_some() {
+                bail!(
+                    "{WHERE}: write `{}` without the glibc suffix and set `glibc-floor` instead",
+                    entry.triple
+                );
+            }
+            if targets.iter().any(|t| t.target == entry.triple) {
+                bail!("{WHERE}: {} is listed twice", entry.triple);
+            }
+            let policy_floor = match entry.triple.libc {
+                Libc::Musl => None,
+                Libc::Gnu => entry.glibc_floor.or(release.glibc_floor),
+            };
+            targets.push(TargetPolicy {
+                glibc_floor: effective_floor(&entry.triple, policy_floor),
+                policy_floor,
+                target: entry.triple,
+                builder: entry.builder.and_then(|b| b.0),
+                runs_on: entry.runs_on.unwrap_or_else(|| DEFAULT_RUNNER.to_string()),
+            });
+        }
+        Ok(Policy {
+            minisign_pubkey: minisign_pubkey(&package)?,
+            package,
+            bin,
+            include: release.include,
+            long_description: release.long_description,
+            glibc_floor: release.glibc_floor,
+            tools: release.tools,
+            allow_unsigned: release.allow_unsigned,
+            targets,
+            target_dir: metadata.target_directory,
+        })
+    }
+
+    pub fn version(&self) -> &str {
+        &self.package.version
+    }
+
+    /// The policy for `triple`, which must be configured: release rules are not invented on the
+    /// command line. A zigbuild suffix on the command line (`.2.28`) sets the glibc floor.
+    pub fn target(&self, triple: &str) -> Result<TargetPolicy> {
+        let wanted = Target::parse(triple)?;
+        let Some(configured) = self
+            .targets
+            .iter()
+            .find(|t| t.target.triple() == wanted.triple())
+        else {
+            let known: Vec<String> = self.targets.iter().map(|t| t.target.triple()).collect();
+            bail!(
+                "target `{triple}` is not configured; configured are: {}. \
+                 Add it as a [[workspace.metadata.release.targets]] entry in Cargo.toml",
+                known.join(", ")
+            );
+        };
+        let mut policy = configured.clone();
+        if let Some(floor) = wanted.glibc_suffix {
+            policy.policy_floor = Some(floor);
+            policy.glibc_floor = effective_floor(&policy.target, Some(floor));
+        }
+        Ok(policy)
+    }
+
+    /// The glibc floor for any target, configured or not: a `.2.28` suffix, the target's own
+    /// floor, or the default, and never below the port's first glibc. `None` for musl.
+    pub fn floor_for(&self, target: &Target) -> Option<GlibcVersion> {
+        if target.libc == Libc::Musl {
+            return None;
+        }
+        let configured = self.targets.iter().find(|t| t.target == *target);
+        let floor = target
+            .glibc_suffix
+            .or(configured.map_or(self.glibc_floor, |t| t.policy_floor));
+        effective_floor(target, floor)
+    }
+}
+
+/// The minisign public key the release is signed with, from `[package.metadata.binstall.signing]`
+/// of the shipped package, where cargo-binstall reads it too.
+fn minisign_pubkey(package: &Package) -> Result<Option<String>> {
+    let where_ = "[package.metadata.binstall.signing] in the shipped package's Cargo.toml";
+    let binstall = package.metadata.as_ref().and_then(|m| m.binstall.as_ref());
+    let Some(signing) = binstall.and_then(|b| b.signing.as_ref()) else {
+        return Ok(None);
+    };
+    if signing.algorithm != "minisign" {
+        bail!(
+            "{where_}: algorithm `{}`, expected `minisign` (the one cargo-binstall and install.sh \
+             check)",
+            signing.algorithm
+        );
+    }
+    if signing.file.as_deref().is_some_and(|f| f != "{ url }.sig") {
+        bail!(
+            "{where_}: file `{}`, expected none or `{{ url }}.sig`: each signature is published \
+             beside its file as <file>.sig",
+            signing.file.as_deref().unwrap_or_default()
+        );
+    }
+    let key = &signing.pubkey;
+    let base64 = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=');
+    if key.is_empty() || !key.chars().all(base64) {
+        bail!(
+            "{where_}: pubkey `{key}` is not a minisign public key: expected the base64 line of \
+             the .pub file `minisign -G` wrote (RW...)"
+        );
+    }
+    Ok(Some(key.clone()))
+}
+
+/// No binary can need a glibc older than its port: riscv64 starts at 2.27, so a 2.17 floor
+/// means 2.27 there.
+fn effective_floor(target: &Target, floor: Option<GlibcVersion>) -> Option<GlibcVersion> {
+    match target.libc {
+        Libc::Musl => None,
+        Libc::Gnu => floor.map(|f| f.max(target.arch.glibc_first)),
+    }
+}
+
+impl TargetPolicy {
+    /// Why the floor is what it is, when the port raised it above the policy.
+    pub fn floor_note(&self) -> Option<String> {
+        match (self.policy_floor, self.glibc_floor) {
+            (Some(asked), Some(floor)) if floor > asked => Some(format!(
+                "{floor}: the first glibc of {} (policy {asked})",
+                self.target.arch.rust
+            )),
+            _ => None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for GlibcVersion {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        GlibcVersion::parse(&text).map_err(|e| serde::de::Error::custom(format!("{e:#}")))
+    }
+}
+
+impl<'de> Deserialize<'de> for Target {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Target::parse(&text).map_err(|e| serde::de::Error::custom(format!("{e:#}")))
+    }
+}
+
+impl<'de> Deserialize<'de> for BuilderChoice {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse()
+            .map_err(|e| serde::de::Error::custom(format!("{e:#}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn metadata(release: serde_json::Value) -> String {
+        serde_json::json!({
+            "metadata": { "release": release },
+            "target_directory": "/w/target",
+            "packages": [{
+                "name": "diag_tool",
+                "version": "1.2.3",
+                "manifest_path": "/w/diag_tool/Cargo.toml",
+                "description": "Hardware diagnostics",
+                "license": "MIT OR Apache-2.0",
+                "repository": null,
+                "authors": [],
+                "targets": [{ "kind": ["lib"], "name": "diag_tool" },
+                            { "kind": ["bin"], "name": "diag_tool" }]
+            }]
+        })
+        .to_string()
+    }
+
+    fn policy(release: serde_json::Value) -> Result<Policy> {
+        Policy::from_metadata(&metadata(release))
+    }
+
+    #[test]
+    fn gnu_targets_inherit_the_default_floor_and_musl_targets_have_none() {
+        let policy = policy(serde_json::json!({
+            "package": "diag_tool",
+            "glibc-floor": "2.17",
+            "targets": [
+                { "triple": "x86_64-unknown-linux-gnu" },
+                { "triple": "aarch64-unknown-linux-gnu", "glibc-floor": "2.28", "builder": "cargo" },
+                { "triple": "x86_64-unknown-linux-musl", "runs-on": "ubuntu-24.04-arm" },
+            ]
+        }))
+        .unwrap();
+        let floors: Vec<_> = policy.targets.iter().map(|t| t.glibc_floor).collect();
+        assert_eq!(
+            floors,
+            [
+                Some(GlibcVersion([2, 17, 0])),
+                Some(GlibcVersion([2, 28, 0])),
+                None
+            ]
+        );
+        assert_eq!(policy.targets[1].builder, Some(Builder::Cargo));
+        assert_eq!(policy.targets[0].runs_on, DEFAULT_RUNNER);
+        assert_eq!(policy.targets[2].runs_on, "ubuntu-24.04-arm");
+        assert_eq!(
+            (policy.bin.as_str(), policy.version()),
+            ("diag_tool", "1.2.3")
+        );
+        let package = &policy.package;
+        assert_eq!(package.description.as_deref(), Some("Hardware diagnostics"));
+        assert_eq!(package.license.as_deref(), Some("MIT OR Apache-2.0"));
+        assert_eq!((&package.repository, &package.homepage), (&None, &None));
+    }
+
+    #[test]
+    fn the_floor_never_goes_below_the_ports_first_glibc() {
+        let policy = policy(serde_json::json!({
+            "package": "diag_tool",
+            "glibc-floor": "2.17",
+            "targets": [{ "triple": "riscv64gc-unknown-linux-gnu" }]
+        }))
+        .unwrap();
+        let riscv = &policy.targets[0];
+        assert_eq!(riscv.glibc_floor, Some(GlibcVersion([2, 27, 0])));
+        assert_eq!(
+            riscv.floor_note().unwrap(),
+            "2.27: the first glibc of riscv64gc (policy 2.17)"
+        );
+    }
+
+    #[test]
+    fn a_misspelt_key_is_named() {
+        let err = policy(serde_json::json!({
+            "package": "diag_tool",
+            "glibc-flor": "2.17",
+            "targets": [{ "triple": "x86_64-unknown-linux-gnu" }]
+        }))
+        .err()
+        .unwrap();
+        assert!(
+            format!("{err:#}").contains("unknown field `glibc-flor`"),
+            "{err:#}"
+        );
+        let err = policy(serde_json::json!({
+            "package": "diag_tool",
+            "targets": [{ "triple": "mips-unknown-linux-gnu" }]
+        }))
+        .err()
+        .unwrap();
+        assert!(
+            format!("{err:#}").contains("unsupported architecture `mips`"),
+            "{err:#}"
+        );
+    }
+
+    #[test]
+    fn unconfigured_target_names_the_configured_ones() {
+        let policy = policy(serde_json::json!({
+            "package": "diag_tool",
+            "targets": [{ "triple": "x86_64-unknown-linux-musl" }]
+        }))
+        .unwrap();
+        let err = policy
+            .target("aarch64-unknown-linux-gnu")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("configured are: x86_64-unknown-linux-musl"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn command_line_glibc_suffix_overrides_the_floor() {
+        let policy = policy(serde_json::json!({
+            "package": "diag_tool",
+            "glibc-floor": "2.17",
+            "targets": [{ "triple": "x86_64-unknown-linux-gnu" }]
+        }))
+        .unwrap();
+        let t = policy.target("x86_64-unknown-linux-gnu.2.28").unwrap();
+        assert_eq!(t.glibc_floor, Some(GlibcVersion([2, 28, 0])));
+    }
+
+    #[test]
+    fn the_signing_key_is_read_where_cargo_binstall_reads_it() {
+        let with_signing = |signing: serde_json::Value| {
+            let mut json: serde_json::Value = serde_json::from_str(&metadata(serde_json::json!({
+                "package": "diag_tool",
+                "targets": [{ "triple": "x86_64-unknown-linux-musl" }]
+            })))
+            .unwrap();
+            json["packages"][0]["metadata"] =
+                serde_json::json!({ "binstall": { "signing": signing } });
+            Policy::from_metadata(&json.to_string())
+        };
+        let key = "RWRnmBcLmQbXVcEPWo2OOKMI36kki4GiI7gcBgIaPLwvxe14Wtxm9acX";
+        let signed = with_signing(serde_json::json!({ "algorithm": "minisign", "pubkey": key }));
+        assert_eq!(signed.unwrap().minisign_pubkey.as_deref(), Some(key));
+        let refused = |signing| format!("{:#}", with_signing(signing).err().unwrap());
+        let err = refused(serde_json::json!({ "algorithm": "gpg", "pubkey": key }));
+        assert!(
+            err.contains("algorithm `gpg`, expected `minisign`"),
+            "{err}"
+        );
+        let err = refused(serde_json::json!({ "algorithm": "minisign", "pubkey": "RW x'" }));
+        assert!(err.contains("is not a minisign public key"), "{err}");
+        let unsigned = policy(serde_json::json!({
+            "package": "diag_tool",
+            "targets": [{ "triple": "x86_64-unknown-linux-musl" }]
+        }));
+        assert_eq!(unsigned.unwrap().minisign_pubkey, None);
+    }
+
+    #[test]
+    fn missing_release_table_says_where_it_belongs() {
+        let json = serde_json::json!({
+            "metadata": null, "packages": [], "target_directory": "/t"
+        });
+        let err = Policy::from_metadata(&json.to_string())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("[workspace.metadata.release]"), "{err}");
+    }
+}

@@ -1,0 +1,141 @@
+//! `install.sh`: the release's installer, written from the manifest into the out dir. Its logic
+//! is the shell file `install.sh` beside this one; this fills in its block of release data.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+
+use crate::formats::checksums;
+use crate::util::files;
+use crate::manifest::{Artifact, ArtifactKind, Manifest};
+use crate::config::target::{Libc, Target};
+
+pub const FILE_NAME: &str = "install.sh";
+/// The script, with an empty data block between these two lines.
+const TEMPLATE: &str = include_str!("install.sh");
+const BEGIN: &str = "# >>> release data\n";
+const END: &str = "# <<< release data\n";
+
+/// Writes `install.sh` for the release `manifest` describes and returns it as an artifact.
+pub fn write(manifest: &Manifest, out_dir: &Path) -> Result<Artifact> {
+    let script = render(manifest)?;
+    let path = out_dir.join(FILE_NAME);
+    files::write_atomic(&path, script.as_bytes())?;
+    Ok(Artifact {
+        name: FILE_NAME.into(),
+        kind: ArtifactKind::Installer,
+        size: script.len() as u64,
+        sha256: checksums::sha256_file(&path)?,
+    })
+}
+
+/// What the status line says of the script's default download location.
+pub fn source_note(manifest: &Manifest) -> String {
+    match default_base_url(manifest) {
+        Some(url) => format!("downloads from {url}"),
+        None => "no default download URL: no GitHub `repository` in Cargo.toml, so users pass \
+                 --base-url or --from"
+            .into(),
+    }
+}
+
+/// The template with the release's data. The checksums are written into the script rather
+/// than read from SHA256SUMS at install time: whoever can replace an archive on the server can
+/// replace SHA256SUMS beside it, but not the copy of the script a user already has.
+fn render(manifest: &Manifest) -> Result<String> {
+    let (start, end) = match (TEMPLATE.find(BEGIN), TEMPLATE.find(END)) {
+        (Some(start), Some(end)) if start < end => (start + BEGIN.len(), end),
+        _ => bail!("xtask/src/formats/install.sh lost its `{BEGIN}`/`{END}` lines"),
+    };
+    let mut rows = String::from("\n");
+    for entry in &manifest.targets {
+        let target = Target::parse(&entry.target)
+            .with_context(|| format!("{}: a target of the manifest", entry.target))?;
+        let arch = target.arch;
+        let (glibc, loader) = match target.libc {
+            // The newest glibc the binary asks for, as verify read it from the ELF bytes;
+            // `-`: a gnu binary that needs no versioned glibc symbol runs on any.
+            Libc::Gnu => (
+                entry.binary.glibc_max.as_deref().unwrap_or("-"),
+                arch.glibc_loader,
+            ),
+            Libc::Musl => ("-", "-"),
+        };
+        let archive = entry.archive();
+        let fields = [
+            entry.target.as_str(),
+            &arch.uname.join(","),
+            target.libc.name(),
+            glibc,
+            loader,
+            &archive.name,
+            &archive.size.to_string(),
+            &archive.sha256,
+        ];
+        rows.push_str(&word_row(&fields)?);
+    }
+    let data = [
+        ("NAME", manifest.name.clone()),
+        ("BIN", manifest.package.bin.clone()),
+        ("VERSION", manifest.version.clone()),
+        (
+            "DEFAULT_BASE_URL",
+            default_base_url(manifest).unwrap_or_default(),
+        ),
+        (
+            "MINISIGN_PUBKEY",
+            manifest.minisign_pubkey.clone().unwrap_or_default(),
+        ),
+        ("ARCHIVES", rows),
+    ];
+    let mut block = String::new();
+    for (key, value) in data {
+        block.push_str(&format!("{key}={}\n", sh_quote(&value)));
+    }
+    Ok(format!("{}{block}{}", &TEMPLATE[..start], &TEMPLATE[end..]))
+}
+
+/// One line of `ARCHIVES`, read by the script with `read -r`: every field one plain word.
+fn word_row(fields: &[&str]) -> Result<String> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "._,/+-".contains(c);
+    if let Some(field) = fields
+        .iter()
+        .find(|f| f.is_empty() || !f.chars().all(plain))
+    {
+        bail!(
+            "the manifest holds {field:?}, which install.sh cannot carry: expected a name made of \
+             letters, digits and `._,/+-`"
+        );
+    }
+    Ok(format!("{}\n", fields.join(" ")))
+}
+
+/// `'value'`, which a POSIX shell reads back as exactly `value`.
+fn sh_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', r"'\''"))
+}
+
+/// The GitHub release of this version, when `repository` is a GitHub repository: where the
+/// release workflow publishes the files.
+fn default_base_url(manifest: &Manifest) -> Option<String> {
+    let repository = manifest.package.repository.as_deref()?;
+    let path = repository
+        .trim_end_matches('/')
+        .trim_end_matches(".git")
+        .strip_prefix("https://github.com/")?;
+    let (owner, name) = path.split_once('/')?;
+    let word = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    };
+    (word(owner) && word(name)).then(|| {
+        format!(
+            "https://github.com/{owner}/{name}/releases/download/v{}",
+            manifest.version
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests;

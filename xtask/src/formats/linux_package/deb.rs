@@ -1,0 +1,457 @@
+//! The `.deb` of a gnu target: an `ar` archive of `debian-binary`, `control.tar.gz` and
+//! `data.tar.gz`, written here because it is three small members over the tar and gzip writers
+//! the archives already use, and so reproducible byte for byte.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::io::Write;
+
+use anyhow::{Context, Result, bail};
+use md5::{Digest, Md5};
+use tar::EntryType;
+
+use crate::config::arch::Arch;
+use crate::pipeline::linux_packages::{self, InstallFile, Kind, Metadata, Needs};
+use crate::formats::archive;
+use crate::config::target::GlibcVersion;
+
+/// Where Debian files system administration tools (lshw, dmidecode, smartmontools).
+const SECTION: &str = "admin";
+/// The libraries of glibc itself, which Debian's `libc6` ships, besides the loader.
+const GLIBC_LIBRARIES: &[&str] = &[
+    "libc.so.6",
+    "libm.so.6",
+    "libpthread.so.0",
+    "libdl.so.2",
+    "librt.so.1",
+    "libutil.so.1",
+];
+/// Licenses whose text Debian keeps in /usr/share/common-licenses, by SPDX id: the copyright
+/// file must point there instead of repeating them (lintian errors otherwise).
+const COMMON_LICENSES: &[(&str, &str)] = &[
+    ("Apache-2.0", "Apache-2.0"),
+    ("CC0-1.0", "CC0-1.0"),
+    ("MPL-1.1", "MPL-1.1"),
+    ("MPL-2.0", "MPL-2.0"),
+    ("GPL-2.0", "GPL-2"),
+    ("GPL-3.0", "GPL-3"),
+    ("LGPL-2.1", "LGPL-2.1"),
+    ("LGPL-3.0", "LGPL-3"),
+];
+
+/// `diag-tool_0.1.0-1_amd64.deb`, as dpkg-deb names it.
+pub fn file_name(name: &str, full_version: &str, arch: &Arch) -> String {
+    format!("{name}_{full_version}_{}.deb", arch.debian)
+}
+
+/// The whole `.deb`: `files` (sorted, from `linux_packages::files`) owned by root, every
+/// timestamp `meta.mtime`, depending on what the binary was verified to need.
+pub fn build(meta: &Metadata, files: &[InstallFile], needs: Needs) -> Result<Vec<u8>> {
+    let dirs = linux_packages::directories(files);
+    let control = control(meta, files, dirs.len(), &depends(meta, needs)?);
+    let mut md5sums = String::new();
+    for file in files {
+        let digest = Md5::digest(&file.contents);
+        writeln!(md5sums, "{digest:x}  {}", file.path).expect("writing to a String");
+    }
+    let control_file = |path: &str, text: String| InstallFile {
+        path: path.into(),
+        contents: text.into_bytes(),
+        kind: Kind::Other,
+    };
+    let control_files = [
+        control_file("control", control),
+        control_file("md5sums", md5sums),
+    ];
+    let control_tar = tar_gz(meta.mtime, &BTreeSet::new(), &control_files)?;
+    let data_tar = tar_gz(meta.mtime, &dirs, files)?;
+
+    let mut deb = b"!<arch>\n".to_vec();
+    for (name, contents) in [
+        ("debian-binary", b"2.0\n".as_slice()),
+        ("control.tar.gz", &control_tar),
+        ("data.tar.gz", &data_tar),
+    ] {
+        // The common ar format as dpkg-deb writes it: fixed-width decimal fields, a member
+        // padded to an even size.
+        let header = format!(
+            "{name:<16}{:<12}{:<6}{:<6}{:<8o}{:<10}`\n",
+            meta.mtime,
+            0,
+            0,
+            0o100644,
+            contents.len()
+        );
+        deb.extend_from_slice(header.as_bytes());
+        deb.extend_from_slice(contents);
+        if contents.len() % 2 == 1 {
+            deb.push(b'\n');
+        }
+    }
+    Ok(deb)
+}
+
+fn control(meta: &Metadata, files: &[InstallFile], dirs: usize, depends: &str) -> String {
+    // dpkg-gencontrol's measure: KiB per file, rounded up, and one per directory.
+    let kib: u64 = files
+        .iter()
+        .map(|f| (f.contents.len() as u64).div_ceil(1024))
+        .sum::<u64>()
+        + dirs as u64;
+    let mut text = format!(
+        "Package: {}\nVersion: {}\nArchitecture: {}\nMaintainer: {}\nInstalled-Size: {kib}\n",
+        meta.name,
+        meta.full_version(),
+        meta.arch.debian,
+        meta.maintainer
+    );
+    if !depends.is_empty() {
+        writeln!(text, "Depends: {depends}").expect("writing to a String");
+    }
+    writeln!(text, "Section: {SECTION}\nPriority: optional").expect("writing to a String");
+    if let Some(homepage) = &meta.homepage {
+        writeln!(text, "Homepage: {homepage}").expect("writing to a String");
+    }
+    writeln!(text, "Description: {}", meta.summary).expect("writing to a String");
+    text.push_str(&indented(&meta.description));
+    text
+}
+
+/// Deb822 continuation lines: each line indented by one space, an empty one written ` .`.
+fn indented(text: &str) -> String {
+    text.lines()
+        .map(|line| match line.trim_end() {
+            "" => " .\n".to_string(),
+            line => format!(" {line}\n"),
+        })
+        .collect()
+}
+
+/// `libc6 (>= X)`, X the highest `GLIBC_` version the binary requires of glibc's libraries,
+/// and `libgcc-s1 (>= Y)` likewise: dpkg-shlibdeps's result from the verified requirements
+/// instead of the build machine's symbols files. Run on Debian 12, dpkg-shlibdeps writes
+/// `libc6 (>= 2.34)` for the x86_64 binary (measured), which needs GLIBC_2.16 at most: glibc
+/// 2.34 moved libpthread's and libdl's symbols into libc.so.6 and Debian's symbols file dates
+/// them from there, although the binary asks libpthread.so.0 for them and runs on glibc 2.17.
+fn depends(meta: &Metadata, needs: Needs) -> Result<String> {
+    let mut packages: BTreeMap<&str, Option<GlibcVersion>> = BTreeMap::new();
+    for library in needs.libraries {
+        let (package, prefix) = if library == "libgcc_s.so.1" {
+            ("libgcc-s1", "GCC_")
+        } else if GLIBC_LIBRARIES.contains(&library.as_str())
+            || library == meta.arch.glibc_loader_name()
+        {
+            ("libc6", "GLIBC_")
+        } else {
+            bail!(
+                "the binary needs {library}, and no Debian package is known for it: expected \
+                 only glibc's libraries and libgcc_s.so.1 (see GLIBC_LIBRARIES in xtask/src/formats/linux_package/deb.rs)"
+            );
+        };
+        let newest = needs
+            .versions
+            .iter()
+            .filter(|r| r.file == *library)
+            .filter_map(|r| r.version.strip_prefix(prefix))
+            .filter_map(|v| GlibcVersion::parse(v).ok())
+            .max();
+        let entry = packages.entry(package).or_default();
+        *entry = (*entry).max(newest);
+    }
+    Ok(packages
+        .into_iter()
+        .map(|(package, version)| match version {
+            Some(v) => format!("{package} (>= {v})"),
+            None => package.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(", "))
+}
+
+/// `/usr/share/doc/NAME/copyright` in Debian's machine-readable format and the
+/// `changelog.Debian.gz` every binary package carries.
+pub fn doc_files(meta: &Metadata, licenses: &[(String, String)]) -> Result<Vec<InstallFile>> {
+    let doc = format!("usr/share/doc/{}", meta.name);
+    Ok(vec![
+        InstallFile {
+            path: format!("{doc}/changelog.Debian.gz"),
+            contents: linux_packages::gzip(changelog(meta).as_bytes())?,
+            kind: Kind::Doc,
+        },
+        InstallFile {
+            path: format!("{doc}/copyright"),
+            contents: copyright(meta, licenses)?.into_bytes(),
+            kind: Kind::License,
+        },
+    ])
+}
+
+fn changelog(meta: &Metadata) -> String {
+    format!(
+        "{} ({}) unstable; urgency=medium\n\n  * Release {} of {}.\n\n -- {}  {}\n",
+        meta.name,
+        meta.full_version(),
+        meta.version,
+        meta.name,
+        meta.maintainer,
+        rfc2822(meta.mtime)
+    )
+}
+
+/// The DEP-5 copyright file: the holder from the license texts, each license's text, or a
+/// pointer to Debian's copy of it.
+fn copyright(meta: &Metadata, licenses: &[(String, String)]) -> Result<String> {
+    let holder = licenses
+        .iter()
+        .flat_map(|(_, text)| text.lines())
+        .filter_map(|line| line.trim().strip_prefix("Copyright"))
+        .map(|rest| {
+            rest.trim_start_matches([' ', '©'])
+                .trim_start_matches("(c)")
+                .trim()
+        })
+        .find(|rest| !rest.is_empty() && !rest.contains('['))
+        .context(
+            "no license text has a line such as `Copyright (c) 2026 Jane Doe`, which the \
+             Debian copyright file needs: add one to the LICENSE file",
+        )?;
+    let ids: Vec<&str> = meta
+        .license
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+        .filter(|t| !t.is_empty() && !matches!(*t, "OR" | "AND" | "WITH"))
+        .collect();
+    let expression = meta
+        .license
+        .replace(" OR ", " or ")
+        .replace(" AND ", " and ");
+    let mut text = format!(
+        "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\
+         Upstream-Name: {}\nUpstream-Contact: {}\n",
+        meta.upstream_name, meta.maintainer
+    );
+    if let Some(homepage) = &meta.homepage {
+        writeln!(text, "Source: {homepage}").expect("writing to a String");
+    }
+    write!(
+        text,
+        "\nFiles: *\nCopyright: {holder}\nLicense: {expression}\n"
+    )
+    .expect("writing to a String");
+    for id in ids {
+        write!(text, "\nLicense: {id}\n").expect("writing to a String");
+        if let Some((_, common)) = COMMON_LICENSES
+            .iter()
+            .find(|(spdx, _)| id.starts_with(spdx))
+        {
+            writeln!(
+                text,
+                " On Debian systems, the complete text of this license can be found in\n \
+                 \"/usr/share/common-licenses/{common}\"."
+            )
+            .expect("writing to a String");
+        } else {
+            text.push_str(&indented(license_text(id, licenses)?));
+        }
+    }
+    Ok(text)
+}
+
+/// The text of license `id`: `LICENSE-MIT` for MIT, `LICENSE-APACHE` for Apache-2.0, or the
+/// only license file there is.
+fn license_text<'a>(id: &str, licenses: &'a [(String, String)]) -> Result<&'a str> {
+    let suffix = |name: &str| {
+        name.to_uppercase()
+            .split_once(['-', '.'])
+            .map(|(_, s)| s.to_string())
+    };
+    let found = licenses
+        .iter()
+        .find(|(name, _)| suffix(name).is_some_and(|s| id.to_uppercase().starts_with(&s)))
+        .or(if licenses.len() == 1 {
+            licenses.first()
+        } else {
+            None
+        });
+    match found {
+        Some((_, text)) => Ok(text.trim_end()),
+        None => bail!(
+            "no license text for {id} among the LICENSE* files in `include`: expected a file \
+             such as LICENSE-{}",
+            id.to_uppercase()
+        ),
+    }
+}
+
+/// A gzip-compressed tar of `dirs` and `files` (paths relative to `/`), as dpkg-deb writes
+/// them: `./`-prefixed names, owner root, every timestamp `mtime`.
+fn tar_gz(mtime: u64, dirs: &BTreeSet<String>, files: &[InstallFile]) -> Result<Vec<u8>> {
+    let mut tar = tar::Builder::new(archive::gzip_encoder(Vec::new()));
+    let mut entries: Vec<(String, Option<&InstallFile>)> = vec![("./".into(), None)];
+    entries.extend(dirs.iter().map(|d| (format!("./{d}/"), None)));
+    entries.extend(files.iter().map(|f| (format!("./{}", f.path), Some(f))));
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, file) in entries {
+        let (kind, mode, contents) = match file {
+            None => (EntryType::Directory, 0o755, &[][..]),
+            Some(file) => (EntryType::Regular, file.mode(), file.contents.as_slice()),
+        };
+        let mut header = archive::header(kind, mode, contents.len() as u64, mtime);
+        header.set_username("root")?;
+        header.set_groupname("root")?;
+        // Set as written: the tar crate's path setters drop the `./` every .deb has.
+        let field = &mut header.as_gnu_mut().context("a GNU header")?.name;
+        if name.len() >= field.len() {
+            bail!("{name} is too long for a tar header of the .deb (99 bytes at most)");
+        }
+        field.fill(0);
+        field[..name.len()].copy_from_slice(name.as_bytes());
+        header.set_cksum();
+        tar.append(&header, contents)
+            .with_context(|| format!("writing {name} into the .deb"))?;
+    }
+    let mut gzip = tar.into_inner().context("finishing a tar stream")?;
+    gzip.flush()?;
+    gzip.finish().context("finishing a gzip stream")
+}
+
+/// `Tue, 14 Nov 2023 22:13:20 +0000`, the date form of Debian changelogs.
+fn rfc2822(epoch: u64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (year, month, day, weekday, seconds) = archive::civil(epoch);
+    format!(
+        "{}, {day:02} {} {year} {:02}:{:02}:{:02} +0000",
+        DAYS[weekday],
+        MONTHS[(month - 1) as usize],
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::linux_packages::{run_on, sample, sample_needs, write_sample};
+    use crate::verify::VersionRequirement;
+
+    fn dpkg_deb(args: &[&str], deb: &std::path::Path) -> String {
+        run_on("dpkg-deb", args, deb)
+    }
+
+    #[test]
+    fn dpkg_deb_reads_the_control_and_root_owned_files_at_the_fixed_time() {
+        let (_tmp, deb) = write_sample("x86_64", build, file_name);
+        assert!(deb.ends_with("diag-tool_1.2.0~rc.1-1_amd64.deb"));
+        let control = dpkg_deb(&["--field"], &deb);
+        let field = |name: &str| {
+            let prefix = format!("{name}: ");
+            control
+                .lines()
+                .find_map(|l| l.strip_prefix(&prefix).map(str::to_string))
+        };
+        assert_eq!(field("Package").unwrap(), "diag-tool");
+        assert_eq!(field("Version").unwrap(), "1.2.0~rc.1-1");
+        assert_eq!(field("Architecture").unwrap(), "amd64");
+        assert_eq!(field("Depends").unwrap(), "libc6 (>= 2.16)");
+        assert_eq!(field("Homepage").unwrap(), "https://example.com/diag_tool");
+        let info = dpkg_deb(&["--info"], &deb);
+        assert!(
+            info.contains(
+                " Description: Hardware diagnostics\n  Reads /proc and /sys.\n  .\n  Checks them.\n"
+            ),
+            "{info}"
+        );
+        let listing = dpkg_deb(&["--contents"], &deb);
+        let rows: Vec<Vec<&str>> = listing
+            .lines()
+            .map(|l| l.split_whitespace().collect())
+            .collect();
+        assert_eq!(
+            rows[0],
+            ["drwxr-xr-x", "root/root", "0", "2023-11-14", "22:13", "./"]
+        );
+        let binary = rows
+            .iter()
+            .find(|r| r[5] == "./usr/bin/diag_tool")
+            .expect("the binary");
+        assert_eq!(binary[..2], ["-rwxr-xr-x", "root/root"]);
+        assert!(
+            rows.iter()
+                .all(|r| r[1] == "root/root" && r[3] == "2023-11-14"),
+            "{listing}"
+        );
+    }
+
+    #[test]
+    fn depends_on_the_newest_version_the_binary_requires_of_each_library_package() {
+        let (meta, _) = sample("x86_64");
+        let (mut libraries, mut versions) = sample_needs();
+        let needs = |l: &[String], v: &[VersionRequirement]| {
+            depends(
+                &meta,
+                Needs {
+                    libraries: l,
+                    versions: v,
+                },
+            )
+        };
+        assert_eq!(needs(&libraries, &versions).unwrap(), "libc6 (>= 2.16)");
+        libraries.push("libgcc_s.so.1".into());
+        versions.push(VersionRequirement {
+            file: "libgcc_s.so.1".into(),
+            version: "GCC_4.2.0".into(),
+        });
+        assert_eq!(
+            needs(&libraries, &versions).unwrap(),
+            "libc6 (>= 2.16), libgcc-s1 (>= 4.2)"
+        );
+        libraries.push("libssl.so.3".into());
+        let err = needs(&libraries, &versions).unwrap_err().to_string();
+        assert!(
+            err.contains("needs libssl.so.3, and no Debian package is known"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_copyright_file_points_to_debians_apache_text_and_carries_the_mit_text() {
+        let (meta, _) = sample("x86_64");
+        let licenses = [
+            (
+                "LICENSE-MIT".to_string(),
+                "MIT License\n\nCopyright (c) 2026 The authors\n\nPermission...\n".to_string(),
+            ),
+            (
+                "LICENSE-APACHE".to_string(),
+                "Apache License\n   Copyright [yyyy] [name of copyright owner]\n".to_string(),
+            ),
+        ];
+        let text = copyright(&meta, &licenses).unwrap();
+        assert!(
+            text.contains("\nFiles: *\nCopyright: 2026 The authors\nLicense: MIT or Apache-2.0\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("License: MIT\n MIT License\n .\n Copyright (c) 2026 The authors\n"),
+            "{text}"
+        );
+        assert!(text.contains("License: Apache-2.0\n On Debian systems, the complete text of this license can be found in\n \"/usr/share/common-licenses/Apache-2.0\"."), "{text}");
+        let err = copyright(&meta, &licenses[1..]).unwrap_err().to_string();
+        assert!(err.contains("`Copyright (c) 2026 Jane Doe`"), "{err}");
+    }
+
+    #[test]
+    fn changelog_dates_are_rfc_2822_in_utc() {
+        assert_eq!(rfc2822(1_700_000_000), "Tue, 14 Nov 2023 22:13:20 +0000");
+        assert_eq!(rfc2822(0), "Thu, 01 Jan 1970 00:00:00 +0000");
+        assert_eq!(rfc2822(951_782_400), "Tue, 29 Feb 2000 00:00:00 +0000");
+    }
+
+    #[test]
+    fn continuation_lines_are_indented_and_blank_ones_are_dots() {
+        assert_eq!(indented("one\ntwo\n\nthree"), " one\n two\n .\n three\n");
+    }
+}

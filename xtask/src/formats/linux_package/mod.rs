@@ -1,0 +1,4 @@
+//! The .deb and .rpm writers.
+
+pub mod deb;
+pub mod rpm;

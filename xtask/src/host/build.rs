@@ -1,0 +1,435 @@
+//! Builders (cargo, cargo-zigbuild, cross), the `auto` choice between them, and the exact
+//! command line each one runs.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use anyhow::{Result, bail};
+use serde::{Deserialize, Serialize};
+use xshell::{Cmd, Shell, cmd};
+
+use crate::host::machine::Machine;
+use crate::pipeline::plan::TargetPlan;
+use crate::config::policy::{Policy, TargetPolicy};
+use crate::config::target::{GlibcVersion, Libc, Target};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Builder {
+    Cargo,
+    Zigbuild,
+    Cross,
+}
+
+/// `--builder`: a builder, or `auto` to choose one per target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BuilderChoice(pub Option<Builder>);
+
+impl FromStr for BuilderChoice {
+    type Err = anyhow::Error;
+    fn from_str(name: &str) -> Result<BuilderChoice> {
+        Ok(BuilderChoice(match name {
+            "auto" => None,
+            "cargo" => Some(Builder::Cargo),
+            "zigbuild" => Some(Builder::Zigbuild),
+            "cross" => Some(Builder::Cross),
+            _ => bail!("unknown builder `{name}`: expected auto, cargo, zigbuild or cross"),
+        }))
+    }
+}
+
+impl Builder {
+    pub fn name(self) -> &'static str {
+        match self {
+            Builder::Cargo => "cargo",
+            Builder::Zigbuild => "zigbuild",
+            Builder::Cross => "cross",
+        }
+    }
+}
+
+impl fmt::Display for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The builder `auto` picks for a target, and why: the decision tree of the cross-compilation
+/// chapter (static -> musl; old glibc -> zig; same arch -> native; other arch -> cross-linker,
+/// zig, or a container), applied to what this machine has.
+pub fn choose(tp: &TargetPolicy, machine: &Machine) -> (Builder, String) {
+    let t = &tp.target;
+    let native = Some(t.arch) == machine.host_arch;
+    let linker = machine.linker_found(t);
+    if t.libc == Libc::Musl {
+        return if native {
+            (
+                Builder::Cargo,
+                "static musl target: rustc links it self-contained".into(),
+            )
+        } else if linker {
+            (
+                Builder::Cargo,
+                "static musl target: rust-lld links it self-contained".into(),
+            )
+        } else if machine.zig {
+            (
+                Builder::Zigbuild,
+                "static musl target for another arch: zig links it".into(),
+            )
+        } else if machine.container_engine.is_some() {
+            (
+                Builder::Cross,
+                "musl for another arch, no linker or zig: cross's container".into(),
+            )
+        } else {
+            (
+                Builder::Cargo,
+                "musl for another arch: needs a configured linker".into(),
+            )
+        };
+    }
+    if let Some((floor, host)) = floor_below_host(tp, machine) {
+        return if machine.zig && t.arch.zig_glibc {
+            (
+                Builder::Zigbuild,
+                format!("glibc floor {floor} is below this machine's {host}"),
+            )
+        } else {
+            (
+                Builder::Cargo,
+                format!(
+                    "glibc floor {floor} is below this machine's {host} but zig is missing: \
+                     verification will fail (pip install ziglang cargo-zigbuild)"
+                ),
+            )
+        };
+    }
+    if native {
+        (Builder::Cargo, "native target".into())
+    } else if linker {
+        (Builder::Cargo, "cross-linker installed".into())
+    } else if machine.zig && t.arch.zig_glibc {
+        (Builder::Zigbuild, "no cross-linker; zig links it".into())
+    } else if machine.container_engine.is_some() {
+        (
+            Builder::Cross,
+            "no cross-linker or zig; cross's container has one".into(),
+        )
+    } else {
+        (
+            Builder::Cargo,
+            "no cross-linker, zig or container engine".into(),
+        )
+    }
+}
+
+/// The target's glibc floor and this machine's glibc when the floor is the lower: then only
+/// zig (or an old sysroot) can link a binary that meets it.
+pub fn floor_below_host(
+    tp: &TargetPolicy,
+    machine: &Machine,
+) -> Option<(GlibcVersion, GlibcVersion)> {
+    let (floor, host) = (tp.glibc_floor?, machine.host_glibc?);
+    (floor < host).then_some((floor, host))
+}
+
+/// One build invocation: a builder and the one target it builds.
+pub struct Invocation<'a> {
+    pub builder: Builder,
+    pub package: &'a str,
+    /// With the glibc suffix when the builder links against the floor's glibc.
+    pub target: Target,
+    pub target_dir: PathBuf,
+    /// Path prefixes rewritten in everything rustc embeds, so that builds in other directories
+    /// (or on other machines) give identical binaries.
+    pub remaps: Vec<(PathBuf, String)>,
+    /// `--jobs`, when several invocations share the machine.
+    pub jobs: Option<usize>,
+    /// Through `cargo auditable`, which embeds the dependency list in the binary.
+    pub auditable: bool,
+}
+
+impl Invocation<'_> {
+    /// The program and its arguments. `--config target.<triple>.rustflags` appends to the
+    /// user's rustflags instead of replacing them, as RUSTFLAGS would.
+    fn argv(&self) -> (&'static str, Vec<String>) {
+        let (program, subcommand) = match self.builder {
+            Builder::Cargo => ("cargo", "build"),
+            Builder::Zigbuild => ("cargo", "zigbuild"),
+            Builder::Cross => ("cross", "build"),
+        };
+        // cargo-auditable wraps cargo's own subcommand: `cargo auditable zigbuild` works too.
+        let auditable = self.auditable && self.builder != Builder::Cross;
+        let mut args: Vec<String> = auditable
+            .then(|| "auditable".to_string())
+            .into_iter()
+            .collect();
+        args.extend(
+            [
+                subcommand,
+                "--release",
+                "--locked",
+                "--package",
+                self.package,
+            ]
+            .map(String::from),
+        );
+        if let Some(jobs) = self.jobs {
+            args.extend(["--jobs".to_string(), jobs.to_string()]);
+        }
+        let triple = match self.builder {
+            Builder::Zigbuild => self.target.zig_triple(),
+            Builder::Cargo | Builder::Cross => self.target.triple(),
+        };
+        args.extend(["--target".to_string(), triple]);
+        // cross runs cargo in a container that sees its own paths.
+        if self.builder != Builder::Cross {
+            args.extend(["--target-dir".into(), self.target_dir.display().to_string()]);
+        }
+        let flags: Vec<String> = self
+            .remaps
+            .iter()
+            .map(|(from, to)| format!("\"--remap-path-prefix={}={to}\"", from.display()))
+            .collect();
+        if !flags.is_empty() {
+            let triple = self.target.triple();
+            args.extend([
+                "--config".into(),
+                format!("target.{triple}.rustflags=[{}]", flags.join(", ")),
+            ]);
+        }
+        (program, args)
+    }
+
+    /// The command, ready to run in `sh`.
+    pub fn cmd<'s>(&self, sh: &'s Shell) -> Cmd<'s> {
+        let (program, args) = self.argv();
+        let mut cmd = cmd!(sh, "{program} {args...}");
+        for (key, value) in self.env() {
+            cmd = cmd.env(key, value);
+        }
+        cmd
+    }
+
+    /// Environment the builder needs beyond the command line: cross links with zig against
+    /// the floor's glibc when told the version.
+    pub fn env(&self) -> Vec<(String, String)> {
+        match (self.builder, self.target.glibc_suffix) {
+            (Builder::Cross, Some(floor)) => vec![(
+                format!("CROSS_TARGET_{}_ZIG", self.target.env_key()),
+                floor.to_string(),
+            )],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The command as a POSIX shell would run it, environment first.
+    pub fn display(&self) -> String {
+        let (program, args) = self.argv();
+        let mut words: Vec<String> = self.env().iter().map(|(k, v)| format!("{k}={v}")).collect();
+        words.push(program.to_string());
+        words.extend(args.iter().map(|a| shell_quote(a)));
+        words.join(" ")
+    }
+
+    /// [`Invocation::display`] with the build machine's own paths written as `$WORKSPACE`,
+    /// `$CARGO_HOME` and `$RUSTUP_HOME`, so that the same build records the same command in
+    /// any directory and on any machine.
+    pub fn portable_display(&self) -> String {
+        let names = ["$WORKSPACE", "$CARGO_HOME", "$RUSTUP_HOME"];
+        let mut paths: Vec<(String, &str)> = self
+            .remaps
+            .iter()
+            .zip(names)
+            .map(|((from, _), name)| (from.display().to_string(), name))
+            .filter(|(from, _)| from.len() > 1)
+            .collect();
+        // The longest first: a path inside another is replaced as a whole.
+        paths.sort_by_key(|(from, _)| std::cmp::Reverse(from.len()));
+        let mut text = self.display();
+        for (from, name) in paths {
+            text = text.replace(&from, name);
+        }
+        text
+    }
+
+    /// Where the built binary `bin` lands.
+    pub fn binary_path(&self, bin: &str) -> PathBuf {
+        self.target_dir
+            .join(self.target.triple())
+            .join("release")
+            .join(bin)
+    }
+}
+
+/// `word` as one POSIX shell word: as it is when that is safe, else in single quotes.
+fn shell_quote(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+/// The standard remaps: workspace, cargo home, rustup home and the build directory.
+pub fn remaps(workspace: &Path, target_dir: &Path) -> Vec<(PathBuf, String)> {
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let cargo_home = std::env::var_os("CARGO_HOME").map_or(home.join(".cargo"), PathBuf::from);
+    let rustup_home = std::env::var_os("RUSTUP_HOME").map_or(home.join(".rustup"), PathBuf::from);
+    // rustc applies the last matching remap, so the more specific paths come later.
+    vec![
+        (workspace.to_path_buf(), "/build".to_string()),
+        (cargo_home, "/cargo".to_string()),
+        (rustup_home, "/rustup".to_string()),
+        (target_dir.to_path_buf(), "/target".to_string()),
+    ]
+}
+
+/// One cargo invocation per target, each with its own target directory so that all of them run
+/// at once without waiting on each other's lock. Building targets together would share the
+/// host's proc-macros, but makes a target's bytes depend on which others were built with it
+/// (cargo-zigbuild changes the host's linker when the host triple is among its targets), and a
+/// release built one target per runner must give the same archives as a local dist.
+pub fn invocation<'a>(
+    sh: &Shell,
+    policy: &'a Policy,
+    plan: &TargetPlan,
+    jobs: Option<usize>,
+) -> Invocation<'a> {
+    let target = plan.build_target();
+    let target_dir = policy.target_dir.join("dist-build").join(target.triple());
+    Invocation {
+        builder: plan.builder,
+        package: &policy.package.name,
+        remaps: remaps(&sh.current_dir(), &target_dir),
+        target,
+        target_dir,
+        jobs,
+        auditable: true,
+    }
+}
+
+/// `--jobs` for each of `concurrent` builds: concurrent cargos share the cores, and each one
+/// running as many jobs as the machine has leaves them fighting over caches and memory
+/// (measured: 50.8–53.0 s against 48.9 s with one job each for three targets on two cores).
+pub fn jobs(concurrent: usize) -> Option<usize> {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (concurrent > 1 && std::env::var_os("CARGO_BUILD_JOBS").is_none())
+        .then(|| cpus.div_ceil(concurrent))
+}
+
+/// The first of `paths` whose bytes appear in `binary`: remapping is proven from the bytes,
+/// like everything else dist claims.
+pub fn embedded_path<'a>(binary: &[u8], paths: &[&'a Path]) -> Option<&'a Path> {
+    use std::os::unix::ffi::OsStrExt;
+    paths.iter().copied().find(|path| {
+        let needle = path.as_os_str().as_bytes();
+        // `/` alone would match anything; such a remap protects nothing anyway.
+        needle.len() > 1 && binary.windows(needle.len()).any(|w| w == needle)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invocation(builder: Builder, triple: &str) -> Invocation<'static> {
+        Invocation {
+            builder,
+            package: "diag_tool",
+            target: Target::parse(triple).unwrap(),
+            target_dir: "/w/target/dist-build".into(),
+            remaps: vec![("/w".into(), "/build".into())],
+            jobs: None,
+            auditable: true,
+        }
+    }
+
+    #[test]
+    fn cross_command_line_builds_in_the_container_with_remapped_paths() {
+        let inv = invocation(Builder::Cross, "aarch64-unknown-linux-gnu.2.17");
+        assert_eq!(
+            inv.display(),
+            "CROSS_TARGET_AARCH64_UNKNOWN_LINUX_GNU_ZIG=2.17 cross build --release --locked \
+             --package diag_tool --target aarch64-unknown-linux-gnu --config \
+             'target.aarch64-unknown-linux-gnu.rustflags=[\"--remap-path-prefix=/w=/build\"]'"
+        );
+    }
+
+    #[test]
+    fn zigbuild_command_line_carries_the_glibc_suffix() {
+        let inv = Invocation {
+            remaps: vec![],
+            jobs: Some(1),
+            target_dir: "/t".into(),
+            ..invocation(Builder::Zigbuild, "x86_64-unknown-linux-gnu.2.17")
+        };
+        assert!(inv.env().is_empty());
+        assert_eq!(
+            inv.display(),
+            "cargo auditable zigbuild --release --locked --package diag_tool --jobs 1 \
+             --target x86_64-unknown-linux-gnu.2.17 --target-dir /t"
+        );
+        assert_eq!(
+            inv.binary_path("diag_tool"),
+            Path::new("/t/x86_64-unknown-linux-gnu/release/diag_tool")
+        );
+    }
+
+    #[test]
+    fn the_recorded_command_names_no_path_of_the_build_machine() {
+        let inv = Invocation {
+            target_dir: "/home/ci/work/target/dist-build/x".into(),
+            remaps: vec![
+                ("/home/ci/work".into(), "/build".into()),
+                ("/home/ci/.cargo".into(), "/cargo".into()),
+                ("/home/ci/.rustup".into(), "/rustup".into()),
+                ("/home/ci/work/target/dist-build/x".into(), "/target".into()),
+            ],
+            ..invocation(Builder::Cargo, "x86_64-unknown-linux-musl")
+        };
+        let recorded = inv.portable_display();
+        assert!(!recorded.contains("/home/ci"), "{recorded}");
+        assert!(
+            recorded.contains("--target-dir $WORKSPACE/target/dist-build/x"),
+            "{recorded}"
+        );
+        assert!(
+            recorded.contains("--remap-path-prefix=$CARGO_HOME=/cargo"),
+            "{recorded}"
+        );
+    }
+
+    #[test]
+    fn builder_names_parse_and_auto_means_none() {
+        assert_eq!(
+            "auto".parse::<BuilderChoice>().unwrap(),
+            BuilderChoice(None)
+        );
+        assert_eq!(
+            "zigbuild".parse::<BuilderChoice>().unwrap(),
+            BuilderChoice(Some(Builder::Zigbuild))
+        );
+        let err = "docker".parse::<BuilderChoice>().unwrap_err().to_string();
+        assert!(
+            err.contains("expected auto, cargo, zigbuild or cross"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_build_path_left_in_a_binary_is_found() {
+        let binary = b"\x7fELF...panicked at /home/ci/work/src/main.rs:3";
+        let paths = [Path::new("/home/ci/.cargo"), Path::new("/home/ci/work")];
+        assert_eq!(
+            embedded_path(binary, &paths),
+            Some(Path::new("/home/ci/work"))
+        );
+        assert_eq!(embedded_path(b"/build/src/main.rs", &paths), None);
+    }
+}

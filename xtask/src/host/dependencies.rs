@@ -1,0 +1,295 @@
+//! The packages compiled into the shipped binary for one target, as cargo resolves them for
+//! that platform (`cargo metadata --filter-platform`), with the crates.io checksums from
+//! Cargo.lock: normal dependencies, without proc-macros and what they use, which run in the
+//! compiler (`cargo tree -e normal,no-proc-macro`). The SBOM lists them and verify holds the
+//! binary's auditable data against them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+use xshell::{Shell, cmd};
+
+use crate::config::target::Target;
+
+/// One package of the binary.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Dependency {
+    pub name: String,
+    pub version: String,
+    /// SPDX expression from the package's `license`, if it has one.
+    pub license: Option<String>,
+    /// `crates.io`, `local`, or the source cargo reports (git, another registry).
+    pub source: String,
+    /// SHA-256 of the `.crate` file, from Cargo.lock.
+    pub checksum: Option<String>,
+    /// The packages it depends on at run time, as `name@version`.
+    pub dependencies: Vec<String>,
+}
+
+impl Dependency {
+    pub fn key(&self) -> String {
+        format!("{}@{}", self.name, self.version)
+    }
+}
+
+#[derive(Deserialize)]
+struct Metadata {
+    packages: Vec<Package>,
+    resolve: Resolve,
+}
+
+#[derive(Deserialize)]
+struct Package {
+    id: String,
+    name: String,
+    version: String,
+    license: Option<String>,
+    source: Option<String>,
+    targets: Vec<BuildTarget>,
+}
+
+#[derive(Deserialize)]
+struct BuildTarget {
+    kind: Vec<String>,
+}
+
+impl Package {
+    fn is_proc_macro(&self) -> bool {
+        self.targets
+            .iter()
+            .any(|t| t.kind.iter().any(|k| k == "proc-macro"))
+    }
+}
+
+#[derive(Deserialize)]
+struct Resolve {
+    nodes: Vec<Node>,
+}
+
+#[derive(Deserialize)]
+struct Node {
+    id: String,
+    deps: Vec<NodeDep>,
+}
+
+#[derive(Deserialize)]
+struct NodeDep {
+    pkg: String,
+    dep_kinds: Vec<DepKind>,
+}
+
+#[derive(Deserialize)]
+struct DepKind {
+    /// `null` for normal dependencies, `"build"` or `"dev"` otherwise.
+    kind: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Lock {
+    #[serde(default)]
+    package: Vec<LockedPackage>,
+}
+
+#[derive(Deserialize)]
+struct LockedPackage {
+    name: String,
+    version: String,
+    checksum: Option<String>,
+}
+
+/// The shipped package and everything it links for `target`, the package first, then by name.
+pub fn resolve(sh: &Shell, package: &str, target: &Target) -> Result<Vec<Dependency>> {
+    let triple = target.triple();
+    let json = cmd!(
+        sh,
+        "cargo metadata --format-version 1 --locked --offline --filter-platform {triple}"
+    )
+    .quiet()
+    .read()
+    .with_context(|| format!("running `cargo metadata --filter-platform {triple}`"))?;
+    let lock = sh.read_file("Cargo.lock").context("reading Cargo.lock")?;
+    from_metadata(&json, &lock, package)
+}
+
+fn from_metadata(json: &str, lock: &str, package: &str) -> Result<Vec<Dependency>> {
+    let metadata: Metadata = serde_json::from_str(json).context("parsing `cargo metadata`")?;
+    let lock: Lock = toml::from_str(lock).context("parsing Cargo.lock")?;
+    let checksums: BTreeMap<(String, String), String> = lock
+        .package
+        .into_iter()
+        .filter_map(|p| Some(((p.name, p.version), p.checksum?)))
+        .collect();
+    let graph = Graph {
+        packages: metadata
+            .packages
+            .iter()
+            .map(|p| (p.id.as_str(), p))
+            .collect(),
+        nodes: metadata
+            .resolve
+            .nodes
+            .iter()
+            .map(|n| (n.id.as_str(), n))
+            .collect(),
+    };
+    let root = metadata
+        .packages
+        .iter()
+        .find(|p| p.name == package && p.source.is_none())
+        .with_context(|| format!("`cargo metadata` has no workspace package `{package}`"))?;
+    let mut out: Vec<Dependency> = graph
+        .reachable(&root.id)?
+        .iter()
+        .map(|id| {
+            let p = graph.packages[id.as_str()];
+            let mut deps: Vec<String> = graph
+                .runtime(graph.nodes[id.as_str()])
+                .iter()
+                .map(|d| graph.key(d))
+                .collect();
+            deps.sort();
+            Dependency {
+                name: p.name.clone(),
+                version: p.version.clone(),
+                license: p.license.clone(),
+                source: source_name(p.source.as_deref()),
+                checksum: checksums.get(&(p.name.clone(), p.version.clone())).cloned(),
+                dependencies: deps,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (a.name != package, &a.name, &a.version).cmp(&(b.name != package, &b.name, &b.version))
+    });
+    Ok(out)
+}
+
+/// The resolve graph, by package id.
+struct Graph<'a> {
+    packages: BTreeMap<&'a str, &'a Package>,
+    nodes: BTreeMap<&'a str, &'a Node>,
+}
+
+impl Graph<'_> {
+    /// The ids of a node's normal dependencies that are not proc-macros: what links into it.
+    fn runtime(&self, node: &Node) -> Vec<String> {
+        node.deps
+            .iter()
+            .filter(|d| d.dep_kinds.iter().any(|k| k.kind.is_none()))
+            .filter(|d| {
+                !self
+                    .packages
+                    .get(d.pkg.as_str())
+                    .is_some_and(|p| p.is_proc_macro())
+            })
+            .map(|d| d.pkg.clone())
+            .collect()
+    }
+
+    /// Every id reachable from `root` through [`Graph::runtime`] edges, `root` included.
+    fn reachable(&self, root: &str) -> Result<BTreeSet<String>> {
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        let mut pending = vec![root.to_string()];
+        while let Some(id) = pending.pop() {
+            if seen.insert(id.clone()) {
+                let node = self
+                    .nodes
+                    .get(id.as_str())
+                    .with_context(|| format!("no resolve node for {id}"))?;
+                pending.extend(self.runtime(node));
+            }
+        }
+        if let Some(id) = seen
+            .iter()
+            .find(|id| !self.packages.contains_key(id.as_str()))
+        {
+            anyhow::bail!("`cargo metadata` resolves {id} but lists no such package");
+        }
+        Ok(seen)
+    }
+
+    fn key(&self, id: &str) -> String {
+        let p = self.packages[id];
+        format!("{}@{}", p.name, p.version)
+    }
+}
+
+/// `crates.io`, `local`, or the source as cargo names it (git, another registry).
+fn source_name(source: Option<&str>) -> String {
+    match source {
+        None => "local".into(),
+        Some(s) if s.starts_with("registry+https://github.com/rust-lang/crates.io-index") => {
+            "crates.io".into()
+        }
+        Some("registry+https://index.crates.io/") => "crates.io".into(),
+        Some(s) => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const METADATA: &str = r#"{
+      "packages": [
+        {"id": "tool 0.1.0 (path+file:///w/tool)", "name": "tool", "version": "0.1.0", "license": "MIT", "source": null, "targets": [{"kind": ["bin"]}]},
+        {"id": "serde 1.0.0", "name": "serde", "version": "1.0.0", "license": "MIT OR Apache-2.0",
+         "source": "registry+https://github.com/rust-lang/crates.io-index", "targets": [{"kind": ["lib"]}]},
+        {"id": "serde_derive 1.0.0", "name": "serde_derive", "version": "1.0.0", "license": "MIT",
+         "source": "registry+https://github.com/rust-lang/crates.io-index", "targets": [{"kind": ["proc-macro"]}]},
+        {"id": "syn 2.0.0", "name": "syn", "version": "2.0.0", "license": "MIT", "source": "registry+https://github.com/rust-lang/crates.io-index", "targets": [{"kind": ["lib"]}]},
+        {"id": "tempfile 3.0.0", "name": "tempfile", "version": "3.0.0", "license": "MIT", "source": "registry+https://github.com/rust-lang/crates.io-index", "targets": [{"kind": ["lib"]}]}
+      ],
+      "resolve": {"nodes": [
+        {"id": "tool 0.1.0 (path+file:///w/tool)", "deps": [
+          {"pkg": "serde 1.0.0", "dep_kinds": [{"kind": null}]},
+          {"pkg": "tempfile 3.0.0", "dep_kinds": [{"kind": "dev"}]}]},
+        {"id": "serde 1.0.0", "deps": [{"pkg": "syn 2.0.0", "dep_kinds": [{"kind": "build"}]},
+                                       {"pkg": "serde_derive 1.0.0", "dep_kinds": [{"kind": null}]}]},
+        {"id": "serde_derive 1.0.0", "deps": [{"pkg": "syn 2.0.0", "dep_kinds": [{"kind": null}]}]},
+        {"id": "syn 2.0.0", "deps": []},
+        {"id": "tempfile 3.0.0", "deps": []}
+      ]}
+    }"#;
+    const LOCK: &str = "version = 4\n\n[[package]]\nname = \"serde\"\nversion = \"1.0.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"abc\"\n\n[[package]]\nname = \"tool\"\nversion = \"0.1.0\"\n";
+
+    #[test]
+    fn only_normal_dependencies_and_no_proc_macros_reach_the_binary() {
+        let deps = from_metadata(METADATA, LOCK, "tool").unwrap();
+        let keys: Vec<String> = deps.iter().map(Dependency::key).collect();
+        assert_eq!(keys, ["tool@0.1.0", "serde@1.0.0"]);
+        assert_eq!(deps[0].dependencies, ["serde@1.0.0"]);
+        assert_eq!(deps[1].source, "crates.io");
+        assert_eq!(deps[1].checksum.as_deref(), Some("abc"));
+        assert_eq!(deps[0].source, "local");
+    }
+
+    #[test]
+    fn a_platform_resolves_its_own_set() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .unwrap();
+        let sh = Shell::new().unwrap();
+        sh.change_dir(root);
+        let linux = resolve(
+            &sh,
+            "xtask",
+            &Target::parse("x86_64-unknown-linux-gnu").unwrap(),
+        )
+        .unwrap();
+        let names: BTreeSet<&str> = linux.iter().map(|d| d.name.as_str()).collect();
+        assert!(
+            names.contains("goblin") && names.contains("xshell"),
+            "{names:?}"
+        );
+        // Dev-dependencies are not compiled into the binary.
+        assert!(!names.contains("tempfile"), "{names:?}");
+        assert!(
+            linux
+                .iter()
+                .filter(|d| d.source == "crates.io")
+                .all(|d| d.checksum.is_some())
+        );
+    }
+}

@@ -1,0 +1,419 @@
+//! What this machine has (toolchain targets, linkers, runners, zig, a container engine) and what
+//! a target still needs here, with the command that fixes it: the preflight of dist and doctor.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use xshell::{Shell, cmd};
+
+use crate::config::arch::Arch;
+use crate::host::build::Builder;
+use crate::config::cargo_config::{CargoConfig, TargetSettings};
+use crate::config::policy::Tools;
+use crate::config::target::{GlibcVersion, Libc, Target};
+
+pub struct Machine {
+    pub host_arch: Option<&'static Arch>,
+    pub host_glibc: Option<GlibcVersion>,
+    pub sysroot: PathBuf,
+    /// rustc's own tools (`rust-lld`), which it puts on the linker's PATH.
+    pub rustc_bin: PathBuf,
+    /// cargo-zigbuild and a zig it can run are both here.
+    pub zig: bool,
+    pub tools: ToolVersions,
+    /// `cargo install --list`: crate names and versions.
+    pub installed_crates: Vec<(String, String)>,
+    pub cross: bool,
+    /// `docker` or `podman`, when one answers `info` (the client alone is not enough).
+    pub container_engine: Option<String>,
+    pub cargo_config: CargoConfig,
+    pub path: Vec<PathBuf>,
+}
+
+/// The versions of the pinned build tools found here (`None`: not installed).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ToolVersions {
+    pub ziglang: Option<String>,
+    pub cargo_zigbuild: Option<String>,
+    pub cargo_auditable: Option<String>,
+}
+
+/// Something a target lacks: what, and the command that fixes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Missing {
+    pub what: String,
+    pub fix: String,
+}
+
+impl Machine {
+    pub fn probe(sh: &Shell) -> Result<Machine> {
+        let sysroot = cmd!(sh, "rustc --print sysroot")
+            .quiet()
+            .read()
+            .context("running rustc")?;
+        let host = cmd!(sh, "rustc --print host-tuple")
+            .quiet()
+            .read()
+            .context("running rustc")?;
+        let host_glibc = cmd!(sh, "getconf GNU_LIBC_VERSION")
+            .quiet()
+            .ignore_stderr()
+            .read()
+            .ok()
+            .and_then(|s| GlibcVersion::parse(s.trim_start_matches("glibc ").trim()).ok());
+        let path = std::env::var_os("PATH")
+            .map(|p| std::env::split_paths(&p).collect())
+            .unwrap_or_default();
+        let sysroot = PathBuf::from(sysroot);
+        let mut machine = Machine {
+            host_arch: Arch::host(),
+            host_glibc,
+            rustc_bin: sysroot.join("lib/rustlib").join(host.trim()).join("bin"),
+            sysroot,
+            zig: false,
+            tools: ToolVersions::default(),
+            installed_crates: Vec::new(),
+            cross: false,
+            container_engine: None,
+            cargo_config: CargoConfig::load(&sh.current_dir())?,
+            path,
+        };
+        let quiet_ok = |program: &str, args: &[&str]| {
+            cmd!(sh, "{program} {args...}")
+                .quiet()
+                .ignore_stdout()
+                .ignore_stderr()
+                .run()
+                .is_ok()
+        };
+        machine.installed_crates = installed_crates(sh);
+        machine.tools = ToolVersions::probe(sh, &machine.installed_crates);
+        machine.zig = machine.tools.ziglang.is_some() && machine.tools.cargo_zigbuild.is_some();
+        machine.cross = machine.which("cross");
+        machine.container_engine = ["docker", "podman"]
+            .into_iter()
+            .find(|engine| machine.which(engine) && quiet_ok(engine, &["info"]))
+            .map(str::to_string);
+        Ok(machine)
+    }
+
+    pub fn installed_crate(&self, name: &str, version: &str) -> bool {
+        self.installed_crates
+            .iter()
+            .any(|(n, v)| n == name && v == version)
+    }
+
+    pub fn which(&self, program: &str) -> bool {
+        if program.contains('/') {
+            return Path::new(program).is_file();
+        }
+        self.path.iter().any(|dir| dir.join(program).is_file())
+    }
+
+    /// A linker is found where rustc looks: on PATH, or among rustc's own tools.
+    fn linker_exists(&self, linker: &str) -> bool {
+        self.which(linker) || (!linker.contains('/') && self.rustc_bin.join(linker).is_file())
+    }
+
+    /// Cargo's `linker` and `runner` for `target`, from every config file and variable.
+    pub fn settings(&self, target: &Target) -> Result<TargetSettings> {
+        let triple = target.triple();
+        self.cargo_config.target(target, || {
+            let sh = Shell::new()?;
+            let cfg = cmd!(sh, "rustc --print cfg --target {triple}")
+                .quiet()
+                .read()
+                .with_context(|| format!("running `rustc --print cfg --target {triple}`"))?;
+            Ok(cfg.lines().map(String::from).collect())
+        })
+    }
+
+    /// True when the linker cargo would use for a non-native target is installed.
+    pub fn linker_found(&self, target: &Target) -> bool {
+        self.settings(target)
+            .ok()
+            .and_then(|s| s.linker)
+            .is_some_and(|l| self.linker_exists(&l.value))
+    }
+
+    pub fn rust_std_installed(&self, target: &Target) -> bool {
+        self.sysroot
+            .join("lib/rustlib")
+            .join(target.triple())
+            .join("lib")
+            .is_dir()
+    }
+
+    /// How to run a binary of `target` here: nothing for the host's arch, the configured
+    /// runner otherwise. `Err` says what is missing.
+    pub fn runner(&self, target: &Target) -> Result<Vec<String>, Missing> {
+        if Some(target.arch) == self.host_arch {
+            return Ok(Vec::new());
+        }
+        let runner = self
+            .settings(target)
+            .map_err(|e| Missing {
+                what: "a readable cargo configuration".into(),
+                fix: format!("{e:#}"),
+            })?
+            .runner;
+        match runner {
+            Some(runner) if runner.value.first().is_some_and(|p| self.which(p)) => Ok(runner.value),
+            Some(runner) => Err(Missing {
+                what: format!("runner `{}`", runner.value.join(" ")),
+                fix: "apt-get install qemu-user-static".into(),
+            }),
+            None => Err(Missing {
+                what: "runner".into(),
+                fix: format!(
+                    "run `cargo xtask codegen`: it writes the QEMU runner of {} into .cargo/config.toml",
+                    target.triple()
+                ),
+            }),
+        }
+    }
+
+    /// Build tools at other versions than the policy pins, or missing, that `builder` uses.
+    pub fn wrong_tools(&self, pinned: &Tools, builder: Builder) -> Vec<Missing> {
+        let mut tools = Vec::new();
+        // cross builds in its container, where cargo-auditable is not.
+        if builder != Builder::Cross {
+            tools.push((
+                "cargo-auditable",
+                &pinned.cargo_auditable,
+                &self.tools.cargo_auditable,
+                "cargo install --locked cargo-auditable --version",
+            ));
+        }
+        if builder == Builder::Zigbuild {
+            tools.push((
+                "zig",
+                &pinned.ziglang,
+                &self.tools.ziglang,
+                "pip install ziglang==",
+            ));
+            let found = &self.tools.cargo_zigbuild;
+            tools.push((
+                "cargo-zigbuild",
+                &pinned.cargo_zigbuild,
+                found,
+                "pip install cargo-zigbuild==",
+            ));
+        }
+        let mut missing = Vec::new();
+        for (tool, pinned, found, install) in tools {
+            let Some(pinned) = pinned else { continue };
+            let install = match install.ends_with("==") {
+                true => format!("{install}{pinned}"),
+                false => format!("{install} {pinned}"),
+            };
+            match found {
+                Some(found) if found == pinned => {}
+                Some(found) => missing.push(Missing {
+                    what: format!(
+                        "{tool} {pinned} (found {found}; the release policy pins {pinned})"
+                    ),
+                    fix: install,
+                }),
+                None => missing.push(Missing {
+                    what: format!("{tool} {pinned}"),
+                    fix: install,
+                }),
+            }
+        }
+        missing
+    }
+
+    /// What building `target` with `builder` still needs on this machine.
+    pub fn missing(&self, target: &Target, builder: Builder) -> Vec<Missing> {
+        let mut missing = Vec::new();
+        let triple = target.triple();
+        if builder != Builder::Cross && !self.rust_std_installed(target) {
+            missing.push(Missing {
+                what: format!("Rust standard library for {triple}"),
+                fix: format!("rustup target add {triple}"),
+            });
+        }
+        match builder {
+            Builder::Cargo => missing.extend(self.missing_linker(target)),
+            // wrong_tools names the versions to install.
+            Builder::Zigbuild => {}
+            Builder::Cross => {
+                if !self.cross {
+                    missing.push(Missing {
+                        what: "cross".into(),
+                        fix: "cargo install cross --locked".into(),
+                    });
+                }
+                if self.container_engine.is_none() {
+                    missing.push(Missing {
+                        what: "a running container engine".into(),
+                        fix: "install and start Docker or Podman (cross builds in a container)"
+                            .into(),
+                    });
+                }
+            }
+        }
+        missing
+    }
+
+    fn missing_linker(&self, target: &Target) -> Option<Missing> {
+        let triple = target.triple();
+        let settings = match self.settings(target) {
+            Ok(settings) => settings,
+            Err(e) => {
+                return Some(Missing {
+                    what: "a readable cargo configuration".into(),
+                    fix: format!("{e:#}"),
+                });
+            }
+        };
+        match settings.linker {
+            // Installing the usual package cannot help while the variable points elsewhere:
+            // the variable is what has to change.
+            Some(linker) if !self.linker_exists(&linker.value) && linker.from_env => {
+                Some(Missing {
+                    fix: format!(
+                        "install `{}`, or unset {} to use the linker from .cargo/config.toml",
+                        linker.value, linker.source
+                    ),
+                    what: format!("linker `{}` (set by {})", linker.value, linker.source),
+                })
+            }
+            Some(linker) if !self.linker_exists(&linker.value) => Some(Missing {
+                fix: match debian_linker_packages(target) {
+                    Some(pkgs) if linker.value.ends_with("-gcc") => {
+                        format!("apt-get install {}", pkgs.join(" "))
+                    }
+                    _ => format!(
+                        "install `{}` or change it in {}",
+                        linker.value, linker.source
+                    ),
+                },
+                what: format!("linker `{}`", linker.value),
+            }),
+            None if !target.is_native() => Some(Missing {
+                what: "a cross-linker".into(),
+                fix: format!(
+                    "run `cargo xtask codegen`: it writes the linker of {triple} into .cargo/config.toml"
+                ),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// What `cargo install` installed, from `cargo install --list` (`name vX.Y.Z:` lines).
+fn installed_crates(sh: &Shell) -> Vec<(String, String)> {
+    let list = cmd!(sh, "cargo install --list")
+        .quiet()
+        .ignore_stderr()
+        .read()
+        .unwrap_or_default();
+    list.lines()
+        .filter(|l| !l.starts_with(' '))
+        .filter_map(|l| {
+            let (name, version) = l.trim_end_matches(':').split_once(" v")?;
+            Some((name.to_string(), version.split(' ').next()?.to_string()))
+        })
+        .collect()
+}
+
+impl ToolVersions {
+    fn probe(sh: &Shell, crates: &[(String, String)]) -> ToolVersions {
+        let read = |program: &str, args: &[&str]| {
+            cmd!(sh, "{program} {args...}")
+                .quiet()
+                .ignore_stderr()
+                .read()
+                .ok()
+        };
+        let ziglang =
+            read("zig", &["version"]).or_else(|| read("python3", &["-m", "ziglang", "version"]));
+        let cargo_zigbuild = read("cargo-zigbuild", &["--version"])
+            .and_then(|v| v.strip_prefix("cargo-zigbuild ").map(str::to_string));
+        // cargo-auditable hands `--version` on to cargo; cargo's install list knows its own.
+        let cargo_auditable = crates
+            .iter()
+            .find(|(name, _)| name == "cargo-auditable")
+            .map(|(_, version)| version.clone());
+        ToolVersions {
+            ziglang: ziglang.map(|v| v.trim().to_string()),
+            cargo_zigbuild,
+            cargo_auditable,
+        }
+    }
+}
+
+/// Debian/Ubuntu packages holding the gcc cross-linker and C library for a gnu target on
+/// another architecture. musl targets link with rustc's own `rust-lld` and need none.
+pub fn debian_linker_packages(target: &Target) -> Option<[String; 2]> {
+    (target.libc == Libc::Gnu && !target.is_native()).then(|| target.arch.debian_cross_packages())
+}
+
+/// The linker and runner cargo should use for `target` on the reference build machine
+/// (x86_64, where releases are built), written into .cargo/config.toml by codegen: the cross
+/// gcc for glibc, rustc's `rust-lld` for self-contained musl, QEMU with the cross sysroot for
+/// glibc binaries.
+pub fn default_linker_and_runner(target: &Target) -> (Option<String>, Option<String>) {
+    if target.arch == Arch::build_host() {
+        return (None, None);
+    }
+    let arch = target.arch;
+    let qemu = format!("qemu-{}-static", arch.qemu);
+    match target.libc {
+        Libc::Gnu => (
+            Some(format!("{}-gcc", arch.gnu_triple)),
+            Some(format!("{qemu} -L /usr/{}", arch.gnu_triple)),
+        ),
+        Libc::Musl => (Some("rust-lld".to_string()), Some(qemu)),
+    }
+}
+
+/// Runs `binary --version`, natively or as the runner's argument, and checks it prints
+/// `expected`; says how it ran.
+pub fn smoke_run(sh: &Shell, runner: &[String], binary: &Path, expected: &str) -> Result<String> {
+    let mut line: Vec<std::ffi::OsString> = runner.iter().map(Into::into).collect();
+    line.push(binary.into());
+    let (program, args) = line.split_first().expect("holds the binary");
+    let output = cmd!(sh, "{program} {args...} --version")
+        .quiet()
+        .read()
+        .with_context(|| format!("running {}", binary.display()))?;
+    if output.trim() != expected {
+        anyhow::bail!("it printed `{}`, expected `{expected}`", output.trim());
+    }
+    let how = runner
+        .first()
+        .map_or("natively".to_string(), |r| format!("under {r}"));
+    Ok(format!("`--version` {how}: {expected}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cross_targets_get_gcc_or_rust_lld_and_qemu() {
+        let t = |s| Target::parse(s).unwrap();
+        assert_eq!(
+            default_linker_and_runner(&t("riscv64gc-unknown-linux-gnu")),
+            (
+                Some("riscv64-linux-gnu-gcc".into()),
+                Some("qemu-riscv64-static -L /usr/riscv64-linux-gnu".into())
+            )
+        );
+        assert_eq!(
+            default_linker_and_runner(&t("armv7-unknown-linux-musleabihf")),
+            (Some("rust-lld".into()), Some("qemu-arm-static".into()))
+        );
+        assert_eq!(
+            debian_linker_packages(&t("armv7-unknown-linux-gnueabihf")).unwrap(),
+            ["gcc-arm-linux-gnueabihf", "libc6-dev-armhf-cross"]
+        );
+        assert_eq!(
+            debian_linker_packages(&t("aarch64-unknown-linux-musl")),
+            None
+        );
+    }
+}

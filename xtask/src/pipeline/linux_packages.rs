@@ -1,0 +1,569 @@
+//! What the .deb and .rpm packages install and say of themselves: one layout of the verified
+//! binary, its man pages, completions and licenses, and one reading of Cargo.toml's metadata.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use sha2::{Digest, Sha256};
+
+use crate::config::arch::Arch;
+use crate::util::files;
+use crate::manifest::{Artifact, ArtifactKind};
+use crate::formats::archive;
+use crate::config::policy::Policy;
+use crate::config::target::{Libc, Target};
+use crate::verify::{BinaryFacts, VersionRequirement};
+
+/// The packaging revision of each upstream version: a fork that repackages the same version
+/// raises it.
+pub const REVISION: &str = "1";
+
+/// Debian's and Fedora's package conventions, where they differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Distro {
+    Debian,
+    Rpm,
+}
+
+/// What both kinds of package say of the software.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Metadata {
+    /// `diag-tool`.
+    pub name: String,
+    /// The name upstream gives it, the Cargo package's: `diag_tool`.
+    pub upstream_name: String,
+    /// The upstream version: `0.1.0`, `1.0.0~rc.1`.
+    pub version: String,
+    /// One line, under 80 characters.
+    pub summary: String,
+    /// Paragraphs of plain text.
+    pub description: String,
+    /// An SPDX expression.
+    pub license: String,
+    pub homepage: Option<String>,
+    /// `Name <address>`.
+    pub maintainer: String,
+    pub arch: &'static Arch,
+    /// Every timestamp in the package.
+    pub mtime: u64,
+}
+
+/// What the verified binary needs of the system: its `DT_NEEDED` libraries and the symbol
+/// versions it requires of them, from which both kinds of package state their dependencies.
+#[derive(Clone, Copy, Debug)]
+pub struct Needs<'a> {
+    pub libraries: &'a [String],
+    pub versions: &'a [VersionRequirement],
+}
+
+impl<'a> From<&'a BinaryFacts> for Needs<'a> {
+    fn from(facts: &'a BinaryFacts) -> Needs<'a> {
+        Needs {
+            libraries: &facts.needed,
+            versions: &facts.version_requirements,
+        }
+    }
+}
+
+/// What a file is to the package manager: RPM marks documentation and licenses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Program,
+    Doc,
+    License,
+    Other,
+}
+
+/// One file the package installs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstallFile {
+    /// The installed path without the leading `/`: `usr/bin/diag_tool`.
+    pub path: String,
+    pub contents: Vec<u8>,
+    pub kind: Kind,
+}
+
+impl InstallFile {
+    /// 0755 for the program, 0644 for the rest, whatever the sources' permissions are.
+    pub fn mode(&self) -> u32 {
+        match self.kind {
+            Kind::Program => 0o755,
+            _ => 0o644,
+        }
+    }
+}
+
+/// Why `target` gets no .deb or .rpm, if it does not: those carry the gnu binary, which the
+/// distribution's C library runs; a musl binary ships in the archive.
+pub fn not_applicable(target: &Target) -> Option<&'static str> {
+    (target.libc == Libc::Musl)
+        .then_some("a musl target: the .deb and .rpm carry the gnu binary of its architecture")
+}
+
+/// The .deb and .rpm of `target`, if it gets them: for the plan and for cleaning up after a
+/// failed target.
+pub fn file_names(policy: &Policy, target: &Target) -> Vec<String> {
+    if not_applicable(target).is_some() {
+        return Vec::new();
+    }
+    let (name, version) = (package_name(policy), full_version(policy));
+    vec![
+        crate::formats::linux_package::deb::file_name(&name, &version, target.arch),
+        crate::formats::linux_package::rpm::file_name(&name, &version, target.arch),
+    ]
+}
+
+/// `diag-tool`: Debian allows no `_` in package names, and Fedora's follow suit.
+fn package_name(policy: &Policy) -> String {
+    policy.package.name.replace('_', "-").to_lowercase()
+}
+
+/// `0.1.0-1`: the upstream version, a pre-release after `~` (`1.0.0~rc.1`, which both dpkg
+/// and rpm sort before the release, as semver does), and the packaging revision.
+fn full_version(policy: &Policy) -> String {
+    format!("{}-{REVISION}", upstream_version(policy))
+}
+
+fn upstream_version(policy: &Policy) -> String {
+    policy.version().replacen('-', "~", 1)
+}
+
+/// Writes the package of `distro` for a gnu target into `out_dir`: the verified `binary`
+/// (the bytes verify read, not the file, which could have changed since) with the workspace's
+/// man pages, completions and licenses.
+pub fn write(
+    distro: Distro,
+    policy: &Policy,
+    (binary, facts): (&[u8], &BinaryFacts),
+    arch: &'static Arch,
+    mtime: u64,
+    (root, out_dir): (&Path, &Path),
+) -> Result<Artifact> {
+    let meta = Metadata::new(policy, arch, mtime)?;
+    let files = files(distro, policy, &meta, binary, root)?;
+    let (name, bytes, kind) = match distro {
+        Distro::Debian => (
+            crate::formats::linux_package::deb::file_name(&meta.name, &meta.full_version(), arch),
+            crate::formats::linux_package::deb::build(&meta, &files, facts.into())?,
+            ArtifactKind::Deb,
+        ),
+        Distro::Rpm => (
+            crate::formats::linux_package::rpm::file_name(&meta.name, &meta.full_version(), arch),
+            crate::formats::linux_package::rpm::build(&meta, &files, facts.into())?,
+            ArtifactKind::Rpm,
+        ),
+    };
+    let path = out_dir.join(&name);
+    files::write_atomic(&path, &bytes)?;
+    Ok(Artifact {
+        name,
+        kind,
+        size: bytes.len() as u64,
+        sha256: format!("{:x}", Sha256::digest(&bytes)),
+    })
+}
+
+impl Metadata {
+    /// The metadata of the shipped package, each missing field named with where it goes.
+    pub fn new(policy: &Policy, arch: &'static Arch, mtime: u64) -> Result<Metadata> {
+        let package = &policy.package;
+        let cargo_toml = package.manifest_path.display();
+        let summary = package.description.clone().with_context(|| {
+            format!("{cargo_toml} has no `description`: the .deb and .rpm need it as their summary")
+        })?;
+        if summary.contains('\n') || summary.chars().count() >= 80 {
+            bail!(
+                "`description` in {cargo_toml} is {} characters on {} line(s): the .deb and .rpm \
+                 take it as their one-line summary, which must be under 80; shorten it and put \
+                 the rest in `long-description` in [workspace.metadata.release]",
+                summary.chars().count(),
+                summary.lines().count()
+            );
+        }
+        let description = policy.long_description.clone().context(
+            "[workspace.metadata.release] in Cargo.toml has no `long-description`: the .deb and \
+             .rpm need a few lines below the summary",
+        )?;
+        if let Some(long) = description.lines().find(|l| l.chars().count() >= 80) {
+            bail!(
+                "`long-description` in [workspace.metadata.release] has a line of {} \
+                 characters: Debian and RPM tools display 79 at most, wrap it (`{long}`)",
+                long.chars().count()
+            );
+        }
+        let license = package.license.clone().with_context(|| {
+            format!(
+                "{cargo_toml} has no `license`: add the SPDX expression, e.g. \"MIT OR Apache-2.0\""
+            )
+        })?;
+        let maintainer = package.authors.first().cloned().with_context(|| {
+            format!(
+                "{cargo_toml} has no `authors`: the first is the Maintainer of the .deb and the \
+                 Packager of the .rpm; add authors = [\"Name <address>\"]"
+            )
+        })?;
+        if !maintainer.contains('<') || !maintainer.ends_with('>') {
+            bail!(
+                "the first of `authors` in {cargo_toml} is `{maintainer}`: expected \
+                 `Name <address>`, which Debian requires of a Maintainer"
+            );
+        }
+        Ok(Metadata {
+            name: package_name(policy),
+            upstream_name: package.name.clone(),
+            version: upstream_version(policy),
+            summary,
+            description: description.trim().to_string(),
+            license,
+            homepage: package.homepage.clone().or(package.repository.clone()),
+            maintainer,
+            arch,
+            mtime,
+        })
+    }
+
+    /// `0.1.0-1`: the version and the packaging revision.
+    pub fn full_version(&self) -> String {
+        format!("{}-{REVISION}", self.version)
+    }
+}
+
+/// Every file the package of `distro` installs, sorted by path.
+pub fn files(
+    distro: Distro,
+    policy: &Policy,
+    meta: &Metadata,
+    binary: &[u8],
+    root: &Path,
+) -> Result<Vec<InstallFile>> {
+    let bin = &policy.bin;
+    let mut files = vec![InstallFile {
+        path: format!("usr/bin/{bin}"),
+        contents: binary.to_vec(),
+        kind: Kind::Program,
+    }];
+    let assets = policy
+        .package
+        .manifest_path
+        .parent()
+        .context("the package's Cargo.toml has no directory")?
+        .join("assets");
+    files.extend(man_pages(&assets.join("man"))?);
+    files.extend(completions(distro, bin, &assets.join("completions"))?);
+    let licenses = license_files(policy, root)?;
+    match distro {
+        Distro::Debian => files.extend(crate::formats::linux_package::deb::doc_files(meta, &licenses)?),
+        Distro::Rpm => files.extend(licenses.into_iter().map(|(name, text)| InstallFile {
+            path: format!("usr/share/licenses/{}/{name}", meta.name),
+            contents: text.into_bytes(),
+            kind: Kind::License,
+        })),
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// `man/NAME.N` becomes `usr/share/man/manN/NAME.N.gz`, compressed as `gzip -9n` does.
+fn man_pages(dir: &Path) -> Result<Vec<InstallFile>> {
+    let mut pages = Vec::new();
+    for path in files::walk(dir, &|_| true)
+        .with_context(|| format!("reading the generated man pages in {}", dir.display()))?
+    {
+        let name = file_name(&path)?;
+        let section = name
+            .rsplit_once('.')
+            .map(|(_, s)| s)
+            .filter(|s| s.starts_with(|c: char| c.is_ascii_digit()))
+            .with_context(|| {
+                format!("{}: expected a man page named NAME.SECTION", path.display())
+            })?;
+        let text = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        pages.push(InstallFile {
+            path: format!("usr/share/man/man{}/{name}.gz", &section[..1]),
+            contents: gzip(&text)?,
+            kind: Kind::Doc,
+        });
+    }
+    Ok(pages)
+}
+
+/// The completions clap_complete writes (`BIN.bash`, `_BIN`, `BIN.fish`), each where its shell
+/// loads packaged completions from.
+fn completions(distro: Distro, bin: &str, dir: &Path) -> Result<Vec<InstallFile>> {
+    let zsh = match distro {
+        Distro::Debian => "usr/share/zsh/vendor-completions",
+        Distro::Rpm => "usr/share/zsh/site-functions",
+    };
+    let mut files = Vec::new();
+    for path in files::walk(dir, &|_| true)
+        .with_context(|| format!("reading the generated completions in {}", dir.display()))?
+    {
+        let name = file_name(&path)?;
+        let installed = if name == format!("{bin}.bash") {
+            // bash-completion loads a command's completion from the file of its name.
+            format!("usr/share/bash-completion/completions/{bin}")
+        } else if name == format!("_{bin}") {
+            format!("{zsh}/_{bin}")
+        } else if name == format!("{bin}.fish") {
+            format!("usr/share/fish/vendor_completions.d/{bin}.fish")
+        } else {
+            bail!(
+                "{}: expected the completions {bin}.bash, _{bin} and {bin}.fish only; \
+                 say in xtask/src/pipeline/linux_packages.rs where another shell's file is installed",
+                path.display()
+            );
+        };
+        let contents =
+            std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        files.push(InstallFile {
+            path: installed,
+            contents,
+            kind: Kind::Other,
+        });
+    }
+    Ok(files)
+}
+
+/// The license texts among the `include` files (`LICENSE*`, `COPYING*`), by file name.
+pub fn license_files(policy: &Policy, root: &Path) -> Result<Vec<(String, String)>> {
+    let mut licenses = Vec::new();
+    for include in &policy.include {
+        let name = include.file_name().unwrap_or_default().to_string_lossy();
+        let upper = name.to_uppercase();
+        if upper.starts_with("LICENSE") || upper.starts_with("COPYING") {
+            let path = root.join(include);
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading the license text {}", path.display()))?;
+            licenses.push((name.into_owned(), text));
+        }
+    }
+    if licenses.is_empty() {
+        bail!(
+            "no LICENSE* or COPYING* file among `include` in [workspace.metadata.release]: the \
+             .deb and .rpm must carry the license texts"
+        );
+    }
+    Ok(licenses)
+}
+
+/// Every directory above the files, parents first: `usr`, `usr/bin`, ...
+pub fn directories(files: &[InstallFile]) -> BTreeSet<String> {
+    let mut dirs = BTreeSet::new();
+    for file in files {
+        let mut end = 0;
+        while let Some(slash) = file.path[end..].find('/') {
+            end += slash;
+            dirs.insert(file.path[..end].to_string());
+            end += 1;
+        }
+    }
+    dirs
+}
+
+/// Compressed as `gzip -9n` does (best compression, no name, no time), which lintian checks
+/// of man pages and changelogs.
+pub fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
+    archive::gzip_to(bytes, Vec::new())
+}
+
+fn file_name(path: &Path) -> Result<String> {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .map(str::to_string)
+        .with_context(|| format!("{} has no UTF-8 file name", path.display()))
+}
+
+/// Metadata and files of a small package, for the writers' tests.
+#[cfg(test)]
+pub fn sample(rust_arch: &str) -> (Metadata, Vec<InstallFile>) {
+    let meta = Metadata {
+        name: "diag-tool".into(),
+        upstream_name: "diag_tool".into(),
+        version: "1.2.0~rc.1".into(),
+        summary: "Hardware diagnostics".into(),
+        description: "Reads /proc and /sys.\n\nChecks them.".into(),
+        license: "MIT OR Apache-2.0".into(),
+        homepage: Some("https://example.com/diag_tool".into()),
+        maintainer: "Fleet Team <fleet@example.com>".into(),
+        arch: Arch::from_rust(rust_arch).expect("an architecture of the table"),
+        mtime: 1_700_000_000,
+    };
+    let file = |path: &str, contents: &[u8], kind: Kind| InstallFile {
+        path: path.into(),
+        contents: contents.to_vec(),
+        kind,
+    };
+    let files = vec![
+        file("usr/bin/diag_tool", b"\x7fELF binary", Kind::Program),
+        file(
+            "usr/share/licenses/diag-tool/LICENSE-MIT",
+            b"MIT\n",
+            Kind::License,
+        ),
+        file("usr/share/man/man1/diag_tool.1.gz", b"gz", Kind::Doc),
+    ];
+    (meta, files)
+}
+
+/// The needs of a glibc binary: libc.so.6 and libdl.so.2, up to GLIBC_2.16.
+#[cfg(test)]
+pub fn sample_needs() -> (Vec<String>, Vec<VersionRequirement>) {
+    let req = |file: &str, version: &str| VersionRequirement {
+        file: file.into(),
+        version: version.into(),
+    };
+    (
+        vec!["libc.so.6".into(), "libdl.so.2".into()],
+        vec![
+            req("libc.so.6", "GLIBC_2.2.5"),
+            req("libc.so.6", "GLIBC_2.16"),
+            req("libc.so.6", "GLIBC_2.3.4"),
+            req("libdl.so.2", "GLIBC_2.2.5"),
+        ],
+    )
+}
+
+/// A package of [`sample`] as `build` writes it (twice, which must give the same bytes),
+/// saved in a scratch directory under the name `file_name` gives it.
+#[cfg(test)]
+pub fn write_sample(
+    rust_arch: &str,
+    build: fn(&Metadata, &[InstallFile], Needs) -> Result<Vec<u8>>,
+    file_name: fn(&str, &str, &Arch) -> String,
+) -> (tempfile::TempDir, std::path::PathBuf) {
+    let (meta, files) = sample(rust_arch);
+    let (libraries, versions) = sample_needs();
+    let needs = Needs {
+        libraries: &libraries,
+        versions: &versions,
+    };
+    let bytes = build(&meta, &files, needs).unwrap();
+    assert_eq!(
+        bytes,
+        build(&meta, &files, needs).unwrap(),
+        "the same bytes every time"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp
+        .path()
+        .join(file_name(&meta.name, &meta.full_version(), meta.arch));
+    std::fs::write(&path, &bytes).unwrap();
+    (tmp, path)
+}
+
+/// What `program args... file` prints; it must succeed.
+#[cfg(test)]
+pub fn run_on(program: &str, args: &[&str], file: &Path) -> String {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .arg(file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{program} {args:?}: {stderr}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[cfg(test)]
+mod tests {
+    use xshell::Shell;
+
+    use super::*;
+
+    #[test]
+    fn the_workspace_packages_put_every_file_where_its_distribution_looks() {
+        let sh = Shell::new().unwrap();
+        sh.change_dir(crate::project_root());
+        let policy = Policy::read(&sh).unwrap();
+        let arch = Arch::from_rust("x86_64").unwrap();
+        let meta = Metadata::new(&policy, arch, 1_700_000_000).unwrap();
+        assert_eq!(meta.name, policy.package.name.replace('_', "-"));
+        assert!(meta.summary.len() < 80 && meta.maintainer.ends_with('>'));
+        let bin = &policy.bin;
+        let paths = |distro| -> Vec<String> {
+            let files = files(distro, &policy, &meta, b"binary", &sh.current_dir()).unwrap();
+            assert_eq!(
+                files[0].contents, b"binary",
+                "the bytes given are the binary"
+            );
+            files.into_iter().map(|f| f.path).collect()
+        };
+        let debian = paths(Distro::Debian);
+        let rpm = paths(Distro::Rpm);
+        for shared in [
+            format!("usr/bin/{bin}"),
+            format!("usr/share/man/man1/{bin}.1.gz"),
+            format!("usr/share/man/man1/{bin}-check.1.gz"),
+            format!("usr/share/bash-completion/completions/{bin}"),
+            format!("usr/share/fish/vendor_completions.d/{bin}.fish"),
+        ] {
+            assert!(
+                debian.contains(&shared) && rpm.contains(&shared),
+                "{shared}"
+            );
+        }
+        let doc = format!("usr/share/doc/{}", meta.name);
+        assert!(debian.contains(&format!("usr/share/zsh/vendor-completions/_{bin}")));
+        assert!(debian.contains(&format!("{doc}/copyright")));
+        assert!(debian.contains(&format!("{doc}/changelog.Debian.gz")));
+        assert!(rpm.contains(&format!("usr/share/zsh/site-functions/_{bin}")));
+        let licenses = format!("usr/share/licenses/{}", meta.name);
+        assert!(rpm.contains(&format!("{licenses}/LICENSE-MIT")));
+        assert!(rpm.contains(&format!("{licenses}/LICENSE-APACHE")));
+        let mut sorted = debian.clone();
+        sorted.sort();
+        assert_eq!(debian, sorted);
+    }
+
+    #[test]
+    fn only_gnu_targets_get_packages_named_as_the_distributions_name_them() {
+        let sh = Shell::new().unwrap();
+        sh.change_dir(crate::project_root());
+        let policy = Policy::read(&sh).unwrap();
+        let version = policy.version();
+        let name = policy.package.name.replace('_', "-");
+        let gnu = Target::parse("aarch64-unknown-linux-gnu").unwrap();
+        assert_eq!(
+            file_names(&policy, &gnu),
+            [
+                format!("{name}_{version}-1_arm64.deb"),
+                format!("{name}-{version}-1.aarch64.rpm")
+            ]
+        );
+        let musl = Target::parse("aarch64-unknown-linux-musl").unwrap();
+        assert!(file_names(&policy, &musl).is_empty());
+        assert!(not_applicable(&musl).is_some() && not_applicable(&gnu).is_none());
+    }
+
+    fn file(path: &str) -> InstallFile {
+        InstallFile {
+            path: path.into(),
+            contents: Vec::new(),
+            kind: Kind::Other,
+        }
+    }
+
+    #[test]
+    fn every_parent_directory_is_listed_once_before_its_children() {
+        let files = [file("usr/bin/tool"), file("usr/share/man/man1/tool.1.gz")];
+        let dirs: Vec<String> = directories(&files).into_iter().collect();
+        assert_eq!(
+            dirs,
+            [
+                "usr",
+                "usr/bin",
+                "usr/share",
+                "usr/share/man",
+                "usr/share/man/man1"
+            ]
+        );
+    }
+
+    #[test]
+    fn man_pages_are_compressed_with_maximum_compression_and_no_name_or_time() {
+        let gz = gzip(b".TH TOOL 1\n").unwrap();
+        // Magic, deflate, no flags (so no name), mtime 0, XFL 2 (`file`: "max compression").
+        assert_eq!(&gz[..9], &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2]);
+    }
+}

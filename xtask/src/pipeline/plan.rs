@@ -1,0 +1,245 @@
+//! `cargo xtask plan`: the one answer to "what ships". For every configured target: its glibc
+//! floor, the builder and why, the release runner, linker, QEMU runner, the Debian packages it
+//! needs and the files it produces. The workflows take their matrices from `plan --json`.
+
+use anyhow::Result;
+use serde::Serialize;
+use xshell::Shell;
+
+use crate::host::build::{self, Builder};
+use crate::flags;
+use crate::pipeline::linux_packages;
+use crate::host::machine::{self, Machine, Missing};
+use crate::formats::archive;
+use crate::config::policy::{Policy, TargetPolicy};
+use crate::config::target::{Libc, Target};
+
+/// How one target will be built here, and what stands in the way.
+pub struct TargetPlan {
+    pub policy: TargetPolicy,
+    pub builder: Builder,
+    pub why: String,
+    /// Preflight: what this machine lacks for the build.
+    pub missing: Vec<Missing>,
+    /// How to run its binaries here; `Err` when that is missing.
+    pub runner: Result<Vec<String>, Missing>,
+}
+
+impl TargetPlan {
+    pub fn new(
+        release: &Policy,
+        policy: TargetPolicy,
+        builder: Option<Builder>,
+        machine: &Machine,
+    ) -> TargetPlan {
+        let (builder, why) = match (builder, policy.builder) {
+            (Some(b), _) => (b, "--builder".to_string()),
+            (None, Some(b)) => (b, "set in Cargo.toml".to_string()),
+            (None, None) => build::choose(&policy, machine),
+        };
+        let mut missing = machine.missing(&policy.target, builder);
+        missing.extend(machine.wrong_tools(&release.tools, builder));
+        let runner = machine.runner(&policy.target);
+        TargetPlan {
+            policy,
+            builder,
+            why,
+            missing,
+            runner,
+        }
+    }
+
+    /// Every configured target, planned for this machine.
+    pub fn all(policy: &Policy, builder: Option<Builder>, machine: &Machine) -> Vec<TargetPlan> {
+        policy
+            .targets
+            .iter()
+            .map(|tp| TargetPlan::new(policy, tp.clone(), builder, machine))
+            .collect()
+    }
+
+    /// The target as the builder is given it: zig (directly, or inside cross's container)
+    /// links gnu targets against the floor's glibc.
+    pub fn build_target(&self) -> Target {
+        match (self.builder, self.policy.glibc_floor) {
+            (Builder::Zigbuild | Builder::Cross, Some(floor)) => {
+                self.policy.target.with_glibc_suffix(floor)
+            }
+            _ => self.policy.target.clone(),
+        }
+    }
+}
+
+/// Debian packages a target needs on an x86_64 build machine: the cross gcc and C library
+/// (the cargo builder and `cargo xtask test --target` link with them) and QEMU to run it.
+pub fn debian_packages(target: &Target) -> Vec<String> {
+    let mut packages: Vec<String> = machine::debian_linker_packages(target)
+        .into_iter()
+        .flatten()
+        .collect();
+    if !target.is_native() {
+        packages.push("qemu-user-static".into());
+    }
+    packages
+}
+
+/// The `plan --json` document. The workflows read `targets` as their build matrix and
+/// `hardware` as the matrix of shipped binaries tested on machines of their own architecture.
+#[derive(Serialize)]
+pub struct PlanJson {
+    pub package: String,
+    pub version: String,
+    pub targets: Vec<TargetJson>,
+    pub hardware: Vec<HardwareJson>,
+}
+
+/// A shipped binary to run on a GitHub runner of its architecture.
+#[derive(Serialize)]
+pub struct HardwareJson {
+    pub target: String,
+    pub runs_on: &'static str,
+    pub archive: String,
+    /// The binary's path inside the unpacked archive.
+    pub binary: String,
+}
+
+#[derive(Serialize)]
+pub struct TargetJson {
+    pub target: String,
+    pub build_target: String,
+    pub libc: &'static str,
+    /// What `readelf -h` must say of its binary: class, data and machine.
+    pub elf: [String; 3],
+    pub glibc_floor: Option<String>,
+    pub glibc_floor_note: Option<String>,
+    pub builder: Builder,
+    pub why: String,
+    /// The GitHub runner that builds its release.
+    pub runs_on: String,
+    /// A GitHub runner of its own architecture, where the shipped binary is tested.
+    pub test_runs_on: Option<&'static str>,
+    pub linker: Option<String>,
+    pub runner: Option<String>,
+    pub debian_packages: Vec<String>,
+    pub archives: Vec<String>,
+    /// `os/architecture[/variant]` of its image in the release's OCI image (musl targets).
+    pub image_platform: Option<String>,
+    pub missing: Vec<String>,
+}
+
+impl flags::Plan {
+    pub fn run(self, sh: &Shell) -> Result<()> {
+        let policy = Policy::read(sh)?;
+        let machine = Machine::probe(sh)?;
+        let plans = TargetPlan::all(&policy, None, &machine);
+        let json = plan_json(&policy, &plans, &machine);
+        if self.json {
+            // One line, so that a workflow step can put it into $GITHUB_OUTPUT as it is.
+            println!("{}", serde_json::to_string(&json)?);
+            return Ok(());
+        }
+        let rows: Vec<Vec<String>> = json
+            .targets
+            .iter()
+            .map(|t| {
+                vec![
+                    t.target.clone(),
+                    t.glibc_floor_note
+                        .clone()
+                        .or(t.glibc_floor.clone())
+                        .unwrap_or_else(|| "static".into()),
+                    format!("{} ({})", t.builder, t.why),
+                    t.runs_on.clone(),
+                    t.runner.clone().unwrap_or_else(|| "native".into()),
+                    t.debian_packages.join(" "),
+                ]
+            })
+            .collect();
+        crate::util::print_table(
+            &[
+                "TARGET",
+                "GLIBC FLOOR",
+                "BUILDER",
+                "RUNS ON",
+                "QEMU",
+                "DEBIAN PACKAGES",
+            ],
+            &rows,
+        );
+        println!();
+        for t in &json.targets {
+            println!("{}: {}", t.target, t.archives.join(", "));
+        }
+        Ok(())
+    }
+}
+
+pub fn plan_json(policy: &Policy, plans: &[TargetPlan], machine: &Machine) -> PlanJson {
+    let targets = plans
+        .iter()
+        .map(|p| {
+            let target = &p.policy.target;
+            let settings = machine.settings(target).unwrap_or_default();
+            TargetJson {
+                target: target.triple(),
+                build_target: p.build_target().to_string(),
+                libc: target.libc.name(),
+                elf: [
+                    format!("ELF{}", target.arch.class),
+                    if target.arch.little_endian {
+                        "little endian"
+                    } else {
+                        "big endian"
+                    }
+                    .into(),
+                    target.arch.binutils.into(),
+                ],
+                glibc_floor: p.policy.glibc_floor.map(|v| v.to_string()),
+                glibc_floor_note: p.policy.floor_note(),
+                builder: p.builder,
+                why: p.why.clone(),
+                runs_on: p.policy.runs_on.clone(),
+                test_runs_on: target.arch.github_runner,
+                linker: settings.linker.map(|l| l.value),
+                runner: settings.runner.map(|r| r.value.join(" ")),
+                debian_packages: debian_packages(target),
+                archives: artifact_names(policy, target),
+                image_platform: (target.libc == Libc::Musl).then(|| target.arch.oci_platform()),
+                missing: p.missing.iter().map(|m| m.fix.clone()).collect(),
+            }
+        })
+        .collect();
+    let hardware = policy
+        .targets
+        .iter()
+        .filter_map(|tp| {
+            let stem =
+                archive::archive_stem(&policy.package.name, &tp.target.triple(), policy.version());
+            Some(HardwareJson {
+                target: tp.target.triple(),
+                runs_on: tp.target.arch.github_runner?,
+                archive: format!("{stem}.tar.gz"),
+                binary: format!("{stem}/{}", policy.bin),
+            })
+        })
+        .collect();
+    PlanJson {
+        package: policy.package.name.clone(),
+        version: policy.version().to_string(),
+        targets,
+        hardware,
+    }
+}
+
+/// The files a target adds to a release, each with its `.sha256`.
+pub fn artifact_names(policy: &Policy, target: &Target) -> Vec<String> {
+    let stem = archive::archive_stem(&policy.package.name, &target.triple(), policy.version());
+    std::iter::once(format!("{stem}.tar.gz"))
+        .chain(std::iter::once(format!("{stem}.cdx.json")))
+        .chain(linux_packages::file_names(policy, target))
+        .flat_map(|name| {
+            let sidecar = format!("{name}.sha256");
+            [name, sidecar]
+        })
+        .collect()
+}

@@ -1,0 +1,187 @@
+//! The steps a release goes through once every target is built, in [`RELEASE_STEPS`]: the same
+//! for `cargo xtask dist` on one machine and `cargo xtask merge` of per-runner parts, so that
+//! both give the same files. They read only the manifest and the files in the out dir.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+
+use crate::formats::checksums;
+use crate::util::files;
+use crate::formats::installer;
+use crate::manifest::{self, Manifest};
+use crate::formats::oci;
+use crate::pipeline::output::Output;
+use crate::config::policy::Policy;
+use crate::formats::minisign::Signer;
+
+/// What the release goes through, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ReleaseStep {
+    /// The multi-arch OCI image of the musl targets.
+    Image,
+    /// `install.sh`, with every target's verified facts baked in.
+    Installer,
+    /// `SHA256SUMS` of every file, and a `.sha256` beside each release-wide one.
+    Sums,
+    Manifest,
+    /// `<file>.sig` for every file, `SHA256SUMS` and the manifest, when a key is given.
+    Sign,
+}
+
+const RELEASE_STEPS: [ReleaseStep; 5] = [
+    ReleaseStep::Image,
+    ReleaseStep::Installer,
+    ReleaseStep::Sums,
+    ReleaseStep::Manifest,
+    ReleaseStep::Sign,
+];
+
+impl ReleaseStep {
+    fn name(self) -> &'static str {
+        match self {
+            ReleaseStep::Image => "image",
+            ReleaseStep::Installer => "installer",
+            ReleaseStep::Sums => "sums",
+            ReleaseStep::Manifest => "manifest",
+            ReleaseStep::Sign => "sign",
+        }
+    }
+}
+
+/// The names a finished release writes besides the targets' files, removed when a run fails
+/// so that a partial set never passes for a release.
+pub fn file_names(name: &str, version: &str) -> Vec<String> {
+    let written = [
+        "SHA256SUMS".to_string(),
+        manifest::FILE_NAME.to_string(),
+        installer::FILE_NAME.to_string(),
+        oci::file_name(name, version),
+    ];
+    written
+        .iter()
+        .flat_map(|f| [f.clone(), format!("{f}.sha256"), format!("{f}.sig")])
+        .collect()
+}
+
+/// Runs every release step on `manifest`, whose target files are already in `out_dir`; gives
+/// how long each took.
+pub fn finish(
+    policy: &Policy,
+    manifest: &mut Manifest,
+    out_dir: &Path,
+    out: &Output,
+) -> Result<Vec<(String, f64)>> {
+    let signer = Signer::from_env()?;
+    if let Some(signer) = &signer {
+        if let Some(warning) = key_mismatch(policy, manifest, signer)? {
+            out.status("Warning", "signing", &warning);
+        }
+    }
+    manifest.signing = signer.as_ref().map(Signer::signing);
+    // One order for every way a release is made, so that dist and merge write the same manifest.
+    manifest.targets.sort_by(|a, b| a.target.cmp(&b.target));
+    manifest.files.clear();
+    let mut seconds = Vec::new();
+    for step in RELEASE_STEPS {
+        let started = Instant::now();
+        let detail = run(step, manifest, out_dir, signer.as_ref())
+            .with_context(|| format!("{} failed", step.name()))?;
+        seconds.push((step.name().to_string(), started.elapsed().as_secs_f64()));
+        match detail {
+            Some(detail) => out.status("Wrote", &detail, &out_dir.display().to_string()),
+            None => out.status("Skipped", step.name(), "nothing to make it from"),
+        }
+    }
+    Ok(seconds)
+}
+
+/// Runs `step`; what it wrote, `None` when the release has nothing for it.
+fn run(
+    step: ReleaseStep,
+    manifest: &mut Manifest,
+    out_dir: &Path,
+    signer: Option<&Signer>,
+) -> Result<Option<String>> {
+    match step {
+        ReleaseStep::Image => {
+            let Some(image) = oci::write_image(manifest, out_dir)? else {
+                return Ok(None);
+            };
+            let name = image.name.clone();
+            manifest.files.push(image);
+            Ok(Some(name))
+        }
+        ReleaseStep::Installer => {
+            let script = installer::write(manifest, out_dir)?;
+            manifest.files.push(script);
+            let note = installer::source_note(manifest);
+            Ok(Some(format!("{} ({note})", installer::FILE_NAME)))
+        }
+        ReleaseStep::Sums => {
+            for file in &manifest.files {
+                checksums::write_sidecar(&out_dir.join(&file.name), &file.sha256)?;
+            }
+            checksums::write_sums(out_dir, &manifest.sums())?;
+            Ok(Some("SHA256SUMS".into()))
+        }
+        ReleaseStep::Manifest => {
+            let path = out_dir.join(manifest::FILE_NAME);
+            files::write_atomic(&path, manifest.to_json().as_bytes())?;
+            Ok(Some(manifest::FILE_NAME.into()))
+        }
+        ReleaseStep::Sign => {
+            let Some(signer) = signer else {
+                return Ok(Some(
+                    "no signatures: unsigned (no MINISIGN_KEY_FILE or MINISIGN_KEY)".into(),
+                ));
+            };
+            let mut names: Vec<String> = manifest.artifacts().map(|a| a.name.clone()).collect();
+            names.extend(["SHA256SUMS".to_string(), manifest::FILE_NAME.to_string()]);
+            for name in &names {
+                signer.sign_file(&out_dir.join(name), manifest.source_date_epoch)?;
+            }
+            let key = signer.public_base64();
+            Ok(Some(format!(
+                "{} .sig files (minisign key {key})",
+                names.len()
+            )))
+        }
+    }
+}
+
+/// cargo-binstall and install.sh check downloads against the key in
+/// `[package.metadata.binstall.signing]`: a release signed with another key would be refused by
+/// every user, so that is an error. No key there only means nothing checks, worth a warning.
+fn key_mismatch(policy: &Policy, manifest: &Manifest, signer: &Signer) -> Result<Option<String>> {
+    let ours = signer.public_base64();
+    let fix = format!(
+        "put [package.metadata.binstall.signing] algorithm = \"minisign\", pubkey = \"{ours}\" \
+         in {}/Cargo.toml",
+        policy.package.name
+    );
+    match &manifest.minisign_pubkey {
+        None => Ok(Some(format!(
+            "signed, but cargo binstall and install.sh are not told the key and will check \
+             nothing: {fix}"
+        ))),
+        Some(named) if *named != ours => bail!(
+            "the signing key's public key is {ours}, but [package.metadata.binstall.signing] \
+             names {named}: give dist the matching key, or {fix}"
+        ),
+        Some(_) => Ok(None),
+    }
+}
+
+/// The release workflow publishes nothing unsigned unless the policy allows it.
+pub fn check_publishable(policy: &Policy, manifest: &Manifest) -> Result<()> {
+    if manifest.signing.is_none() && !policy.allow_unsigned {
+        bail!(
+            "the release is unsigned: give the release job the key (MINISIGN_KEY secret, from \
+             `cargo xtask keygen`), or set `allow-unsigned = true` in \
+             [workspace.metadata.release] to publish unsigned releases"
+        );
+    }
+    Ok(())
+}
