@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use crate::host::build::BuilderChoice;
 use crate::config::target::{GlibcVersion, Target};
+use crate::host::build::BuilderChoice;
 
 xflags::xflags! {
     /// Release automation for this workspace: build, verify and package the shipped binary.

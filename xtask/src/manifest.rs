@@ -8,8 +8,8 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::host::build::Builder;
 use crate::config::policy::Policy;
+use crate::host::build::Builder;
 use crate::verify::{BinaryFacts, VersionRequirement};
 
 pub const FILE_NAME: &str = "release-manifest.json";
@@ -208,7 +208,10 @@ impl From<&Policy> for PackageInfo {
 }
 
 impl Toolchain {
-    pub fn probe(sh: &xshell::Shell, tools: &crate::host::machine::ToolVersions) -> Result<Toolchain> {
+    pub fn probe(
+        sh: &xshell::Shell,
+        tools: &crate::host::machine::ToolVersions,
+    ) -> Result<Toolchain> {
         let version = |tool: &str| {
             xshell::cmd!(sh, "{tool} -V")
                 .quiet()

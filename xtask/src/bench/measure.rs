@@ -8,12 +8,12 @@ use anyhow::{Context, Result};
 use xshell::{Shell, cmd};
 
 use super::{Report, timed};
+use crate::config::policy::Policy;
 use crate::host::build::Invocation;
-use crate::util::files;
 use crate::host::machine::Machine;
 use crate::pipeline::output::Summary;
 use crate::pipeline::plan::TargetPlan;
-use crate::config::policy::Policy;
+use crate::util::files;
 
 /// A cold dist from a clean target directory, then a no-op re-run.
 pub struct DistRun {

@@ -13,10 +13,10 @@ use anyhow::{Context, Result};
 use serde_json::{Value, json};
 use xshell::Shell;
 
-use crate::flags;
-use crate::util::files;
-use crate::host::machine::Machine;
 use crate::config::policy::Policy;
+use crate::flags;
+use crate::host::machine::Machine;
+use crate::util::files;
 
 /// One ratio and its goal.
 pub struct Ratio {

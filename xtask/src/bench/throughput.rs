@@ -9,9 +9,9 @@ use anyhow::{Result, bail};
 use xshell::{Shell, cmd};
 
 use super::{Ratio, Report, timed};
+use crate::formats::archive;
 use crate::formats::checksums;
 use crate::util::files;
-use crate::formats::archive;
 
 const SAMPLE_BYTES: usize = 64 << 20;
 

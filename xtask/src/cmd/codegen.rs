@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use xshell::{Shell, cmd};
 
-use crate::config::arch::Arch;
-use crate::flags;
-use crate::util::files;
-use crate::host::machine;
-use crate::config::policy::{Policy, TargetPolicy};
 use crate::cmd::symlinks;
+use crate::config::arch::Arch;
+use crate::config::policy::{Policy, TargetPolicy};
 use crate::config::target::{Libc, Target};
+use crate::flags;
+use crate::host::machine;
+use crate::util::files;
 use crate::verify;
 
 /// The cross-rs release whose images `cargo xtask dist --builder cross` uses.

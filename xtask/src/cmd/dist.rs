@@ -10,23 +10,23 @@ use std::time::Instant;
 use anyhow::{Context, Result, anyhow, bail};
 use xshell::Shell;
 
-use crate::verify::auditable;
 use crate::config::binstall;
-use crate::host::build::{self, Invocation};
-use crate::formats::checksums;
-use crate::host::dependencies::{self, Dependency};
+use crate::config::policy::Policy;
 use crate::flags::{self, MessageFormat};
-use crate::util::files;
+use crate::formats::archive::{self, ArchiveFile};
+use crate::formats::checksums;
+use crate::formats::sbom;
+use crate::host::build::{self, Invocation};
+use crate::host::dependencies::{self, Dependency};
 use crate::host::git;
-use crate::pipeline::linux_packages::{self, Distro};
 use crate::host::machine::{self, Machine};
 use crate::manifest::{Artifact, ArtifactKind, Binary, Manifest, TargetEntry, Toolchain};
+use crate::pipeline::linux_packages::{self, Distro};
 use crate::pipeline::output::{self, Outcome, Output};
-use crate::formats::archive::{self, ArchiveFile};
 use crate::pipeline::plan::{self, TargetPlan};
-use crate::config::policy::Policy;
 use crate::pipeline::release;
-use crate::formats::sbom;
+use crate::util::files;
+use crate::verify::auditable;
 use crate::verify::{self, BinaryFacts};
 
 /// What every target goes through, in order.

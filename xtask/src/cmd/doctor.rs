@@ -4,10 +4,10 @@
 use anyhow::{Result, bail};
 use xshell::Shell;
 
+use crate::config::policy::Policy;
 use crate::flags;
 use crate::host::machine::Machine;
 use crate::pipeline::plan::TargetPlan;
-use crate::config::policy::Policy;
 
 impl flags::Doctor {
     pub fn run(self, sh: &Shell) -> Result<()> {

@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use xshell::Shell;
 
-use crate::formats::checksums;
+use crate::config::policy::Policy;
 use crate::flags;
-use crate::util::files;
+use crate::formats::checksums;
 use crate::manifest::{self, Manifest};
 use crate::pipeline::output::Output;
-use crate::config::policy::Policy;
 use crate::pipeline::release;
+use crate::util::files;
 
 impl flags::Merge {
     pub fn run(self, sh: &Shell) -> Result<()> {
@@ -149,8 +149,8 @@ fn copy_checked(source: &Path, dest: &Path, sha256: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::{Artifact, ArtifactKind};
     use crate::formats::archive::{self, ArchiveFile};
+    use crate::manifest::{Artifact, ArtifactKind};
 
     fn policy() -> Policy {
         let sh = Shell::new().unwrap();
@@ -232,7 +232,8 @@ mod tests {
         // The three archives, and the release's own files made again from them: the image of
         // both musl targets and the installer.
         assert_eq!(sums.len(), 5);
-        let installer = std::fs::read_to_string(out.join(crate::formats::installer::FILE_NAME)).unwrap();
+        let installer =
+            std::fs::read_to_string(out.join(crate::formats::installer::FILE_NAME)).unwrap();
         for target in targets {
             assert!(installer.contains(&format!("\n{target} ")), "{installer}");
         }

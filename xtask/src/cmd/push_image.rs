@@ -6,10 +6,10 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use xshell::{Cmd, Shell, cmd};
 
-use crate::formats::checksums;
 use crate::flags;
-use crate::manifest::{self, ArtifactKind, Manifest};
+use crate::formats::checksums;
 use crate::formats::oci;
+use crate::manifest::{self, ArtifactKind, Manifest};
 
 /// Credentials come from the environment, never the command line, which any process can read;
 /// skopeo gets the password on its standard input.

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use xshell::{Shell, cmd};
 
+use crate::config::policy::Policy;
 use crate::flags;
 use crate::util::files;
-use crate::config::policy::Policy;
 
 impl flags::Rename {
     pub fn run(self, sh: &Shell) -> Result<()> {

@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use xshell::{Shell, cmd};
 
-use crate::formats::checksums;
+use crate::config::policy::Policy;
 use crate::flags;
+use crate::formats::checksums;
+use crate::formats::minisign;
 use crate::host::machine::Machine;
 use crate::manifest::{self, Artifact, Manifest, Toolchain};
-use crate::config::policy::Policy;
-use crate::formats::minisign;
 
 impl flags::Reproduce {
     pub fn run(self, sh: &Shell) -> Result<()> {

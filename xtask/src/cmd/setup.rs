@@ -4,11 +4,11 @@
 use anyhow::{Context, Result};
 use xshell::{Shell, cmd};
 
-use crate::host::build;
+use crate::config::policy::Policy;
 use crate::flags;
+use crate::host::build;
 use crate::host::machine::Machine;
 use crate::pipeline::plan;
-use crate::config::policy::Policy;
 
 /// Tools the test suite and `.ci/run` run for real: musl-gcc builds the binaries the verifier
 /// must reject, `file` and `sha256sum` check dist's output, groff renders the man pages, jq

@@ -5,9 +5,9 @@
 use anyhow::{Result, bail};
 use xshell::{Shell, cmd};
 
+use crate::config::policy::Policy;
 use crate::flags;
 use crate::host::machine::Machine;
-use crate::config::policy::Policy;
 
 impl flags::Test {
     pub fn run(self, sh: &Shell) -> Result<()> {

@@ -3,8 +3,8 @@
 
 use anyhow::{Result, bail};
 
-use crate::formats::archive;
 use crate::config::policy::{Binstall, Policy};
+use crate::formats::archive;
 
 /// The values binstall substitutes for a Linux `.tar.gz` release archive.
 pub struct Substitutions<'a> {

@@ -8,8 +8,8 @@ use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 use xshell::{Shell, cmd};
 
-use crate::host::build::{Builder, BuilderChoice};
 use crate::config::target::{GlibcVersion, Libc, Target};
+use crate::host::build::{Builder, BuilderChoice};
 
 /// The parts of `cargo metadata --no-deps` that xtask reads.
 #[derive(Deserialize)]

@@ -5,10 +5,10 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
-use crate::formats::checksums;
-use crate::util::files;
-use crate::manifest::{Artifact, ArtifactKind, Manifest};
 use crate::config::target::{Libc, Target};
+use crate::formats::checksums;
+use crate::manifest::{Artifact, ArtifactKind, Manifest};
+use crate::util::files;
 
 pub const FILE_NAME: &str = "install.sh";
 /// The script, with an empty data block between these two lines.

@@ -9,8 +9,8 @@ use anyhow::{Context, Result, bail};
 use minisign::{KeyPair, PublicKey, PublicKeyBox, SecretKey, SecretKeyBox, SignatureBox};
 
 use crate::flags;
-use crate::util::files;
 use crate::manifest::Signing;
+use crate::util::files;
 
 /// The key dist signs with, and the public half that must match Cargo.toml's.
 pub struct Signer {

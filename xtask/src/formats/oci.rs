@@ -10,11 +10,11 @@ use flate2::read::GzDecoder;
 use serde::Serialize;
 use tar::EntryType;
 
-use crate::formats::checksums::{self, HashingWriter};
-use crate::util::files;
-use crate::manifest::{Artifact, ArtifactKind, Manifest, TargetEntry};
-use crate::formats::archive;
 use crate::config::target::{Libc, Target};
+use crate::formats::archive;
+use crate::formats::checksums::{self, HashingWriter};
+use crate::manifest::{Artifact, ArtifactKind, Manifest, TargetEntry};
+use crate::util::files;
 
 // The media types of the OCI image-spec (media-types.md).
 const INDEX: &str = "application/vnd.oci.image.index.v1+json";
@@ -420,8 +420,8 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
-    use crate::manifest;
     use crate::formats::archive::ArchiveFile;
+    use crate::manifest;
 
     const MTIME: u64 = 1_700_000_000;
 

@@ -6,8 +6,8 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::host::dependencies::Dependency;
 use crate::formats::archive;
+use crate::host::dependencies::Dependency;
 
 pub const SPEC_VERSION: &str = "1.5";
 
@@ -173,8 +173,8 @@ mod tests {
     use xshell::Shell;
 
     use super::*;
-    use crate::host::dependencies;
     use crate::config::target::Target;
+    use crate::host::dependencies;
 
     #[test]
     fn the_serial_number_follows_the_content() {

@@ -9,10 +9,10 @@ use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 use xshell::{Cmd, Shell, cmd};
 
-use crate::host::machine::Machine;
-use crate::pipeline::plan::TargetPlan;
 use crate::config::policy::{Policy, TargetPolicy};
 use crate::config::target::{GlibcVersion, Libc, Target};
+use crate::host::machine::Machine;
+use crate::pipeline::plan::TargetPlan;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -7,10 +7,10 @@ use anyhow::{Context, Result};
 use xshell::{Shell, cmd};
 
 use crate::config::arch::Arch;
-use crate::host::build::Builder;
 use crate::config::cargo_config::{CargoConfig, TargetSettings};
 use crate::config::policy::Tools;
 use crate::config::target::{GlibcVersion, Libc, Target};
+use crate::host::build::Builder;
 
 pub struct Machine {
     pub host_arch: Option<&'static Arch>,

@@ -8,11 +8,11 @@ use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
 
 use crate::config::arch::Arch;
-use crate::util::files;
-use crate::manifest::{Artifact, ArtifactKind};
-use crate::formats::archive;
 use crate::config::policy::Policy;
 use crate::config::target::{Libc, Target};
+use crate::formats::archive;
+use crate::manifest::{Artifact, ArtifactKind};
+use crate::util::files;
 use crate::verify::{BinaryFacts, VersionRequirement};
 
 /// The packaging revision of each upstream version: a fork that repackages the same version
@@ -253,7 +253,9 @@ pub fn files(
     files.extend(completions(distro, bin, &assets.join("completions"))?);
     let licenses = license_files(policy, root)?;
     match distro {
-        Distro::Debian => files.extend(crate::formats::linux_package::deb::doc_files(meta, &licenses)?),
+        Distro::Debian => files.extend(crate::formats::linux_package::deb::doc_files(
+            meta, &licenses,
+        )?),
         Distro::Rpm => files.extend(licenses.into_iter().map(|(name, text)| InstallFile {
             path: format!("usr/share/licenses/{}/{name}", meta.name),
             contents: text.into_bytes(),

@@ -6,13 +6,13 @@ use anyhow::Result;
 use serde::Serialize;
 use xshell::Shell;
 
-use crate::host::build::{self, Builder};
-use crate::flags;
-use crate::pipeline::linux_packages;
-use crate::host::machine::{self, Machine, Missing};
-use crate::formats::archive;
 use crate::config::policy::{Policy, TargetPolicy};
 use crate::config::target::{Libc, Target};
+use crate::flags;
+use crate::formats::archive;
+use crate::host::build::{self, Builder};
+use crate::host::machine::{self, Machine, Missing};
+use crate::pipeline::linux_packages;
 
 /// How one target will be built here, and what stands in the way.
 pub struct TargetPlan {

@@ -7,14 +7,14 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
-use crate::formats::checksums;
-use crate::util::files;
-use crate::formats::installer;
-use crate::manifest::{self, Manifest};
-use crate::formats::oci;
-use crate::pipeline::output::Output;
 use crate::config::policy::Policy;
+use crate::formats::checksums;
+use crate::formats::installer;
 use crate::formats::minisign::Signer;
+use crate::formats::oci;
+use crate::manifest::{self, Manifest};
+use crate::pipeline::output::Output;
+use crate::util::files;
 
 /// What the release goes through, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -30,4 +30,3 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
 pub fn user_path(path: &std::path::Path) -> Result<PathBuf> {
     Ok(std::env::current_dir()?.join(path))
 }
-

@@ -11,9 +11,9 @@ use md5::{Digest, Md5};
 use tar::EntryType;
 
 use crate::config::arch::Arch;
-use crate::pipeline::linux_packages::{self, InstallFile, Kind, Metadata, Needs};
-use crate::formats::archive;
 use crate::config::target::GlibcVersion;
+use crate::formats::archive;
+use crate::pipeline::linux_packages::{self, InstallFile, Kind, Metadata, Needs};
 
 /// Where Debian files system administration tools (lshw, dmidecode, smartmontools).
 const SECTION: &str = "admin";
