@@ -4,8 +4,9 @@
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use crate::config::target::{GlibcVersion, Target};
-use crate::host::build::BuilderChoice;
+use crate::config::builder::BuilderChoice;
+use crate::config::glibc::GlibcVersion;
+use crate::config::target::Target;
 
 xflags::xflags! {
     /// Release automation for this workspace: build, verify and package the shipped binary.

@@ -9,6 +9,7 @@ pub mod formats;
 pub mod host;
 pub mod manifest;
 pub mod pipeline;
+pub mod template;
 pub mod util;
 pub mod verify;
 

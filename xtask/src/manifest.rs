@@ -8,9 +8,8 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
+use crate::config::builder::Builder;
 use crate::config::policy::Policy;
-use crate::host::build::Builder;
-use crate::verify::{BinaryFacts, VersionRequirement};
 
 pub const FILE_NAME: &str = "release-manifest.json";
 /// Bumped when a field changes meaning or disappears; adding fields keeps it.
@@ -159,40 +158,6 @@ pub struct Requirement {
     pub version: String,
 }
 
-impl From<&BinaryFacts> for Binary {
-    fn from(f: &BinaryFacts) -> Binary {
-        Binary {
-            class: f.class,
-            endian: if f.little_endian { "little" } else { "big" }.into(),
-            machine: f.machine,
-            machine_name: f.machine_name().into(),
-            e_flags: f.e_flags,
-            file_type: f.file_type.name().into(),
-            linkage: f.linkage().into(),
-            interpreter: f.interpreter.clone(),
-            needed: f.needed.clone(),
-            version_requirements: f
-                .version_requirements
-                .iter()
-                .map(|VersionRequirement { file, version }| Requirement {
-                    file: file.clone(),
-                    version: version.clone(),
-                })
-                .collect(),
-            glibc_max: f.glibc_max.map(|v| v.to_string()),
-            glibc_unnumbered: f.glibc_unnumbered.clone(),
-            stripped: f.stripped(),
-            rpath: f.rpath.clone(),
-            runpath: f.runpath.clone(),
-            pie: f.pie,
-            nx_stack: f.nx_stack,
-            relro: f.relro.name().into(),
-            bind_now: f.bind_now,
-            size: f.size,
-        }
-    }
-}
-
 impl From<&Policy> for PackageInfo {
     fn from(policy: &Policy) -> PackageInfo {
         let package = &policy.package;
@@ -207,31 +172,6 @@ impl From<&Policy> for PackageInfo {
     }
 }
 
-impl Toolchain {
-    pub fn probe(
-        sh: &xshell::Shell,
-        tools: &crate::host::machine::ToolVersions,
-    ) -> Result<Toolchain> {
-        let version = |tool: &str| {
-            xshell::cmd!(sh, "{tool} -V")
-                .quiet()
-                .read()
-                .with_context(|| format!("running `{tool} -V`"))
-        };
-        Ok(Toolchain {
-            rustc: version("rustc")?,
-            cargo: version("cargo")?,
-            host: xshell::cmd!(sh, "rustc --print host-tuple")
-                .quiet()
-                .read()
-                .context("running rustc")?,
-            zig: tools.ziglang.clone(),
-            cargo_zigbuild: tools.cargo_zigbuild.clone(),
-            cargo_auditable: tools.cargo_auditable.clone(),
-        })
-    }
-}
-
 impl TargetEntry {
     /// The archive, which every target has.
     pub fn archive(&self) -> &Artifact {
@@ -243,11 +183,12 @@ impl TargetEntry {
 }
 
 impl Manifest {
-    /// The manifest of a release of `targets` built in `sh`'s checkout; the release steps add
+    /// The manifest of a release of `targets` built from `commit` (with `dirty` files changed); the release steps add
     /// its release-wide files and signing.
     pub fn new(
-        sh: &xshell::Shell,
-        policy: &crate::config::policy::Policy,
+        policy: &Policy,
+        commit: Option<String>,
+        dirty: Vec<String>,
         toolchain: Toolchain,
         source_date_epoch: u64,
         targets: Vec<TargetEntry>,
@@ -258,8 +199,8 @@ impl Manifest {
             version: policy.version().to_string(),
             package: PackageInfo::from(policy),
             minisign_pubkey: policy.minisign_pubkey.clone(),
-            dirty: crate::host::git::dirty_files(sh),
-            commit: crate::host::git::commit(sh),
+            dirty,
+            commit,
             toolchain,
             source_date_epoch,
             targets,

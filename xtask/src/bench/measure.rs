@@ -159,7 +159,7 @@ pub fn auditable(
 ) -> Result<f64> {
     let plan = TargetPlan::all(policy, None, machine)
         .into_iter()
-        .find(|p| p.builder == crate::host::build::Builder::Cargo)
+        .find(|p| p.builder == crate::config::builder::Builder::Cargo)
         .context("no target built with plain cargo to time cargo-auditable on")?;
     let package = &policy.package.name;
     let mut times = Vec::new();

@@ -15,13 +15,14 @@ use crate::config::policy::Policy;
 use crate::flags::{self, MessageFormat};
 use crate::formats::archive::{self, ArchiveFile};
 use crate::formats::checksums;
+use crate::formats::linux_package::Distro;
 use crate::formats::sbom;
 use crate::host::build::{self, Invocation};
 use crate::host::dependencies::{self, Dependency};
 use crate::host::git;
 use crate::host::machine::{self, Machine};
 use crate::manifest::{Artifact, ArtifactKind, Binary, Manifest, TargetEntry, Toolchain};
-use crate::pipeline::linux_packages::{self, Distro};
+use crate::pipeline::linux_packages;
 use crate::pipeline::output::{self, Outcome, Output};
 use crate::pipeline::plan::{self, TargetPlan};
 use crate::pipeline::release;
@@ -114,7 +115,7 @@ impl flags::Dist {
         let jobs = build::jobs(plans.len());
         if self.dry_run {
             for plan in &plans {
-                println!("{}", build::invocation(sh, &policy, plan, jobs).display());
+                println!("{}", plan::invocation(sh, &policy, plan, jobs).display());
             }
             return Ok(());
         }
@@ -198,8 +199,9 @@ impl Dist<'_> {
                 .iter()
                 .filter_map(|o| o.result.as_ref().ok().cloned());
             let mut manifest = Manifest::new(
-                sh,
                 self.policy,
+                git::commit(sh),
+                git::dirty_files(sh),
                 self.toolchain.clone(),
                 self.mtime,
                 targets.collect(),
@@ -226,7 +228,7 @@ impl Dist<'_> {
         let triple = plan.policy.target.triple();
         let mut job = Job {
             plan,
-            inv: build::invocation(sh, self.policy, plan, self.jobs),
+            inv: plan::invocation(sh, self.policy, plan, self.jobs),
             bytes: Vec::new(),
             facts: None,
             deps: Vec::new(),

@@ -6,7 +6,7 @@ use goblin::elf::header::{
     EM_386, EM_AARCH64, EM_ARM, EM_LOONGARCH, EM_PPC64, EM_RISCV, EM_S390, EM_X86_64,
 };
 
-use crate::config::target::GlibcVersion;
+use crate::config::glibc::GlibcVersion;
 
 /// One architecture as Rust, the ELF format, glibc, QEMU, Debian, RPM and OCI name it.
 #[derive(Debug, PartialEq, Eq)]

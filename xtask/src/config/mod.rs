@@ -3,6 +3,8 @@
 
 pub mod arch;
 pub mod binstall;
+pub mod builder;
 pub mod cargo_config;
+pub mod glibc;
 pub mod policy;
 pub mod target;

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
-use xshell::{Shell, cmd};
 
-use crate::config::target::{GlibcVersion, Libc, Target};
-use crate::host::build::{Builder, BuilderChoice};
+use crate::config::builder::{Builder, BuilderChoice};
+use crate::config::glibc::GlibcVersion;
+use crate::config::target::{Libc, Target};
 
 /// The parts of `cargo metadata --no-deps` that xtask reads.
 #[derive(Deserialize)]
@@ -155,18 +155,8 @@ pub const DEFAULT_RUNNER: &str = "ubuntu-24.04";
 const WHERE: &str = "[workspace.metadata.release] in Cargo.toml";
 
 impl Policy {
-    pub fn read(sh: &Shell) -> Result<Policy> {
-        let json = cmd!(
-            sh,
-            "cargo metadata --format-version 1 --no-deps --locked --offline"
-        )
-        .quiet()
-        .read()
-        .context("running `cargo metadata`")?;
-        Policy::from_metadata(&json)
-    }
-
-    fn from_metadata(json: &str) -> Result<Policy> {
+    /// Reads `cargo metadata --no-deps` output; `Policy::read` in `host/cargo.rs` runs it.
+    pub fn from_metadata(json: &str) -> Result<Policy> {
         let metadata: Metadata = serde_json::from_str(json).with_context(|| {
             format!("reading {WHERE} (through `cargo metadata`): fix the key it names")
         })?;

@@ -1,59 +1,15 @@
 //! Builders (cargo, cargo-zigbuild, cross), the `auto` choice between them, and the exact
 //! command line each one runs.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
-use anyhow::{Result, bail};
-use serde::{Deserialize, Serialize};
 use xshell::{Cmd, Shell, cmd};
 
-use crate::config::policy::{Policy, TargetPolicy};
-use crate::config::target::{GlibcVersion, Libc, Target};
+use crate::config::builder::Builder;
+use crate::config::glibc::GlibcVersion;
+use crate::config::policy::TargetPolicy;
+use crate::config::target::{Libc, Target};
 use crate::host::machine::Machine;
-use crate::pipeline::plan::TargetPlan;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Builder {
-    Cargo,
-    Zigbuild,
-    Cross,
-}
-
-/// `--builder`: a builder, or `auto` to choose one per target.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct BuilderChoice(pub Option<Builder>);
-
-impl FromStr for BuilderChoice {
-    type Err = anyhow::Error;
-    fn from_str(name: &str) -> Result<BuilderChoice> {
-        Ok(BuilderChoice(match name {
-            "auto" => None,
-            "cargo" => Some(Builder::Cargo),
-            "zigbuild" => Some(Builder::Zigbuild),
-            "cross" => Some(Builder::Cross),
-            _ => bail!("unknown builder `{name}`: expected auto, cargo, zigbuild or cross"),
-        }))
-    }
-}
-
-impl Builder {
-    pub fn name(self) -> &'static str {
-        match self {
-            Builder::Cargo => "cargo",
-            Builder::Zigbuild => "zigbuild",
-            Builder::Cross => "cross",
-        }
-    }
-}
-
-impl fmt::Display for Builder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 /// The builder `auto` picks for a target, and why: the decision tree of the cross-compilation
 /// chapter (static -> musl; old glibc -> zig; same arch -> native; other arch -> cross-linker,
@@ -290,30 +246,6 @@ pub fn remaps(workspace: &Path, target_dir: &Path) -> Vec<(PathBuf, String)> {
     ]
 }
 
-/// One cargo invocation per target, each with its own target directory so that all of them run
-/// at once without waiting on each other's lock. Building targets together would share the
-/// host's proc-macros, but makes a target's bytes depend on which others were built with it
-/// (cargo-zigbuild changes the host's linker when the host triple is among its targets), and a
-/// release built one target per runner must give the same archives as a local dist.
-pub fn invocation<'a>(
-    sh: &Shell,
-    policy: &'a Policy,
-    plan: &TargetPlan,
-    jobs: Option<usize>,
-) -> Invocation<'a> {
-    let target = plan.build_target();
-    let target_dir = policy.target_dir.join("dist-build").join(target.triple());
-    Invocation {
-        builder: plan.builder,
-        package: &policy.package.name,
-        remaps: remaps(&sh.current_dir(), &target_dir),
-        target,
-        target_dir,
-        jobs,
-        auditable: true,
-    }
-}
-
 /// `--jobs` for each of `concurrent` builds: concurrent cargos share the cores, and each one
 /// running as many jobs as the machine has leaves them fighting over caches and memory
 /// (measured: 50.8–53.0 s against 48.9 s with one job each for three targets on two cores).
@@ -337,6 +269,7 @@ pub fn embedded_path<'a>(binary: &[u8], paths: &[&'a Path]) -> Option<&'a Path> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::builder::BuilderChoice;
 
     fn invocation(builder: Builder, triple: &str) -> Invocation<'static> {
         Invocation {

@@ -7,10 +7,12 @@ use anyhow::{Context, Result};
 use xshell::{Shell, cmd};
 
 use crate::config::arch::Arch;
+use crate::config::builder::Builder;
 use crate::config::cargo_config::{CargoConfig, TargetSettings};
+use crate::config::glibc::GlibcVersion;
 use crate::config::policy::Tools;
-use crate::config::target::{GlibcVersion, Libc, Target};
-use crate::host::build::Builder;
+use crate::config::target::{Libc, Target};
+use crate::manifest::Toolchain;
 
 pub struct Machine {
     pub host_arch: Option<&'static Arch>,
@@ -342,6 +344,29 @@ impl ToolVersions {
             cargo_zigbuild,
             cargo_auditable,
         }
+    }
+}
+
+/// The toolchain the release is built with, as the manifest records it.
+impl Toolchain {
+    pub fn probe(sh: &xshell::Shell, tools: &ToolVersions) -> Result<Toolchain> {
+        let version = |tool: &str| {
+            xshell::cmd!(sh, "{tool} -V")
+                .quiet()
+                .read()
+                .with_context(|| format!("running `{tool} -V`"))
+        };
+        Ok(Toolchain {
+            rustc: version("rustc")?,
+            cargo: version("cargo")?,
+            host: xshell::cmd!(sh, "rustc --print host-tuple")
+                .quiet()
+                .read()
+                .context("running rustc")?,
+            zig: tools.ziglang.clone(),
+            cargo_zigbuild: tools.cargo_zigbuild.clone(),
+            cargo_auditable: tools.cargo_auditable.clone(),
+        })
     }
 }
 

@@ -2,6 +2,7 @@
 //! invocation and its builder choice, git, cargo metadata).
 
 pub mod build;
+pub mod cargo;
 pub mod dependencies;
 pub mod git;
 pub mod machine;

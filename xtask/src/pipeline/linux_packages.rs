@@ -1,7 +1,6 @@
 //! What the .deb and .rpm packages install and say of themselves: one layout of the verified
 //! binary, its man pages, completions and licenses, and one reading of Cargo.toml's metadata.
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
@@ -10,89 +9,10 @@ use sha2::{Digest, Sha256};
 use crate::config::arch::Arch;
 use crate::config::policy::Policy;
 use crate::config::target::{Libc, Target};
-use crate::formats::archive;
-use crate::manifest::{Artifact, ArtifactKind};
+use crate::formats::linux_package::{self, Distro, InstallFile, Kind, Metadata, deb, rpm};
+use crate::manifest::{Artifact, ArtifactKind, Binary};
 use crate::util::files;
-use crate::verify::{BinaryFacts, VersionRequirement};
-
-/// The packaging revision of each upstream version: a fork that repackages the same version
-/// raises it.
-pub const REVISION: &str = "1";
-
-/// Debian's and Fedora's package conventions, where they differ.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Distro {
-    Debian,
-    Rpm,
-}
-
-/// What both kinds of package say of the software.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Metadata {
-    /// `diag-tool`.
-    pub name: String,
-    /// The name upstream gives it, the Cargo package's: `diag_tool`.
-    pub upstream_name: String,
-    /// The upstream version: `0.1.0`, `1.0.0~rc.1`.
-    pub version: String,
-    /// One line, under 80 characters.
-    pub summary: String,
-    /// Paragraphs of plain text.
-    pub description: String,
-    /// An SPDX expression.
-    pub license: String,
-    pub homepage: Option<String>,
-    /// `Name <address>`.
-    pub maintainer: String,
-    pub arch: &'static Arch,
-    /// Every timestamp in the package.
-    pub mtime: u64,
-}
-
-/// What the verified binary needs of the system: its `DT_NEEDED` libraries and the symbol
-/// versions it requires of them, from which both kinds of package state their dependencies.
-#[derive(Clone, Copy, Debug)]
-pub struct Needs<'a> {
-    pub libraries: &'a [String],
-    pub versions: &'a [VersionRequirement],
-}
-
-impl<'a> From<&'a BinaryFacts> for Needs<'a> {
-    fn from(facts: &'a BinaryFacts) -> Needs<'a> {
-        Needs {
-            libraries: &facts.needed,
-            versions: &facts.version_requirements,
-        }
-    }
-}
-
-/// What a file is to the package manager: RPM marks documentation and licenses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Program,
-    Doc,
-    License,
-    Other,
-}
-
-/// One file the package installs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InstallFile {
-    /// The installed path without the leading `/`: `usr/bin/diag_tool`.
-    pub path: String,
-    pub contents: Vec<u8>,
-    pub kind: Kind,
-}
-
-impl InstallFile {
-    /// 0755 for the program, 0644 for the rest, whatever the sources' permissions are.
-    pub fn mode(&self) -> u32 {
-        match self.kind {
-            Kind::Program => 0o755,
-            _ => 0o644,
-        }
-    }
-}
+use crate::verify::BinaryFacts;
 
 /// Why `target` gets no .deb or .rpm, if it does not: those carry the gnu binary, which the
 /// distribution's C library runs; a musl binary ships in the archive.
@@ -109,8 +29,8 @@ pub fn file_names(policy: &Policy, target: &Target) -> Vec<String> {
     }
     let (name, version) = (package_name(policy), full_version(policy));
     vec![
-        crate::formats::linux_package::deb::file_name(&name, &version, target.arch),
-        crate::formats::linux_package::rpm::file_name(&name, &version, target.arch),
+        deb::file_name(&name, &version, target.arch),
+        rpm::file_name(&name, &version, target.arch),
     ]
 }
 
@@ -122,7 +42,7 @@ fn package_name(policy: &Policy) -> String {
 /// `0.1.0-1`: the upstream version, a pre-release after `~` (`1.0.0~rc.1`, which both dpkg
 /// and rpm sort before the release, as semver does), and the packaging revision.
 fn full_version(policy: &Policy) -> String {
-    format!("{}-{REVISION}", upstream_version(policy))
+    format!("{}-{}", upstream_version(policy), linux_package::REVISION)
 }
 
 fn upstream_version(policy: &Policy) -> String {
@@ -140,17 +60,18 @@ pub fn write(
     mtime: u64,
     (root, out_dir): (&Path, &Path),
 ) -> Result<Artifact> {
-    let meta = Metadata::new(policy, arch, mtime)?;
+    let meta = metadata(policy, arch, mtime)?;
+    let needs = Binary::from(facts);
     let files = files(distro, policy, &meta, binary, root)?;
     let (name, bytes, kind) = match distro {
         Distro::Debian => (
-            crate::formats::linux_package::deb::file_name(&meta.name, &meta.full_version(), arch),
-            crate::formats::linux_package::deb::build(&meta, &files, facts.into())?,
+            deb::file_name(&meta.name, &meta.full_version(), arch),
+            deb::build(&meta, &files, (&needs).into())?,
             ArtifactKind::Deb,
         ),
         Distro::Rpm => (
-            crate::formats::linux_package::rpm::file_name(&meta.name, &meta.full_version(), arch),
-            crate::formats::linux_package::rpm::build(&meta, &files, facts.into())?,
+            rpm::file_name(&meta.name, &meta.full_version(), arch),
+            rpm::build(&meta, &files, (&needs).into())?,
             ArtifactKind::Rpm,
         ),
     };
@@ -164,69 +85,62 @@ pub fn write(
     })
 }
 
-impl Metadata {
-    /// The metadata of the shipped package, each missing field named with where it goes.
-    pub fn new(policy: &Policy, arch: &'static Arch, mtime: u64) -> Result<Metadata> {
-        let package = &policy.package;
-        let cargo_toml = package.manifest_path.display();
-        let summary = package.description.clone().with_context(|| {
-            format!("{cargo_toml} has no `description`: the .deb and .rpm need it as their summary")
-        })?;
-        if summary.contains('\n') || summary.chars().count() >= 80 {
-            bail!(
-                "`description` in {cargo_toml} is {} characters on {} line(s): the .deb and .rpm \
-                 take it as their one-line summary, which must be under 80; shorten it and put \
-                 the rest in `long-description` in [workspace.metadata.release]",
-                summary.chars().count(),
-                summary.lines().count()
-            );
-        }
-        let description = policy.long_description.clone().context(
-            "[workspace.metadata.release] in Cargo.toml has no `long-description`: the .deb and \
-             .rpm need a few lines below the summary",
-        )?;
-        if let Some(long) = description.lines().find(|l| l.chars().count() >= 80) {
-            bail!(
-                "`long-description` in [workspace.metadata.release] has a line of {} \
-                 characters: Debian and RPM tools display 79 at most, wrap it (`{long}`)",
-                long.chars().count()
-            );
-        }
-        let license = package.license.clone().with_context(|| {
-            format!(
-                "{cargo_toml} has no `license`: add the SPDX expression, e.g. \"MIT OR Apache-2.0\""
-            )
-        })?;
-        let maintainer = package.authors.first().cloned().with_context(|| {
-            format!(
-                "{cargo_toml} has no `authors`: the first is the Maintainer of the .deb and the \
-                 Packager of the .rpm; add authors = [\"Name <address>\"]"
-            )
-        })?;
-        if !maintainer.contains('<') || !maintainer.ends_with('>') {
-            bail!(
-                "the first of `authors` in {cargo_toml} is `{maintainer}`: expected \
-                 `Name <address>`, which Debian requires of a Maintainer"
-            );
-        }
-        Ok(Metadata {
-            name: package_name(policy),
-            upstream_name: package.name.clone(),
-            version: upstream_version(policy),
-            summary,
-            description: description.trim().to_string(),
-            license,
-            homepage: package.homepage.clone().or(package.repository.clone()),
-            maintainer,
-            arch,
-            mtime,
-        })
+/// The metadata of the shipped package, each missing field named with where it goes.
+pub fn metadata(policy: &Policy, arch: &'static Arch, mtime: u64) -> Result<Metadata> {
+    let package = &policy.package;
+    let cargo_toml = package.manifest_path.display();
+    let summary = package.description.clone().with_context(|| {
+        format!("{cargo_toml} has no `description`: the .deb and .rpm need it as their summary")
+    })?;
+    if summary.contains('\n') || summary.chars().count() >= 80 {
+        bail!(
+            "`description` in {cargo_toml} is {} characters on {} line(s): the .deb and .rpm \
+             take it as their one-line summary, which must be under 80; shorten it and put \
+             the rest in `long-description` in [workspace.metadata.release]",
+            summary.chars().count(),
+            summary.lines().count()
+        );
     }
-
-    /// `0.1.0-1`: the version and the packaging revision.
-    pub fn full_version(&self) -> String {
-        format!("{}-{REVISION}", self.version)
+    let description = policy.long_description.clone().context(
+        "[workspace.metadata.release] in Cargo.toml has no `long-description`: the .deb and \
+         .rpm need a few lines below the summary",
+    )?;
+    if let Some(long) = description.lines().find(|l| l.chars().count() >= 80) {
+        bail!(
+            "`long-description` in [workspace.metadata.release] has a line of {} \
+             characters: Debian and RPM tools display 79 at most, wrap it (`{long}`)",
+            long.chars().count()
+        );
     }
+    let license = package.license.clone().with_context(|| {
+        format!(
+            "{cargo_toml} has no `license`: add the SPDX expression, e.g. \"MIT OR Apache-2.0\""
+        )
+    })?;
+    let maintainer = package.authors.first().cloned().with_context(|| {
+        format!(
+            "{cargo_toml} has no `authors`: the first is the Maintainer of the .deb and the \
+             Packager of the .rpm; add authors = [\"Name <address>\"]"
+        )
+    })?;
+    if !maintainer.contains('<') || !maintainer.ends_with('>') {
+        bail!(
+            "the first of `authors` in {cargo_toml} is `{maintainer}`: expected \
+             `Name <address>`, which Debian requires of a Maintainer"
+        );
+    }
+    Ok(Metadata {
+        name: package_name(policy),
+        upstream_name: package.name.clone(),
+        version: upstream_version(policy),
+        summary,
+        description: description.trim().to_string(),
+        license,
+        homepage: package.homepage.clone().or(package.repository.clone()),
+        maintainer,
+        arch,
+        mtime,
+    })
 }
 
 /// Every file the package of `distro` installs, sorted by path.
@@ -253,9 +167,7 @@ pub fn files(
     files.extend(completions(distro, bin, &assets.join("completions"))?);
     let licenses = license_files(policy, root)?;
     match distro {
-        Distro::Debian => files.extend(crate::formats::linux_package::deb::doc_files(
-            meta, &licenses,
-        )?),
+        Distro::Debian => files.extend(deb::doc_files(meta, &licenses)?),
         Distro::Rpm => files.extend(licenses.into_iter().map(|(name, text)| InstallFile {
             path: format!("usr/share/licenses/{}/{name}", meta.name),
             contents: text.into_bytes(),
@@ -283,7 +195,7 @@ fn man_pages(dir: &Path) -> Result<Vec<InstallFile>> {
         let text = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
         pages.push(InstallFile {
             path: format!("usr/share/man/man{}/{name}.gz", &section[..1]),
-            contents: gzip(&text)?,
+            contents: linux_package::gzip(&text)?,
             kind: Kind::Doc,
         });
     }
@@ -349,26 +261,6 @@ pub fn license_files(policy: &Policy, root: &Path) -> Result<Vec<(String, String
     Ok(licenses)
 }
 
-/// Every directory above the files, parents first: `usr`, `usr/bin`, ...
-pub fn directories(files: &[InstallFile]) -> BTreeSet<String> {
-    let mut dirs = BTreeSet::new();
-    for file in files {
-        let mut end = 0;
-        while let Some(slash) = file.path[end..].find('/') {
-            end += slash;
-            dirs.insert(file.path[..end].to_string());
-            end += 1;
-        }
-    }
-    dirs
-}
-
-/// Compressed as `gzip -9n` does (best compression, no name, no time), which lintian checks
-/// of man pages and changelogs.
-pub fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
-    archive::gzip_to(bytes, Vec::new())
-}
-
 fn file_name(path: &Path) -> Result<String> {
     path.file_name()
         .and_then(|n| n.to_str())
@@ -376,99 +268,9 @@ fn file_name(path: &Path) -> Result<String> {
         .with_context(|| format!("{} has no UTF-8 file name", path.display()))
 }
 
-/// Metadata and files of a small package, for the writers' tests.
-#[cfg(test)]
-pub fn sample(rust_arch: &str) -> (Metadata, Vec<InstallFile>) {
-    let meta = Metadata {
-        name: "diag-tool".into(),
-        upstream_name: "diag_tool".into(),
-        version: "1.2.0~rc.1".into(),
-        summary: "Hardware diagnostics".into(),
-        description: "Reads /proc and /sys.\n\nChecks them.".into(),
-        license: "MIT OR Apache-2.0".into(),
-        homepage: Some("https://example.com/diag_tool".into()),
-        maintainer: "Fleet Team <fleet@example.com>".into(),
-        arch: Arch::from_rust(rust_arch).expect("an architecture of the table"),
-        mtime: 1_700_000_000,
-    };
-    let file = |path: &str, contents: &[u8], kind: Kind| InstallFile {
-        path: path.into(),
-        contents: contents.to_vec(),
-        kind,
-    };
-    let files = vec![
-        file("usr/bin/diag_tool", b"\x7fELF binary", Kind::Program),
-        file(
-            "usr/share/licenses/diag-tool/LICENSE-MIT",
-            b"MIT\n",
-            Kind::License,
-        ),
-        file("usr/share/man/man1/diag_tool.1.gz", b"gz", Kind::Doc),
-    ];
-    (meta, files)
-}
-
-/// The needs of a glibc binary: libc.so.6 and libdl.so.2, up to GLIBC_2.16.
-#[cfg(test)]
-pub fn sample_needs() -> (Vec<String>, Vec<VersionRequirement>) {
-    let req = |file: &str, version: &str| VersionRequirement {
-        file: file.into(),
-        version: version.into(),
-    };
-    (
-        vec!["libc.so.6".into(), "libdl.so.2".into()],
-        vec![
-            req("libc.so.6", "GLIBC_2.2.5"),
-            req("libc.so.6", "GLIBC_2.16"),
-            req("libc.so.6", "GLIBC_2.3.4"),
-            req("libdl.so.2", "GLIBC_2.2.5"),
-        ],
-    )
-}
-
-/// A package of [`sample`] as `build` writes it (twice, which must give the same bytes),
-/// saved in a scratch directory under the name `file_name` gives it.
-#[cfg(test)]
-pub fn write_sample(
-    rust_arch: &str,
-    build: fn(&Metadata, &[InstallFile], Needs) -> Result<Vec<u8>>,
-    file_name: fn(&str, &str, &Arch) -> String,
-) -> (tempfile::TempDir, std::path::PathBuf) {
-    let (meta, files) = sample(rust_arch);
-    let (libraries, versions) = sample_needs();
-    let needs = Needs {
-        libraries: &libraries,
-        versions: &versions,
-    };
-    let bytes = build(&meta, &files, needs).unwrap();
-    assert_eq!(
-        bytes,
-        build(&meta, &files, needs).unwrap(),
-        "the same bytes every time"
-    );
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp
-        .path()
-        .join(file_name(&meta.name, &meta.full_version(), meta.arch));
-    std::fs::write(&path, &bytes).unwrap();
-    (tmp, path)
-}
-
-/// What `program args... file` prints; it must succeed.
-#[cfg(test)]
-pub fn run_on(program: &str, args: &[&str], file: &Path) -> String {
-    let out = std::process::Command::new(program)
-        .args(args)
-        .arg(file)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{program} {args:?}: {stderr}");
-    String::from_utf8(out.stdout).unwrap()
-}
-
 #[cfg(test)]
 mod tests {
+    use crate::formats::linux_package::{directories, gzip};
     use xshell::Shell;
 
     use super::*;
@@ -479,7 +281,7 @@ mod tests {
         sh.change_dir(crate::project_root());
         let policy = Policy::read(&sh).unwrap();
         let arch = Arch::from_rust("x86_64").unwrap();
-        let meta = Metadata::new(&policy, arch, 1_700_000_000).unwrap();
+        let meta = metadata(&policy, arch, 1_700_000_000).unwrap();
         assert_eq!(meta.name, policy.package.name.replace('_', "-"));
         assert!(meta.summary.len() < 80 && meta.maintainer.ends_with('>'));
         let bin = &policy.bin;

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::host::build::Builder;
+use crate::config::builder::Builder;
 use crate::manifest::TargetEntry;
 
 /// The last JSON message of a dist run, which bench reads.

@@ -6,11 +6,12 @@ use anyhow::Result;
 use serde::Serialize;
 use xshell::Shell;
 
+use crate::config::builder::Builder;
 use crate::config::policy::{Policy, TargetPolicy};
 use crate::config::target::{Libc, Target};
 use crate::flags;
 use crate::formats::archive;
-use crate::host::build::{self, Builder};
+use crate::host::build::{self, Invocation};
 use crate::host::machine::{self, Machine, Missing};
 use crate::pipeline::linux_packages;
 
@@ -67,6 +68,30 @@ impl TargetPlan {
             }
             _ => self.policy.target.clone(),
         }
+    }
+}
+
+/// One cargo invocation per target, each with its own target directory so that all of them run
+/// at once without waiting on each other's lock. Building targets together would share the
+/// host's proc-macros, but makes a target's bytes depend on which others were built with it
+/// (cargo-zigbuild changes the host's linker when the host triple is among its targets), and a
+/// release built one target per runner must give the same archives as a local dist.
+pub fn invocation<'a>(
+    sh: &Shell,
+    policy: &'a Policy,
+    plan: &TargetPlan,
+    jobs: Option<usize>,
+) -> Invocation<'a> {
+    let target = plan.build_target();
+    let target_dir = policy.target_dir.join("dist-build").join(target.triple());
+    Invocation {
+        builder: plan.builder,
+        package: &policy.package.name,
+        remaps: build::remaps(&sh.current_dir(), &target_dir),
+        target,
+        target_dir,
+        jobs,
+        auditable: true,
     }
 }
 

@@ -5,7 +5,8 @@ use std::fmt;
 
 use goblin::elf::header;
 
-use crate::config::target::GlibcVersion;
+use crate::config::glibc::GlibcVersion;
+use crate::manifest;
 
 /// What the bytes of one ELF file say about it, computed once and used by both the policy
 /// checks and the dist manifest.
@@ -239,6 +240,42 @@ impl Relro {
             Relro::None => "none",
             Relro::Partial => "partial",
             Relro::Full => "full",
+        }
+    }
+}
+
+impl From<&BinaryFacts> for manifest::Binary {
+    fn from(f: &BinaryFacts) -> manifest::Binary {
+        manifest::Binary {
+            class: f.class,
+            endian: if f.little_endian { "little" } else { "big" }.into(),
+            machine: f.machine,
+            machine_name: f.machine_name().into(),
+            e_flags: f.e_flags,
+            file_type: f.file_type.name().into(),
+            linkage: f.linkage().into(),
+            interpreter: f.interpreter.clone(),
+            needed: f.needed.clone(),
+            version_requirements: f
+                .version_requirements
+                .iter()
+                .map(
+                    |VersionRequirement { file, version }| manifest::Requirement {
+                        file: file.clone(),
+                        version: version.clone(),
+                    },
+                )
+                .collect(),
+            glibc_max: f.glibc_max.map(|v| v.to_string()),
+            glibc_unnumbered: f.glibc_unnumbered.clone(),
+            stripped: f.stripped(),
+            rpath: f.rpath.clone(),
+            runpath: f.runpath.clone(),
+            pie: f.pie,
+            nx_stack: f.nx_stack,
+            relro: f.relro.name().into(),
+            bind_now: f.bind_now,
+            size: f.size,
         }
     }
 }

@@ -13,8 +13,9 @@ use anyhow::{Context, Result, anyhow};
 use xshell::Shell;
 
 use crate::config::arch::ARCHES;
+use crate::config::glibc::GlibcVersion;
 use crate::config::policy::Policy;
-use crate::config::target::{GlibcVersion, Libc, Target};
+use crate::config::target::{Libc, Target};
 use crate::flags;
 use elf::inspect;
 pub use facts::{BinaryFacts, FileType, Relro, VersionRequirement};

@@ -4,7 +4,8 @@
 use std::fmt;
 
 use super::facts::{BinaryFacts, FileType};
-use crate::config::target::{GlibcVersion, Libc, Target};
+use crate::config::glibc::GlibcVersion;
+use crate::config::target::{Libc, Target};
 
 /// Shared libraries every glibc-based Linux host has: glibc's own libraries and libgcc's
 /// unwinder, besides the target's loader. Anything else may be missing on a user's machine.

@@ -10,10 +10,10 @@ use anyhow::{Context, Result, bail};
 use md5::{Digest, Md5};
 use tar::EntryType;
 
+use super::{InstallFile, Kind, Metadata, Needs};
 use crate::config::arch::Arch;
-use crate::config::target::GlibcVersion;
+use crate::config::glibc::GlibcVersion;
 use crate::formats::archive;
-use crate::pipeline::linux_packages::{self, InstallFile, Kind, Metadata, Needs};
 
 /// Where Debian files system administration tools (lshw, dmidecode, smartmontools).
 const SECTION: &str = "admin";
@@ -44,10 +44,10 @@ pub fn file_name(name: &str, full_version: &str, arch: &Arch) -> String {
     format!("{name}_{full_version}_{}.deb", arch.debian)
 }
 
-/// The whole `.deb`: `files` (sorted, from `linux_packages::files`) owned by root, every
+/// The whole `.deb`: `files` (sorted, from `super::files`) owned by root, every
 /// timestamp `meta.mtime`, depending on what the binary was verified to need.
 pub fn build(meta: &Metadata, files: &[InstallFile], needs: Needs) -> Result<Vec<u8>> {
-    let dirs = linux_packages::directories(files);
+    let dirs = super::directories(files);
     let control = control(meta, files, dirs.len(), &depends(meta, needs)?);
     let mut md5sums = String::new();
     for file in files {
@@ -175,7 +175,7 @@ pub fn doc_files(meta: &Metadata, licenses: &[(String, String)]) -> Result<Vec<I
     Ok(vec![
         InstallFile {
             path: format!("{doc}/changelog.Debian.gz"),
-            contents: linux_packages::gzip(changelog(meta).as_bytes())?,
+            contents: super::gzip(changelog(meta).as_bytes())?,
             kind: Kind::Doc,
         },
         InstallFile {
@@ -334,8 +334,8 @@ fn rfc2822(epoch: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::linux_packages::{run_on, sample, sample_needs, write_sample};
-    use crate::verify::VersionRequirement;
+    use crate::formats::linux_package::{run_on, sample, sample_needs, write_sample};
+    use crate::manifest::Requirement;
 
     fn dpkg_deb(args: &[&str], deb: &std::path::Path) -> String {
         run_on("dpkg-deb", args, deb)
@@ -389,7 +389,7 @@ mod tests {
     fn depends_on_the_newest_version_the_binary_requires_of_each_library_package() {
         let (meta, _) = sample("x86_64");
         let (mut libraries, mut versions) = sample_needs();
-        let needs = |l: &[String], v: &[VersionRequirement]| {
+        let needs = |l: &[String], v: &[Requirement]| {
             depends(
                 &meta,
                 Needs {
@@ -400,7 +400,7 @@ mod tests {
         };
         assert_eq!(needs(&libraries, &versions).unwrap(), "libc6 (>= 2.16)");
         libraries.push("libgcc_s.so.1".into());
-        versions.push(VersionRequirement {
+        versions.push(Requirement {
             file: "libgcc_s.so.1".into(),
             version: "GCC_4.2.0".into(),
         });

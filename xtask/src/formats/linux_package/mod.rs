@@ -1,4 +1,210 @@
-//! The .deb and .rpm writers.
+//! The .deb and .rpm writers and the model they share: what a package says of itself, the
+//! files it installs and what its binary needs of the system.
 
 pub mod deb;
 pub mod rpm;
+
+use std::collections::BTreeSet;
+
+use anyhow::Result;
+
+use crate::config::arch::Arch;
+use crate::formats::archive;
+use crate::manifest::{Binary, Requirement};
+
+/// The packaging revision of each upstream version: a fork that repackages the same version
+/// raises it.
+pub const REVISION: &str = "1";
+
+/// Debian's and Fedora's package conventions, where they differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Distro {
+    Debian,
+    Rpm,
+}
+
+/// What both kinds of package say of the software.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Metadata {
+    /// `diag-tool`.
+    pub name: String,
+    /// The name upstream gives it, the Cargo package's: `diag_tool`.
+    pub upstream_name: String,
+    /// The upstream version: `0.1.0`, `1.0.0~rc.1`.
+    pub version: String,
+    /// One line, under 80 characters.
+    pub summary: String,
+    /// Paragraphs of plain text.
+    pub description: String,
+    /// An SPDX expression.
+    pub license: String,
+    pub homepage: Option<String>,
+    /// `Name <address>`.
+    pub maintainer: String,
+    pub arch: &'static Arch,
+    /// Every timestamp in the package.
+    pub mtime: u64,
+}
+
+impl Metadata {
+    /// `0.1.0-1`: the version and the packaging revision.
+    pub fn full_version(&self) -> String {
+        format!("{}-{REVISION}", self.version)
+    }
+}
+
+/// What the verified binary needs of the system: its `DT_NEEDED` libraries and the symbol
+/// versions it requires of them, from which both kinds of package state their dependencies.
+#[derive(Clone, Copy, Debug)]
+pub struct Needs<'a> {
+    pub libraries: &'a [String],
+    pub versions: &'a [Requirement],
+}
+
+impl<'a> From<&'a Binary> for Needs<'a> {
+    fn from(binary: &'a Binary) -> Needs<'a> {
+        Needs {
+            libraries: &binary.needed,
+            versions: &binary.version_requirements,
+        }
+    }
+}
+
+/// What a file is to the package manager: RPM marks documentation and licenses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Program,
+    Doc,
+    License,
+    Other,
+}
+
+/// One file the package installs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstallFile {
+    /// The installed path without the leading `/`: `usr/bin/diag_tool`.
+    pub path: String,
+    pub contents: Vec<u8>,
+    pub kind: Kind,
+}
+
+impl InstallFile {
+    /// 0755 for the program, 0644 for the rest, whatever the sources' permissions are.
+    pub fn mode(&self) -> u32 {
+        match self.kind {
+            Kind::Program => 0o755,
+            _ => 0o644,
+        }
+    }
+}
+
+/// Every directory above the files, parents first: `usr`, `usr/bin`, ...
+pub fn directories(files: &[InstallFile]) -> BTreeSet<String> {
+    let mut dirs = BTreeSet::new();
+    for file in files {
+        let mut end = 0;
+        while let Some(slash) = file.path[end..].find('/') {
+            end += slash;
+            dirs.insert(file.path[..end].to_string());
+            end += 1;
+        }
+    }
+    dirs
+}
+
+/// Compressed as `gzip -9n` does (best compression, no name, no time), which lintian checks
+/// of man pages and changelogs.
+pub fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
+    archive::gzip_to(bytes, Vec::new())
+}
+
+/// Metadata and files of a small package, for the writers' tests.
+#[cfg(test)]
+pub fn sample(rust_arch: &str) -> (Metadata, Vec<InstallFile>) {
+    let meta = Metadata {
+        name: "diag-tool".into(),
+        upstream_name: "diag_tool".into(),
+        version: "1.2.0~rc.1".into(),
+        summary: "Hardware diagnostics".into(),
+        description: "Reads /proc and /sys.\n\nChecks them.".into(),
+        license: "MIT OR Apache-2.0".into(),
+        homepage: Some("https://example.com/diag_tool".into()),
+        maintainer: "Fleet Team <fleet@example.com>".into(),
+        arch: Arch::from_rust(rust_arch).expect("an architecture of the table"),
+        mtime: 1_700_000_000,
+    };
+    let file = |path: &str, contents: &[u8], kind: Kind| InstallFile {
+        path: path.into(),
+        contents: contents.to_vec(),
+        kind,
+    };
+    let files = vec![
+        file("usr/bin/diag_tool", b"\x7fELF binary", Kind::Program),
+        file(
+            "usr/share/licenses/diag-tool/LICENSE-MIT",
+            b"MIT\n",
+            Kind::License,
+        ),
+        file("usr/share/man/man1/diag_tool.1.gz", b"gz", Kind::Doc),
+    ];
+    (meta, files)
+}
+
+/// The needs of a glibc binary: libc.so.6 and libdl.so.2, up to GLIBC_2.16.
+#[cfg(test)]
+pub fn sample_needs() -> (Vec<String>, Vec<Requirement>) {
+    let req = |file: &str, version: &str| Requirement {
+        file: file.into(),
+        version: version.into(),
+    };
+    (
+        vec!["libc.so.6".into(), "libdl.so.2".into()],
+        vec![
+            req("libc.so.6", "GLIBC_2.2.5"),
+            req("libc.so.6", "GLIBC_2.16"),
+            req("libc.so.6", "GLIBC_2.3.4"),
+            req("libdl.so.2", "GLIBC_2.2.5"),
+        ],
+    )
+}
+
+/// A package of [`sample`] as `build` writes it (twice, which must give the same bytes),
+/// saved in a scratch directory under the name `file_name` gives it.
+#[cfg(test)]
+pub fn write_sample(
+    rust_arch: &str,
+    build: fn(&Metadata, &[InstallFile], Needs) -> Result<Vec<u8>>,
+    file_name: fn(&str, &str, &Arch) -> String,
+) -> (tempfile::TempDir, std::path::PathBuf) {
+    let (meta, files) = sample(rust_arch);
+    let (libraries, versions) = sample_needs();
+    let needs = Needs {
+        libraries: &libraries,
+        versions: &versions,
+    };
+    let bytes = build(&meta, &files, needs).unwrap();
+    assert_eq!(
+        bytes,
+        build(&meta, &files, needs).unwrap(),
+        "the same bytes every time"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp
+        .path()
+        .join(file_name(&meta.name, &meta.full_version(), meta.arch));
+    std::fs::write(&path, &bytes).unwrap();
+    (tmp, path)
+}
+
+/// What `program args... file` prints; it must succeed.
+#[cfg(test)]
+pub fn run_on(program: &str, args: &[&str], file: &std::path::Path) -> String {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .arg(file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{program} {args:?}: {stderr}");
+    String::from_utf8(out.stdout).unwrap()
+}

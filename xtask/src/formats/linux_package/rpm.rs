@@ -12,8 +12,8 @@ use md5::Md5;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
+use super::{InstallFile, Kind, Metadata, Needs};
 use crate::config::arch::Arch;
-use crate::pipeline::linux_packages::{self, InstallFile, Kind, Metadata, Needs};
 
 // Header tags (rpmtag.h) and the types of their values.
 const HEADER_SIGNATURES: u32 = 62;
@@ -169,7 +169,7 @@ struct Entry<'a> {
     file: Option<&'a InstallFile>,
 }
 
-/// The whole `.rpm` of `files` (sorted, from `linux_packages::files`): owned by root, every
+/// The whole `.rpm` of `files` (sorted, from `super::files`): owned by root, every
 /// timestamp `meta.mtime`, requiring what the binary was verified to need.
 pub fn build(meta: &Metadata, files: &[InstallFile], needs: Needs) -> Result<Vec<u8>> {
     // Directories of the package's own (its license directory); the rest belong to the
@@ -190,7 +190,7 @@ pub fn build(meta: &Metadata, files: &[InstallFile], needs: Needs) -> Result<Vec
     entries.sort_by(|a, b| a.path.cmp(&b.path));
 
     let cpio = cpio(&entries, meta.mtime);
-    let payload = linux_packages::gzip(&cpio)?;
+    let payload = super::gzip(&cpio)?;
     let payload_sha256 = format!("{:x}", Sha256::digest(&payload));
     let header = header_bytes(
         HEADER_IMMUTABLE,
@@ -300,7 +300,7 @@ fn header_entries(
         (HEADER_I18NTABLE, Value::Strings(vec!["C".into()])),
         (NAME, str(&meta.name)),
         (VERSION, str(&meta.version)),
-        (RELEASE, str(linux_packages::REVISION)),
+        (RELEASE, str(super::REVISION)),
         (SUMMARY, Value::I18n(meta.summary.clone())),
         (DESCRIPTION, Value::I18n(meta.description.clone())),
         (BUILDTIME, Value::Int32(vec![meta.mtime as u32])),
@@ -443,7 +443,7 @@ fn cpio(entries: &[Entry], mtime: u64) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::linux_packages::{run_on, sample, sample_needs, write_sample};
+    use crate::formats::linux_package::{run_on, sample, sample_needs, write_sample};
 
     fn rpm(args: &[&str], file: &std::path::Path) -> String {
         run_on("rpm", args, file)
