@@ -9,7 +9,6 @@ use xshell::Shell;
 use crate::config::builder::Builder;
 use crate::config::policy::{Policy, TargetPolicy};
 use crate::config::target::{Libc, Target};
-use crate::flags;
 use crate::formats::archive;
 use crate::host::build::{self, Invocation};
 use crate::host::machine::{self, Machine, Missing};
@@ -150,53 +149,6 @@ pub struct TargetJson {
     /// `os/architecture[/variant]` of its image in the release's OCI image (musl targets).
     pub image_platform: Option<String>,
     pub missing: Vec<String>,
-}
-
-impl flags::Plan {
-    pub fn run(self, sh: &Shell) -> Result<()> {
-        let policy = Policy::read(sh)?;
-        let machine = Machine::probe(sh)?;
-        let plans = TargetPlan::all(&policy, None, &machine);
-        let json = plan_json(&policy, &plans, &machine);
-        if self.json {
-            // One line, so that a workflow step can put it into $GITHUB_OUTPUT as it is.
-            println!("{}", serde_json::to_string(&json)?);
-            return Ok(());
-        }
-        let rows: Vec<Vec<String>> = json
-            .targets
-            .iter()
-            .map(|t| {
-                vec![
-                    t.target.clone(),
-                    t.glibc_floor_note
-                        .clone()
-                        .or(t.glibc_floor.clone())
-                        .unwrap_or_else(|| "static".into()),
-                    format!("{} ({})", t.builder, t.why),
-                    t.runs_on.clone(),
-                    t.runner.clone().unwrap_or_else(|| "native".into()),
-                    t.debian_packages.join(" "),
-                ]
-            })
-            .collect();
-        crate::util::print_table(
-            &[
-                "TARGET",
-                "GLIBC FLOOR",
-                "BUILDER",
-                "RUNS ON",
-                "QEMU",
-                "DEBIAN PACKAGES",
-            ],
-            &rows,
-        );
-        println!();
-        for t in &json.targets {
-            println!("{}: {}", t.target, t.archives.join(", "));
-        }
-        Ok(())
-    }
 }
 
 pub fn plan_json(policy: &Policy, plans: &[TargetPlan], machine: &Machine) -> PlanJson {

@@ -10,31 +10,13 @@ pub mod corpus;
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow};
-use xshell::Shell;
 
 use crate::config::arch::ARCHES;
 use crate::config::glibc::GlibcVersion;
-use crate::config::policy::Policy;
 use crate::config::target::{Libc, Target};
-use crate::flags;
 use elf::inspect;
 pub use facts::{BinaryFacts, FileType, Relro, VersionRequirement};
 use rules::{Violation, check};
-
-impl flags::Verify {
-    pub fn run(self, sh: &Shell) -> Result<()> {
-        let target = self.target;
-        let floor = match self.glibc_floor {
-            Some(floor) => Some(floor),
-            // The same floor dist applies: the target's, a `.2.28` suffix, or the default.
-            None => Policy::read(sh)?.floor_for(&target),
-        };
-        let facts = verify_file(&self.file, &target, floor)?;
-        println!("{}\n{facts}", self.file.display());
-        println!("ok: meets the release policy of {target}");
-        Ok(())
-    }
-}
 
 /// Reads, inspects and checks one file; `Err` lists every violation.
 pub fn verify_file(
