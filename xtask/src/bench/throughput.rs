@@ -9,8 +9,8 @@ use anyhow::{Result, bail};
 use xshell::{Shell, cmd};
 
 use super::{Ratio, Report, timed};
-use crate::formats::archive;
 use crate::formats::checksums;
+use crate::formats::tarball;
 use crate::util::files;
 
 const SAMPLE_BYTES: usize = 64 << 20;
@@ -32,7 +32,7 @@ pub fn packaging(
     let ours_gz = scratch.join("ours.gz");
     let (ours_gzip, _) = timed(|| {
         let output = BufWriter::new(File::create(&ours_gz)?);
-        archive::gzip_to(File::open(&sample)?, output)?.flush()?;
+        tarball::gzip_to(File::open(&sample)?, output)?.flush()?;
         anyhow::Ok(())
     })?;
     let theirs_gz = scratch.join("theirs.gz");

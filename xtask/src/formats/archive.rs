@@ -1,20 +1,14 @@
 //! Release archives: one deterministic `.tar.gz` per target, named so that `cargo binstall`
 //! finds it, whose bytes depend only on the files' contents and the given mtime.
 
-use std::collections::BTreeMap;
-use std::fs::{self, File};
-use std::io::{BufReader, Read, Write};
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use flate2::{Compression, GzBuilder, write::GzEncoder};
-use tar::{EntryType, Header};
 
 use crate::formats::checksums::HashingWriter;
+use crate::formats::tarball::{self, Data, Layout, TarFile};
 use crate::util::files::{self, write_atomic_with};
-
-/// Source reads in large chunks: the deflate loop, not syscalls, should set the pace.
-const READ_BUFFER: usize = 1 << 20;
 
 /// A file to put into an archive.
 #[derive(Clone, Debug)]
@@ -92,12 +86,10 @@ fn archive_name(relative: &Path) -> Result<String> {
     Ok(name.to_string())
 }
 
-/// Writes `{out_dir}/{stem}.tar.gz` holding `files` under the directory `{stem}/`.
-///
-/// The same file contents, names and `mtime` give the same bytes on any machine and in any
-/// directory: entries sorted by path with their directories first, every mtime `mtime`,
-/// owner 0/0 without names, modes 0755/0644, and a gzip header without time or name.
-/// The archive appears under its final name only once complete.
+/// Writes `{out_dir}/{stem}.tar.gz` holding `files` under the directory `{stem}/`, as
+/// [`tarball`] writes every stream: the same file contents, names and `mtime` give the same bytes
+/// on any machine and in any directory. The archive appears under its final name only once
+/// complete.
 pub fn write_archive(
     out_dir: &Path,
     stem: &str,
@@ -109,29 +101,30 @@ pub fn write_archive(
             "expected an archive stem such as diag_tool-x86_64-unknown-linux-musl-v0.1.0, found {stem:?}"
         );
     }
-    let entries = plan_entries(files)?;
+    if files.is_empty() {
+        bail!("nothing to archive: expected at least the binary");
+    }
+    let entries: Vec<TarFile> = files
+        .iter()
+        .map(|f| TarFile {
+            name: &f.name,
+            mode: if f.executable { 0o755 } else { 0o644 },
+            data: Data::File(&f.source),
+        })
+        .collect();
+    let prefix = format!("{stem}/");
+    let layout = Layout {
+        prefix: &prefix,
+        owner: None,
+    };
     let path = out_dir.join(format!("{stem}.tar.gz"));
     let (sha256, size) = write_atomic_with(&path, |file| {
-        let mut tar = tar::Builder::new(gzip_encoder(HashingWriter::new(file)));
-        for (components, entry) in &entries {
-            let mut name = format!("{stem}/");
-            for component in components {
-                name.push_str(component);
-                name.push('/');
-            }
-            match entry {
-                Entry::Dir => {
-                    let mut header = header(EntryType::Directory, 0o755, 0, mtime);
-                    tar.append_data(&mut header, &name, std::io::empty())
-                        .with_context(|| format!("writing the entry {name}"))?;
-                }
-                Entry::File(file) => {
-                    name.pop();
-                    append_file(&mut tar, &name, file, mtime)?;
-                }
-            }
-        }
-        let gzip = tar.into_inner().context("finishing the tar stream")?;
+        let gzip = tarball::write(
+            tarball::gzip_encoder(HashingWriter::new(file)),
+            &entries,
+            &layout,
+            mtime,
+        )?;
         let hashing = gzip.finish().context("finishing the gzip stream")?;
         let (_, sha256, size) = hashing.finish();
         Ok((sha256, size))
@@ -140,160 +133,17 @@ pub fn write_archive(
     Ok(Archive { path, sha256, size })
 }
 
-/// The gzip settings of every archive: best compression, and a header with neither time
-/// nor file name and a fixed OS byte, so the bytes depend on the contents only.
-pub fn gzip_encoder<W: Write>(writer: W) -> GzEncoder<W> {
-    GzBuilder::new()
-        .mtime(0)
-        .operating_system(255)
-        .write(writer, Compression::best())
-}
-
-/// Compresses `reader` into `writer` exactly as archives are compressed, returning the
-/// writer; lets the packaging's gzip throughput be measured against `gzip -9`.
-pub fn gzip_to<R: Read, W: Write>(reader: R, writer: W) -> Result<W> {
-    let mut reader = BufReader::with_capacity(READ_BUFFER, reader);
-    let mut gzip = gzip_encoder(writer);
-    std::io::copy(&mut reader, &mut gzip).context("compressing")?;
-    gzip.finish().context("finishing the gzip stream")
-}
-
-enum Entry<'a> {
-    Dir,
-    File(&'a ArchiveFile),
-}
-
-/// Every entry below the top-level directory (the empty path), keyed by path components so
-/// that a directory sorts right before its contents.
-fn plan_entries(files: &[ArchiveFile]) -> Result<BTreeMap<Vec<&str>, Entry<'_>>> {
-    if files.is_empty() {
-        bail!("nothing to archive: expected at least the binary");
-    }
-    let mut entries = BTreeMap::new();
-    entries.insert(Vec::new(), Entry::Dir);
-    for file in files {
-        let components: Vec<&str> = file.name.split('/').collect();
-        if components
-            .iter()
-            .any(|c| c.is_empty() || *c == "." || *c == ".." || c.contains('\0'))
-        {
-            bail!(
-                "expected a relative path such as completions/diag_tool.bash inside the archive, found {:?}",
-                file.name
-            );
-        }
-        for depth in 1..components.len() {
-            let dir = components[..depth].to_vec();
-            if let Some(Entry::File(other)) = entries.get(&dir) {
-                bail!(
-                    "{:?} is a file in the archive, so it cannot also hold {:?}",
-                    other.name,
-                    file.name
-                );
-            }
-            entries.insert(dir, Entry::Dir);
-        }
-        if entries.insert(components, Entry::File(file)).is_some() {
-            bail!(
-                "{:?} is listed twice, or is also a directory in the archive",
-                file.name
-            );
-        }
-    }
-    Ok(entries)
-}
-
-fn append_file<W: Write>(
-    tar: &mut tar::Builder<W>,
-    name: &str,
-    file: &ArchiveFile,
-    mtime: u64,
-) -> Result<()> {
-    let source = &file.source;
-    let meta =
-        fs::symlink_metadata(source).with_context(|| format!("reading {}", source.display()))?;
-    if meta.file_type().is_symlink() {
-        let target = fs::read_link(source).unwrap_or_default();
-        bail!(
-            "{} is a symlink to {}: archives hold regular files only, pass the file it points to",
-            source.display(),
-            target.display()
-        );
-    }
-    let opened = File::open(source).with_context(|| format!("opening {}", source.display()))?;
-    // Checked on the opened file too, in case the path was swapped in between.
-    let meta = opened
-        .metadata()
-        .with_context(|| format!("reading {}", source.display()))?;
-    if !meta.is_file() {
-        bail!(
-            "{} is not a regular file: archives hold regular files only",
-            source.display()
-        );
-    }
-    let size = meta.len();
-    let mode = if file.executable { 0o755 } else { 0o644 };
-    let mut header = header(EntryType::Regular, mode, size, mtime);
-    // `take` keeps the entry at the size its header announces if the file grows meanwhile.
-    let mut data = BufReader::with_capacity(READ_BUFFER, opened).take(size);
-    tar.append_data(&mut header, name, &mut data)
-        .with_context(|| format!("archiving {} as {name}", source.display()))?;
-    if data.limit() != 0 {
-        bail!("{} shrank while it was being archived", source.display());
-    }
-    Ok(())
-}
-
-/// GNU headers throughout (they also carry names longer than 100 bytes); owner names stay
-/// empty and ids 0, so nothing of the build machine's users gets in.
-pub fn header(kind: EntryType, mode: u32, size: u64, mtime: u64) -> Header {
-    let mut header = Header::new_gnu();
-    header.set_entry_type(kind);
-    header.set_mode(mode);
-    header.set_size(size);
-    header.set_mtime(mtime);
-    header.set_uid(0);
-    header.set_gid(0);
-    header
-}
-
-/// A time as the calendar has it, in UTC: year, month, day, day of the week (0 = Thursday,
-/// as 1970-01-01 was) and seconds into the day. Howard Hinnant's `civil_from_days`, so that no
-/// date library is needed for the release's one timestamp.
-pub fn civil(epoch: u64) -> (i64, i64, i64, usize, u64) {
-    let (days, secs) = ((epoch / 86_400) as i64, epoch % 86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day, (days % 7) as usize, secs)
-}
-
-/// The release's time as RFC 3339 in UTC (SBOMs, image configs): `2023-11-14T22:13:20Z` for
-/// 1700000000.
-pub fn rfc3339(epoch: u64) -> String {
-    let (year, month, day, _, secs) = civil(epoch);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use std::os::unix::fs::{PermissionsExt, symlink};
     use std::process::Command;
     use std::time::{Duration, SystemTime};
 
+    use std::fs::File;
+
     use super::*;
     use crate::formats::checksums::sha256_file;
+    use crate::formats::tarball::{gzip_to, rfc3339};
     use crate::util::files::names_in;
 
     const STEM: &str = "diag_tool-x86_64-unknown-linux-musl-v0.1.0";

@@ -7,3 +7,4 @@ pub mod linux_package;
 pub mod minisign;
 pub mod oci;
 pub mod sbom;
+pub mod tarball;

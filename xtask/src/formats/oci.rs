@@ -13,6 +13,7 @@ use tar::EntryType;
 use crate::config::target::{Libc, Target};
 use crate::formats::archive;
 use crate::formats::checksums::{self, HashingWriter};
+use crate::formats::tarball::{self, Data, Layout, TarFile};
 use crate::manifest::{Artifact, ArtifactKind, Manifest, TargetEntry};
 use crate::util::files;
 
@@ -116,10 +117,10 @@ fn image(
     let bin = &manifest.package.bin;
     let mtime = manifest.source_date_epoch;
     let entrypoint = format!("{BIN_DIR}/{bin}");
-    let layer = tar(Vec::new(), &[(&entrypoint, binary, 0o755)], mtime)?;
+    let layer = layer_tar(Vec::new(), &[(&entrypoint, binary, 0o755)], mtime)?;
     let diff_id = format!("sha256:{}", checksums::sha256_bytes(&layer));
-    let layer = blobs.add(LAYER, archive::gzip_to(&layer[..], Vec::new())?);
-    let created = archive::rfc3339(mtime);
+    let layer = blobs.add(LAYER, tarball::gzip_to(&layer[..], Vec::new())?);
+    let created = tarball::rfc3339(mtime);
     let config = ImageConfig {
         created: created.clone(),
         architecture: platform.architecture,
@@ -160,7 +161,7 @@ fn annotations(manifest: &Manifest) -> Annotations {
         ("version", Some(manifest.version.clone())),
         (
             "created",
-            Some(archive::rfc3339(manifest.source_date_epoch)),
+            Some(tarball::rfc3339(manifest.source_date_epoch)),
         ),
         ("revision", manifest.commit.clone()),
         ("description", package.description.clone()),
@@ -257,34 +258,29 @@ fn write_layout(path: &Path, blobs: &Blobs, index: &Index, mtime: u64) -> Result
             .map(|(n, b)| (n.as_str(), &b[..], 0o644)),
     );
     files::write_atomic_with(path, |file| {
-        let hashing = tar(HashingWriter::new(file), &files, mtime)?;
+        let hashing = layer_tar(HashingWriter::new(file), &files, mtime)?;
         let (_, sha256, size) = hashing.finish();
         Ok((sha256, size))
     })
     .with_context(|| format!("writing {}", path.display()))
 }
 
-/// A tar stream of `files` (path, contents, mode) and the directories above them, in path
-/// order, each entry owned by 0/0 and timestamped `mtime`, as the release archives are.
-fn tar<W: Write>(writer: W, files: &[(&str, &[u8], u32)], mtime: u64) -> Result<W> {
-    let mut entries: BTreeMap<String, Option<(&[u8], u32)>> = BTreeMap::new();
-    for &(name, bytes, mode) in files {
-        for (i, _) in name.match_indices('/') {
-            entries.insert(name[..=i].to_string(), None);
-        }
-        entries.insert(name.to_string(), Some((bytes, mode)));
-    }
-    let mut tar = tar::Builder::new(writer);
-    for (name, entry) in &entries {
-        let (kind, bytes, mode) = match entry {
-            None => (EntryType::Directory, &[][..], 0o755),
-            Some((bytes, mode)) => (EntryType::Regular, *bytes, *mode),
-        };
-        let mut header = archive::header(kind, mode, bytes.len() as u64, mtime);
-        tar.append_data(&mut header, name, bytes)
-            .with_context(|| format!("writing the entry {name}"))?;
-    }
-    tar.into_inner().context("finishing the tar stream")
+/// A tar stream of `files` (path, contents, mode) and the directories above them, written
+/// as the release archives are.
+fn layer_tar<W: Write>(writer: W, files: &[(&str, &[u8], u32)], mtime: u64) -> Result<W> {
+    let entries: Vec<TarFile> = files
+        .iter()
+        .map(|&(name, bytes, mode)| TarFile {
+            name,
+            mode,
+            data: Data::Bytes(bytes),
+        })
+        .collect();
+    let layout = Layout {
+        prefix: "",
+        owner: None,
+    };
+    tarball::write(writer, &entries, &layout, mtime)
 }
 
 /// The blobs of the layout by the hex of their SHA-256.
@@ -709,7 +705,7 @@ mod tests {
                 .output()
                 .unwrap();
             assert_eq!(
-                archive::rfc3339(seconds),
+                tarball::rfc3339(seconds),
                 String::from_utf8_lossy(&date.stdout).trim()
             );
         }

@@ -6,7 +6,7 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::formats::archive;
+use crate::formats::tarball;
 use crate::host::dependencies::Dependency;
 
 pub const SPEC_VERSION: &str = "1.5";
@@ -94,7 +94,7 @@ pub fn cyclonedx(deps: &[Dependency], triple: &str, source_date_epoch: u64) -> S
         serial_number: String::new(),
         version: 1,
         metadata: Metadata {
-            timestamp: archive::rfc3339(source_date_epoch),
+            timestamp: tarball::rfc3339(source_date_epoch),
             tools: Tools {
                 components: vec![Tool {
                     kind: "application",

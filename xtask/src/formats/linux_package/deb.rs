@@ -2,18 +2,16 @@
 //! `data.tar.gz`, written here because it is three small members over the tar and gzip writers
 //! the archives already use, and so reproducible byte for byte.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::Write;
 
 use anyhow::{Context, Result, bail};
 use md5::{Digest, Md5};
-use tar::EntryType;
 
 use super::{InstallFile, Kind, Metadata, Needs};
 use crate::config::arch::Arch;
 use crate::config::glibc::GlibcVersion;
-use crate::formats::archive;
+use crate::formats::tarball::{self, Data, Layout, TarFile};
 
 /// Where Debian files system administration tools (lshw, dmidecode, smartmontools).
 const SECTION: &str = "admin";
@@ -63,8 +61,8 @@ pub fn build(meta: &Metadata, files: &[InstallFile], needs: Needs) -> Result<Vec
         control_file("control", control),
         control_file("md5sums", md5sums),
     ];
-    let control_tar = tar_gz(meta.mtime, &BTreeSet::new(), &control_files)?;
-    let data_tar = tar_gz(meta.mtime, &dirs, files)?;
+    let control_tar = tar_gz(meta.mtime, &control_files)?;
+    let data_tar = tar_gz(meta.mtime, files)?;
 
     let mut deb = b"!<arch>\n".to_vec();
     for (name, contents) in [
@@ -282,36 +280,22 @@ fn license_text<'a>(id: &str, licenses: &'a [(String, String)]) -> Result<&'a st
     }
 }
 
-/// A gzip-compressed tar of `dirs` and `files` (paths relative to `/`), as dpkg-deb writes
-/// them: `./`-prefixed names, owner root, every timestamp `mtime`.
-fn tar_gz(mtime: u64, dirs: &BTreeSet<String>, files: &[InstallFile]) -> Result<Vec<u8>> {
-    let mut tar = tar::Builder::new(archive::gzip_encoder(Vec::new()));
-    let mut entries: Vec<(String, Option<&InstallFile>)> = vec![("./".into(), None)];
-    entries.extend(dirs.iter().map(|d| (format!("./{d}/"), None)));
-    entries.extend(files.iter().map(|f| (format!("./{}", f.path), Some(f))));
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
-    for (name, file) in entries {
-        let (kind, mode, contents) = match file {
-            None => (EntryType::Directory, 0o755, &[][..]),
-            Some(file) => (EntryType::Regular, file.mode(), file.contents.as_slice()),
-        };
-        let mut header = archive::header(kind, mode, contents.len() as u64, mtime);
-        header.set_username("root")?;
-        header.set_groupname("root")?;
-        // Set as written: the tar crate's path setters drop the `./` every .deb has.
-        let field = &mut header.as_gnu_mut().context("a GNU header")?.name;
-        if name.len() >= field.len() {
-            bail!("{name} is too long for a tar header of the .deb (99 bytes at most)");
-        }
-        field.fill(0);
-        field[..name.len()].copy_from_slice(name.as_bytes());
-        header.set_cksum();
-        tar.append(&header, contents)
-            .with_context(|| format!("writing {name} into the .deb"))?;
-    }
-    let mut gzip = tar.into_inner().context("finishing a tar stream")?;
-    gzip.flush()?;
-    gzip.finish().context("finishing a gzip stream")
+/// A gzip-compressed tar of `files` (paths relative to `/`) and the directories above them,
+/// as dpkg-deb writes them: `./`-prefixed names, owner root, every timestamp `mtime`.
+fn tar_gz(mtime: u64, files: &[InstallFile]) -> Result<Vec<u8>> {
+    let entries: Vec<TarFile> = files
+        .iter()
+        .map(|f| TarFile {
+            name: &f.path,
+            mode: f.mode(),
+            data: Data::Bytes(&f.contents),
+        })
+        .collect();
+    let layout = Layout {
+        prefix: "./",
+        owner: Some("root"),
+    };
+    tarball::tar_gz(&entries, &layout, mtime)
 }
 
 /// `Tue, 14 Nov 2023 22:13:20 +0000`, the date form of Debian changelogs.
@@ -320,7 +304,7 @@ fn rfc2822(epoch: u64) -> String {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let (year, month, day, weekday, seconds) = archive::civil(epoch);
+    let (year, month, day, weekday, seconds) = tarball::civil(epoch);
     format!(
         "{}, {day:02} {} {year} {:02}:{:02}:{:02} +0000",
         DAYS[weekday],

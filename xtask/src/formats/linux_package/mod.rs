@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use anyhow::Result;
 
 use crate::config::arch::Arch;
-use crate::formats::archive;
+use crate::formats::tarball;
 use crate::manifest::{Binary, Requirement};
 
 /// The packaging revision of each upstream version: a fork that repackages the same version
@@ -115,7 +115,7 @@ pub fn directories(files: &[InstallFile]) -> BTreeSet<String> {
 /// Compressed as `gzip -9n` does (best compression, no name, no time), which lintian checks
 /// of man pages and changelogs.
 pub fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
-    archive::gzip_to(bytes, Vec::new())
+    tarball::gzip_to(bytes, Vec::new())
 }
 
 /// Metadata and files of a small package, for the writers' tests.
