@@ -11,6 +11,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use xshell::Shell;
 
 use crate::config::binstall;
+use crate::config::dependencies::Dependency;
 use crate::config::policy::Policy;
 use crate::flags::{self, MessageFormat};
 use crate::formats::archive::{self, ArchiveFile};
@@ -18,7 +19,7 @@ use crate::formats::checksums;
 use crate::formats::linux_package::Distro;
 use crate::formats::sbom;
 use crate::host::build::{self, Invocation};
-use crate::host::dependencies::{self, Dependency};
+use crate::host::cargo;
 use crate::host::git;
 use crate::host::machine::{self, Machine};
 use crate::manifest::{Artifact, ArtifactKind, Binary, Manifest, TargetEntry, Toolchain};
@@ -332,7 +333,7 @@ impl Dist<'_> {
             std::fs::read(&binary).with_context(|| format!("reading {}", binary.display()))?;
         let policy = &job.plan.policy;
         let facts = verify::verify_bytes(&job.bytes, &binary, &policy.target, policy.glibc_floor)?;
-        job.deps = dependencies::resolve(sh, &self.policy.package.name, &policy.target)?;
+        job.deps = cargo::resolve(sh, &self.policy.package.name, &policy.target)?;
         let audited = auditable::check(&job.bytes, &job.deps)
             .with_context(|| format!("{}", binary.display()))?;
         let machine_paths: Vec<&Path> = job

@@ -9,6 +9,7 @@ use anyhow::{Context, Result, bail};
 use xshell::{Shell, cmd};
 
 use crate::config::policy::Policy;
+use crate::config::workspace::Lock;
 use crate::flags;
 use crate::util::files;
 
@@ -410,21 +411,11 @@ fn workspace_paths(root: &Path) -> Result<Vec<(PathBuf, bool)>> {
 
 /// A new name that a dependency already has would make two packages of one name.
 fn check_dependencies(root: &Path, new: &Names) -> Result<()> {
-    #[derive(serde::Deserialize)]
-    struct Lock {
-        #[serde(default)]
-        package: Vec<LockedPackage>,
-    }
-    #[derive(serde::Deserialize)]
-    struct LockedPackage {
-        name: String,
-    }
     let path = root.join("Cargo.lock");
     let Ok(text) = fs::read_to_string(&path) else {
         return Ok(());
     };
-    let lock: Lock =
-        toml::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
+    let lock = Lock::parse(&text).with_context(|| format!("reading {}", path.display()))?;
     let normalized = |n: &str| n.replace('-', "_");
     if let Some(dep) = lock
         .package

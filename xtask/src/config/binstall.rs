@@ -26,11 +26,7 @@ pub fn check_release(policy: &Policy, triple: &str) -> Result<()> {
     };
     let entry = format!("{stem}/{}", policy.bin);
     check(
-        policy
-            .package
-            .metadata
-            .as_ref()
-            .and_then(|m| m.binstall.as_ref()),
+        policy.binstall.as_ref(),
         &names,
         &format!("{stem}.tar.gz"),
         &entry,
@@ -116,12 +112,7 @@ mod tests {
         sh.change_dir(root);
         let policy = crate::config::policy::Policy::read(&sh).unwrap();
         assert!(
-            policy
-                .package
-                .metadata
-                .as_ref()
-                .and_then(|m| m.binstall.as_ref())
-                .is_some(),
+            policy.binstall.as_ref().is_some(),
             "the shipped package declares [package.metadata.binstall]"
         );
         for t in &policy.targets {

@@ -5,6 +5,8 @@ pub mod arch;
 pub mod binstall;
 pub mod builder;
 pub mod cargo_config;
+pub mod dependencies;
 pub mod glibc;
 pub mod policy;
 pub mod target;
+pub mod workspace;

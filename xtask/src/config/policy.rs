@@ -10,19 +10,7 @@ use serde::Deserialize;
 use crate::config::builder::{Builder, BuilderChoice};
 use crate::config::glibc::GlibcVersion;
 use crate::config::target::{Libc, Target};
-
-/// The parts of `cargo metadata --no-deps` that xtask reads.
-#[derive(Deserialize)]
-struct Metadata {
-    packages: Vec<Package>,
-    target_directory: PathBuf,
-    metadata: Option<WorkspaceMetadata>,
-}
-
-#[derive(Deserialize)]
-struct WorkspaceMetadata {
-    release: Option<ReleaseConfig>,
-}
+use crate::config::workspace::{Metadata, Package};
 
 /// `[workspace.metadata.release]` as written.
 #[derive(Deserialize)]
@@ -66,35 +54,10 @@ struct TargetEntry {
     runs_on: Option<String>,
 }
 
-/// A workspace package as `cargo metadata` describes it.
-#[derive(Clone, Debug, Deserialize)]
-pub struct Package {
-    pub name: String,
-    pub version: String,
-    /// `description`, `license`, `repository`, `homepage` and `authors` describe the package
-    /// in image labels and package metadata.
-    pub description: Option<String>,
-    pub license: Option<String>,
-    pub repository: Option<String>,
-    pub homepage: Option<String>,
-    #[serde(default)]
-    pub authors: Vec<String>,
-    /// Its Cargo.toml: the generated assets are in `assets/` beside it.
-    pub manifest_path: PathBuf,
-    targets: Vec<BuildTarget>,
-    pub metadata: Option<PackageMetadata>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-struct BuildTarget {
-    name: String,
-    kind: Vec<String>,
-}
-
 /// `[package.metadata]` of the shipped package: the parts xtask checks.
 #[derive(Clone, Debug, Default, Deserialize)]
-pub struct PackageMetadata {
-    pub binstall: Option<Binstall>,
+struct PackageMetadata {
+    binstall: Option<Binstall>,
 }
 
 /// `[package.metadata.binstall]`, the URLs and paths `cargo binstall` will look for.
@@ -110,7 +73,6 @@ pub struct Binstall {
 /// `[package.metadata.binstall.signing]`: the key the release files' `.sig` files are made
 /// with, which cargo-binstall checks them against.
 #[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct BinstallSigning {
     pub algorithm: String,
     pub pubkey: String,
@@ -121,6 +83,8 @@ pub struct BinstallSigning {
 pub struct Policy {
     /// The package whose binary ships.
     pub package: Package,
+    /// Its `[package.metadata.binstall]`, the names `cargo binstall` will look for.
+    pub binstall: Option<Binstall>,
     /// That binary's name.
     pub bin: String,
     /// Files from the workspace root copied into every archive.
@@ -157,10 +121,17 @@ const WHERE: &str = "[workspace.metadata.release] in Cargo.toml";
 impl Policy {
     /// Reads `cargo metadata --no-deps` output; `Policy::read` in `host/cargo.rs` runs it.
     pub fn from_metadata(json: &str) -> Result<Policy> {
-        let metadata: Metadata = serde_json::from_str(json).with_context(|| {
-            format!("reading {WHERE} (through `cargo metadata`): fix the key it names")
-        })?;
-        let Some(release) = metadata.metadata.and_then(|m| m.release) else {
+        let metadata: Metadata = serde_json::from_str(json).context("parsing `cargo metadata`")?;
+        #[derive(Deserialize)]
+        struct WorkspaceMetadata {
+            release: Option<ReleaseConfig>,
+        }
+        let workspace: Option<WorkspaceMetadata> = metadata
+            .metadata
+            .map(serde_json::from_value)
+            .transpose()
+            .with_context(|| format!("reading {WHERE}: fix the key it names"))?;
+        let Some(release) = workspace.and_then(|m| m.release) else {
             bail!("{WHERE} is missing: it names the package to ship and its targets");
         };
         let package = metadata
@@ -179,6 +150,13 @@ impl Policy {
             .find(|t| t.kind.iter().any(|k| k == "bin"))
             .map(|t| t.name.clone())
             .with_context(|| format!("package `{}` has no binary target to ship", package.name))?;
+        let binstall: Option<PackageMetadata> = package
+            .metadata
+            .clone()
+            .map(serde_json::from_value)
+            .transpose()
+            .context("reading [package.metadata.binstall] of the shipped package")?;
+        let binstall = binstall.and_then(|m| m.binstall);
         if release.targets.is_empty() {
             bail!("{WHERE} lists no targets: add [[workspace.metadata.release.targets]] entries");
         }
@@ -206,7 +184,8 @@ impl Policy {
             });
         }
         Ok(Policy {
-            minisign_pubkey: minisign_pubkey(&package)?,
+            minisign_pubkey: minisign_pubkey(binstall.as_ref())?,
+            binstall,
             package,
             bin,
             include: release.include,
@@ -263,9 +242,8 @@ impl Policy {
 
 /// The minisign public key the release is signed with, from `[package.metadata.binstall.signing]`
 /// of the shipped package, where cargo-binstall reads it too.
-fn minisign_pubkey(package: &Package) -> Result<Option<String>> {
+fn minisign_pubkey(binstall: Option<&Binstall>) -> Result<Option<String>> {
     let where_ = "[package.metadata.binstall.signing] in the shipped package's Cargo.toml";
-    let binstall = package.metadata.as_ref().and_then(|m| m.binstall.as_ref());
     let Some(signing) = binstall.and_then(|b| b.signing.as_ref()) else {
         return Ok(None);
     };

@@ -6,8 +6,8 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::config::dependencies::Dependency;
 use crate::formats::tarball;
-use crate::host::dependencies::Dependency;
 
 pub const SPEC_VERSION: &str = "1.5";
 
@@ -84,7 +84,7 @@ struct DependencyEntry<'a> {
     depends_on: &'a [String],
 }
 
-/// The SBOM of one target's binary: `deps` as [`crate::host::dependencies::resolve`] gives them,
+/// The SBOM of one target's binary: `deps` as [`crate::host::cargo::resolve`] gives them,
 /// the shipped package first.
 pub fn cyclonedx(deps: &[Dependency], triple: &str, source_date_epoch: u64) -> String {
     let (root, rest) = deps.split_first().expect("the shipped package comes first");
@@ -174,7 +174,6 @@ mod tests {
 
     use super::*;
     use crate::config::target::Target;
-    use crate::host::dependencies;
 
     #[test]
     fn the_serial_number_follows_the_content() {
@@ -194,7 +193,8 @@ mod tests {
         let policy = crate::config::policy::Policy::read(&sh).unwrap();
         let package = &policy.package.name;
         let triple = "aarch64-unknown-linux-musl";
-        let deps = dependencies::resolve(&sh, package, &Target::parse(triple).unwrap()).unwrap();
+        let deps =
+            crate::host::cargo::resolve(&sh, package, &Target::parse(triple).unwrap()).unwrap();
         let sbom = cyclonedx(&deps, triple, 1_700_000_000);
         assert_eq!(
             sbom,

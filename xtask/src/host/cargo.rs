@@ -3,7 +3,9 @@
 use anyhow::{Context, Result};
 use xshell::{Shell, cmd};
 
+use crate::config::dependencies::{self, Dependency};
 use crate::config::policy::Policy;
+use crate::config::target::Target;
 
 impl Policy {
     pub fn read(sh: &Shell) -> Result<Policy> {
@@ -15,5 +17,54 @@ impl Policy {
         .read()
         .context("running `cargo metadata`")?;
         Policy::from_metadata(&json)
+    }
+}
+
+/// The shipped package and everything it links for `target`, the package first, then by name.
+pub fn resolve(sh: &Shell, package: &str, target: &Target) -> Result<Vec<Dependency>> {
+    let triple = target.triple();
+    let json = cmd!(
+        sh,
+        "cargo metadata --format-version 1 --locked --offline --filter-platform {triple}"
+    )
+    .quiet()
+    .read()
+    .with_context(|| format!("running `cargo metadata --filter-platform {triple}`"))?;
+    let lock = sh.read_file("Cargo.lock").context("reading Cargo.lock")?;
+    dependencies::from_metadata(&json, &lock, package)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn a_platform_resolves_its_own_set() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .unwrap();
+        let sh = Shell::new().unwrap();
+        sh.change_dir(root);
+        let linux = resolve(
+            &sh,
+            "xtask",
+            &Target::parse("x86_64-unknown-linux-gnu").unwrap(),
+        )
+        .unwrap();
+        let names: BTreeSet<&str> = linux.iter().map(|d| d.name.as_str()).collect();
+        assert!(
+            names.contains("goblin") && names.contains("xshell"),
+            "{names:?}"
+        );
+        // Dev-dependencies are not compiled into the binary.
+        assert!(!names.contains("tempfile"), "{names:?}");
+        assert!(
+            linux
+                .iter()
+                .filter(|d| d.source == "crates.io")
+                .all(|d| d.checksum.is_some())
+        );
     }
 }

@@ -3,6 +3,5 @@
 
 pub mod build;
 pub mod cargo;
-pub mod dependencies;
 pub mod git;
 pub mod machine;

@@ -8,7 +8,7 @@ use std::io::Read;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
-use crate::host::dependencies::Dependency;
+use crate::config::dependencies::Dependency;
 
 /// The section cargo-auditable writes.
 pub const SECTION: &str = ".dep-v0";

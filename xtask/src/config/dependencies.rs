@@ -7,10 +7,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, Result};
-use serde::Deserialize;
-use xshell::{Shell, cmd};
 
-use crate::config::target::Target;
+use crate::config::workspace::{Lock, Metadata, Node, Package};
 
 /// One package of the binary.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -33,88 +31,15 @@ impl Dependency {
     }
 }
 
-#[derive(Deserialize)]
-struct Metadata {
-    packages: Vec<Package>,
-    resolve: Resolve,
-}
-
-#[derive(Deserialize)]
-struct Package {
-    id: String,
-    name: String,
-    version: String,
-    license: Option<String>,
-    source: Option<String>,
-    targets: Vec<BuildTarget>,
-}
-
-#[derive(Deserialize)]
-struct BuildTarget {
-    kind: Vec<String>,
-}
-
-impl Package {
-    fn is_proc_macro(&self) -> bool {
-        self.targets
-            .iter()
-            .any(|t| t.kind.iter().any(|k| k == "proc-macro"))
-    }
-}
-
-#[derive(Deserialize)]
-struct Resolve {
-    nodes: Vec<Node>,
-}
-
-#[derive(Deserialize)]
-struct Node {
-    id: String,
-    deps: Vec<NodeDep>,
-}
-
-#[derive(Deserialize)]
-struct NodeDep {
-    pkg: String,
-    dep_kinds: Vec<DepKind>,
-}
-
-#[derive(Deserialize)]
-struct DepKind {
-    /// `null` for normal dependencies, `"build"` or `"dev"` otherwise.
-    kind: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Lock {
-    #[serde(default)]
-    package: Vec<LockedPackage>,
-}
-
-#[derive(Deserialize)]
-struct LockedPackage {
-    name: String,
-    version: String,
-    checksum: Option<String>,
-}
-
-/// The shipped package and everything it links for `target`, the package first, then by name.
-pub fn resolve(sh: &Shell, package: &str, target: &Target) -> Result<Vec<Dependency>> {
-    let triple = target.triple();
-    let json = cmd!(
-        sh,
-        "cargo metadata --format-version 1 --locked --offline --filter-platform {triple}"
-    )
-    .quiet()
-    .read()
-    .with_context(|| format!("running `cargo metadata --filter-platform {triple}`"))?;
-    let lock = sh.read_file("Cargo.lock").context("reading Cargo.lock")?;
-    from_metadata(&json, &lock, package)
-}
-
-fn from_metadata(json: &str, lock: &str, package: &str) -> Result<Vec<Dependency>> {
+/// The runtime packages of `package` from `cargo metadata` output (with its resolve) and
+/// Cargo.lock's text.
+pub fn from_metadata(json: &str, lock: &str, package: &str) -> Result<Vec<Dependency>> {
     let metadata: Metadata = serde_json::from_str(json).context("parsing `cargo metadata`")?;
-    let lock: Lock = toml::from_str(lock).context("parsing Cargo.lock")?;
+    let resolve = metadata
+        .resolve
+        .as_ref()
+        .context("`cargo metadata` printed no resolve graph")?;
+    let lock = Lock::parse(lock)?;
     let checksums: BTreeMap<(String, String), String> = lock
         .package
         .into_iter()
@@ -126,12 +51,7 @@ fn from_metadata(json: &str, lock: &str, package: &str) -> Result<Vec<Dependency
             .iter()
             .map(|p| (p.id.as_str(), p))
             .collect(),
-        nodes: metadata
-            .resolve
-            .nodes
-            .iter()
-            .map(|n| (n.id.as_str(), n))
-            .collect(),
+        nodes: resolve.nodes.iter().map(|n| (n.id.as_str(), n)).collect(),
     };
     let root = metadata
         .packages
@@ -232,14 +152,14 @@ mod tests {
     use super::*;
 
     const METADATA: &str = r#"{
-      "packages": [
-        {"id": "tool 0.1.0 (path+file:///w/tool)", "name": "tool", "version": "0.1.0", "license": "MIT", "source": null, "targets": [{"kind": ["bin"]}]},
+      "target_directory": "/w/target", "packages": [
+        {"id": "tool 0.1.0 (path+file:///w/tool)", "name": "tool", "version": "0.1.0", "license": "MIT", "source": null, "manifest_path": "/w/tool/Cargo.toml", "targets": [{"name": "tool", "kind": ["bin"]}]},
         {"id": "serde 1.0.0", "name": "serde", "version": "1.0.0", "license": "MIT OR Apache-2.0",
-         "source": "registry+https://github.com/rust-lang/crates.io-index", "targets": [{"kind": ["lib"]}]},
+         "source": "registry+https://github.com/rust-lang/crates.io-index", "manifest_path": "/r/Cargo.toml", "targets": [{"name": "x", "kind": ["lib"]}]},
         {"id": "serde_derive 1.0.0", "name": "serde_derive", "version": "1.0.0", "license": "MIT",
-         "source": "registry+https://github.com/rust-lang/crates.io-index", "targets": [{"kind": ["proc-macro"]}]},
-        {"id": "syn 2.0.0", "name": "syn", "version": "2.0.0", "license": "MIT", "source": "registry+https://github.com/rust-lang/crates.io-index", "targets": [{"kind": ["lib"]}]},
-        {"id": "tempfile 3.0.0", "name": "tempfile", "version": "3.0.0", "license": "MIT", "source": "registry+https://github.com/rust-lang/crates.io-index", "targets": [{"kind": ["lib"]}]}
+         "source": "registry+https://github.com/rust-lang/crates.io-index", "manifest_path": "/r/Cargo.toml", "targets": [{"name": "x", "kind": ["proc-macro"]}]},
+        {"id": "syn 2.0.0", "name": "syn", "version": "2.0.0", "license": "MIT", "source": "registry+https://github.com/rust-lang/crates.io-index", "manifest_path": "/r/Cargo.toml", "targets": [{"name": "x", "kind": ["lib"]}]},
+        {"id": "tempfile 3.0.0", "name": "tempfile", "version": "3.0.0", "license": "MIT", "source": "registry+https://github.com/rust-lang/crates.io-index", "manifest_path": "/r/Cargo.toml", "targets": [{"name": "x", "kind": ["lib"]}]}
       ],
       "resolve": {"nodes": [
         {"id": "tool 0.1.0 (path+file:///w/tool)", "deps": [
@@ -263,33 +183,5 @@ mod tests {
         assert_eq!(deps[1].source, "crates.io");
         assert_eq!(deps[1].checksum.as_deref(), Some("abc"));
         assert_eq!(deps[0].source, "local");
-    }
-
-    #[test]
-    fn a_platform_resolves_its_own_set() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .unwrap();
-        let sh = Shell::new().unwrap();
-        sh.change_dir(root);
-        let linux = resolve(
-            &sh,
-            "xtask",
-            &Target::parse("x86_64-unknown-linux-gnu").unwrap(),
-        )
-        .unwrap();
-        let names: BTreeSet<&str> = linux.iter().map(|d| d.name.as_str()).collect();
-        assert!(
-            names.contains("goblin") && names.contains("xshell"),
-            "{names:?}"
-        );
-        // Dev-dependencies are not compiled into the binary.
-        assert!(!names.contains("tempfile"), "{names:?}");
-        assert!(
-            linux
-                .iter()
-                .filter(|d| d.source == "crates.io")
-                .all(|d| d.checksum.is_some())
-        );
     }
 }
