@@ -1,7 +1,6 @@
 //! The release automation of this workspace as a library: one module per command, used by the
 //! `xtask` binary and by the fuzz target in `fuzz/`.
 
-mod bench;
 pub mod cmd;
 pub mod config;
 pub mod flags;

@@ -8,10 +8,10 @@ use std::path::Path;
 use anyhow::{Result, bail};
 use xshell::{Shell, cmd};
 
-use super::{Ratio, Report, timed};
-use crate::formats::checksums;
-use crate::formats::tarball;
-use crate::util::files;
+use crate::{Ratio, Report, timed};
+use xtask::formats::checksums;
+use xtask::formats::tarball;
+use xtask::util::files;
 
 const SAMPLE_BYTES: usize = 64 << 20;
 

@@ -8,9 +8,9 @@ use anyhow::{Context, Result};
 use serde::Deserialize;
 use xshell::{Shell, cmd};
 
-use super::timed;
-use crate::config::policy::Policy;
-use crate::formats::checksums;
+use crate::timed;
+use xtask::config::policy::Policy;
+use xtask::formats::checksums;
 
 /// cargo-dist's `dist build` for the configured targets on a scratch clone, twice from clean
 /// target directories: the wall time of the first run, and whether both gave the same archives.

@@ -7,13 +7,13 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use xshell::{Shell, cmd};
 
-use super::{Report, timed};
-use crate::config::policy::Policy;
-use crate::host::build::Invocation;
-use crate::host::machine::Machine;
-use crate::pipeline::output::Summary;
-use crate::pipeline::plan::TargetPlan;
-use crate::util::files;
+use crate::{Report, timed};
+use xtask::config::policy::Policy;
+use xtask::host::build::Invocation;
+use xtask::host::machine::Machine;
+use xtask::pipeline::output::Summary;
+use xtask::pipeline::plan::TargetPlan;
+use xtask::util::files;
 
 /// A cold dist from a clean target directory, then a no-op re-run.
 pub struct DistRun {
@@ -26,7 +26,7 @@ pub struct DistRun {
 }
 
 pub fn dist(sh: &Shell, scratch: &Path, report: &mut Report) -> Result<DistRun> {
-    let xtask = std::env::current_exe().context("finding the xtask binary")?;
+    let xtask = xtask_binary()?;
     let target_dir = scratch.join("dist-target");
     let out = scratch.join("dist-out");
     let dist = || {
@@ -121,7 +121,7 @@ pub fn reproduce(
     release: &Path,
     report: &mut Report,
 ) -> Result<Option<f64>> {
-    let xtask = std::env::current_exe().context("finding the xtask binary")?;
+    let xtask = xtask_binary()?;
     let rebuild = policy.target_dir.join("reproduce");
     if rebuild.exists() {
         std::fs::remove_dir_all(&rebuild)
@@ -159,7 +159,7 @@ pub fn auditable(
 ) -> Result<f64> {
     let plan = TargetPlan::all(policy, None, machine)
         .into_iter()
-        .find(|p| p.builder == crate::config::builder::Builder::Cargo)
+        .find(|p| p.builder == xtask::config::builder::Builder::Cargo)
         .context("no target built with plain cargo to time cargo-auditable on")?;
     let package = &policy.package.name;
     let mut times = Vec::new();
@@ -197,7 +197,7 @@ pub fn signing(release: &Path, report: &mut Report) -> Result<f64> {
     let minisign::KeyPair { sk, .. } =
         minisign::KeyPair::generate_unencrypted_keypair().context("generating a key")?;
     let text = sk.to_box(None).context("encoding the key")?.to_string();
-    let signer = crate::formats::minisign::Signer::from_key_file_text(&text, None)?;
+    let signer = xtask::formats::minisign::Signer::from_key_file_text(&text, None)?;
     let files = files::walk(release, &|_| false)?;
     let scratch = release.with_file_name("signing");
     std::fs::create_dir_all(&scratch)?;
@@ -277,6 +277,13 @@ fn children_cpu_seconds() -> Result<f64> {
     };
     // Linux reports these in USER_HZ, which is 100 on every architecture.
     Ok((ticks(13)? + ticks(14)?) / 100.0)
+}
+
+/// The `cargo xtask` binary that runs this bench, which says where it is.
+fn xtask_binary() -> Result<std::path::PathBuf> {
+    std::env::var_os("XTASK_BINARY")
+        .map(Into::into)
+        .context("XTASK_BINARY is not set: run the bench as `cargo xtask bench`")
 }
 
 #[cfg(test)]

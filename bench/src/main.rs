@@ -1,4 +1,5 @@
-//! `cargo xtask bench`: measures dist against what users would otherwise run (the plain builder
+//! `cargo xtask bench` runs this crate, kept out of xtask so that the tool every user compiles
+//! first stays small. It measures dist against what users would otherwise run (the plain builder
 //! commands one after another, and cargo-dist), in one run on this machine, as ratios. What is
 //! measured is in `measure.rs`, the packaging's speed against the system tools in
 //! `throughput.rs`, the peer in `peer.rs`.
@@ -13,10 +14,9 @@ use anyhow::{Context, Result};
 use serde_json::{Value, json};
 use xshell::Shell;
 
-use crate::config::policy::Policy;
-use crate::flags;
-use crate::host::machine::Machine;
-use crate::util::files;
+use xtask::config::policy::Policy;
+use xtask::host::machine::Machine;
+use xtask::util::files;
 
 /// One ratio and its goal.
 pub struct Ratio {
@@ -36,8 +36,22 @@ impl Report {
     }
 }
 
-impl flags::Bench {
-    pub fn run(self, sh: &Shell) -> Result<()> {
+fn main() -> std::process::ExitCode {
+    let result = Shell::new().map_err(Into::into).and_then(|sh| {
+        sh.change_dir(xtask::project_root());
+        run(&sh)
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(sh: &Shell) -> Result<()> {
+    {
         let policy = Policy::read(sh)?;
         let machine = Machine::probe(sh)?;
         let scratch = policy.target_dir.join("bench");
@@ -119,14 +133,14 @@ fn print_and_write(policy: &Policy, ratios: &[Ratio], report: Report) -> Result<
             ]
         })
         .collect();
-    crate::util::print_table(&["RATIO", "VALUE", "GOAL", ""], &rows);
+    xtask::util::print_table(&["RATIO", "VALUE", "GOAL", ""], &rows);
     println!("\nfigures:");
     let figures: Vec<Vec<String>> = report
         .0
         .iter()
         .map(|(k, v)| vec![k.clone(), v.to_string()])
         .collect();
-    crate::util::print_table(&["FIGURE", "VALUE"], &figures);
+    xtask::util::print_table(&["FIGURE", "VALUE"], &figures);
 
     let ratios: serde_json::Map<String, Value> = ratios
         .iter()
