@@ -231,8 +231,7 @@ impl Manifest {
     }
 
     pub fn read(path: &Path) -> Result<Manifest> {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text = crate::util::files::read_text(path)?;
         // The version first, so that another version is reported as such, not as a field error.
         #[derive(Deserialize)]
         struct Version {
@@ -248,7 +247,26 @@ impl Manifest {
                 version.schema_version
             );
         }
-        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+        let manifest: Manifest =
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        manifest
+            .check_names()
+            .with_context(|| format!("{}: a file name in it", path.display()))?;
+        Ok(manifest)
+    }
+
+    /// Every name a reader joins to a directory (files, the binary, the targets that name
+    /// archives) is a plain file name, checked before anything is written.
+    pub fn check_names(&self) -> Result<()> {
+        use crate::util::files::plain_name;
+        plain_name(&self.package.bin)?;
+        for target in &self.targets {
+            plain_name(&target.target)?;
+        }
+        for artifact in self.artifacts() {
+            plain_name(&artifact.name)?;
+        }
+        Ok(())
     }
 }
 

@@ -2,7 +2,9 @@
 //! finds it, whose bytes depend only on the files' contents and the given mtime.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File};
+use std::fs;
+#[cfg(test)]
+use std::fs::File;
 use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -49,22 +51,25 @@ pub fn archive_stem(bin: &str, target: &str, version: &str) -> String {
 /// The archive entries for the `include` paths of the release policy, relative to `root`: a
 /// file goes to the top of the archive under its own name; a directory's files go to the top
 /// keeping their paths below it (`diag_tool/assets/man/diag_tool.1` -> `man/diag_tool.1`).
+/// Every entry, and every file below a directory, must resolve (links followed) inside `root`.
 pub fn included_files(root: &Path, includes: &[PathBuf]) -> Result<Vec<ArchiveFile>> {
     let mut files = Vec::new();
     for include in includes {
-        let source = root.join(include);
-        let meta = fs::metadata(&source).with_context(|| {
+        let what = "`include` entry";
+        let source = files::inside(root, include, what).with_context(|| {
             format!(
-                "{} is listed in `include` in Cargo.toml but cannot be read",
+                "{} is listed in `include` in Cargo.toml but cannot be packaged",
                 include.display()
             )
         })?;
-        if meta.is_dir() {
+        if source.is_dir() {
             for path in files::walk(&source, &|_| false)? {
                 let relative = path.strip_prefix(&source).expect("walked from source");
+                let resolved = files::inside(root, &path, what)?;
+                files::open_regular(&resolved)?;
                 files.push(ArchiveFile {
                     name: archive_name(relative)?,
-                    source: path.clone(),
+                    source: resolved,
                     executable: false,
                 });
             }
@@ -72,6 +77,7 @@ pub fn included_files(root: &Path, includes: &[PathBuf]) -> Result<Vec<ArchiveFi
             let name = include
                 .file_name()
                 .with_context(|| format!("`include` entry {} names no file", include.display()))?;
+            files::open_regular(&source)?;
             files.push(ArchiveFile {
                 name: archive_name(Path::new(name))?,
                 source,
@@ -220,17 +226,11 @@ fn append_file<W: Write>(
             target.display()
         );
     }
-    let opened = File::open(source).with_context(|| format!("opening {}", source.display()))?;
-    // Checked on the opened file too, in case the path was swapped in between.
+    // Checked on the opened file, in case the path was swapped in between.
+    let opened = files::open_regular(source)?;
     let meta = opened
         .metadata()
         .with_context(|| format!("reading {}", source.display()))?;
-    if !meta.is_file() {
-        bail!(
-            "{} is not a regular file: archives hold regular files only",
-            source.display()
-        );
-    }
     let size = meta.len();
     let mode = if file.executable { 0o755 } else { 0o644 };
     let mut header = header(EntryType::Regular, mode, size, mtime);
@@ -496,7 +496,10 @@ mod tests {
             "{:#}",
             write_archive(&out, STEM, &files, MTIME).unwrap_err()
         );
-        assert!(err.contains("not a regular file"), "{err}");
+        assert!(
+            err.contains("is a directory: only regular files are read"),
+            "{err}"
+        );
     }
 
     #[test]

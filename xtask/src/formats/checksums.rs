@@ -2,7 +2,8 @@
 //! sidecar per archive and one `SHA256SUMS` per release, both checked with `sha256sum -c`.
 
 use std::ffi::OsString;
-use std::fs::{self, File};
+#[cfg(test)]
+use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -21,7 +22,7 @@ pub fn sha256_bytes(bytes: &[u8]) -> String {
 
 /// The lowercase hex SHA-256 of a file's contents.
 pub fn sha256_file(path: &Path) -> Result<String> {
-    let mut file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut file = crate::util::files::open_regular(path)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0; READ_BUFFER];
     loop {
@@ -129,7 +130,7 @@ pub fn write_sums(out_dir: &Path, entries: &[(String, String)]) -> Result<PathBu
 /// Reads a `sha256sum` file (`hex  name` or `hex *name` per line), in file order, with hex
 /// in lowercase.
 pub fn read_sums(path: &Path) -> Result<Vec<(String, String)>> {
-    let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = crate::util::files::read_text(path)?;
     text.lines()
         .enumerate()
         .map(|(i, line)| {
@@ -166,7 +167,8 @@ fn check_entry(name: &str, hex: &str) -> Result<()> {
     {
         bail!("expected 64 lowercase hex digits as the SHA-256 of {name:?}, found {hex:?}");
     }
-    if name.is_empty() || name.chars().any(|c| c.is_control() || c == '\\') {
+    crate::util::files::plain_name(name)?;
+    if name.chars().any(|c| c.is_control() || c == '\\') {
         bail!("expected a file name without control characters or backslashes, found {name:?}");
     }
     Ok(())
