@@ -395,3 +395,94 @@ fn verify_refuses_what_is_not_a_regular_file_without_hanging() {
         refused(&output, message);
     }
 }
+
+/// install.sh of [`release()`], from that directory into `prefix`, under `shell`, with `path`
+/// first on PATH.
+fn install(shell: &str, prefix: &Path, path: Option<&Path>) -> Output {
+    let dir = release();
+    let mut cmd = Command::new(shell);
+    cmd.arg(dir.join("install.sh"))
+        .args(["--from", dir.to_str().unwrap(), "--prefix"])
+        .arg(prefix);
+    if let Some(first) = path {
+        let rest = std::env::var("PATH").unwrap_or_default();
+        cmd.env("PATH", format!("{}:{rest}", first.display()));
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn install_sh_installs_all_files_or_none() {
+    let scratch = tempfile::tempdir().unwrap();
+    for shell in ["dash", "bash"] {
+        // A folder where the binary goes: refused, not filled.
+        let prefix = scratch.path().join(shell);
+        std::fs::create_dir_all(prefix.join("bin/diag_tool")).unwrap();
+        let output = install(shell, &prefix, None);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{stderr}");
+        assert!(
+            stderr.contains("is a directory, where the file bin/diag_tool goes"),
+            "{stderr}"
+        );
+        let inside: Vec<_> = std::fs::read_dir(prefix.join("bin/diag_tool"))
+            .unwrap()
+            .collect();
+        assert!(inside.is_empty(), "{inside:?}");
+        assert!(!prefix.join("share").exists());
+
+        // The old binary cannot be replaced (an `mv` that fails for it): the man pages and
+        // completions already moved are taken back out, the old binary stays.
+        std::fs::remove_dir(prefix.join("bin/diag_tool")).unwrap();
+        std::fs::write(prefix.join("bin/diag_tool"), "old binary").unwrap();
+        let shims = scratch.path().join("shims");
+        std::fs::create_dir_all(&shims).unwrap();
+        let mv = shims.join("mv");
+        let shim = "#!/bin/sh\nfor last; do :; done\ncase $last in */bin/diag_tool)\n  \
+                    case \"$*\" in *unpacked*) echo 'mv: cannot replace' >&2; exit 1 ;; esac ;;\n\
+                    esac\nexec /bin/mv \"$@\"\n";
+        std::fs::write(&mv, shim).unwrap();
+        std::process::Command::new("chmod")
+            .arg("+x")
+            .arg(&mv)
+            .status()
+            .unwrap();
+        // A stage a SIGKILLed run left behind.
+        std::fs::create_dir_all(prefix.join(".diag_tool-install.AbC123/unpacked")).unwrap();
+        let output = install(shell, &prefix, Some(&shims));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{stderr}");
+        assert!(stderr.contains("nothing was installed"), "{stderr}");
+        assert_eq!(
+            std::fs::read_to_string(prefix.join("bin/diag_tool")).unwrap(),
+            "old binary"
+        );
+        let left = snapshot(&prefix);
+        assert_eq!(
+            left.len(),
+            1,
+            "{:?}",
+            left.iter().map(|f| &f.0).collect::<Vec<_>>()
+        );
+
+        // Without the shim it installs, and says so.
+        let output = install(shell, &prefix, None);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(prefix.join("share/man/man1/diag_tool.1").is_file());
+        let stages: Vec<_> = std::fs::read_dir(&prefix)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with('.')
+            })
+            .collect();
+        assert!(stages.is_empty(), "{stages:?}");
+    }
+}
