@@ -486,3 +486,134 @@ fn install_sh_installs_all_files_or_none() {
         assert!(stages.is_empty(), "{stages:?}");
     }
 }
+
+/// What a reader of the out dir may rely on at any moment: no hidden or temporary file, every
+/// checksum file checks, every file is listed (or is a checksum or signature of one), and
+/// every signature verifies with `public_key`.
+fn assert_complete_release(dir: &Path, public_key: &Path) {
+    let ok = |program: &str, args: &[&str]| {
+        let status = Command::new(program)
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            status.status.success(),
+            "{program} {args:?} in {}: {status:?}",
+            dir.display()
+        );
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return; // no release yet
+    };
+    let names: Vec<String> = entries
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    let sums = std::fs::read_to_string(dir.join("SHA256SUMS")).unwrap();
+    ok(
+        "sha256sum",
+        &["--check", "--strict", "--quiet", "SHA256SUMS"],
+    );
+    for name in &names {
+        assert!(!name.starts_with('.'), "{name} in {names:?}");
+        let base = name.trim_end_matches(".sig").trim_end_matches(".sha256");
+        let listed = sums.lines().any(|l| l.ends_with(&format!("  {base}")));
+        assert!(
+            listed || ["SHA256SUMS", "release-manifest.json"].contains(&base),
+            "{name} is not part of the release: {names:?}"
+        );
+        if name.ends_with(".sha256") {
+            ok("sha256sum", &["--check", "--strict", "--quiet", name]);
+        }
+        if name.ends_with(".sig") {
+            let key = public_key.to_str().unwrap();
+            ok("minisign", &["-V", "-q", "-p", key, "-m", base, "-x", name]);
+        }
+    }
+}
+
+/// A pseudo-random number below `n` from the clock: kill moments need no seeded generator.
+fn random_below(n: u128) -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    (nanos.wrapping_mul(6364136223846793005) % n.max(1)) as u64
+}
+
+/// Runs `make` to completion once, then 20 times killed with SIGKILL at a random moment of
+/// its duration, signed and unsigned in turn, checking `out` after every kill.
+fn kill_loop(out: &Path, keys: &Path, make: &dyn Fn() -> Command) {
+    let started = Instant::now();
+    let output = make()
+        .env("MINISIGN_KEY_FILE", keys.join("minisign.key"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let length = started.elapsed().as_millis();
+    let public = keys.join("minisign.pub");
+    assert_complete_release(out, &public);
+    for round in 0..20 {
+        let mut cmd = make();
+        if round % 2 == 0 {
+            cmd.env("MINISIGN_KEY_FILE", keys.join("minisign.key"));
+        }
+        let mut child = cmd
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(random_below(length)));
+        let _ = child.kill();
+        child.wait().unwrap();
+        assert_complete_release(out, &public);
+    }
+    // An unsigned run over a signed release leaves no signature behind.
+    let output = make().output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let names: Vec<_> = std::fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        !names.iter().any(|n| n.to_string_lossy().ends_with(".sig")),
+        "{names:?}"
+    );
+    assert_complete_release(out, &public);
+}
+
+#[test]
+#[ignore = "kills dist and merge 20 times each (a few minutes); .ci/run runs it"]
+fn dist_and_merge_killed_at_random_moments_leave_a_complete_release() {
+    let scratch = tempfile::tempdir().unwrap();
+    let keys = scratch.path().join("keys");
+    let output = common::xtask()
+        .args(["keygen", "--out"])
+        .arg(&keys)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let part = release();
+    let _one = DIST.lock().unwrap_or_else(|e| e.into_inner());
+    let out = scratch.path().join("dist");
+    kill_loop(&out, &keys, &|| {
+        let mut cmd = common::xtask();
+        cmd.args(["dist", "--target", TARGET, "--out-dir"])
+            .arg(&out);
+        cmd
+    });
+    let merged = scratch.path().join("merged");
+    kill_loop(&merged, &keys, &|| {
+        let mut cmd = common::xtask();
+        cmd.arg("merge").arg(part).arg("--out-dir").arg(&merged);
+        cmd
+    });
+}
