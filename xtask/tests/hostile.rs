@@ -170,7 +170,8 @@ fn release() -> &'static Path {
     static RELEASE: OnceLock<PathBuf> = OnceLock::new();
     RELEASE.get_or_init(|| {
         let _one = DIST.lock().unwrap_or_else(|e| e.into_inner());
-        let dir = tempfile::tempdir().unwrap().keep().join("dist");
+        // Under cargo's scratch directory for integration tests, replaced whole by each run.
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hostile-release");
         let output = common::xtask()
             .args(["dist", "--target", TARGET, "--out-dir"])
             .arg(&dir)

@@ -131,13 +131,31 @@ pub fn write_sums(out_dir: &Path, entries: &[(String, String)]) -> Result<PathBu
 /// in lowercase.
 pub fn read_sums(path: &Path) -> Result<Vec<(String, String)>> {
     let text = crate::util::files::read_text(path)?;
+    parse_sums(&text).with_context(|| format!("reading {}", path.display()))
+}
+
+/// [`read_sums`] on untrusted text (the fuzz target `release_readers` drives this): every
+/// name a plain file name, every sum 64 lowercase hex digits.
+pub fn parse_sums(text: &str) -> Result<Vec<(String, String)>> {
     text.lines()
         .enumerate()
         .map(|(i, line)| {
-            parse_sums_line(line)
-                .with_context(|| format!("{}:{}: malformed line {line:?}", path.display(), i + 1))
+            parse_sums_line(line).with_context(|| format!("line {}: malformed {line:?}", i + 1))
         })
         .collect()
+}
+
+/// What the fuzz target `release_readers` and its corpus replay check of untrusted bytes:
+/// [`parse_sums`] never panics and accepts plain names with 64 lowercase hex digits only.
+pub fn check_reader(bytes: &[u8]) {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return;
+    };
+    for (name, hex) in parse_sums(text).unwrap_or_default() {
+        crate::util::files::plain_name(&name).expect("a plain name");
+        assert!(hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(hex, hex.to_ascii_lowercase());
+    }
 }
 
 fn parse_sums_line(line: &str) -> Result<(String, String)> {
@@ -336,7 +354,7 @@ mod tests {
             fs::write(&path, format!("{ABC_SHA256}  ok.tar.gz\n{bad}\n")).unwrap();
             let err = format!("{:#}", read_sums(&path).unwrap_err());
             assert!(
-                err.contains("SHA256SUMS:2: malformed line"),
+                err.contains("SHA256SUMS: line 2: malformed"),
                 "{bad:?}: {err}"
             );
         }

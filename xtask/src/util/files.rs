@@ -143,6 +143,11 @@ pub fn write_atomic_with<T>(path: &Path, write: impl FnOnce(&mut File) -> Result
         .prefix(&prefix)
         .tempfile_in(dir)
         .map_err(|e| anyhow::anyhow!("cannot write in {}: {}", dir.display(), describe(&e)))?;
+    // tempfile creates 0600; release files are read by others (`write` may narrow it again).
+    use std::os::unix::fs::PermissionsExt;
+    tmp.as_file()
+        .set_permissions(fs::Permissions::from_mode(0o644))
+        .with_context(|| format!("writing {}", path.display()))?;
     let value = write(tmp.as_file_mut())?;
     // Without the sync, a crash after the rename can leave an empty or short file
     // under the final name on some file systems.
@@ -508,6 +513,9 @@ mod tests {
         write_atomic(&path, b"new").unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "new");
         assert_eq!(names_in(tmp.path()), ["manifest.json"]);
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o644, "{mode:o}");
     }
 
     #[test]
