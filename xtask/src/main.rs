@@ -8,6 +8,8 @@ use xshell::Shell;
 use xtask::flags;
 
 fn main() -> ExitCode {
+    // SAFETY: first thing in main, before any thread or child process exists.
+    unsafe { xtask::formats::minisign::take_key_from_env() };
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -231,24 +231,59 @@ impl Manifest {
     }
 
     pub fn read(path: &Path) -> Result<Manifest> {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text = crate::util::files::read_text(path)?;
+        Manifest::parse(&text).with_context(|| format!("reading {}", path.display()))
+    }
+
+    /// A manifest from untrusted text (the fuzz target `release_readers` drives this):
+    /// another schema version is reported as such, and every name must be a plain file name.
+    pub fn parse(text: &str) -> Result<Manifest> {
         // The version first, so that another version is reported as such, not as a field error.
         #[derive(Deserialize)]
         struct Version {
             schema_version: Option<u32>,
         }
-        let version: Version =
-            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        let version: Version = serde_json::from_str(text)?;
         if version.schema_version != Some(SCHEMA_VERSION) {
             bail!(
-                "{}: schema_version {:?}, this xtask reads {SCHEMA_VERSION}: use the xtask of the \
+                "schema_version {:?}, this xtask reads {SCHEMA_VERSION}: use the xtask of the \
                  release's commit",
-                path.display(),
                 version.schema_version
             );
         }
-        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+        let manifest: Manifest = serde_json::from_str(text)?;
+        manifest.check_names().context("a file name in it")?;
+        Ok(manifest)
+    }
+
+    /// Every name a reader joins to a directory (files, the binary, the targets that name
+    /// archives) is a plain file name, checked before anything is written.
+    pub fn check_names(&self) -> Result<()> {
+        use crate::util::files::plain_name;
+        plain_name(&self.package.bin)?;
+        for target in &self.targets {
+            plain_name(&target.target)?;
+        }
+        for artifact in self.artifacts() {
+            plain_name(&artifact.name)?;
+        }
+        Ok(())
+    }
+}
+
+/// What the fuzz target `release_readers` and its corpus replay check of untrusted bytes:
+/// [`Manifest::parse`] never panics, names plain files only in what it accepts, and what it
+/// accepts reads back as itself. Panics otherwise.
+pub fn check_reader(bytes: &[u8]) {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return;
+    };
+    if let Ok(manifest) = Manifest::parse(text) {
+        for artifact in manifest.artifacts() {
+            crate::util::files::plain_name(&artifact.name).expect("a plain name");
+        }
+        let again = Manifest::parse(&manifest.to_json()).expect("its own JSON reads back");
+        assert_eq!(again, manifest);
     }
 }
 
@@ -378,7 +413,7 @@ mod tests {
         std::fs::write(&path, manifest.to_json()).unwrap();
         assert_eq!(Manifest::read(&path).unwrap(), manifest);
         std::fs::write(&path, r#"{"schema_version": 1, "targets": []}"#).unwrap();
-        let err = Manifest::read(&path).unwrap_err().to_string();
+        let err = format!("{:#}", Manifest::read(&path).unwrap_err());
         assert!(
             err.contains("schema_version Some(1), this xtask reads 2"),
             "{err}"

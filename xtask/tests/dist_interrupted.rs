@@ -1,5 +1,6 @@
 //! The real `cargo xtask dist`, killed while it packages, given an out dir with another
-//! version's archives, and an out dir whose name is not UTF-8.
+//! version's archives, and an out dir whose name is not UTF-8. A run builds its set in a
+//! staging directory beside the out dir (`.out.staging-*`) and switches it in whole.
 //!
 //! Cost: the first run builds `diag_tool` for x86_64-unknown-linux-musl with the release
 //! profile in `<target dir>/dist-build/x86_64-unknown-linux-musl` (a minute or two on two cores). That is the
@@ -78,24 +79,37 @@ fn assert_checksums_hold(dir: &Path) {
     }
 }
 
+/// The staging directory a running dist into `out` writes in, if there is one yet.
+fn staging_of(out: &Path) -> Option<PathBuf> {
+    let prefix = format!(".{}.staging-", out.file_name()?.to_str()?);
+    names(out.parent()?)
+        .into_iter()
+        .find(|n| n.starts_with(&prefix))
+        .map(|n| out.with_file_name(n))
+}
+
+/// Every file's name and bytes, to show a directory did not change.
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let read = |n: String| (n.clone(), std::fs::read(dir.join(&n)).unwrap());
+    names(dir).into_iter().map(read).collect()
+}
+
 #[test]
-fn killed_dist_leaves_no_archive_under_a_final_name() {
+fn killed_dist_leaves_the_previous_release_complete() {
     let _one = DIST.lock().unwrap_or_else(|e| e.into_inner());
     let scratch = tempfile::tempdir().unwrap();
     let out = scratch.path().join("out");
-    std::fs::create_dir_all(&out).unwrap();
-    // The build is the slow part and must not be what gets killed: do it first.
-    let warm = scratch.path().join("warm");
-    run_dist(&warm);
+    // The build is the slow part and must not be what gets killed: do it first. It leaves
+    // the release the killed run must not damage.
+    run_dist(&out);
+    let before = snapshot(&out);
 
-    // The archive is written under a hidden temporary name and renamed when complete: kill
-    // the moment that name appears, so the kill lands between the write and the rename. On a
+    // Files are written under hidden temporary names in the staging directory and renamed
+    // when complete: kill the moment such a name appears, so the kill lands mid-write. On a
     // busy machine the poll may miss the window; then the run is repeated, a few times at most.
     let mut attempts = 0;
     let seen = loop {
         attempts += 1;
-        let _ = std::fs::remove_dir_all(&out);
-        std::fs::create_dir_all(&out).unwrap();
         let log = File::create(scratch.path().join("killed.log")).unwrap();
         let mut child = dist(&out)
             .stdout(Stdio::null())
@@ -104,7 +118,9 @@ fn killed_dist_leaves_no_archive_under_a_final_name() {
             .unwrap();
         let started = Instant::now();
         let seen = loop {
-            if let Some(name) = names(&out).into_iter().find(|n| is_temp(n)) {
+            let temp =
+                staging_of(&out).and_then(|dir| names(&dir).into_iter().find(|n| is_temp(n)));
+            if let Some(name) = temp {
                 child.kill().unwrap();
                 break Some(name);
             }
@@ -124,49 +140,23 @@ fn killed_dist_leaves_no_archive_under_a_final_name() {
             None => panic!("dist finished {attempts} times before a temporary file was seen"),
         }
     };
-
-    let left = names(&out);
-    let finals: Vec<&String> = left.iter().filter(|n| !is_temp(n)).collect();
-    eprintln!("killed at {seen}; left: {left:?}");
-    for name in &finals {
-        // Only reachable if the kill lost the race with the rename: then the file under a
-        // final name must be complete, never a prefix.
-        if name.ends_with(".tar.gz") {
-            assert!(succeeds(&out, "gzip", &["-t", name]), "{name} is partial");
-        } else if name.ends_with("-oci.tar") {
-            assert!(succeeds(&out, "tar", &["-tf", name]), "{name} is partial");
-        } else if name.ends_with(".sha256") || name.as_str() == "SHA256SUMS" {
-            assert!(succeeds(&out, "sha256sum", &["--check", "--strict", name]));
-        } else if name.as_str() == "release-manifest.json" {
-            let text = std::fs::read_to_string(out.join(name)).unwrap();
-            serde_json::from_str::<serde_json::Value>(&text).expect("a complete manifest");
-        } else if name.as_str() == "install.sh" {
-            // Complete: everything after its data block is the template's.
-            let template = include_str!("../src/formats/install.sh");
-            let tail = &template[template.find("# <<< release data").unwrap()..];
-            let text = std::fs::read_to_string(out.join(name)).unwrap();
-            assert!(text.ends_with(tail), "install.sh is partial");
-        } else {
-            panic!("unexpected file {name} in {left:?}");
-        }
-    }
+    eprintln!("killed at {seen}");
+    // The killed run changed nothing in the out dir: the same files, byte for byte.
     assert!(
-        !finals.iter().any(|n| n.as_str() == "SHA256SUMS"),
-        "SHA256SUMS of an interrupted run: {left:?}"
+        snapshot(&out) == before,
+        "the out dir changed: {:?}",
+        names(&out)
     );
+    assert_checksums_hold(&out);
 
-    // The next run completes over whatever the killed one left behind.
+    // The next run completes over whatever the killed one left behind, and clears it.
     run_dist(&out);
     let after = names(&out);
     assert!(after.contains(&"SHA256SUMS".to_string()), "{after:?}");
-    assert!(
-        after.contains(&"release-manifest.json".to_string()),
-        "{after:?}"
-    );
     assert_checksums_hold(&out);
-    // The re-run cleared the killed run's temporary files.
     let leftovers: Vec<&String> = after.iter().filter(|n| n.starts_with('.')).collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert_eq!(staging_of(&out), None, "{:?}", names(scratch.path()));
 }
 
 #[test]
@@ -196,6 +186,9 @@ fn stale_archives_of_another_version_stay_out_of_the_checksums() {
     );
     let installer = std::fs::read_to_string(out.join("install.sh")).unwrap();
     assert!(!installer.contains("v0.0.9"), "{installer}");
+    // The new set replaced the old one whole: no stale file is left beside it.
+    let left = names(&out);
+    assert!(!left.iter().any(|n| n.contains("v0.0.9")), "{left:?}");
     let manifest = std::fs::read_to_string(out.join("release-manifest.json")).unwrap();
     assert!(!manifest.contains("v0.0.9"), "{manifest}");
     assert!(succeeds(
@@ -221,14 +214,15 @@ fn dist_writes_into_an_out_dir_whose_name_is_not_utf8() {
 }
 
 #[test]
-fn a_failed_target_leaves_no_archive_and_does_not_stop_the_others() {
+fn a_failed_target_leaves_the_out_dir_as_it_was_and_does_not_stop_the_others() {
     let _one = DIST.lock().unwrap_or_else(|e| e.into_inner());
     let scratch = tempfile::tempdir().unwrap();
     let out = scratch.path().join("out");
     std::fs::create_dir_all(&out).unwrap();
-    // An archive of the failing target from an earlier run must not survive under its name.
+    // What an earlier run left: a failed run must not add to it, nor take from it.
     let earlier = "diag_tool-aarch64-unknown-linux-gnu-v0.1.0.tar.gz";
     std::fs::write(out.join(earlier), b"an earlier build").unwrap();
+    let before = snapshot(&out);
     let output = dist(&out)
         .args([
             "--target",
@@ -259,12 +253,8 @@ fn a_failed_target_leaves_no_archive_and_does_not_stop_the_others() {
     let failed = row("aarch64-unknown-linux-gnu");
     assert!(failed.is_some_and(|r| r.ends_with(" FAILED")), "{stdout}");
 
-    let left = names(&out);
-    let stem = format!("diag_tool-{TARGET}-v0.1.0");
-    let kept: Vec<String> = ["cdx.json", "cdx.json.sha256", "tar.gz", "tar.gz.sha256"]
-        .iter()
-        .map(|ext| format!("{stem}.{ext}"))
-        .collect();
-    assert_eq!(left, kept, "{left:?}");
-    assert_checksums_hold(&out);
+    // No partial set passes for a release: the out dir is as it was, and the staging
+    // directory with the one target that did succeed is gone.
+    assert!(snapshot(&out) == before, "{:?}", names(&out));
+    assert_eq!(staging_of(&out), None);
 }

@@ -31,3 +31,21 @@ fn every_fuzz_corpus_input_is_judged_without_a_panic() {
         );
     }
 }
+
+/// The seeds of the `release_readers` fuzz target, replayed through its code path: no manifest
+/// or SHA256SUMS input panics a reader or gets a path accepted.
+#[test]
+fn every_release_reader_seed_is_read_without_a_panic() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let dir = root.join("fuzz/corpus/release_readers");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(bytes.len() as u64 <= INPUT_LIMIT, "{}", path.display());
+        xtask::manifest::check_reader(&bytes);
+        xtask::formats::checksums::check_reader(&bytes);
+        count += 1;
+    }
+    assert!(count >= 8, "{} holds too few seeds", dir.display());
+}

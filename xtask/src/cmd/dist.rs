@@ -120,28 +120,41 @@ impl flags::Dist {
             }
             return Ok(());
         }
-        std::fs::create_dir_all(&out_dir).with_context(|| {
-            format!(
-                "cannot create the output directory {} (choose another with --out-dir DIR)",
-                out_dir.display()
-            )
-        })?;
-        files::remove_temp_files(&out_dir)?;
+        // Before any build: a duplicate target, and an `include` entry outside the
+        // workspace, are refused by name.
+        if let Some(dup) = plans.iter().enumerate().find_map(|(i, p)| {
+            let t = &p.policy.target;
+            plans[..i]
+                .iter()
+                .any(|q| q.policy.target.triple() == t.triple())
+                .then_some(t)
+        }) {
+            bail!(
+                "--target {} is given twice: name each target once",
+                dup.triple()
+            );
+        }
+        let included = archive::included_files(&sh.current_dir(), &policy.include)?;
+        let staging = files::Staging::begin(&out_dir)?;
         let dist = Dist {
             policy: &policy,
+            included,
             out,
-            out_dir: &out_dir,
+            out_dir: staging.path(),
             smoke: !self.no_smoke,
             mtime: git::source_date_epoch(sh)?,
             jobs,
             toolchain: Toolchain::probe(sh, &machine.tools)?,
         };
-        dist.run(sh, &plans)
+        dist.run(sh, &plans)?;
+        staging.commit()
     }
 }
 
 struct Dist<'a> {
     policy: &'a Policy,
+    /// The `include` files, resolved inside the workspace.
+    included: Vec<ArchiveFile>,
     out: Output,
     out_dir: &'a Path,
     smoke: bool,
@@ -209,11 +222,6 @@ impl Dist<'_> {
             );
             release_seconds = release::finish(self.policy, &mut manifest, self.out_dir, &self.out)?;
             signing = Some(manifest.signing.map(|s| s.public_key));
-        } else {
-            // A partial set must not pass for a release.
-            for stale in release::file_names(&self.policy.package.name, self.policy.version()) {
-                let _ = std::fs::remove_file(self.out_dir.join(stale));
-            }
         }
         let mut summary = output::summarize(&outcomes, started);
         summary.signed_with = signing.flatten();
@@ -258,13 +266,8 @@ impl Dist<'_> {
             .and_then(|()| self.entry(&mut job));
         match &result {
             Ok(entry) => self.out.status("Finished", &triple, &entry.archive().name),
-            Err(e) => {
-                // A failed target must not leave an earlier run's files under its names.
-                for name in plan::artifact_names(self.policy, &plan.policy.target) {
-                    let _ = std::fs::remove_file(self.out_dir.join(name));
-                }
-                self.out.error(&triple, &format!("{e:#}"));
-            }
+            // The staging directory, and the files of this target in it, are discarded.
+            Err(e) => self.out.error(&triple, &format!("{e:#}")),
         }
         Outcome {
             target: triple,
@@ -282,7 +285,7 @@ impl Dist<'_> {
             Step::Verify => self.verify(sh, job),
             Step::Smoke => self.smoke_run(sh, job),
             Step::Sbom => self.sbom(job),
-            Step::Package => self.package(sh, job),
+            Step::Package => self.package(job),
             Step::Deb => self.linux_package(sh, job, Distro::Debian),
             Step::Rpm => self.linux_package(sh, job, Distro::Rpm),
             Step::Checksum => {
@@ -329,8 +332,7 @@ impl Dist<'_> {
 
     fn verify(&self, sh: &Shell, job: &mut Job) -> Result<String> {
         let binary = job.inv.binary_path(&self.policy.bin);
-        job.bytes =
-            std::fs::read(&binary).with_context(|| format!("reading {}", binary.display()))?;
+        job.bytes = files::read_regular(&binary, files::BINARY_CAP)?;
         let policy = &job.plan.policy;
         let facts = verify::verify_bytes(&job.bytes, &binary, &policy.target, policy.glibc_floor)?;
         job.deps = cargo::resolve(sh, &self.policy.package.name, &policy.target)?;
@@ -393,7 +395,7 @@ impl Dist<'_> {
         Ok(detail)
     }
 
-    fn package(&self, sh: &Shell, job: &mut Job) -> Result<String> {
+    fn package(&self, job: &mut Job) -> Result<String> {
         let triple = job.plan.policy.target.triple();
         let policy = self.policy;
         let stem = archive::archive_stem(&policy.package.name, &triple, policy.version());
@@ -402,7 +404,7 @@ impl Dist<'_> {
             source: job.inv.binary_path(&policy.bin),
             executable: true,
         }];
-        files.extend(archive::included_files(&sh.current_dir(), &policy.include)?);
+        files.extend(self.included.iter().cloned());
         for sbom in job
             .artifacts
             .iter()

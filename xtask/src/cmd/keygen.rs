@@ -19,9 +19,7 @@ impl flags::Keygen {
             }
         }
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        let password = std::env::var("MINISIGN_PASSWORD")
-            .ok()
-            .filter(|p| !p.is_empty());
+        let password = crate::formats::minisign::password();
         let KeyPair { pk, sk } = match password {
             Some(password) => KeyPair::generate_encrypted_keypair(Some(password)),
             None => KeyPair::generate_unencrypted_keypair(),

@@ -20,18 +20,19 @@ impl flags::Merge {
             bail!("name the directories to merge: cargo xtask merge DIR... --out-dir OUT");
         }
         let out_dir = crate::util::user_path(&self.out_dir)?;
-        std::fs::create_dir_all(&out_dir)
-            .with_context(|| format!("cannot create the output directory {}", out_dir.display()))?;
         let inputs: Vec<PathBuf> = self
             .inputs
             .iter()
             .map(|d| crate::util::user_path(d))
             .collect::<Result<_>>()?;
         let policy = Policy::read(sh)?;
-        let merged = merge(&policy, &inputs, &out_dir)?;
+        // Built beside the out dir and switched in whole, as dist does.
+        let staging = files::Staging::begin(&out_dir)?;
+        let merged = merge(&policy, &inputs, staging.path())?;
         if self.publish {
             release::check_publishable(&policy, &merged)?;
         }
+        staging.commit()?;
         println!(
             "merged {} target(s) into {}",
             merged.targets.len(),
@@ -82,6 +83,7 @@ pub fn merge(policy: &Policy, inputs: &[impl AsRef<Path>], out_dir: &Path) -> Re
     }
     let mut merged = merged.context("no inputs")?;
     for (source, sha256) in &copies {
+        // Plain names, checked when the manifest was read: every copy lands in `out_dir`.
         let name = source.file_name().context("a file name")?;
         copy_checked(source, &out_dir.join(name), sha256)?;
     }
@@ -136,8 +138,7 @@ fn copy_checked(source: &Path, dest: &Path, sha256: &str) -> Result<()> {
     }
     if source.canonicalize()? != dest.canonicalize().unwrap_or_default() {
         files::write_atomic_with(dest, |file| {
-            let mut reader = std::fs::File::open(source)
-                .with_context(|| format!("reading {}", source.display()))?;
+            let mut reader = files::open_regular(source)?;
             std::io::copy(&mut reader, file)
                 .with_context(|| format!("copying {}", source.display()))?;
             Ok(())

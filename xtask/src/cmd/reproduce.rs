@@ -14,6 +14,7 @@ use crate::formats::checksums;
 use crate::formats::minisign;
 use crate::host::machine::Machine;
 use crate::manifest::{self, Artifact, Manifest, Toolchain};
+use crate::util::files;
 
 impl flags::Reproduce {
     pub fn run(self, sh: &Shell) -> Result<()> {
@@ -52,7 +53,7 @@ impl flags::Reproduce {
         let mut differ = 0;
         for artifact in &files {
             let (ours, theirs) = (dir.join(&artifact.name), rebuilt.join(&artifact.name));
-            if let Some(problem) = compare(sh, &ours, &theirs)? {
+            if let Some(problem) = compare(sh, &ours, &theirs, artifact)? {
                 problems.push(problem);
                 differ += 1;
             }
@@ -276,9 +277,7 @@ fn rebuild(
     };
     dist.env("SOURCE_DATE_EPOCH", epoch)
         .env("CARGO_TARGET_DIR", target_dir)
-        // The rebuild is compared, not published: it is never signed.
-        .env_remove("MINISIGN_KEY")
-        .env_remove("MINISIGN_KEY_FILE")
+        // Never signed: the key and its password left this process's environment at start.
         .run()
         .context("rebuilding the release")
 }
@@ -301,17 +300,26 @@ fn expected_files<'a>(release: &'a Manifest, targets: &[String]) -> Vec<&'a Arti
 
 /// `None` when the two files are the same bytes; else what differs, explained as far as
 /// possible: the first differing entry of an archive, and diffoscope's report when installed.
-fn compare(sh: &Shell, ours: &Path, rebuilt: &Path) -> Result<Option<String>> {
-    let name = ours
-        .file_name()
-        .unwrap_or_default()
-        .to_string_lossy()
-        .into_owned();
-    let (a, b) = (std::fs::read(ours), std::fs::read(rebuilt));
-    let (a, b) = match (a, b) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(e), _) => return Ok(Some(format!("{name}: cannot read the release's copy: {e}"))),
-        (_, Err(_)) => return Ok(Some(format!("{name}: the rebuild did not write it"))),
+/// The release's copy is read only up to the size its manifest records, and explained only
+/// when it has the recorded SHA-256: a file that fails its hash is reported, not unpacked.
+fn compare(sh: &Shell, ours: &Path, rebuilt: &Path, recorded: &Artifact) -> Result<Option<String>> {
+    let name = &recorded.name;
+    let a = match files::read_regular(ours, recorded.size) {
+        Ok(a) => a,
+        Err(e) => {
+            return Ok(Some(format!(
+                "{name}: cannot read the release's copy: {e:#}"
+            )));
+        }
+    };
+    if checksums::sha256_bytes(&a) != recorded.sha256 {
+        return Ok(Some(format!(
+            "{name} fails its hash check (the manifest records {}): not compared",
+            recorded.sha256
+        )));
+    }
+    let Ok(b) = files::read_regular(rebuilt, files::BINARY_CAP) else {
+        return Ok(Some(format!("{name}: the rebuild did not write it")));
     };
     if a == b {
         return Ok(None);
@@ -331,23 +339,31 @@ fn compare(sh: &Shell, ours: &Path, rebuilt: &Path) -> Result<Option<String>> {
             b.len()
         ));
     }
-    if cmd!(sh, "diffoscope --version")
-        .quiet()
-        .ignore_stdout()
-        .ignore_stderr()
-        .run()
-        .is_ok()
-    {
-        let report = cmd!(sh, "diffoscope --text - {ours} {rebuilt}")
-            .quiet()
-            .ignore_status()
-            .ignore_stderr()
-            .read()
-            .unwrap_or_default();
+    if let Some(report) = diffoscope(sh, ours, rebuilt) {
         let lines: Vec<&str> = report.lines().take(40).collect();
         problem.push_str(&format!("\n  diffoscope:\n    {}", lines.join("\n    ")));
     }
     Ok(Some(problem))
+}
+
+/// diffoscope's report, when it is installed; limited to five minutes and 4 GiB of address
+/// space, since it unpacks whatever it is given.
+fn diffoscope(sh: &Shell, ours: &Path, rebuilt: &Path) -> Option<String> {
+    let found = cmd!(sh, "diffoscope --version")
+        .quiet()
+        .ignore_stdout()
+        .ignore_stderr();
+    found.run().ok()?;
+    let limits = ["--kill-after=10", "300", "prlimit", "--as=4294967296", "--"];
+    let report = cmd!(
+        sh,
+        "timeout {limits...} diffoscope --text - {ours} {rebuilt}"
+    )
+    .quiet()
+    .ignore_status()
+    .ignore_stderr()
+    .read();
+    Some(report.unwrap_or_default())
 }
 
 /// An archive entry: its path, its header block and its contents.
@@ -356,7 +372,9 @@ type Entry = (String, Vec<u8>, Vec<u8>);
 /// The first entry, in archive order, whose name, header or contents differ.
 fn first_differing_entry(a: &[u8], b: &[u8]) -> String {
     let entries = |bytes: &[u8]| -> Result<Vec<Entry>> {
-        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bytes));
+        // Never unpacked past the cap, whatever the gzip stream claims.
+        let gzip = flate2::read::GzDecoder::new(bytes).take(files::BINARY_CAP);
+        let mut archive = tar::Archive::new(gzip);
         let mut out = Vec::new();
         for entry in archive.entries()? {
             let mut entry = entry?;
@@ -388,5 +406,41 @@ fn first_differing_entry(a: &[u8], b: &[u8]) -> String {
                 _ => format!("{} entries against {} in the rebuild", a.len(), b.len()),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::ArtifactKind;
+
+    /// A gzip stream of `unpacked` zero bytes: a few hundred kilobytes on disk.
+    fn gzip_bomb(unpacked: usize) -> Vec<u8> {
+        let mut gzip = crate::formats::tarball::gzip_encoder(Vec::new());
+        std::io::Write::write_all(&mut gzip, &vec![0; unpacked]).unwrap();
+        gzip.finish().unwrap()
+    }
+
+    #[test]
+    fn a_file_in_place_of_an_archive_is_neither_read_past_its_size_nor_unpacked() {
+        let tmp = tempfile::tempdir().unwrap();
+        let sh = Shell::new().unwrap();
+        let (ours, rebuilt) = (tmp.path().join("a.tar.gz"), tmp.path().join("b.tar.gz"));
+        let bomb = gzip_bomb(64 << 20);
+        std::fs::write(&ours, &bomb).unwrap();
+        std::fs::write(&rebuilt, b"the rebuild").unwrap();
+        let mut recorded = Artifact {
+            name: "a.tar.gz".into(),
+            kind: ArtifactKind::Archive,
+            size: 1000,
+            sha256: checksums::sha256_bytes(b"the release"),
+        };
+        let problem = compare(&sh, &ours, &rebuilt, &recorded).unwrap().unwrap();
+        assert!(problem.contains("larger than 1000 bytes"), "{problem}");
+        // Of the recorded size, but not the recorded file: reported, not explained.
+        recorded.size = bomb.len() as u64;
+        let problem = compare(&sh, &ours, &rebuilt, &recorded).unwrap().unwrap();
+        assert!(problem.contains("fails its hash check"), "{problem}");
+        assert!(!problem.contains("diffoscope"), "{problem}");
     }
 }

@@ -8,7 +8,24 @@ use anyhow::{Context, Result, bail};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct GlibcVersion(pub [u32; 3]);
 
+/// The newest glibc any builder here can target: the last one `python3 -m ziglang targets`
+/// lists for the pinned zig (0.17.1). A floor above it names a glibc no binary can be linked
+/// against yet; raise this with the pinned zig.
+pub const NEWEST_TARGETABLE: GlibcVersion = GlibcVersion([2, 44, 0]);
+
 impl GlibcVersion {
+    /// `self` as a glibc floor, refused when no builder can target it.
+    pub fn as_floor(self, whose: &str) -> anyhow::Result<GlibcVersion> {
+        if self > NEWEST_TARGETABLE {
+            bail!(
+                "{whose}: glibc floor {self} is above {NEWEST_TARGETABLE}, the newest glibc the \
+                 pinned zig can target: choose a floor such as 2.17 (the oldest glibc the binary \
+                 must run on)"
+            );
+        }
+        Ok(self)
+    }
+
     /// Parses `2.17`, `2.3.4`, or a symbol version such as `GLIBC_2.17`.
     pub fn parse(text: &str) -> Result<GlibcVersion> {
         let digits = text.strip_prefix("GLIBC_").unwrap_or(text);

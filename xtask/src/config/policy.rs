@@ -175,6 +175,9 @@ impl Policy {
                 Libc::Musl => None,
                 Libc::Gnu => entry.glibc_floor.or(release.glibc_floor),
             };
+            if let Some(floor) = policy_floor {
+                floor.as_floor(&format!("{WHERE}, {}", entry.triple))?;
+            }
             targets.push(TargetPolicy {
                 glibc_floor: effective_floor(&entry.triple, policy_floor),
                 policy_floor,
@@ -220,6 +223,7 @@ impl Policy {
         };
         let mut policy = configured.clone();
         if let Some(floor) = wanted.glibc_suffix {
+            let floor = floor.as_floor(&format!("--target {triple}"))?;
             policy.policy_floor = Some(floor);
             policy.glibc_floor = effective_floor(&policy.target, Some(floor));
         }

@@ -1,7 +1,6 @@
 //! Release archives: one deterministic `.tar.gz` per target, named so that `cargo binstall`
 //! finds it, whose bytes depend only on the files' contents and the given mtime.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -43,22 +42,25 @@ pub fn archive_stem(bin: &str, target: &str, version: &str) -> String {
 /// The archive entries for the `include` paths of the release policy, relative to `root`: a
 /// file goes to the top of the archive under its own name; a directory's files go to the top
 /// keeping their paths below it (`diag_tool/assets/man/diag_tool.1` -> `man/diag_tool.1`).
+/// Every entry, and every file below a directory, must resolve (links followed) inside `root`.
 pub fn included_files(root: &Path, includes: &[PathBuf]) -> Result<Vec<ArchiveFile>> {
     let mut files = Vec::new();
     for include in includes {
-        let source = root.join(include);
-        let meta = fs::metadata(&source).with_context(|| {
+        let what = "`include` entry";
+        let source = files::inside(root, include, what).with_context(|| {
             format!(
-                "{} is listed in `include` in Cargo.toml but cannot be read",
+                "{} is listed in `include` in Cargo.toml but cannot be packaged",
                 include.display()
             )
         })?;
-        if meta.is_dir() {
+        if source.is_dir() {
             for path in files::walk(&source, &|_| false)? {
                 let relative = path.strip_prefix(&source).expect("walked from source");
+                let resolved = files::inside(root, &path, what)?;
+                files::open_regular(&resolved)?;
                 files.push(ArchiveFile {
                     name: archive_name(relative)?,
-                    source: path.clone(),
+                    source: resolved,
                     executable: false,
                 });
             }
@@ -66,6 +68,7 @@ pub fn included_files(root: &Path, includes: &[PathBuf]) -> Result<Vec<ArchiveFi
             let name = include
                 .file_name()
                 .with_context(|| format!("`include` entry {} names no file", include.display()))?;
+            files::open_regular(&source)?;
             files.push(ArchiveFile {
                 name: archive_name(Path::new(name))?,
                 source,
@@ -139,7 +142,7 @@ mod tests {
     use std::process::Command;
     use std::time::{Duration, SystemTime};
 
-    use std::fs::File;
+    use std::fs::{self, File};
 
     use super::*;
     use crate::formats::checksums::sha256_file;
@@ -346,7 +349,10 @@ mod tests {
             "{:#}",
             write_archive(&out, STEM, &files, MTIME).unwrap_err()
         );
-        assert!(err.contains("not a regular file"), "{err}");
+        assert!(
+            err.contains("is a directory: only regular files are read"),
+            "{err}"
+        );
     }
 
     #[test]

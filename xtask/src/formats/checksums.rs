@@ -2,7 +2,8 @@
 //! sidecar per archive and one `SHA256SUMS` per release, both checked with `sha256sum -c`.
 
 use std::ffi::OsString;
-use std::fs::{self, File};
+#[cfg(test)]
+use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -21,7 +22,7 @@ pub fn sha256_bytes(bytes: &[u8]) -> String {
 
 /// The lowercase hex SHA-256 of a file's contents.
 pub fn sha256_file(path: &Path) -> Result<String> {
-    let mut file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut file = crate::util::files::open_regular(path)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0; READ_BUFFER];
     loop {
@@ -129,14 +130,32 @@ pub fn write_sums(out_dir: &Path, entries: &[(String, String)]) -> Result<PathBu
 /// Reads a `sha256sum` file (`hex  name` or `hex *name` per line), in file order, with hex
 /// in lowercase.
 pub fn read_sums(path: &Path) -> Result<Vec<(String, String)>> {
-    let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = crate::util::files::read_text(path)?;
+    parse_sums(&text).with_context(|| format!("reading {}", path.display()))
+}
+
+/// [`read_sums`] on untrusted text (the fuzz target `release_readers` drives this): every
+/// name a plain file name, every sum 64 lowercase hex digits.
+pub fn parse_sums(text: &str) -> Result<Vec<(String, String)>> {
     text.lines()
         .enumerate()
         .map(|(i, line)| {
-            parse_sums_line(line)
-                .with_context(|| format!("{}:{}: malformed line {line:?}", path.display(), i + 1))
+            parse_sums_line(line).with_context(|| format!("line {}: malformed {line:?}", i + 1))
         })
         .collect()
+}
+
+/// What the fuzz target `release_readers` and its corpus replay check of untrusted bytes:
+/// [`parse_sums`] never panics and accepts plain names with 64 lowercase hex digits only.
+pub fn check_reader(bytes: &[u8]) {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return;
+    };
+    for (name, hex) in parse_sums(text).unwrap_or_default() {
+        crate::util::files::plain_name(&name).expect("a plain name");
+        assert!(hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(hex, hex.to_ascii_lowercase());
+    }
 }
 
 fn parse_sums_line(line: &str) -> Result<(String, String)> {
@@ -166,7 +185,8 @@ fn check_entry(name: &str, hex: &str) -> Result<()> {
     {
         bail!("expected 64 lowercase hex digits as the SHA-256 of {name:?}, found {hex:?}");
     }
-    if name.is_empty() || name.chars().any(|c| c.is_control() || c == '\\') {
+    crate::util::files::plain_name(name)?;
+    if name.chars().any(|c| c.is_control() || c == '\\') {
         bail!("expected a file name without control characters or backslashes, found {name:?}");
     }
     Ok(())
@@ -334,7 +354,7 @@ mod tests {
             fs::write(&path, format!("{ABC_SHA256}  ok.tar.gz\n{bad}\n")).unwrap();
             let err = format!("{:#}", read_sums(&path).unwrap_err());
             assert!(
-                err.contains("SHA256SUMS:2: malformed line"),
+                err.contains("SHA256SUMS: line 2: malformed"),
                 "{bad:?}: {err}"
             );
         }

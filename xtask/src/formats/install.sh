@@ -216,8 +216,40 @@ install_plan() {
 }
 
 cleanup() {
-    [ -z "$stage" ] || rm -rf "$stage"
+    [ -z "$stage" ] || [ -n "$keep_stage" ] || rm -rf "$stage"
     [ -z "$made_prefix" ] || rmdir "$prefix" 2>/dev/null || true
+}
+
+# Moves every file of the plan into place, or none: an existing file first goes to
+# $stage/old, and on any failure what was moved is taken out and the old files put back.
+install_all() {
+    mkdir "$stage/old" || return 1
+    n=0 moved=''
+    while IFS=$tab read -r file dest; do
+        n=$((n + 1))
+        if [ -e "$prefix/$dest" ] || [ -L "$prefix/$dest" ]; then
+            mv -f "$prefix/$dest" "$stage/old/$n" || { roll_back "$moved"; return 1; }
+        fi
+        moved="$n$tab$dest
+$moved"
+        mv -f "$file" "$prefix/$dest" || { roll_back "$moved"; return 1; }
+    done <<EOF
+$plan
+EOF
+}
+
+# Undoes install_all's moves listed in $1 ("n<tab>dest" lines, the last move first).
+roll_back() {
+    while IFS=$tab read -r n dest; do
+        [ -n "$n" ] || continue
+        rm -f "$prefix/$dest"
+        [ ! -e "$stage/old/$n" ] || mv -f "$stage/old/$n" "$prefix/$dest" || {
+            say "could not put back $prefix/$dest: the old file is kept as $stage/old/$n"
+            keep_stage=yes
+        }
+    done <<EOF
+$1
+EOF
 }
 
 prefix='' base_url='' from='' require_signature=false dry_run=false
@@ -267,7 +299,7 @@ if [ "$dry_run" = true ]; then
     exit 0
 fi
 
-stage='' made_prefix=''
+stage='' made_prefix='' keep_stage=''
 trap cleanup EXIT
 trap 'exit 129' HUP
 trap 'exit 130' INT
@@ -276,7 +308,11 @@ if [ ! -d "$prefix" ]; then
     mkdir -p "$prefix" || die "cannot create --prefix $prefix: choose another, or run as a user who may write there"
     made_prefix=yes
 fi
-# Staged on the prefix's file system, so that each file moves into place by a rename.
+# Staged on the prefix's file system, so that each file moves into place by a rename. A run
+# killed with SIGKILL cannot remove its stage: the next run removes every one it finds.
+for old in "$prefix/.$BIN-install."*; do
+    [ ! -d "$old" ] || [ -L "$old" ] || rm -rf "$old"
+done
 stage=$(mktemp -d "$prefix/.$BIN-install.XXXXXX") ||
     die "cannot write into $prefix: choose another --prefix, or run as a user who may write there"
 fetch "$archive" "$stage/$archive"
@@ -293,6 +329,14 @@ ran=$("$unpacked/$BIN" --version 2>&1) || ran="failed: $ran"
 plan=$(install_plan "$unpacked")
 tab=$(printf '\t')
 while IFS=$tab read -r file dest; do
+    # mv would put the file inside a directory of its name, and say it was installed.
+    if [ -d "$prefix/$dest" ]; then
+        die "$prefix/$dest is a directory, where the file $dest goes: remove it or choose another --prefix; nothing was installed"
+    fi
+done <<EOF
+$plan
+EOF
+while IFS=$tab read -r file dest; do
     dir=$prefix/${dest%/*}
     if ! mkdir -p "$dir" || [ ! -w "$dir" ]; then
         die "cannot write into $dir: choose another --prefix, or run as a user who may write there"
@@ -300,8 +344,8 @@ while IFS=$tab read -r file dest; do
 done <<EOF
 $plan
 EOF
+install_all || die "installing into $prefix failed (above): the files there are as they were; nothing was installed"
 while IFS=$tab read -r file dest; do
-    mv -f "$file" "$prefix/$dest" || die "moving $dest into $prefix failed (above)"
     say "installed $prefix/$dest"
 done <<EOF
 $plan

@@ -62,6 +62,9 @@ fn render(manifest: &Manifest) -> Result<String> {
             Libc::Musl => ("-", "-"),
         };
         let archive = entry.archive();
+        // The script joins these to its --prefix and stage directories.
+        files::plain_name(&archive.name)?;
+        files::plain_name(&manifest.package.bin)?;
         let fields = [
             entry.target.as_str(),
             &arch.uname.join(","),

@@ -17,23 +17,61 @@ pub struct Signer {
     pub public: PublicKey,
 }
 
+/// What the environment gave for signing: `MINISIGN_KEY_FILE`, `MINISIGN_KEY`,
+/// `MINISIGN_PASSWORD`.
+struct KeySource {
+    file: Option<std::ffi::OsString>,
+    text: Option<String>,
+    password: Option<String>,
+}
+
+const KEY_VARIABLES: [&str; 3] = ["MINISIGN_KEY_FILE", "MINISIGN_KEY", "MINISIGN_PASSWORD"];
+static KEY: std::sync::OnceLock<KeySource> = std::sync::OnceLock::new();
+
+fn key_source() -> &'static KeySource {
+    KEY.get_or_init(|| KeySource {
+        file: std::env::var_os("MINISIGN_KEY_FILE"),
+        text: std::env::var("MINISIGN_KEY")
+            .ok()
+            .filter(|t| !t.trim().is_empty()),
+        password: std::env::var("MINISIGN_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty()),
+    })
+}
+
+/// Reads the key, its file's path and its password once and removes them from this process's
+/// environment, so that no process it starts (cargo, build scripts, rustc, linkers, zig,
+/// diffoscope, the checkout's xtask in reproduce) sees them.
+///
+/// # Safety
+/// Call before any other thread exists: `std::env::remove_var` races with other threads that
+/// read the environment. `main` calls it first thing, while the process is single-threaded.
+pub unsafe fn take_key_from_env() {
+    key_source();
+    for name in KEY_VARIABLES {
+        // SAFETY: the caller guarantees the process is single-threaded.
+        unsafe { std::env::remove_var(name) };
+    }
+}
+
+/// The password `MINISIGN_PASSWORD` gave, if any.
+pub fn password() -> Option<String> {
+    key_source().password.clone()
+}
+
 impl Signer {
-    /// The key the environment gives, or `None` when it gives none: the release is unsigned.
+    /// The key the environment gave, or `None` when it gave none: the release is unsigned.
     pub fn from_env() -> Result<Option<Signer>> {
-        let text = match (
-            std::env::var_os("MINISIGN_KEY_FILE"),
-            std::env::var("MINISIGN_KEY"),
-        ) {
-            (Some(path), _) => std::fs::read_to_string(&path).with_context(|| {
-                format!("reading MINISIGN_KEY_FILE={}", Path::new(&path).display())
+        let source = key_source();
+        let text = match (&source.file, &source.text) {
+            (Some(path), _) => files::read_text(Path::new(path)).with_context(|| {
+                format!("reading MINISIGN_KEY_FILE={}", Path::new(path).display())
             })?,
-            (None, Ok(text)) if !text.trim().is_empty() => text,
+            (None, Some(text)) => text.clone(),
             _ => return Ok(None),
         };
-        let password = std::env::var("MINISIGN_PASSWORD")
-            .ok()
-            .filter(|p| !p.is_empty());
-        Signer::from_key_file_text(&text, password).map(Some)
+        Signer::from_key_file_text(&text, source.password.clone()).map(Some)
     }
 
     /// A key in minisign's secret key file format, encrypted (with `password`) or not.
@@ -76,8 +114,7 @@ impl Signer {
             .file_name()
             .and_then(|n| n.to_str())
             .context("a UTF-8 file name")?;
-        let file =
-            std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+        let file = files::open_regular(path)?;
         let comment = format!("timestamp:{source_date_epoch}\tfile:{name}\thashed");
         let signature =
             minisign::sign(Some(&self.public), &self.secret, file, Some(&comment), None)
@@ -111,10 +148,9 @@ pub fn verify_file(path: &Path, public_key: &str) -> Result<()> {
             .and_then(|n| n.to_str())
             .context("a UTF-8 file name")?
     ));
-    let text = std::fs::read_to_string(&sig_path)
-        .with_context(|| format!("reading {}", sig_path.display()))?;
+    let text = files::read_text(&sig_path)?;
     let signature = SignatureBox::from_string(&text).context("reading the signature")?;
-    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let file = files::open_regular(path)?;
     minisign::verify(&public, &signature, file, true, false, false)
         .map_err(|e| anyhow::anyhow!("{}: bad signature: {e}", path.display()))
 }

@@ -199,7 +199,7 @@ fn binary_from_archive(
     }
     let archive = entry.archive();
     let path = out_dir.join(&archive.name);
-    let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    let bytes = crate::util::files::read_regular(&path, archive.size)?;
     let found = checksums::sha256_bytes(&bytes);
     if found != archive.sha256 {
         bail!(
@@ -220,7 +220,10 @@ fn binary_from_archive(
             continue;
         }
         let mut binary = Vec::new();
-        item.read_to_end(&mut binary)
+        // The entry's header may claim any size: read no more than the manifest records.
+        (&mut item)
+            .take(entry.binary.size + 1)
+            .read_to_end(&mut binary)
             .with_context(|| format!("reading {wanted} in {}", path.display()))?;
         if binary.len() as u64 != entry.binary.size {
             bail!(

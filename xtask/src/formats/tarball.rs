@@ -12,6 +12,8 @@ use anyhow::{Context, Result, bail};
 use flate2::{Compression, GzBuilder, write::GzEncoder};
 use tar::{EntryType, Header};
 
+use crate::util::files;
+
 /// Source reads in large chunks: the deflate loop, not syscalls, should set the pace.
 const READ_BUFFER: usize = 1 << 20;
 
@@ -155,16 +157,8 @@ fn open_regular(source: &Path) -> Result<File> {
             target.display()
         );
     }
-    let opened = File::open(source).with_context(|| format!("opening {}", source.display()))?;
-    let meta = opened
-        .metadata()
-        .with_context(|| format!("reading {}", source.display()))?;
-    if !meta.is_file() {
-        bail!(
-            "{} is not a regular file: archives hold regular files only",
-            source.display()
-        );
-    }
+    // Checked on the opened file too, in case the path was swapped in between.
+    let opened = files::open_regular(source)?;
     Ok(opened)
 }
 

@@ -18,6 +18,8 @@ pub struct Machine {
     pub host_arch: Option<&'static Arch>,
     pub host_glibc: Option<GlibcVersion>,
     pub sysroot: PathBuf,
+    /// `rustc --print target-list`: the triples rustc knows, and `rustup` could add.
+    pub rustc_targets: Vec<String>,
     /// rustc's own tools (`rust-lld`), which it puts on the linker's PATH.
     pub rustc_bin: PathBuf,
     /// cargo-zigbuild and a zig it can run are both here.
@@ -67,7 +69,12 @@ impl Machine {
             .map(|p| std::env::split_paths(&p).collect())
             .unwrap_or_default();
         let sysroot = PathBuf::from(sysroot);
+        let rustc_targets = cmd!(sh, "rustc --print target-list")
+            .quiet()
+            .read()
+            .context("running rustc")?;
         let mut machine = Machine {
+            rustc_targets: rustc_targets.lines().map(str::to_string).collect(),
             host_arch: Arch::host(),
             host_glibc,
             rustc_bin: sysroot.join("lib/rustlib").join(host.trim()).join("bin"),
@@ -230,6 +237,18 @@ impl Machine {
     pub fn missing(&self, target: &Target, builder: Builder) -> Vec<Missing> {
         let mut missing = Vec::new();
         let triple = target.triple();
+        if !self.rustc_targets.contains(&triple) {
+            let arch = triple.split('-').next().unwrap_or_default();
+            let known: Vec<&str> = (self.rustc_targets.iter())
+                .filter(|t| t.starts_with(&format!("{arch}-")) && t.contains("-linux-"))
+                .map(String::as_str)
+                .collect();
+            missing.push(Missing {
+                what: format!("a target rustc knows: `rustc --print target-list` has no {triple}"),
+                fix: format!("use one it lists, e.g. {}", known.join(", ")),
+            });
+            return missing;
+        }
         if builder != Builder::Cross && !self.rust_std_installed(target) {
             missing.push(Missing {
                 what: format!("Rust standard library for {triple}"),

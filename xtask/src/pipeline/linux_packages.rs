@@ -192,7 +192,7 @@ fn man_pages(dir: &Path) -> Result<Vec<InstallFile>> {
             .with_context(|| {
                 format!("{}: expected a man page named NAME.SECTION", path.display())
             })?;
-        let text = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let text = files::read_regular(&path, files::TEXT_CAP)?;
         pages.push(InstallFile {
             path: format!("usr/share/man/man{}/{name}.gz", &section[..1]),
             contents: linux_package::gzip(&text)?,
@@ -228,8 +228,7 @@ fn completions(distro: Distro, bin: &str, dir: &Path) -> Result<Vec<InstallFile>
                 path.display()
             );
         };
-        let contents =
-            std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let contents = files::read_regular(&path, files::TEXT_CAP)?;
         files.push(InstallFile {
             path: installed,
             contents,
@@ -246,8 +245,8 @@ pub fn license_files(policy: &Policy, root: &Path) -> Result<Vec<(String, String
         let name = include.file_name().unwrap_or_default().to_string_lossy();
         let upper = name.to_uppercase();
         if upper.starts_with("LICENSE") || upper.starts_with("COPYING") {
-            let path = root.join(include);
-            let text = std::fs::read_to_string(&path)
+            let path = files::inside(root, include, "`include` entry")?;
+            let text = files::read_text(&path)
                 .with_context(|| format!("reading the license text {}", path.display()))?;
             licenses.push((name.into_owned(), text));
         }

@@ -50,21 +50,6 @@ impl ReleaseStep {
     }
 }
 
-/// The names a finished release writes besides the targets' files, removed when a run fails
-/// so that a partial set never passes for a release.
-pub fn file_names(name: &str, version: &str) -> Vec<String> {
-    let written = [
-        "SHA256SUMS".to_string(),
-        manifest::FILE_NAME.to_string(),
-        installer::FILE_NAME.to_string(),
-        oci::file_name(name, version),
-    ];
-    written
-        .iter()
-        .flat_map(|f| [f.clone(), format!("{f}.sha256"), format!("{f}.sig")])
-        .collect()
-}
-
 /// Runs every release step on `manifest`, whose target files are already in `out_dir`; gives
 /// how long each took.
 pub fn finish(

@@ -24,7 +24,7 @@ pub fn verify_file(
     target: &Target,
     glibc_floor: Option<GlibcVersion>,
 ) -> Result<BinaryFacts> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let bytes = crate::util::files::read_regular(path, crate::util::files::BINARY_CAP)?;
     verify_bytes(&bytes, path, target, glibc_floor)
 }
 
