@@ -5,6 +5,7 @@
 //! `rustc --print cfg`.
 
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -19,7 +20,7 @@ pub struct CargoConfig {
     /// The same files unresolved: each value with the file that set it.
     files: de::Config,
     /// The variables resolution read (cargo's and rustc's own).
-    env: HashMap<String, String>,
+    env: HashMap<String, OsString>,
 }
 
 /// A value and where it was set, for messages that point at the right place.
@@ -41,7 +42,10 @@ pub struct TargetSettings {
 impl CargoConfig {
     /// Reads the files cargo reads when run in `cwd`, and this process's environment.
     pub fn load(cwd: &Path) -> Result<CargoConfig> {
-        let env = std::env::vars().filter(|(k, _)| k.starts_with("CARGO") || k.starts_with("RUST"));
+        // As the crate reads it: names in Unicode (values need not be), cargo's and rustc's.
+        let env = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v)))
+            .filter(|(k, _)| k.starts_with("CARGO") || k.starts_with("RUST"));
         let home = cargo_config2::cargo_home_with_cwd(cwd);
         CargoConfig::load_with(cwd, home, env.collect(), ResolveOptions::default())
     }
@@ -50,7 +54,7 @@ impl CargoConfig {
     fn load_with(
         cwd: &Path,
         home: Option<PathBuf>,
-        env: HashMap<String, String>,
+        env: HashMap<String, OsString>,
         options: ResolveOptions,
     ) -> Result<CargoConfig> {
         let options = options.cargo_home(home.clone()).env(env.clone());
@@ -172,7 +176,7 @@ mod tests {
         env: &[(&str, &str)],
         rustc: PathAndArgs,
     ) -> CargoConfig {
-        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.into()));
         let options = ResolveOptions::default().rustc(rustc);
         CargoConfig::load_with(cwd, Some(home.to_path_buf()), env.collect(), options).unwrap()
     }
