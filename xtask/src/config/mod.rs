@@ -1,10 +1,9 @@
 //! What the repository declares, as data: the release policy, the architecture table, targets,
-//! builders and cargo's own configuration. Nothing here runs a process.
+//! and builders. Nothing here runs a process.
 
 pub mod arch;
 pub mod binstall;
 pub mod builder;
-pub mod cargo_config;
 pub mod dependencies;
 pub mod glibc;
 pub mod policy;

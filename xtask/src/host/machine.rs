@@ -8,10 +8,10 @@ use xshell::{Shell, cmd};
 
 use crate::config::arch::Arch;
 use crate::config::builder::Builder;
-use crate::config::cargo_config::{CargoConfig, TargetSettings};
 use crate::config::glibc::GlibcVersion;
 use crate::config::policy::Tools;
 use crate::config::target::{Libc, Target};
+use crate::host::cargo_config::{CargoConfig, TargetSettings};
 use crate::manifest::Toolchain;
 
 pub struct Machine {
@@ -126,15 +126,7 @@ impl Machine {
 
     /// Cargo's `linker` and `runner` for `target`, from every config file and variable.
     pub fn settings(&self, target: &Target) -> Result<TargetSettings> {
-        let triple = target.triple();
-        self.cargo_config.target(target, || {
-            let sh = Shell::new()?;
-            let cfg = cmd!(sh, "rustc --print cfg --target {triple}")
-                .quiet()
-                .read()
-                .with_context(|| format!("running `rustc --print cfg --target {triple}`"))?;
-            Ok(cfg.lines().map(String::from).collect())
-        })
+        self.cargo_config.target(target)
     }
 
     /// True when the linker cargo would use for a non-native target is installed.

@@ -1,7 +1,9 @@
 //! The machine: the only layer that runs processes (the probe of installed tools, the build
-//! invocation and its builder choice, git, cargo metadata).
+//! invocation and its builder choice, git, cargo metadata, cargo's configuration, whose cfg tables
+//! need `rustc --print cfg`).
 
 pub mod build;
 pub mod cargo;
+pub mod cargo_config;
 pub mod git;
 pub mod machine;
