@@ -5,4 +5,5 @@ pub mod build;
 pub mod cargo;
 pub mod dependencies;
 pub mod git;
+pub mod gpg;
 pub mod machine;

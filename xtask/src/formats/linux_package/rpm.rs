@@ -15,6 +15,8 @@ use sha2::{Digest, Sha256};
 use super::{InstallFile, Kind, Metadata, Needs};
 use crate::config::arch::Arch;
 
+pub mod read;
+
 // Header tags (rpmtag.h) and the types of their values.
 const HEADER_SIGNATURES: u32 = 62;
 const HEADER_IMMUTABLE: u32 = 63;
@@ -24,20 +26,20 @@ const SIG_SHA256: u32 = 273;
 const SIG_SIZE: u32 = 1000;
 const SIG_MD5: u32 = 1004;
 const SIG_PAYLOADSIZE: u32 = 1007;
-const NAME: u32 = 1000;
-const VERSION: u32 = 1001;
-const RELEASE: u32 = 1002;
-const SUMMARY: u32 = 1004;
-const DESCRIPTION: u32 = 1005;
-const BUILDTIME: u32 = 1006;
-const BUILDHOST: u32 = 1007;
-const SIZE: u32 = 1009;
-const LICENSE: u32 = 1014;
-const PACKAGER: u32 = 1015;
-const GROUP: u32 = 1016;
-const URL: u32 = 1020;
+pub const NAME: u32 = 1000;
+pub const VERSION: u32 = 1001;
+pub const RELEASE: u32 = 1002;
+pub const SUMMARY: u32 = 1004;
+pub const DESCRIPTION: u32 = 1005;
+pub const BUILDTIME: u32 = 1006;
+pub const BUILDHOST: u32 = 1007;
+pub const SIZE: u32 = 1009;
+pub const LICENSE: u32 = 1014;
+pub const PACKAGER: u32 = 1015;
+pub const GROUP: u32 = 1016;
+pub const URL: u32 = 1020;
 const OS: u32 = 1021;
-const ARCH: u32 = 1022;
+pub const ARCH: u32 = 1022;
 const FILESIZES: u32 = 1028;
 const FILEMODES: u32 = 1030;
 const FILERDEVS: u32 = 1033;
@@ -47,7 +49,7 @@ const FILELINKTOS: u32 = 1036;
 const FILEFLAGS: u32 = 1037;
 const FILEUSERNAME: u32 = 1039;
 const FILEGROUPNAME: u32 = 1040;
-const SOURCERPM: u32 = 1044;
+pub const SOURCERPM: u32 = 1044;
 const PROVIDENAME: u32 = 1047;
 const REQUIREFLAGS: u32 = 1048;
 const REQUIRENAME: u32 = 1049;
@@ -90,6 +92,7 @@ pub fn file_name(name: &str, full_version: &str, arch: &Arch) -> String {
 }
 
 /// A header value, by RPM type.
+#[derive(Clone)]
 enum Value {
     Int16(Vec<u16>),
     Int32(Vec<u32>),
@@ -503,6 +506,45 @@ mod tests {
         assert_eq!(
             rpm(&["-qp", "--provides"], &path),
             "diag-tool = 1.2.0~rc.1-1\n"
+        );
+    }
+
+    #[test]
+    fn a_gpg_signature_of_the_header_is_what_rpm_k_accepts_and_only_the_signature_header_changes() {
+        use crate::host::gpg::{Gpg, test_key};
+        let (_tmp, path) = write_sample("x86_64", build, file_name);
+        let unsigned = std::fs::read(&path).unwrap();
+        let package = read::Package::parse(&unsigned).unwrap();
+        assert!(!package.is_signed());
+        assert_eq!(package.string(NAME), "diag-tool");
+        assert_eq!(package.provides()[0].2, "1.2.0~rc.1-1");
+        assert!(
+            package
+                .files()
+                .contains(&("/usr/share/licenses/diag-tool".into(), true))
+        );
+        let sh = xshell::Shell::new().unwrap();
+        let (secret, public) = test_key("rpm", "");
+        let gpg = Gpg::import(&sh, &secret, String::new()).unwrap();
+        let signature = gpg
+            .sign(&sh, package.header_bytes(), &["--detach-sign"])
+            .unwrap();
+        let signed = package.with_signature(&signature).unwrap();
+        let again = read::Package::parse(&signed).unwrap();
+        assert!(again.is_signed());
+        assert_eq!(again.signed_part(), package.signed_part());
+        std::fs::write(&path, &signed).unwrap();
+        let db = _tmp.path().join("rpmdb");
+        let key = _tmp.path().join("key.asc");
+        std::fs::write(&key, public).unwrap();
+        let dbpath = format!("--dbpath={}", db.display());
+        xshell::cmd!(sh, "rpm {dbpath} --import {key}")
+            .run()
+            .unwrap();
+        let checked = xshell::cmd!(sh, "rpm {dbpath} -K {path}").read().unwrap();
+        assert_eq!(
+            checked,
+            format!("{}: digests signatures OK", path.display())
         );
     }
 
