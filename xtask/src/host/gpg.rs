@@ -18,6 +18,8 @@ pub struct Gpg {
     password: String,
     /// The primary key's fingerprint, which signs.
     pub fingerprint: String,
+    /// When the key was made (seconds since the epoch): no signature of it can be older.
+    pub created: u64,
 }
 
 impl Gpg {
@@ -48,6 +50,7 @@ impl Gpg {
             home,
             password,
             fingerprint: String::new(),
+            created: 0,
         };
         gpg.gpg(sh, &["--import"])
             .stdin(text)
@@ -60,6 +63,11 @@ impl Gpg {
         gpg.fingerprint = primary_fingerprint(&listing).context(
             "PGP_KEY/PGP_KEY_FILE holds no secret key: export it with gpg --armor --export-secret-keys",
         )?;
+        gpg.created = listing
+            .lines()
+            .find(|l| l.starts_with("sec:"))
+            .and_then(|l| l.split(':').nth(5)?.parse().ok())
+            .unwrap_or(0);
         Ok(gpg)
     }
 
@@ -74,7 +82,9 @@ impl Gpg {
     }
 
     /// Signs `data` as `how` says (`--detach-sign`, `--clearsign`, with `--armor` or not).
-    pub fn sign(&self, sh: &Shell, data: &[u8], how: &[&str]) -> Result<Vec<u8>> {
+    /// A signature made `at` a given time (never before the key was made) is the same bytes
+    /// every time: RSA signatures have no randomness, only their creation time differs.
+    pub fn sign(&self, sh: &Shell, data: &[u8], how: &[&str], at: Option<u64>) -> Result<Vec<u8>> {
         let (input, output) = (self.home.join("input"), self.home.join("output"));
         std::fs::write(&input, data)?;
         let _ = std::fs::remove_file(&output);
@@ -91,6 +101,10 @@ impl Gpg {
             "--output",
             output_arg,
         ];
+        let faked = at.map(|t| format!("{}!", t.max(self.created)));
+        if let Some(time) = &faked {
+            args.extend(["--faked-system-time", time]);
+        }
         args.extend(how);
         args.push(input_arg);
         self.gpg(sh, &args)
@@ -152,36 +166,36 @@ fn primary_fingerprint(listing: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// A throwaway RSA key (armored secret and public halves) for tests, made with gpg itself.
-#[cfg(test)]
-pub fn test_key(name: &str, password: &str) -> (String, String) {
-    let sh = Shell::new().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let home = dir.path();
-    std::fs::set_permissions(home, std::fs::Permissions::from_mode(0o700)).unwrap();
+/// A throwaway RSA key (armored secret and public halves) made with gpg itself, for tests
+/// and the bench.
+pub fn throwaway_key(sh: &Shell, name: &str, password: &str) -> Result<(String, String)> {
+    let dir = std::env::temp_dir().join(format!("xtask-gpg-new-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+    let home = &dir;
     let pass = ["--pinentry-mode", "loopback", "--passphrase", password];
     let uid = format!("{name} <{name}@example.invalid>");
-    cmd!(
-        sh,
-        "gpg --batch --homedir {home} {pass...} --quick-gen-key {uid} rsa2048 sign never"
-    )
-    .quiet()
-    .ignore_stderr()
-    .run()
-    .unwrap();
-    let secret = cmd!(
-        sh,
-        "gpg --batch --homedir {home} {pass...} --armor --export-secret-keys"
-    )
-    .read()
-    .unwrap();
-    let public = cmd!(sh, "gpg --batch --homedir {home} --armor --export")
-        .read()
-        .unwrap();
+    let made = (|| {
+        cmd!(
+            sh,
+            "gpg --batch --homedir {home} {pass...} --quick-gen-key {uid} rsa2048 sign never"
+        )
+        .quiet()
+        .ignore_stderr()
+        .run()?;
+        let secret = cmd!(
+            sh,
+            "gpg --batch --homedir {home} {pass...} --armor --export-secret-keys"
+        )
+        .read()?;
+        let public = cmd!(sh, "gpg --batch --homedir {home} --armor --export").read()?;
+        anyhow::Ok((secret, public))
+    })();
     let _ = cmd!(sh, "gpgconf --homedir {home} --kill gpg-agent")
         .quiet()
         .run();
-    (secret, public)
+    let _ = std::fs::remove_dir_all(&dir);
+    made.context("making a key with gpg --quick-gen-key")
 }
 
 #[cfg(test)]
@@ -191,8 +205,8 @@ mod tests {
     #[test]
     fn a_key_with_a_password_signs_what_gpg_verifies_and_another_public_key_is_refused() {
         let sh = Shell::new().unwrap();
-        let (secret, public) = test_key("one", "pw");
-        let (_, other_public) = test_key("two", "");
+        let (secret, public) = throwaway_key(&sh, "one", "pw").unwrap();
+        let (_, other_public) = throwaway_key(&sh, "two", "").unwrap();
         let gpg = Gpg::import(&sh, &secret, "pw".into()).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let (key, other) = (dir.path().join("key.asc"), dir.path().join("other.asc"));
@@ -202,7 +216,9 @@ mod tests {
         let err = gpg.check_public_key(&sh, &other).unwrap_err();
         assert!(format!("{err:#}").contains("pgp-public-key"), "{err:#}");
 
-        let signature = gpg.sign(&sh, b"Release\n", &["--detach-sign"]).unwrap();
+        let signature = gpg
+            .sign(&sh, b"Release\n", &["--detach-sign"], None)
+            .unwrap();
         let (data, sig) = (dir.path().join("data"), dir.path().join("data.sig"));
         std::fs::write(&data, b"Release\n").unwrap();
         std::fs::write(&sig, &signature).unwrap();
@@ -226,7 +242,7 @@ mod tests {
         drop(gpg);
         assert!(!home.exists());
         let wrong = Gpg::import(&sh, &secret, "wrong".into()).unwrap();
-        let err = wrong.sign(&sh, b"x", &["--detach-sign"]).unwrap_err();
+        let err = wrong.sign(&sh, b"x", &["--detach-sign"], None).unwrap_err();
         assert!(format!("{err:#}").contains("PGP_PASSWORD"), "{err:#}");
     }
 }
