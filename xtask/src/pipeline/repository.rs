@@ -231,3 +231,50 @@ fn prune(dir: &Path, indexes: &[&str]) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::linux_package::{rpm, write_sample};
+    use crate::host::gpg::throwaway_key;
+
+    #[test]
+    fn a_version_in_the_repository_is_kept_and_other_bytes_for_it_are_refused() {
+        let sh = Shell::new().unwrap();
+        let (secret, _) = throwaway_key(&sh, "repo", "").unwrap();
+        let gpg = Gpg::import(&sh, &secret, String::new()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+
+        let deb = dir.path().join("pool/t_1_amd64.deb");
+        assert_eq!(
+            to_write(&sh, &gpg, &deb, b"one".to_vec(), 1).unwrap(),
+            Some(b"one".to_vec())
+        );
+        write(&deb, b"one").unwrap();
+        assert_eq!(to_write(&sh, &gpg, &deb, b"one".to_vec(), 1).unwrap(), None);
+        let err = to_write(&sh, &gpg, &deb, b"two".to_vec(), 1).unwrap_err();
+        assert!(format!("{err:#}").contains("never replaced"), "{err:#}");
+
+        // An .rpm is signed on the way in; the same package again is the one already there.
+        let (_tmp, sample) = write_sample("x86_64", rpm::build, rpm::file_name);
+        let unsigned = std::fs::read(&sample).unwrap();
+        let path = dir.path().join("packages/t.rpm");
+        let signed = to_write(&sh, &gpg, &path, unsigned.clone(), 1)
+            .unwrap()
+            .unwrap();
+        assert!(Package::parse(&signed).unwrap().is_signed());
+        let again = to_write(&sh, &gpg, &path, unsigned.clone(), 1)
+            .unwrap()
+            .unwrap();
+        assert_eq!(signed, again, "the same inputs give the same signed bytes");
+        write(&path, &signed).unwrap();
+        assert_eq!(
+            to_write(&sh, &gpg, &path, unsigned.clone(), 1).unwrap(),
+            None
+        );
+        let mut other = unsigned;
+        let last = other.len() - 1;
+        other[last] ^= 1;
+        assert!(to_write(&sh, &gpg, &path, other, 1).is_err());
+    }
+}
