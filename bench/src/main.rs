@@ -69,6 +69,7 @@ fn run(sh: &Shell) -> Result<()> {
         let reproduce = measure::reproduce(sh, &policy, &release, &mut report)?;
         let auditable = measure::auditable(sh, &policy, &machine, &scratch, &mut report)?;
         let signing = measure::signing(&release, &mut report)?;
+        let repository = measure::repository(sh, &release, &mut report)?;
         let packaging = measure::packaging_seconds(&dist.summary, &mut report);
         let floor = measure::floor(&dist, &mut report);
         let at_most = |what, value, bound| Ratio {
@@ -96,6 +97,7 @@ fn run(sh: &Shell) -> Result<()> {
                 0.03,
             ),
             at_most("(j) packaging steps / dist", packaging / dist.cold, 0.05),
+            at_most("(k) repo / dist", repository / dist.cold, 0.05),
         ]);
         if let Some(seconds) = reproduce {
             ratios.push(at_most("(h) reproduce / dist", seconds / dist.cold, 1.1));

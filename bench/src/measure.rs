@@ -216,6 +216,29 @@ pub fn signing(release: &Path, report: &mut Report) -> Result<f64> {
     Ok(seconds)
 }
 
+/// `cargo xtask repo` of the release into a new apt and dnf repository, with a throwaway key.
+pub fn repository(sh: &Shell, release: &Path, report: &mut Report) -> Result<f64> {
+    use crate::pipeline::repository::{Request, update};
+    let (secret, public) = crate::host::gpg::throwaway_key(sh, "bench", "")?;
+    let gpg = crate::host::gpg::Gpg::import(sh, &secret, String::new())?;
+    let key = release.with_file_name("repository-key.asc");
+    std::fs::write(&key, public)?;
+    let releases = [release.to_path_buf()];
+    let request = Request {
+        base_url: "http://127.0.0.1:8000",
+        dir: &release.with_file_name("repository"),
+        releases: &releases,
+        public_key: &key,
+        gpg: &gpg,
+    };
+    let (seconds, (debs, rpms)) = timed(|| update(sh, &request))?;
+    report.add(
+        format!("repo: {debs} .deb and {rpms} .rpm into new apt and dnf repositories (s)"),
+        seconds,
+    );
+    Ok(seconds)
+}
+
 /// The time dist's steps after verification took: SBOM, packaging, checksums, and the
 /// release-wide steps, summed over targets.
 pub fn packaging_seconds(summary: &Summary, report: &mut Report) -> f64 {

@@ -22,6 +22,8 @@ xflags::xflags! {
         cmd plan {
             /// One line of JSON, which the workflows take their matrices from.
             optional --json
+            /// Print the version's section of CHANGELOG.md: the GitHub release's notes.
+            optional --release-notes
         }
         /// Rewrite every generated file from its source (the release policy, TestArea, the CLI).
         cmd codegen {
@@ -51,6 +53,15 @@ xflags::xflags! {
             required --out-dir out_dir: PathBuf
             /// The release is to be published: refuse to leave it unsigned unless the policy allows it.
             optional --publish
+        }
+        /// Add releases' .deb and .rpm packages to the signed apt and dnf repositories in --out.
+        cmd repo {
+            /// Release directories (dist or merge outputs).
+            repeated releases: PathBuf
+            /// The URL the repository directory is served from (the .sources and .repo files name it).
+            required --base-url base_url: String
+            /// The repository directory, created or updated.
+            required --out out: PathBuf
         }
         /// Rebuild the release in DIR from its manifest's commit and compare every file byte for byte.
         cmd reproduce {

@@ -40,6 +40,7 @@ fn run() -> Result<()> {
         flags::XtaskCmd::Dist(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Merge(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Keygen(cmd) => cmd.run(&sh),
+        flags::XtaskCmd::Repo(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Reproduce(cmd) => cmd.run(&sh),
         flags::XtaskCmd::PushImage(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Verify(cmd) => cmd.run(&sh),

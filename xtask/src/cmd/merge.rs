@@ -9,7 +9,7 @@ use xshell::Shell;
 use crate::config::policy::Policy;
 use crate::flags;
 use crate::formats::checksums;
-use crate::manifest::{self, Manifest};
+use crate::manifest::Manifest;
 use crate::pipeline::output::Output;
 use crate::pipeline::release;
 use crate::util::files;
@@ -48,19 +48,7 @@ pub fn merge(policy: &Policy, inputs: &[impl AsRef<Path>], out_dir: &Path) -> Re
     let mut copies: Vec<(PathBuf, String)> = Vec::new();
     for dir in inputs {
         let dir = dir.as_ref();
-        let part = Manifest::read(&dir.join(manifest::FILE_NAME))?;
-        let mut listed = checksums::read_sums(&dir.join("SHA256SUMS"))?;
-        let mut expected = part.sums();
-        listed.sort();
-        expected.sort();
-        if listed != expected {
-            bail!(
-                "{}: SHA256SUMS lists {} file(s), the manifest {}, and they must agree",
-                dir.display(),
-                listed.len(),
-                expected.len()
-            );
-        }
+        let part = release::read_checked(dir)?;
         // A part's release-wide files (its one-platform image) are made again from all parts.
         copies.extend(
             part.targets
@@ -151,7 +139,7 @@ fn copy_checked(source: &Path, dest: &Path, sha256: &str) -> Result<()> {
 mod tests {
     use super::*;
     use crate::formats::archive::{self, ArchiveFile};
-    use crate::manifest::{Artifact, ArtifactKind};
+    use crate::manifest::{self, Artifact, ArtifactKind};
 
     fn policy() -> Policy {
         let sh = Shell::new().unwrap();

@@ -10,6 +10,7 @@ pub mod merge;
 pub mod plan;
 pub mod push_image;
 pub mod rename;
+pub mod repo;
 pub mod reproduce;
 pub mod setup;
 pub mod symlinks;

@@ -1,17 +1,32 @@
 //! `cargo xtask plan [--json]`: the one answer to "what ships", for people and for the
 //! workflows' matrices.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use xshell::Shell;
 
 use crate::config::policy::Policy;
 use crate::flags;
+use crate::formats::changelog;
 use crate::host::machine::Machine;
 use crate::pipeline::plan::{TargetPlan, plan_json};
 
 impl flags::Plan {
     pub fn run(self, sh: &Shell) -> Result<()> {
         let policy = Policy::read(sh)?;
+        if self.release_notes {
+            let path = crate::project_root().join("CHANGELOG.md");
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let notes = changelog::section(&text, policy.version()).with_context(|| {
+                format!(
+                    "{} has no `## [{}]` section",
+                    path.display(),
+                    policy.version()
+                )
+            })?;
+            println!("{notes}");
+            return Ok(());
+        }
         let machine = Machine::probe(sh)?;
         let plans = TargetPlan::all(&policy, None, &machine);
         let json = plan_json(&policy, &plans, &machine);

@@ -26,6 +26,12 @@ struct ReleaseConfig {
     /// The release workflow publishes unsigned releases only when this says so.
     #[serde(default)]
     allow_unsigned: bool,
+    /// The armored OpenPGP public key apt and dnf repositories are signed with, committed at
+    /// this path (from the workspace root).
+    pgp_public_key: Option<PathBuf>,
+    /// Whether dist requires a `CHANGELOG.md` section for the version (the default).
+    #[serde(default = "yes")]
+    changelog: bool,
     #[serde(default)]
     targets: Vec<TargetEntry>,
 }
@@ -95,6 +101,10 @@ pub struct Policy {
     pub glibc_floor: Option<GlibcVersion>,
     pub tools: Tools,
     pub allow_unsigned: bool,
+    /// Where the OpenPGP public key of the package repositories is, from the workspace root.
+    pub pgp_public_key: Option<PathBuf>,
+    /// dist refuses a version without a section in `CHANGELOG.md`.
+    pub changelog: bool,
     pub targets: Vec<TargetPolicy>,
     pub target_dir: PathBuf,
     /// The key the release files are signed with, if they are.
@@ -112,6 +122,10 @@ pub struct TargetPolicy {
     pub glibc_floor: Option<GlibcVersion>,
     /// The runner label of the release job that builds it.
     pub runs_on: String,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Every release is cross-built on x86_64 so that anyone can rebuild it bit for bit there.
@@ -196,6 +210,8 @@ impl Policy {
             glibc_floor: release.glibc_floor,
             tools: release.tools,
             allow_unsigned: release.allow_unsigned,
+            pgp_public_key: release.pgp_public_key,
+            changelog: release.changelog,
             targets,
             target_dir: metadata.target_directory,
         })

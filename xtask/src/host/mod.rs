@@ -6,4 +6,5 @@ pub mod build;
 pub mod cargo;
 pub mod cargo_config;
 pub mod git;
+pub mod gpg;
 pub mod machine;

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use crate::config::arch::Arch;
 use crate::config::policy::Policy;
 use crate::config::target::{Libc, Target};
+use crate::formats::changelog;
 use crate::formats::linux_package::{self, Distro, InstallFile, Kind, Metadata, deb, rpm};
 use crate::manifest::{Artifact, ArtifactKind, Binary};
 use crate::util::files;
@@ -140,7 +141,26 @@ pub fn metadata(policy: &Policy, arch: &'static Arch, mtime: u64) -> Result<Meta
         maintainer,
         arch,
         mtime,
+        changes: changes(policy)?,
     })
+}
+
+/// The items of the version's section of `CHANGELOG.md`; a missing one is an error unless the
+/// policy says `changelog = false`.
+pub fn changes(policy: &Policy) -> Result<Vec<String>> {
+    if !policy.changelog {
+        return Ok(Vec::new());
+    }
+    let path = crate::project_root().join("CHANGELOG.md");
+    let version = policy.version();
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let section = changelog::section(&text, version).with_context(|| {
+        format!(
+            "{} has no `## [{version}]` section: write the release notes of {version} there              (Keep a Changelog style), or set `changelog = false` in [workspace.metadata.release]",
+            path.display()
+        )
+    })?;
+    Ok(changelog::items(&section))
 }
 
 /// Every file the package of `distro` installs, sorted by path.

@@ -5,3 +5,4 @@ pub mod linux_packages;
 pub mod output;
 pub mod plan;
 pub mod release;
+pub mod repository;

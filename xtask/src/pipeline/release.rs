@@ -159,6 +159,24 @@ fn key_mismatch(policy: &Policy, manifest: &Manifest, signer: &Signer) -> Result
     }
 }
 
+/// The manifest of the release in `dir`, whose SHA256SUMS must list the same files.
+pub fn read_checked(dir: &Path) -> Result<Manifest> {
+    let part = Manifest::read(&dir.join(manifest::FILE_NAME))?;
+    let mut listed = checksums::read_sums(&dir.join("SHA256SUMS"))?;
+    let mut expected = part.sums();
+    listed.sort();
+    expected.sort();
+    if listed != expected {
+        bail!(
+            "{}: SHA256SUMS lists {} file(s), the manifest {}, and they must agree",
+            dir.display(),
+            listed.len(),
+            expected.len()
+        );
+    }
+    Ok(part)
+}
+
 /// The release workflow publishes nothing unsigned unless the policy allows it.
 pub fn check_publishable(policy: &Policy, manifest: &Manifest) -> Result<()> {
     if manifest.signing.is_none() && !policy.allow_unsigned {

@@ -89,6 +89,33 @@ pub fn build(meta: &Metadata, files: &[InstallFile], needs: Needs) -> Result<Vec
     Ok(deb)
 }
 
+/// The `control` file of a `.deb`, read back from its bytes: what an apt repository's
+/// `Packages` index lists of it.
+pub fn read_control(deb: &[u8]) -> Result<String> {
+    let mut rest = deb
+        .strip_prefix(b"!<arch>\n")
+        .context("not a .deb: no ar magic")?;
+    while rest.len() >= 60 {
+        let (header, body) = rest.split_at(60);
+        let name = String::from_utf8_lossy(&header[..16]);
+        let size: usize = String::from_utf8_lossy(&header[48..58]).trim().parse()?;
+        let contents = body.get(..size).context("a .deb member is cut short")?;
+        if name.trim_end().trim_end_matches('/') == "control.tar.gz" {
+            let gz = flate2::read::GzDecoder::new(contents);
+            for entry in tar::Archive::new(gz).entries()? {
+                let mut entry = entry?;
+                if entry.path()?.to_str().map(|p| p.trim_start_matches("./")) == Some("control") {
+                    let mut text = String::new();
+                    std::io::Read::read_to_string(&mut entry, &mut text)?;
+                    return Ok(text);
+                }
+            }
+        }
+        rest = &body[(size + size % 2).min(body.len())..];
+    }
+    anyhow::bail!("the .deb has no control.tar.gz with a control file")
+}
+
 fn control(meta: &Metadata, files: &[InstallFile], dirs: usize, depends: &str) -> String {
     // dpkg-gencontrol's measure: KiB per file, rounded up, and one per directory.
     let kib: u64 = files
@@ -185,15 +212,30 @@ pub fn doc_files(meta: &Metadata, licenses: &[(String, String)]) -> Result<Vec<I
 }
 
 fn changelog(meta: &Metadata) -> String {
+    let entries: Vec<String> = meta.change_lines().iter().map(|l| wrap(l)).collect();
     format!(
-        "{} ({}) unstable; urgency=medium\n\n  * Release {} of {}.\n\n -- {}  {}\n",
+        "{} ({}) unstable; urgency=medium\n\n{}\n\n -- {}  {}\n",
         meta.name,
         meta.full_version(),
-        meta.version,
-        meta.name,
+        entries.join("\n"),
         meta.maintainer,
         rfc2822(meta.mtime)
     )
+}
+
+/// `  * text`, wrapped under 80 columns as lintian wants changelog lines.
+fn wrap(text: &str) -> String {
+    let mut lines = vec![String::from("  *")];
+    for word in text.split_whitespace() {
+        let last = lines.last_mut().expect("one line");
+        if last.len() + 1 + word.len() > 79 && last.len() > 4 {
+            lines.push(format!("    {word}"));
+        } else {
+            last.push(' ');
+            last.push_str(word);
+        }
+    }
+    lines.join("\n")
 }
 
 /// The DEP-5 copyright file: the holder from the license texts, each license's text, or a
@@ -299,7 +341,7 @@ fn tar_gz(mtime: u64, files: &[InstallFile]) -> Result<Vec<u8>> {
 }
 
 /// `Tue, 14 Nov 2023 22:13:20 +0000`, the date form of Debian changelogs.
-fn rfc2822(epoch: u64) -> String {
+pub fn rfc2822(epoch: u64) -> String {
     const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -370,6 +412,15 @@ mod tests {
     }
 
     #[test]
+    fn the_control_file_is_read_back_from_the_bytes() {
+        let (_tmp, path) = write_sample("x86_64", build, file_name);
+        let control = read_control(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(control, dpkg_deb(&["--field"], &path));
+        assert!(control.starts_with("Package: diag-tool\n"), "{control}");
+        assert!(read_control(b"!<arch>\n").is_err());
+    }
+
+    #[test]
     fn depends_on_the_newest_version_the_binary_requires_of_each_library_package() {
         let (meta, _) = sample("x86_64");
         let (mut libraries, mut versions) = sample_needs();
@@ -425,6 +476,27 @@ mod tests {
         assert!(text.contains("License: Apache-2.0\n On Debian systems, the complete text of this license can be found in\n \"/usr/share/common-licenses/Apache-2.0\"."), "{text}");
         let err = copyright(&meta, &licenses[1..]).unwrap_err().to_string();
         assert!(err.contains("`Copyright (c) 2026 Jane Doe`"), "{err}");
+    }
+
+    #[test]
+    fn long_changelog_items_are_wrapped_under_80_columns() {
+        let text = wrap(&"word ".repeat(40));
+        assert!(text.lines().all(|l| l.len() < 80), "{text}");
+        assert!(
+            text.starts_with("  * word") && text.lines().nth(1).unwrap().starts_with("    word")
+        );
+    }
+
+    #[test]
+    fn the_changelog_lists_the_versions_items() {
+        let (meta, _) = sample("x86_64");
+        let text = changelog(&meta);
+        assert!(
+            text.contains(
+                "unstable; urgency=medium\n\n  * Added: a feature.\n  * Fixed: a bug.\n\n -- "
+            ),
+            "{text}"
+        );
     }
 
     #[test]

@@ -44,6 +44,18 @@ pub struct Metadata {
     pub arch: &'static Arch,
     /// Every timestamp in the package.
     pub mtime: u64,
+    /// This version's changelog entries (from `CHANGELOG.md`), one line each.
+    pub changes: Vec<String>,
+}
+
+impl Metadata {
+    /// The changelog entries, or one saying which release this is when there are none.
+    pub fn change_lines(&self) -> Vec<String> {
+        match self.changes.is_empty() {
+            true => vec![format!("Release {} of {}.", self.version, self.name)],
+            false => self.changes.clone(),
+        }
+    }
 }
 
 impl Metadata {
@@ -132,6 +144,7 @@ pub fn sample(rust_arch: &str) -> (Metadata, Vec<InstallFile>) {
         maintainer: "Fleet Team <fleet@example.com>".into(),
         arch: Arch::from_rust(rust_arch).expect("an architecture of the table"),
         mtime: 1_700_000_000,
+        changes: vec!["Added: a feature.".into(), "Fixed: a bug.".into()],
     };
     let file = |path: &str, contents: &[u8], kind: Kind| InstallFile {
         path: path.into(),

@@ -15,6 +15,8 @@ use sha2::{Digest, Sha256};
 use super::{InstallFile, Kind, Metadata, Needs};
 use crate::config::arch::Arch;
 
+pub mod read;
+
 // Header tags (rpmtag.h) and the types of their values.
 const HEADER_SIGNATURES: u32 = 62;
 const HEADER_IMMUTABLE: u32 = 63;
@@ -24,20 +26,20 @@ const SIG_SHA256: u32 = 273;
 const SIG_SIZE: u32 = 1000;
 const SIG_MD5: u32 = 1004;
 const SIG_PAYLOADSIZE: u32 = 1007;
-const NAME: u32 = 1000;
-const VERSION: u32 = 1001;
-const RELEASE: u32 = 1002;
-const SUMMARY: u32 = 1004;
-const DESCRIPTION: u32 = 1005;
-const BUILDTIME: u32 = 1006;
-const BUILDHOST: u32 = 1007;
-const SIZE: u32 = 1009;
-const LICENSE: u32 = 1014;
-const PACKAGER: u32 = 1015;
-const GROUP: u32 = 1016;
-const URL: u32 = 1020;
+pub const NAME: u32 = 1000;
+pub const VERSION: u32 = 1001;
+pub const RELEASE: u32 = 1002;
+pub const SUMMARY: u32 = 1004;
+pub const DESCRIPTION: u32 = 1005;
+pub const BUILDTIME: u32 = 1006;
+pub const BUILDHOST: u32 = 1007;
+pub const SIZE: u32 = 1009;
+pub const LICENSE: u32 = 1014;
+pub const PACKAGER: u32 = 1015;
+pub const GROUP: u32 = 1016;
+pub const URL: u32 = 1020;
 const OS: u32 = 1021;
-const ARCH: u32 = 1022;
+pub const ARCH: u32 = 1022;
 const FILESIZES: u32 = 1028;
 const FILEMODES: u32 = 1030;
 const FILERDEVS: u32 = 1033;
@@ -47,7 +49,7 @@ const FILELINKTOS: u32 = 1036;
 const FILEFLAGS: u32 = 1037;
 const FILEUSERNAME: u32 = 1039;
 const FILEGROUPNAME: u32 = 1040;
-const SOURCERPM: u32 = 1044;
+pub const SOURCERPM: u32 = 1044;
 const PROVIDENAME: u32 = 1047;
 const REQUIREFLAGS: u32 = 1048;
 const REQUIRENAME: u32 = 1049;
@@ -90,6 +92,7 @@ pub fn file_name(name: &str, full_version: &str, arch: &Arch) -> String {
 }
 
 /// A header value, by RPM type.
+#[derive(Clone)]
 enum Value {
     Int16(Vec<u16>),
     Int32(Vec<u32>),
@@ -285,16 +288,6 @@ fn header_entries(
     let str = |s: &str| Value::Str(s.to_string());
     let each = |f: &dyn Fn(&Entry) -> String| Value::Strings(entries.iter().map(f).collect());
     let size = |e: &Entry| e.file.map_or(0, |f| f.contents.len() as u32);
-    let mut dirnames: Vec<String> = Vec::new();
-    let mut dirindexes = Vec::new();
-    for entry in entries {
-        let (dir, _) = entry.path.rsplit_once('/').unwrap_or(("", &entry.path));
-        let dir = format!("/{dir}/");
-        if !dirnames.contains(&dir) {
-            dirnames.push(dir.clone());
-        }
-        dirindexes.push(dirnames.iter().position(|d| *d == dir).unwrap_or(0) as u32);
-    }
     let n = entries.len();
     let mut values = vec![
         (HEADER_I18NTABLE, Value::Strings(vec!["C".into()])),
@@ -331,6 +324,25 @@ fn header_entries(
         // Its presence makes this a binary package; there is no source package to name.
         (SOURCERPM, str("(none)")),
         (PROVIDENAME, Value::Strings(vec![meta.name.clone()])),
+        (FILEDEVICES, Value::Int32(vec![1; n])),
+        (FILEINODES, Value::Int32((1..=n as u32).collect())),
+        (FILELANGS, Value::Strings(vec![String::new(); n])),
+        (PROVIDEFLAGS, Value::Int32(vec![SENSE_EQUAL])),
+        (PROVIDEVERSION, Value::Strings(vec![meta.full_version()])),
+        (PAYLOADFORMAT, str("cpio")),
+        (PAYLOADCOMPRESSOR, str("gzip")),
+        (PAYLOADFLAGS, str("9")),
+        (FILEDIGESTALGO, Value::Int32(vec![SHA256_ALGO])),
+        (ENCODING, str("utf-8")),
+        (PAYLOADDIGEST, Value::Strings(vec![payload_sha256])),
+        (PAYLOADDIGESTALGO, Value::Int32(vec![SHA256_ALGO])),
+    ];
+    if let Some(url) = &meta.homepage {
+        values.push((URL, str(url)));
+    }
+    values.extend(changelog(meta));
+    values.extend(file_names(entries));
+    values.extend([
         (
             REQUIREFLAGS,
             Value::Int32(requires.iter().map(|r| r.1).collect()),
@@ -343,45 +355,45 @@ fn header_entries(
             REQUIREVERSION,
             Value::Strings(requires.into_iter().map(|r| r.2).collect()),
         ),
-        (CHANGELOGTIME, Value::Int32(vec![meta.mtime as u32])),
-        (
-            CHANGELOGNAME,
-            Value::Strings(vec![format!(
-                "{} - {}",
-                meta.maintainer,
-                meta.full_version()
-            )]),
-        ),
-        (
-            CHANGELOGTEXT,
-            Value::Strings(vec![format!(
-                "- Release {} of {}.",
-                meta.version, meta.name
-            )]),
-        ),
-        (FILEDEVICES, Value::Int32(vec![1; n])),
-        (FILEINODES, Value::Int32((1..=n as u32).collect())),
-        (FILELANGS, Value::Strings(vec![String::new(); n])),
-        (PROVIDEFLAGS, Value::Int32(vec![SENSE_EQUAL])),
-        (PROVIDEVERSION, Value::Strings(vec![meta.full_version()])),
-        (DIRINDEXES, Value::Int32(dirindexes)),
-        (
-            BASENAMES,
-            each(&|e| e.path.rsplit('/').next().unwrap_or_default().to_string()),
-        ),
-        (DIRNAMES, Value::Strings(dirnames)),
-        (PAYLOADFORMAT, str("cpio")),
-        (PAYLOADCOMPRESSOR, str("gzip")),
-        (PAYLOADFLAGS, str("9")),
-        (FILEDIGESTALGO, Value::Int32(vec![SHA256_ALGO])),
-        (ENCODING, str("utf-8")),
-        (PAYLOADDIGEST, Value::Strings(vec![payload_sha256])),
-        (PAYLOADDIGESTALGO, Value::Int32(vec![SHA256_ALGO])),
-    ];
-    if let Some(url) = &meta.homepage {
-        values.push((URL, str(url)));
-    }
+    ]);
     values
+}
+
+/// The file names as `rpm` stores them: each directory once, each file as the index of its
+/// directory and its base name.
+fn file_names(entries: &[Entry]) -> [(u32, Value); 3] {
+    let mut dirnames: Vec<String> = Vec::new();
+    let mut dirindexes = Vec::new();
+    let mut basenames = Vec::new();
+    for entry in entries {
+        let (dir, base) = entry.path.rsplit_once('/').unwrap_or(("", &entry.path));
+        let dir = format!("/{dir}/");
+        if !dirnames.contains(&dir) {
+            dirnames.push(dir.clone());
+        }
+        dirindexes.push(dirnames.iter().position(|d| *d == dir).unwrap_or(0) as u32);
+        basenames.push(base.to_string());
+    }
+    [
+        (DIRINDEXES, Value::Int32(dirindexes)),
+        (BASENAMES, Value::Strings(basenames)),
+        (DIRNAMES, Value::Strings(dirnames)),
+    ]
+}
+
+/// `%changelog`: one entry for this version, its items as `- ` lines.
+fn changelog(meta: &Metadata) -> [(u32, Value); 3] {
+    let text: Vec<String> = meta
+        .change_lines()
+        .iter()
+        .map(|l| format!("- {l}"))
+        .collect();
+    let name = format!("{} - {}", meta.maintainer, meta.full_version());
+    [
+        (CHANGELOGTIME, Value::Int32(vec![meta.mtime as u32])),
+        (CHANGELOGNAME, Value::Strings(vec![name])),
+        (CHANGELOGTEXT, Value::Strings(vec![text.join("\n")])),
+    ]
 }
 
 fn mode(entry: &Entry) -> u16 {
@@ -503,6 +515,56 @@ mod tests {
         assert_eq!(
             rpm(&["-qp", "--provides"], &path),
             "diag-tool = 1.2.0~rc.1-1\n"
+        );
+        let changelog = rpm(&["-qp", "--changelog"], &path);
+        assert!(
+            changelog.ends_with("- Added: a feature.\n- Fixed: a bug.\n\n"),
+            "{changelog}"
+        );
+    }
+
+    #[test]
+    fn a_gpg_signature_of_the_header_is_what_rpm_k_accepts_and_only_the_signature_header_changes() {
+        use crate::host::gpg::{Gpg, throwaway_key};
+        let (_tmp, path) = write_sample("x86_64", build, file_name);
+        let unsigned = std::fs::read(&path).unwrap();
+        let package = read::Package::parse(&unsigned).unwrap();
+        assert!(!package.is_signed());
+        assert_eq!(package.string(NAME), "diag-tool");
+        assert_eq!(package.provides()[0].2, "1.2.0~rc.1-1");
+        assert!(
+            package
+                .files()
+                .contains(&("/usr/share/licenses/diag-tool".into(), true))
+        );
+        let sh = xshell::Shell::new().unwrap();
+        let (secret, public) = throwaway_key(&sh, "rpm", "").unwrap();
+        let gpg = Gpg::import(&sh, &secret, String::new()).unwrap();
+        let signature = gpg
+            .sign(&sh, package.header_bytes(), &["--detach-sign"], Some(1))
+            .unwrap();
+        let twice = gpg.sign(&sh, package.header_bytes(), &["--detach-sign"], Some(1));
+        assert_eq!(
+            signature,
+            twice.unwrap(),
+            "signatures at one time are the same bytes"
+        );
+        let signed = package.with_signature(&signature).unwrap();
+        let again = read::Package::parse(&signed).unwrap();
+        assert!(again.is_signed());
+        assert_eq!(again.signed_part(), package.signed_part());
+        std::fs::write(&path, &signed).unwrap();
+        let db = _tmp.path().join("rpmdb");
+        let key = _tmp.path().join("key.asc");
+        std::fs::write(&key, public).unwrap();
+        let dbpath = format!("--dbpath={}", db.display());
+        xshell::cmd!(sh, "rpm {dbpath} --import {key}")
+            .run()
+            .unwrap();
+        let checked = xshell::cmd!(sh, "rpm {dbpath} -K {path}").read().unwrap();
+        assert_eq!(
+            checked,
+            format!("{}: digests signatures OK", path.display())
         );
     }
 
