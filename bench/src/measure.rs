@@ -218,9 +218,9 @@ pub fn signing(release: &Path, report: &mut Report) -> Result<f64> {
 
 /// `cargo xtask repo` of the release into a new apt and dnf repository, with a throwaway key.
 pub fn repository(sh: &Shell, release: &Path, report: &mut Report) -> Result<f64> {
-    use crate::pipeline::repository::{Request, update};
-    let (secret, public) = crate::host::gpg::throwaway_key(sh, "bench", "")?;
-    let gpg = crate::host::gpg::Gpg::import(sh, &secret, String::new())?;
+    use xtask::pipeline::repository::{Request, update};
+    let (secret, public) = xtask::host::gpg::throwaway_key(sh, "bench", "")?;
+    let gpg = xtask::host::gpg::Gpg::import(sh, &secret, String::new())?;
     let key = release.with_file_name("repository-key.asc");
     std::fs::write(&key, public)?;
     let releases = [release.to_path_buf()];
