@@ -10,7 +10,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, anyhow, bail};
 use xshell::Shell;
 
-use crate::config::binstall;
+use crate::config::names;
 use crate::config::policy::Policy;
 use crate::flags::{self, MessageFormat};
 use crate::formats::archive::{self, ArchiveFile};
@@ -259,7 +259,7 @@ impl Dist<'_> {
             Ok(entry) => self.out.status("Finished", &triple, &entry.archive().name),
             Err(e) => {
                 // A failed target must not leave an earlier run's files under its names.
-                for name in plan::artifact_names(self.policy, &plan.policy.target) {
+                for name in plan::artifact_names(self.policy, &plan.policy) {
                     let _ = std::fs::remove_file(self.out_dir.join(name));
                 }
                 self.out.error(&triple, &format!("{e:#}"));
@@ -377,9 +377,7 @@ impl Dist<'_> {
 
     fn sbom(&self, job: &mut Job) -> Result<String> {
         let triple = job.plan.policy.target.triple();
-        let policy = self.policy;
-        let stem = archive::archive_stem(&policy.package.name, &triple, policy.version());
-        let name = format!("{stem}.cdx.json");
+        let name = job.plan.policy.names.sbom();
         let text = sbom::cyclonedx(&job.deps, &triple, self.mtime);
         files::write_atomic(&self.out_dir.join(&name), text.as_bytes())?;
         let detail = format!("{name} ({} packages)", job.deps.len());
@@ -393,9 +391,8 @@ impl Dist<'_> {
     }
 
     fn package(&self, sh: &Shell, job: &mut Job) -> Result<String> {
-        let triple = job.plan.policy.target.triple();
         let policy = self.policy;
-        let stem = archive::archive_stem(&policy.package.name, &triple, policy.version());
+        let names = &job.plan.policy.names;
         let mut files = vec![ArchiveFile {
             name: policy.bin.clone(),
             source: job.inv.binary_path(&policy.bin),
@@ -408,14 +405,13 @@ impl Dist<'_> {
             .filter(|a| a.kind == ArtifactKind::Sbom)
         {
             files.push(ArchiveFile {
-                name: archive::SBOM_IN_ARCHIVE.to_string(),
+                name: names::SBOM_IN_ARCHIVE.to_string(),
                 source: self.out_dir.join(&sbom.name),
                 executable: false,
             });
         }
-        binstall::check_release(policy, &triple)?;
-        let archive = archive::write_archive(self.out_dir, &stem, &files, self.mtime)?;
-        let name = format!("{stem}.tar.gz");
+        let archive = archive::write_archive(self.out_dir, names, &files, self.mtime)?;
+        let name = names.archive.clone();
         let detail = format!("{name} ({} bytes)", archive.size);
         job.artifacts.push(Artifact {
             name,
@@ -440,6 +436,7 @@ impl Dist<'_> {
             glibc_floor: job.plan.policy.glibc_floor.map(|v| v.to_string()),
             smoke_run: std::mem::take(&mut job.smoke_run),
             binary: Binary::from(facts),
+            binary_in_archive: job.plan.policy.names.binary.clone(),
             artifacts: std::mem::take(&mut job.artifacts),
         })
     }

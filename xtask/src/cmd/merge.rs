@@ -171,15 +171,15 @@ mod tests {
         let binary = dir.join("payload");
         let payload = format!("binary for {target}");
         std::fs::write(&binary, &payload).unwrap();
-        let stem = archive::archive_stem("diag_tool", target, version);
+        let names = crate::config::names::default_for("diag_tool", target, version);
         let files = [ArchiveFile {
             name: "diag_tool".into(),
             source: binary.clone(),
             executable: true,
         }];
-        let archive = archive::write_archive(dir, &stem, &files, 1_700_000_000).unwrap();
+        let archive = archive::write_archive(dir, &names, &files, 1_700_000_000).unwrap();
         std::fs::remove_file(binary).unwrap();
-        let name = format!("{stem}.tar.gz");
+        let name = names.archive;
         checksums::write_sidecar(&archive.path, &archive.sha256).unwrap();
         let mut manifest = manifest::sample(
             target,

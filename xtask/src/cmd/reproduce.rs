@@ -13,7 +13,7 @@ use crate::flags;
 use crate::formats::checksums;
 use crate::formats::minisign;
 use crate::host::machine::Machine;
-use crate::manifest::{self, Artifact, Manifest, Toolchain};
+use crate::manifest::{self, Artifact, ArtifactKind, Manifest, Toolchain};
 
 impl flags::Reproduce {
     pub fn run(self, sh: &Shell) -> Result<()> {
@@ -52,7 +52,8 @@ impl flags::Reproduce {
         let mut differ = 0;
         for artifact in &files {
             let (ours, theirs) = (dir.join(&artifact.name), rebuilt.join(&artifact.name));
-            if let Some(problem) = compare(sh, &ours, &theirs)? {
+            let archive = artifact.kind == ArtifactKind::Archive;
+            if let Some(problem) = compare(sh, &ours, &theirs, archive)? {
                 problems.push(problem);
                 differ += 1;
             }
@@ -300,8 +301,8 @@ fn expected_files<'a>(release: &'a Manifest, targets: &[String]) -> Vec<&'a Arti
 }
 
 /// `None` when the two files are the same bytes; else what differs, explained as far as
-/// possible: the first differing entry of an archive, and diffoscope's report when installed.
-fn compare(sh: &Shell, ours: &Path, rebuilt: &Path) -> Result<Option<String>> {
+/// possible: the first differing entry of an `archive`, and diffoscope's report when installed.
+fn compare(sh: &Shell, ours: &Path, rebuilt: &Path, archive: bool) -> Result<Option<String>> {
     let name = ours
         .file_name()
         .unwrap_or_default()
@@ -317,7 +318,7 @@ fn compare(sh: &Shell, ours: &Path, rebuilt: &Path) -> Result<Option<String>> {
         return Ok(None);
     }
     let mut problem = format!("{name} differs from its rebuild");
-    if name.ends_with(".tar.gz") {
+    if archive {
         problem.push_str(&format!(": {}", first_differing_entry(&a, &b)));
     } else {
         let at = a

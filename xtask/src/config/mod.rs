@@ -6,5 +6,6 @@ pub mod binstall;
 pub mod builder;
 pub mod cargo_config;
 pub mod glibc;
+pub mod names;
 pub mod policy;
 pub mod target;

@@ -7,8 +7,10 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
+use crate::config::binstall::{Binstall, Vars};
 use crate::config::builder::{Builder, BuilderChoice};
 use crate::config::glibc::GlibcVersion;
+use crate::config::names::ReleaseNames;
 use crate::config::target::{Libc, Target};
 
 /// The parts of `cargo metadata --no-deps` that xtask reads.
@@ -97,27 +99,6 @@ pub struct PackageMetadata {
     pub binstall: Option<Binstall>,
 }
 
-/// `[package.metadata.binstall]`, the URLs and paths `cargo binstall` will look for.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct Binstall {
-    pub pkg_url: Option<String>,
-    pub bin_dir: Option<String>,
-    pub pkg_fmt: Option<String>,
-    pub signing: Option<BinstallSigning>,
-}
-
-/// `[package.metadata.binstall.signing]`: the key the release files' `.sig` files are made
-/// with, which cargo-binstall checks them against.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BinstallSigning {
-    pub algorithm: String,
-    pub pubkey: String,
-    /// Where the signature of `{ url }` is; binstall's default is `{ url }.sig`.
-    pub file: Option<String>,
-}
-
 pub struct Policy {
     /// The package whose binary ships.
     pub package: Package,
@@ -148,6 +129,8 @@ pub struct TargetPolicy {
     pub glibc_floor: Option<GlibcVersion>,
     /// The runner label of the release job that builds it.
     pub runs_on: String,
+    /// Its archive, the directory and binary inside it, and its SBOM.
+    pub names: ReleaseNames,
 }
 
 /// Every release is cross-built on x86_64 so that anyone can rebuild it bit for bit there.
@@ -197,7 +180,16 @@ impl Policy {
                 Libc::Musl => None,
                 Libc::Gnu => entry.glibc_floor.or(release.glibc_floor),
             };
+            let vars = Vars {
+                name: &package.name,
+                version: &package.version,
+                bin: &bin,
+                repo: package.repository.as_deref(),
+                target: &entry.triple,
+            };
+            let table = package.metadata.as_ref().and_then(|m| m.binstall.as_ref());
             targets.push(TargetPolicy {
+                names: ReleaseNames::new(table, &vars)?,
                 glibc_floor: effective_floor(&entry.triple, policy_floor),
                 policy_floor,
                 target: entry.triple,
