@@ -463,6 +463,31 @@ mod tests {
     }
 
     #[test]
+    fn binstall_overrides_name_configured_targets_and_unsupported_formats_are_refused() {
+        let with_table = |binstall: serde_json::Value| {
+            let mut json: serde_json::Value = serde_json::from_str(&metadata(serde_json::json!({
+                "package": "diag_tool",
+                "targets": [{ "triple": "x86_64-unknown-linux-musl" }]
+            })))
+            .unwrap();
+            json["packages"][0]["metadata"] = serde_json::json!({ "binstall": binstall });
+            Policy::from_metadata(&json.to_string())
+        };
+        let zip = serde_json::json!({ "pkg-fmt": "zip" });
+        let other = serde_json::json!({ "overrides": { "x86_64-unknown-linux-gnu": zip } });
+        let policy = with_table(other).unwrap();
+        let names = &policy.targets[0].names;
+        assert_eq!(
+            names.archive,
+            "diag_tool-x86_64-unknown-linux-musl-v1.2.3.tar.gz"
+        );
+        let ours = serde_json::json!({ "overrides": { "x86_64-unknown-linux-musl": zip } });
+        let err = format!("{:#}", with_table(ours).err().unwrap());
+        assert!(err.contains("pkg-fmt `zip` is not supported"), "{err}");
+        assert!(err.contains("writes tgz (.tar.gz) archives only"), "{err}");
+    }
+
+    #[test]
     fn the_signing_key_is_read_where_cargo_binstall_reads_it() {
         let with_signing = |signing: serde_json::Value| {
             let mut json: serde_json::Value = serde_json::from_str(&metadata(serde_json::json!({
