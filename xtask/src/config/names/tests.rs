@@ -5,22 +5,9 @@ use super::*;
 use crate::config::target::Target;
 
 /// A CLI that published releases before it used dist.
-pub const PUBLISHED: &str = r#"
-pkg-url = "{ repo }/releases/download/v{ version }/{ name }-v{ version }-{ target }.{ archive-format }"
-bin-dir = "{ bin }-v{ version }-{ target }/{ bin }{ binary-ext }"
-pkg-fmt = "tgz"
-"#;
-
+const PUBLISHED: &str = include_str!("../../../tests/binstall/published.toml");
 /// Other names for one target, and a format for a target dist does not build.
-pub const OVERRIDES: &str = r#"
-pkg-url = "{ repo }/releases/download/{ version }/{ name }-{ version }-{ target }.tar.gz"
-bin-dir = "{ name }-{ version }-{ target }/bin/{ bin }"
-[overrides.x86_64-unknown-linux-musl]
-pkg-url = "{ repo }/releases/download/{ version }/{ name }_{ target-arch }_{ target-libc }{ archive-suffix }"
-bin-dir = "{ bin }{ binary-ext }"
-[overrides.x86_64-pc-windows-msvc]
-pkg-fmt = "zip"
-"#;
+const OVERRIDES: &str = include_str!("../../../tests/binstall/overrides.toml");
 
 fn names(table: Option<&str>, triple: &str) -> Result<ReleaseNames> {
     let table: Option<Binstall> = table.map(|t| toml::from_str(t).expect("a binstall table"));
