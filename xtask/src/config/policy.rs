@@ -180,16 +180,8 @@ impl Policy {
                 Libc::Musl => None,
                 Libc::Gnu => entry.glibc_floor.or(release.glibc_floor),
             };
-            let vars = Vars {
-                name: &package.name,
-                version: &package.version,
-                bin: &bin,
-                repo: package.repository.as_deref(),
-                target: &entry.triple,
-            };
-            let table = package.metadata.as_ref().and_then(|m| m.binstall.as_ref());
             targets.push(TargetPolicy {
-                names: ReleaseNames::new(table, &vars)?,
+                names: release_names(&package, &bin, &entry.triple, &package.version)?,
                 glibc_floor: effective_floor(&entry.triple, policy_floor),
                 policy_floor,
                 target: entry.triple,
@@ -213,6 +205,12 @@ impl Policy {
 
     pub fn version(&self) -> &str {
         &self.package.version
+    }
+
+    /// The names of `target`'s files in a release of `version`, which merge may be given parts
+    /// of: the configured ones when it is this checkout's version.
+    pub fn names_at(&self, target: &Target, version: &str) -> Result<ReleaseNames> {
+        release_names(&self.package, &self.bin, target, version)
     }
 
     /// The policy for `triple`, which must be configured: release rules are not invented on the
@@ -251,6 +249,24 @@ impl Policy {
             .or(configured.map_or(self.glibc_floor, |t| t.policy_floor));
         effective_floor(target, floor)
     }
+}
+
+/// The release's names for `target`, from the package's `[package.metadata.binstall]`.
+fn release_names(
+    package: &Package,
+    bin: &str,
+    target: &Target,
+    version: &str,
+) -> Result<ReleaseNames> {
+    let vars = Vars {
+        name: &package.name,
+        version,
+        bin,
+        repo: package.repository.as_deref(),
+        target,
+    };
+    let table = package.metadata.as_ref().and_then(|m| m.binstall.as_ref());
+    ReleaseNames::new(table, &vars)
 }
 
 /// The minisign public key the release is signed with, from `[package.metadata.binstall.signing]`
