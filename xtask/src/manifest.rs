@@ -54,7 +54,7 @@ pub struct Signing {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PackageInfo {
-    /// The binary's name, at the top of every archive.
+    /// The binary's name.
     pub bin: String,
     pub description: Option<String>,
     /// An SPDX expression.
@@ -93,6 +93,9 @@ pub struct TargetEntry {
     /// What the smoke run printed, or why it was skipped.
     pub smoke_run: String,
     pub binary: Binary,
+    /// The binary's path inside the archive (`<directory>/<bin>`), as bin-dir in
+    /// `[package.metadata.binstall]` names it: where install.sh and the image take it from.
+    pub binary_in_archive: String,
     /// The files this target adds to the release, the archive first, then a gnu target's
     /// .deb and .rpm.
     pub artifacts: Vec<Artifact>,
@@ -111,7 +114,7 @@ pub struct Artifact {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ArtifactKind {
-    /// The `.tar.gz` holding the binary, docs, completions, man pages and the SBOM.
+    /// The `.tar.gz` (named as `[package.metadata.binstall]` says) holding the binary, docs, completions, man pages and the SBOM.
     Archive,
     /// The CycloneDX JSON SBOM of the target's binary.
     Sbom,
@@ -344,6 +347,8 @@ pub fn sample(target: &str, version: &str, archive: Artifact) -> Manifest {
             glibc_floor: (!musl).then(|| "2.17".into()),
             smoke_run: "skipped: --no-smoke".into(),
             binary,
+            binary_in_archive: crate::config::names::default_for("diag_tool", target, version)
+                .binary,
             artifacts: vec![archive],
         }],
         files: Vec::new(),

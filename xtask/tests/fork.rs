@@ -5,8 +5,12 @@
 //! Ignored by `cargo test`: it builds three release binaries and three test suites in a copy
 //! of the workspace (minutes). `.ci/run` runs it with `--ignored`.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
+
+use common::copy_checkout;
 
 /// Targets of three other architectures and C libraries than the default list's.
 const EXTRA: [&str; 3] = [
@@ -30,33 +34,6 @@ fn run(dir: &Path, program: &str, args: &[&str]) -> String {
         dir.display()
     );
     String::from_utf8(output.stdout).expect("UTF-8 output")
-}
-
-/// The checkout's files as they are now, committed or not, links kept as links.
-fn copy_checkout(from: &Path, to: &Path) {
-    let listed = run(
-        from,
-        "git",
-        &[
-            "ls-files",
-            "-z",
-            "--cached",
-            "--others",
-            "--exclude-standard",
-        ],
-    );
-    for rel in listed.split('\0').filter(|r| !r.is_empty()) {
-        let (source, dest) = (from.join(rel), to.join(rel));
-        let Ok(meta) = source.symlink_metadata() else {
-            continue; // deleted in the working tree
-        };
-        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
-        if meta.file_type().is_symlink() {
-            std::os::unix::fs::symlink(std::fs::read_link(&source).unwrap(), &dest).unwrap();
-        } else {
-            std::fs::copy(&source, &dest).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -10,8 +10,8 @@ use std::time::Instant;
 use anyhow::{Context, Result, anyhow, bail};
 use xshell::Shell;
 
-use crate::config::binstall;
 use crate::config::dependencies::Dependency;
+use crate::config::names;
 use crate::config::policy::Policy;
 use crate::flags::{self, MessageFormat};
 use crate::formats::archive::{self, ArchiveFile};
@@ -380,9 +380,7 @@ impl Dist<'_> {
 
     fn sbom(&self, job: &mut Job) -> Result<String> {
         let triple = job.plan.policy.target.triple();
-        let policy = self.policy;
-        let stem = archive::archive_stem(&policy.package.name, &triple, policy.version());
-        let name = format!("{stem}.cdx.json");
+        let name = job.plan.policy.names.sbom();
         let text = sbom::cyclonedx(&job.deps, &triple, self.mtime);
         files::write_atomic(&self.out_dir.join(&name), text.as_bytes())?;
         let detail = format!("{name} ({} packages)", job.deps.len());
@@ -396,9 +394,8 @@ impl Dist<'_> {
     }
 
     fn package(&self, job: &mut Job) -> Result<String> {
-        let triple = job.plan.policy.target.triple();
         let policy = self.policy;
-        let stem = archive::archive_stem(&policy.package.name, &triple, policy.version());
+        let names = &job.plan.policy.names;
         let mut files = vec![ArchiveFile {
             name: policy.bin.clone(),
             source: job.inv.binary_path(&policy.bin),
@@ -411,14 +408,13 @@ impl Dist<'_> {
             .filter(|a| a.kind == ArtifactKind::Sbom)
         {
             files.push(ArchiveFile {
-                name: archive::SBOM_IN_ARCHIVE.to_string(),
+                name: names::SBOM_IN_ARCHIVE.to_string(),
                 source: self.out_dir.join(&sbom.name),
                 executable: false,
             });
         }
-        binstall::check_release(policy, &triple)?;
-        let archive = archive::write_archive(self.out_dir, &stem, &files, self.mtime)?;
-        let name = format!("{stem}.tar.gz");
+        let archive = archive::write_archive(self.out_dir, names, &files, self.mtime)?;
+        let name = names.archive.clone();
         let detail = format!("{name} ({} bytes)", archive.size);
         job.artifacts.push(Artifact {
             name,
@@ -443,6 +439,7 @@ impl Dist<'_> {
             glibc_floor: job.plan.policy.glibc_floor.map(|v| v.to_string()),
             smoke_run: std::mem::take(&mut job.smoke_run),
             binary: Binary::from(facts),
+            binary_in_archive: job.plan.policy.names.binary.clone(),
             artifacts: std::mem::take(&mut job.artifacts),
         })
     }

@@ -7,9 +7,10 @@ use anyhow::{Context, Result, bail};
 use xshell::Shell;
 
 use crate::config::policy::Policy;
+use crate::config::target::Target;
 use crate::flags;
 use crate::formats::checksums;
-use crate::manifest::Manifest;
+use crate::manifest::{Manifest, TargetEntry};
 use crate::pipeline::output::Output;
 use crate::pipeline::release;
 use crate::util::files;
@@ -70,6 +71,9 @@ pub fn merge(policy: &Policy, inputs: &[impl AsRef<Path>], out_dir: &Path) -> Re
         }
     }
     let mut merged = merged.context("no inputs")?;
+    for entry in &merged.targets {
+        names_as_configured(policy, &merged.version, entry)?;
+    }
     for (source, sha256) in &copies {
         // Plain names, checked when the manifest was read: every copy lands in `out_dir`.
         let name = source.file_name().context("a file name")?;
@@ -82,6 +86,24 @@ pub fn merge(policy: &Policy, inputs: &[impl AsRef<Path>], out_dir: &Path) -> Re
     merged.files.clear();
     release::finish(policy, &mut merged, out_dir, &Output { json: false })?;
     Ok(merged)
+}
+
+/// A part's archive has the names `[package.metadata.binstall]` gives here: the ones
+/// cargo binstall and install.sh will look for once the release is published.
+fn names_as_configured(policy: &Policy, version: &str, entry: &TargetEntry) -> Result<()> {
+    let names = policy.names_at(&Target::parse(&entry.target)?, version)?;
+    let archive = &entry.archive().name;
+    if *archive != names.archive || entry.binary_in_archive != names.binary {
+        bail!(
+            "{}: the part's archive is {archive} holding {}, but [package.metadata.binstall] \
+             here names it {} holding {}: merge with the checkout the parts were built from",
+            entry.target,
+            entry.binary_in_archive,
+            names.archive,
+            names.binary
+        );
+    }
+    Ok(())
 }
 
 /// The parts of one release were built from one commit with one toolchain.
@@ -160,15 +182,15 @@ mod tests {
         let binary = dir.join("payload");
         let payload = format!("binary for {target}");
         std::fs::write(&binary, &payload).unwrap();
-        let stem = archive::archive_stem("diag_tool", target, version);
+        let names = crate::config::names::default_for("diag_tool", target, version);
         let files = [ArchiveFile {
             name: "diag_tool".into(),
             source: binary.clone(),
             executable: true,
         }];
-        let archive = archive::write_archive(dir, &stem, &files, 1_700_000_000).unwrap();
+        let archive = archive::write_archive(dir, &names, &files, 1_700_000_000).unwrap();
         std::fs::remove_file(binary).unwrap();
-        let name = format!("{stem}.tar.gz");
+        let name = names.archive;
         checksums::write_sidecar(&archive.path, &archive.sha256).unwrap();
         let mut manifest = manifest::sample(
             target,
@@ -273,6 +295,24 @@ mod tests {
         std::fs::create_dir_all(&out).unwrap();
         let err = merge(&policy(), &[&a], &out).unwrap_err().to_string();
         assert!(err.contains("but its manifest and SHA256SUMS say"), "{err}");
+        assert!(!out.join("SHA256SUMS").exists());
+    }
+
+    #[test]
+    fn a_part_named_otherwise_than_the_binstall_table_says_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, out) = (tmp.path().join("a"), tmp.path().join("out"));
+        part(&a, "x86_64-unknown-linux-musl", "1.0.0");
+        let path = a.join(manifest::FILE_NAME);
+        let mut part = Manifest::read(&path).unwrap();
+        part.targets[0].binary_in_archive = "diag_tool".into();
+        std::fs::write(&path, serde_json::to_string(&part).unwrap()).unwrap();
+        std::fs::create_dir_all(&out).unwrap();
+        let err = merge(&policy(), &[&a], &out).unwrap_err().to_string();
+        assert!(
+            err.contains("holding diag_tool, but [package.metadata.binstall]"),
+            "{err}"
+        );
         assert!(!out.join("SHA256SUMS").exists());
     }
 

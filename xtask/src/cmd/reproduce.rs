@@ -13,7 +13,7 @@ use crate::flags;
 use crate::formats::checksums;
 use crate::formats::minisign;
 use crate::host::machine::Machine;
-use crate::manifest::{self, Artifact, Manifest, Toolchain};
+use crate::manifest::{self, Artifact, ArtifactKind, Manifest, Toolchain};
 use crate::util::files;
 
 impl flags::Reproduce {
@@ -325,7 +325,7 @@ fn compare(sh: &Shell, ours: &Path, rebuilt: &Path, recorded: &Artifact) -> Resu
         return Ok(None);
     }
     let mut problem = format!("{name} differs from its rebuild");
-    if name.ends_with(".tar.gz") {
+    if recorded.kind == ArtifactKind::Archive {
         problem.push_str(&format!(": {}", first_differing_entry(&a, &b)));
     } else {
         let at = a

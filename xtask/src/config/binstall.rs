@@ -1,149 +1,253 @@
-//! `[package.metadata.binstall]`: the archive URL and binary path `cargo binstall` will look for,
-//! rendered for a target and checked against the archive dist just wrote.
+//! `[package.metadata.binstall]` as cargo-binstall 1.15 reads it: the table, its per-target
+//! `overrides`, its template syntax and variables, and its package formats. `names.rs` renders
+//! the release's file names from it.
+
+use std::collections::BTreeMap;
 
 use anyhow::{Result, bail};
+use serde::Deserialize;
 
-use crate::config::policy::{Binstall, Policy};
-use crate::formats::archive;
+use crate::config::target::Target;
 
-/// The values binstall substitutes for a Linux `.tar.gz` release archive.
-pub struct Substitutions<'a> {
+/// `[package.metadata.binstall]`, the URLs and paths `cargo binstall` will look for.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Binstall {
+    pub pkg_url: Option<String>,
+    pub bin_dir: Option<String>,
+    pub pkg_fmt: Option<String>,
+    pub signing: Option<BinstallSigning>,
+    /// `[package.metadata.binstall.overrides.<target>]`: binstall takes these fields for that
+    /// target instead of the table's.
+    #[serde(default)]
+    pub overrides: BTreeMap<String, Override>,
+}
+
+/// One `overrides.<target>` table; binstall's other keys there do not change names.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Override {
+    pub pkg_url: Option<String>,
+    pub bin_dir: Option<String>,
+    pub pkg_fmt: Option<String>,
+}
+
+/// `[package.metadata.binstall.signing]`: the key the release files' `.sig` files are made
+/// with, which cargo-binstall checks them against.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BinstallSigning {
+    pub algorithm: String,
+    pub pubkey: String,
+    /// Where the signature of `{ url }` is; binstall's default is `{ url }.sig`.
+    pub file: Option<String>,
+}
+
+/// The fields binstall uses for one target: the override's where it sets them, else the table's.
+pub struct Fields<'a> {
+    pub pkg_url: Option<&'a str>,
+    pub bin_dir: Option<&'a str>,
+    pub pkg_fmt: Option<&'a str>,
+}
+
+impl Binstall {
+    pub fn fields(&self, triple: &str) -> Fields<'_> {
+        let o = self.overrides.get(triple);
+        fn pick<'a>(o: Option<&'a String>, base: &'a Option<String>) -> Option<&'a str> {
+            o.or(base.as_ref()).map(String::as_str)
+        }
+        Fields {
+            pkg_url: pick(o.and_then(|o| o.pkg_url.as_ref()), &self.pkg_url),
+            bin_dir: pick(o.and_then(|o| o.bin_dir.as_ref()), &self.bin_dir),
+            pkg_fmt: pick(o.and_then(|o| o.pkg_fmt.as_ref()), &self.pkg_fmt),
+        }
+    }
+}
+
+/// The package formats binstall knows (`PkgFmt`). dist writes `tgz`; the others are refused
+/// before anything is built.
+pub const PKG_FMTS: [&str; 7] = ["tar", "tbz2", "tgz", "txz", "tzstd", "zip", "bin"];
+
+/// The archive format dist writes: a gzip-compressed tar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PkgFmt {
+    Tgz,
+}
+
+impl PkgFmt {
+    /// `pkg-fmt` as written (binstall ignores case); `where_` names the table for the message.
+    pub fn parse(text: &str, where_: &str) -> Result<PkgFmt> {
+        match text.to_ascii_lowercase().as_str() {
+            "tgz" => Ok(PkgFmt::Tgz),
+            known if PKG_FMTS.contains(&known) => bail!(
+                "{where_}: pkg-fmt `{text}` is not supported by `cargo xtask dist`, which writes \
+                 tgz (.tar.gz) archives only: set pkg-fmt = \"tgz\" and publish .tar.gz archives"
+            ),
+            _ => bail!(
+                "{where_}: pkg-fmt `{text}` is not a cargo-binstall format (expected one of {}); \
+                 `cargo xtask dist` writes tgz",
+                PKG_FMTS.join(", ")
+            ),
+        }
+    }
+
+    /// binstall's guess from the end of a pkg-url without a format variable.
+    pub fn guess(url: &str) -> Option<&'static str> {
+        let ends = [
+            (".tar", "tar"),
+            (".tbz2", "tbz2"),
+            (".tar.bz2", "tbz2"),
+            (".tgz", "tgz"),
+            (".tar.gz", "tgz"),
+            (".txz", "txz"),
+            (".tar.xz", "txz"),
+            (".tzstd", "tzstd"),
+            (".tzst", "tzstd"),
+            (".tar.zst", "tzstd"),
+            (".exe", "bin"),
+            (".bin", "bin"),
+            (".zip", "zip"),
+        ];
+        ends.iter().find(|(e, _)| url.ends_with(e)).map(|(_, f)| *f)
+    }
+
+    /// The file extension binstall tries last for the format, the one dist writes when pkg-url
+    /// leaves it to `{ archive-suffix }` or `{ archive-format }`.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            PkgFmt::Tgz => ".tar.gz",
+        }
+    }
+
+    /// Every extension binstall tries for the format.
+    pub fn extensions(self) -> &'static [&'static str] {
+        match self {
+            PkgFmt::Tgz => &[".tgz", ".tar.gz"],
+        }
+    }
+}
+
+/// The values binstall substitutes, for one package and target.
+pub struct Vars<'a> {
     pub name: &'a str,
     pub version: &'a str,
-    pub target: &'a str,
     pub bin: &'a str,
+    pub repo: Option<&'a str>,
+    pub target: &'a Target,
 }
 
-/// Checks the package's metadata against the archive dist writes for `triple`: its name, and
-/// the binary at `{stem}/{bin}` inside it.
-pub fn check_release(policy: &Policy, triple: &str) -> Result<()> {
-    let stem = archive::archive_stem(&policy.package.name, triple, policy.version());
-    let names = Substitutions {
-        name: &policy.package.name,
-        version: policy.version(),
-        target: triple,
-        bin: &policy.bin,
-    };
-    let entry = format!("{stem}/{}", policy.bin);
-    check(
-        policy.binstall.as_ref(),
-        &names,
-        &format!("{stem}.tar.gz"),
-        &entry,
-    )
+/// The variables pkg-url may use, as binstall's `gh_crate_meta::Context` gives them.
+pub fn url_value(vars: &Vars, suffix: &str, key: &str) -> Option<String> {
+    match key {
+        "archive-suffix" => Some(suffix.into()),
+        "archive-format" | "format" => Some(suffix.trim_start_matches('.').into()),
+        _ => common_value(vars, key),
+    }
 }
 
-/// Checks that binstall, reading `metadata`, would download `archive` and find the binary at
-/// `binary_entry` (its path inside the archive). `None` metadata means binstall's defaults, which
-/// dist's naming follows.
-pub fn check(
-    metadata: Option<&Binstall>,
-    names: &Substitutions,
-    archive: &str,
-    binary_entry: &str,
-) -> Result<()> {
-    let default_url = "{ repo }/releases/download/v{ version }/{ name }-{ target }-v{ version }{ archive-suffix }";
-    let default_bin_dir = "{ name }-{ target }-v{ version }/{ bin }{ binary-ext }";
-    let field = |value: Option<&String>, default: &str| value.cloned().unwrap_or(default.into());
-    let url = render(
-        &field(metadata.and_then(|m| m.pkg_url.as_ref()), default_url),
-        names,
-    );
-    let bin_dir = render(
-        &field(metadata.and_then(|m| m.bin_dir.as_ref()), default_bin_dir),
-        names,
-    );
-    let fmt = field(metadata.and_then(|m| m.pkg_fmt.as_ref()), "tgz");
-    let file = url.rsplit('/').next().unwrap_or_default();
-    if fmt != "tgz" || file != archive {
-        bail!(
-            "cargo binstall would download `{file}` (pkg-fmt {fmt}), but dist wrote `{archive}`: \
-             make pkg-url in [package.metadata.binstall] end with \
-             {{ name }}-{{ target }}-v{{ version }}{{ archive-suffix }} and pkg-fmt = \"tgz\""
-        );
+/// The variables bin-dir may use, as binstall's `bins::Context` gives them: `format` is
+/// `binary-ext` there.
+pub fn bin_dir_value(vars: &Vars, key: &str) -> Option<String> {
+    match key {
+        "bin" => Some(vars.bin.into()),
+        "format" => Some(String::new()),
+        _ => common_value(vars, key),
     }
-    if bin_dir != binary_entry {
-        bail!(
-            "cargo binstall would look for the binary at `{bin_dir}`, but the archive has it at \
-             `{binary_entry}`: set bin-dir in [package.metadata.binstall] to \
-             \"{{ name }}-{{ target }}-v{{ version }}/{{ bin }}{{ binary-ext }}\""
-        );
-    }
-    Ok(())
 }
 
-fn render(template: &str, names: &Substitutions) -> String {
-    let mut out = template.to_string();
-    for (key, value) in [
-        ("name", names.name),
-        ("version", names.version),
-        ("target", names.target),
-        ("bin", names.bin),
-        ("archive-suffix", ".tar.gz"),
-        ("archive-format", "tgz"),
-        ("binary-ext", ""),
-    ] {
-        out = out
-            .replace(&format!("{{ {key} }}"), value)
-            .replace(&format!("{{{key}}}"), value);
+fn common_value(vars: &Vars, key: &str) -> Option<String> {
+    let t = vars.target;
+    Some(match key {
+        "name" => vars.name.into(),
+        "version" => vars.version.into(),
+        "target" => t.triple(),
+        "repo" => vars.repo?.trim_end_matches('/').into(),
+        // No `.exe` on Linux.
+        "binary-ext" => String::new(),
+        // target-lexicon's names, which binstall's `TargetTriple` uses.
+        "target-family" => "linux".into(),
+        "target-arch" => t.arch.rust.into(),
+        "target-vendor" => t.vendor.clone(),
+        "target-libc" => format!("{}{}", t.libc.name(), t.arch.abi),
+        _ => return None,
+    })
+}
+
+/// Renders a template in binstall's syntax (the `leon` crate): `{ key }` with any spaces around
+/// the key, `\{`, `\}` and `\\` for the characters themselves; a key without a value is an error.
+pub fn render(template: &str, value: &dyn Fn(&str) -> Option<String>) -> Result<String> {
+    let mut out = String::new();
+    let mut chars = template.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.extend(chars.next()),
+            '{' => {
+                let key: String = chars.by_ref().take_while(|&c| c != '}').collect();
+                let key = key.trim();
+                match value(key) {
+                    Some(v) => out.push_str(&v),
+                    None => bail!(
+                        "`{template}` uses `{{ {key} }}`, which cargo-binstall has no value for \
+                         here"
+                    ),
+                }
+            }
+            c => out.push(c),
+        }
     }
-    out
+    Ok(out)
+}
+
+/// Whether pkg-url leaves the file extension to binstall, which then tries each of the format's.
+pub fn has_format_key(template: &str) -> bool {
+    ["format", "archive-format", "archive-suffix"]
+        .iter()
+        .any(|key| render(template, &|k| (k != *key).then(String::new)).is_err())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const NAMES: Substitutions = Substitutions {
-        name: "diag_tool",
-        version: "0.1.0",
-        target: "aarch64-unknown-linux-gnu",
-        bin: "diag_tool",
-    };
-    const ARCHIVE: &str = "diag_tool-aarch64-unknown-linux-gnu-v0.1.0.tar.gz";
-    const ENTRY: &str = "diag_tool-aarch64-unknown-linux-gnu-v0.1.0/diag_tool";
+    #[test]
+    fn templates_render_as_leon_does() {
+        let value = |k: &str| (k == "name").then(|| "tool".to_string());
+        assert_eq!(render("{ name }-{name}", &value).unwrap(), "tool-tool");
+        assert_eq!(render(r"\{ name \}", &value).unwrap(), "{ name }");
+        let err = render("{ subcrate }", &value).unwrap_err().to_string();
+        assert!(err.contains("`{ subcrate }`"), "{err}");
+    }
 
     #[test]
-    fn the_shipped_metadata_finds_every_archive_dist_writes() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .unwrap();
-        let sh = xshell::Shell::new().unwrap();
-        sh.change_dir(root);
-        let policy = crate::config::policy::Policy::read(&sh).unwrap();
-        assert!(
-            policy.binstall.as_ref().is_some(),
-            "the shipped package declares [package.metadata.binstall]"
+    fn an_override_replaces_only_the_fields_it_sets() {
+        let mut table = Binstall {
+            pkg_url: Some("base".into()),
+            bin_dir: Some("dir".into()),
+            ..Binstall::default()
+        };
+        let o = Override {
+            pkg_url: Some("other".into()),
+            ..Override::default()
+        };
+        table
+            .overrides
+            .insert("x86_64-unknown-linux-musl".into(), o);
+        let f = table.fields("x86_64-unknown-linux-musl");
+        assert_eq!((f.pkg_url, f.bin_dir), (Some("other"), Some("dir")));
+        assert_eq!(
+            table.fields("aarch64-unknown-linux-musl").pkg_url,
+            Some("base")
         );
-        for t in &policy.targets {
-            check_release(&policy, &t.target.triple()).unwrap();
+    }
+
+    #[test]
+    fn formats_other_than_tgz_are_refused_with_the_supported_one() {
+        for fmt in ["zip", "txz", "tzstd", "tar", "bin", "tbz2"] {
+            let err = PkgFmt::parse(fmt, "here").unwrap_err().to_string();
+            assert!(err.contains("writes tgz (.tar.gz) archives only"), "{err}");
         }
-    }
-
-    #[test]
-    fn a_pkg_url_for_another_name_is_reported_with_the_fix() {
-        let metadata = Binstall {
-            pkg_url: Some("{ repo }/releases/download/v{ version }/{ name }-{ target }.tgz".into()),
-            ..Binstall::default()
-        };
-        let err = check(Some(&metadata), &NAMES, ARCHIVE, ENTRY)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("would download `diag_tool-aarch64-unknown-linux-gnu.tgz`"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn a_bin_dir_outside_the_top_directory_is_reported() {
-        let metadata = Binstall {
-            bin_dir: Some("{ bin }{ binary-ext }".into()),
-            ..Binstall::default()
-        };
-        let err = check(Some(&metadata), &NAMES, ARCHIVE, ENTRY)
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("look for the binary at `diag_tool`"), "{err}");
+        let err = PkgFmt::parse("rar", "here").unwrap_err().to_string();
+        assert!(err.contains("not a cargo-binstall format"), "{err}");
+        assert_eq!(PkgFmt::parse("TGZ", "here").unwrap(), PkgFmt::Tgz);
     }
 }

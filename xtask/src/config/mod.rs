@@ -6,6 +6,7 @@ pub mod binstall;
 pub mod builder;
 pub mod dependencies;
 pub mod glibc;
+pub mod names;
 pub mod policy;
 pub mod target;
 pub mod workspace;

@@ -7,8 +7,10 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
+use crate::config::binstall::{Binstall, Vars};
 use crate::config::builder::{Builder, BuilderChoice};
 use crate::config::glibc::GlibcVersion;
+use crate::config::names::ReleaseNames;
 use crate::config::target::{Libc, Target};
 use crate::config::workspace::{Metadata, Package};
 
@@ -66,26 +68,6 @@ struct PackageMetadata {
     binstall: Option<Binstall>,
 }
 
-/// `[package.metadata.binstall]`, the URLs and paths `cargo binstall` will look for.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct Binstall {
-    pub pkg_url: Option<String>,
-    pub bin_dir: Option<String>,
-    pub pkg_fmt: Option<String>,
-    pub signing: Option<BinstallSigning>,
-}
-
-/// `[package.metadata.binstall.signing]`: the key the release files' `.sig` files are made
-/// with, which cargo-binstall checks them against.
-#[derive(Clone, Debug, Deserialize)]
-pub struct BinstallSigning {
-    pub algorithm: String,
-    pub pubkey: String,
-    /// Where the signature of `{ url }` is; binstall's default is `{ url }.sig`.
-    pub file: Option<String>,
-}
-
 pub struct Policy {
     /// The package whose binary ships.
     pub package: Package,
@@ -122,6 +104,8 @@ pub struct TargetPolicy {
     pub glibc_floor: Option<GlibcVersion>,
     /// The runner label of the release job that builds it.
     pub runs_on: String,
+    /// Its archive, the directory and binary inside it, and its SBOM.
+    pub names: ReleaseNames,
 }
 
 fn yes() -> bool {
@@ -193,6 +177,12 @@ impl Policy {
                 floor.as_floor(&format!("{WHERE}, {}", entry.triple))?;
             }
             targets.push(TargetPolicy {
+                names: release_names(
+                    &package,
+                    binstall.as_ref(),
+                    &bin,
+                    (&entry.triple, &package.version),
+                )?,
                 glibc_floor: effective_floor(&entry.triple, policy_floor),
                 policy_floor,
                 target: entry.triple,
@@ -219,6 +209,17 @@ impl Policy {
 
     pub fn version(&self) -> &str {
         &self.package.version
+    }
+
+    /// The names of `target`'s files in a release of `version`, which merge may be given parts
+    /// of: the configured ones when it is this checkout's version.
+    pub fn names_at(&self, target: &Target, version: &str) -> Result<ReleaseNames> {
+        release_names(
+            &self.package,
+            self.binstall.as_ref(),
+            &self.bin,
+            (target, version),
+        )
     }
 
     /// The policy for `triple`, which must be configured: release rules are not invented on the
@@ -258,6 +259,23 @@ impl Policy {
             .or(configured.map_or(self.glibc_floor, |t| t.policy_floor));
         effective_floor(target, floor)
     }
+}
+
+/// The release's names for `target`, from the package's `[package.metadata.binstall]`.
+fn release_names(
+    package: &Package,
+    table: Option<&Binstall>,
+    bin: &str,
+    (target, version): (&Target, &str),
+) -> Result<ReleaseNames> {
+    let vars = Vars {
+        name: &package.name,
+        version,
+        bin,
+        repo: package.repository.as_deref(),
+        target,
+    };
+    ReleaseNames::new(table, &vars)
 }
 
 /// The minisign public key the release is signed with, from `[package.metadata.binstall.signing]`
@@ -466,6 +484,31 @@ mod tests {
         .unwrap();
         let t = policy.target("x86_64-unknown-linux-gnu.2.28").unwrap();
         assert_eq!(t.glibc_floor, Some(GlibcVersion([2, 28, 0])));
+    }
+
+    #[test]
+    fn binstall_overrides_name_configured_targets_and_unsupported_formats_are_refused() {
+        let with_table = |binstall: serde_json::Value| {
+            let mut json: serde_json::Value = serde_json::from_str(&metadata(serde_json::json!({
+                "package": "diag_tool",
+                "targets": [{ "triple": "x86_64-unknown-linux-musl" }]
+            })))
+            .unwrap();
+            json["packages"][0]["metadata"] = serde_json::json!({ "binstall": binstall });
+            Policy::from_metadata(&json.to_string())
+        };
+        let zip = serde_json::json!({ "pkg-fmt": "zip" });
+        let other = serde_json::json!({ "overrides": { "x86_64-unknown-linux-gnu": zip } });
+        let policy = with_table(other).unwrap();
+        let names = &policy.targets[0].names;
+        assert_eq!(
+            names.archive,
+            "diag_tool-x86_64-unknown-linux-musl-v1.2.3.tar.gz"
+        );
+        let ours = serde_json::json!({ "overrides": { "x86_64-unknown-linux-musl": zip } });
+        let err = format!("{:#}", with_table(ours).err().unwrap());
+        assert!(err.contains("pkg-fmt `zip` is not supported"), "{err}");
+        assert!(err.contains("writes tgz (.tar.gz) archives only"), "{err}");
     }
 
     #[test]

@@ -1,10 +1,11 @@
-//! Release archives: one deterministic `.tar.gz` per target, named so that `cargo binstall`
-//! finds it, whose bytes depend only on the files' contents and the given mtime.
+//! Release archives: one deterministic `.tar.gz` per target, under the names `config/names.rs`
+//! gives, whose bytes depend only on the files' contents and the given mtime.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
+use crate::config::names::ReleaseNames;
 use crate::formats::checksums::HashingWriter;
 use crate::formats::tarball::{self, Data, Layout, TarFile};
 use crate::util::files::{self, write_atomic_with};
@@ -27,16 +28,6 @@ pub struct Archive {
     /// Lowercase hex SHA-256 of the archive file.
     pub sha256: String,
     pub size: u64,
-}
-
-/// Where the target's SBOM goes inside its archive.
-pub const SBOM_IN_ARCHIVE: &str = "sbom.cdx.json";
-
-/// `{bin}-{target}-v{version}`: one of the names `cargo binstall` tries by default, both for
-/// the archive (`{stem}.tar.gz`) and its top-level directory. `target` is the plain rustc
-/// triple, without a zigbuild glibc suffix.
-pub fn archive_stem(bin: &str, target: &str, version: &str) -> String {
-    format!("{bin}-{target}-v{version}")
 }
 
 /// The archive entries for the `include` paths of the release policy, relative to `root`: a
@@ -89,19 +80,20 @@ fn archive_name(relative: &Path) -> Result<String> {
     Ok(name.to_string())
 }
 
-/// Writes `{out_dir}/{stem}.tar.gz` holding `files` under the directory `{stem}/`, as
+/// Writes `{out_dir}/{names.archive}` holding `files` under the directory `names.dir`, as
 /// [`tarball`] writes every stream: the same file contents, names and `mtime` give the same bytes
 /// on any machine and in any directory. The archive appears under its final name only once
 /// complete.
 pub fn write_archive(
     out_dir: &Path,
-    stem: &str,
+    names: &ReleaseNames,
     files: &[ArchiveFile],
     mtime: u64,
 ) -> Result<Archive> {
-    if stem.is_empty() || stem.contains('/') || stem == "." || stem == ".." {
+    let name = &names.archive;
+    if name.is_empty() || name.contains('/') || name == "." || name == ".." {
         bail!(
-            "expected an archive stem such as diag_tool-x86_64-unknown-linux-musl-v0.1.0, found {stem:?}"
+            "expected an archive file name such as diag_tool-x86_64-unknown-linux-musl-v0.1.0.tar.gz, found {name:?}"
         );
     }
     if files.is_empty() {
@@ -115,12 +107,15 @@ pub fn write_archive(
             data: Data::File(&f.source),
         })
         .collect();
-    let prefix = format!("{stem}/");
+    let prefix = match names.dir.as_str() {
+        "" => String::new(),
+        dir => format!("{dir}/"),
+    };
     let layout = Layout {
         prefix: &prefix,
         owner: None,
     };
-    let path = out_dir.join(format!("{stem}.tar.gz"));
+    let path = out_dir.join(name);
     let (sha256, size) = write_atomic_with(&path, |file| {
         let gzip = tarball::write(
             tarball::gzip_encoder(HashingWriter::new(file)),
@@ -197,11 +192,33 @@ mod tests {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    fn names() -> ReleaseNames {
+        crate::config::names::default_for("diag_tool", "x86_64-unknown-linux-musl", "0.1.0")
+    }
+
     #[test]
-    fn stem_is_a_binstall_default_name() {
+    fn default_names_are_a_binstall_default_name() {
+        let names = names();
         assert_eq!(
-            archive_stem("diag_tool", "x86_64-unknown-linux-musl", "0.1.0"),
-            STEM
+            (names.archive, names.dir),
+            (format!("{STEM}.tar.gz"), STEM.into())
+        );
+    }
+
+    #[test]
+    fn bin_dir_without_a_directory_puts_the_files_at_the_top() {
+        let tmp = tempfile::tempdir().unwrap();
+        let files = sources(tmp.path(), 0o700, 0o600, 1_000_000);
+        let names = ReleaseNames {
+            dir: String::new(),
+            binary: "diag_tool".into(),
+            ..names()
+        };
+        let archive = write_archive(tmp.path(), &names, &files, MTIME).unwrap();
+        let listing = run(Command::new("tar").arg("-tzf").arg(&archive.path));
+        assert!(
+            listing.starts_with("LICENSE\nREADME.md\ncompletions/\n"),
+            "{listing}"
         );
     }
 
@@ -210,8 +227,8 @@ mod tests {
         let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let files_one = sources(one.path(), 0o700, 0o600, 1_000_000);
         let files_two = sources(two.path(), 0o775, 0o664, 1_600_000_000);
-        let a = write_archive(one.path(), STEM, &files_one, MTIME).unwrap();
-        let b = write_archive(two.path(), STEM, &files_two, MTIME).unwrap();
+        let a = write_archive(one.path(), &names(), &files_one, MTIME).unwrap();
+        let b = write_archive(two.path(), &names(), &files_two, MTIME).unwrap();
         assert_eq!(a.path, one.path().join(format!("{STEM}.tar.gz")));
         assert_eq!(fs::read(&a.path).unwrap(), fs::read(&b.path).unwrap());
         assert_eq!(a.sha256, b.sha256);
@@ -219,7 +236,7 @@ mod tests {
         assert_eq!(a.size, fs::metadata(&a.path).unwrap().len());
         // Listing order in `files` does not matter either.
         let reversed: Vec<ArchiveFile> = files_one.iter().rev().cloned().collect();
-        let c = write_archive(two.path(), STEM, &reversed, MTIME).unwrap();
+        let c = write_archive(two.path(), &names(), &reversed, MTIME).unwrap();
         assert_eq!(c.sha256, a.sha256);
     }
 
@@ -227,7 +244,7 @@ mod tests {
     fn tar_lists_sorted_root_owned_entries_with_fixed_mtime_and_modes() {
         let tmp = tempfile::tempdir().unwrap();
         let files = sources(tmp.path(), 0o700, 0o600, 1_000_000);
-        let archive = write_archive(tmp.path(), STEM, &files, MTIME).unwrap();
+        let archive = write_archive(tmp.path(), &names(), &files, MTIME).unwrap();
         run(Command::new("gzip").arg("--test").arg(&archive.path));
         let listing = run(Command::new("tar")
             .args(["--numeric-owner", "--full-time", "-tvzf"])
@@ -276,7 +293,7 @@ mod tests {
     fn gzip_header_has_no_time_and_no_name() {
         let tmp = tempfile::tempdir().unwrap();
         let files = sources(tmp.path(), 0o755, 0o644, 1_000_000);
-        let archive = write_archive(tmp.path(), STEM, &files, MTIME).unwrap();
+        let archive = write_archive(tmp.path(), &names(), &files, MTIME).unwrap();
         let bytes = fs::read(&archive.path).unwrap();
         assert_eq!(bytes[..3], [0x1f, 0x8b, 8], "gzip magic and deflate");
         assert_eq!(bytes[3] & 0x08, 0, "FNAME flag set");
@@ -295,7 +312,7 @@ mod tests {
             source,
             executable: false,
         }];
-        let archive = write_archive(tmp.path(), STEM, &files, MTIME).unwrap();
+        let archive = write_archive(tmp.path(), &names(), &files, MTIME).unwrap();
         let listing = run(Command::new("tar").arg("-tzf").arg(&archive.path));
         assert_eq!(listing, format!("{STEM}/\n{STEM}/doc/\n{STEM}/{name}\n"));
     }
@@ -313,7 +330,7 @@ mod tests {
         fs::create_dir(&out).unwrap();
         let err = format!(
             "{:#}",
-            write_archive(&out, STEM, &files, MTIME).unwrap_err()
+            write_archive(&out, &names(), &files, MTIME).unwrap_err()
         );
         assert!(err.contains("missing"), "{err}");
         assert!(names_in(&out).is_empty(), "{:?}", names_in(&out));
@@ -335,7 +352,7 @@ mod tests {
         }];
         let err = format!(
             "{:#}",
-            write_archive(&out, STEM, &files, MTIME).unwrap_err()
+            write_archive(&out, &names(), &files, MTIME).unwrap_err()
         );
         assert!(err.contains("is a symlink"), "{err}");
         assert!(names_in(&out).is_empty());
@@ -347,7 +364,7 @@ mod tests {
         }];
         let err = format!(
             "{:#}",
-            write_archive(&out, STEM, &files, MTIME).unwrap_err()
+            write_archive(&out, &names(), &files, MTIME).unwrap_err()
         );
         assert!(
             err.contains("is a directory: only regular files are read"),
@@ -365,7 +382,7 @@ mod tests {
             source: source.clone(),
             executable: false,
         };
-        for names in [
+        for entries in [
             vec![""],
             vec!["../escape"],
             vec!["/abs"],
@@ -376,14 +393,18 @@ mod tests {
             vec!["a", "a/b"],
             vec!["a/b", "a"],
         ] {
-            let files: Vec<ArchiveFile> = names.iter().map(|n| file(n)).collect();
+            let files: Vec<ArchiveFile> = entries.iter().map(|n| file(n)).collect();
             assert!(
-                write_archive(tmp.path(), STEM, &files, MTIME).is_err(),
-                "{names:?}"
+                write_archive(tmp.path(), &names(), &files, MTIME).is_err(),
+                "{entries:?}"
             );
         }
-        assert!(write_archive(tmp.path(), STEM, &[], MTIME).is_err());
-        assert!(write_archive(tmp.path(), "a/b", &[file("x")], MTIME).is_err());
+        assert!(write_archive(tmp.path(), &names(), &[], MTIME).is_err());
+        let bad = ReleaseNames {
+            archive: "a/b".into(),
+            ..names()
+        };
+        assert!(write_archive(tmp.path(), &bad, &[file("x")], MTIME).is_err());
         assert_eq!(names_in(tmp.path()), ["f"]);
     }
 

@@ -85,16 +85,16 @@ detect_glibc() {
 # architectures there are builds for.
 find_builds() {
     gnu_target='' musl_target='' arches=''
-    while read -r target unames libc glibc loader archive size sha256; do
+    while read -r target unames libc glibc loader archive archive_dir size sha256; do
         [ -n "$target" ] || continue
         case " $arches " in *" ${unames%%,*} "*) ;; *) arches="$arches ${unames%%,*}" ;; esac
         case ",$unames," in *",$1,"*) ;; *) continue ;; esac
         case $libc in
         gnu)
             gnu_target=$target gnu_glibc=$glibc gnu_loader=$loader
-            gnu_archive=$archive gnu_size=$size gnu_sha256=$sha256
+            gnu_archive=$archive gnu_dir=$archive_dir gnu_size=$size gnu_sha256=$sha256
             ;;
-        musl) musl_target=$target musl_archive=$archive musl_size=$size musl_sha256=$sha256 ;;
+        musl) musl_target=$target musl_archive=$archive musl_dir=$archive_dir musl_size=$size musl_sha256=$sha256 ;;
         esac
     done <<EOF
 $ARCHIVES
@@ -102,7 +102,8 @@ EOF
     arches=${arches# }
 }
 
-# Sets target, archive, size, sha256 and reason: the build for this host, or stops.
+# Sets target, archive, archive_dir (the directory in it), size, sha256 and reason: the build
+# for this host, or stops.
 choose_build() {
     arch=$(uname -m)
     find_builds "$arch"
@@ -115,7 +116,7 @@ choose_build() {
         needs="glibc $gnu_glibc or later"
         [ "$gnu_glibc" != - ] || needs='a glibc, of any version'
         if [ -n "$host_glibc" ] && { [ "$gnu_glibc" = - ] || version_at_least "$host_glibc" "$gnu_glibc"; }; then
-            target=$gnu_target archive=$gnu_archive size=$gnu_size sha256=$gnu_sha256
+            target=$gnu_target archive=$gnu_archive archive_dir=$gnu_dir size=$gnu_size sha256=$gnu_sha256
             reason="this host has glibc $host_glibc ($glibc_source), and the gnu build needs $needs (verified from its binary)"
             return 0
         fi
@@ -131,7 +132,7 @@ choose_build() {
     else
         reason="the static musl build is the only one for $arch"
     fi
-    target=$musl_target archive=$musl_archive size=$musl_size sha256=$musl_sha256
+    target=$musl_target archive=$musl_archive archive_dir=$musl_dir size=$musl_size sha256=$musl_sha256
 }
 
 # Copies release file $1 from --from DIR or downloads it from the base URL, to $2.
@@ -320,8 +321,8 @@ check_sha256 "$stage/$archive"
 check_signature "$stage/$archive"
 mkdir "$stage/unpacked"
 tar -xzf "$stage/$archive" -C "$stage/unpacked" || die "cannot unpack $archive (tar, above)"
-unpacked=$stage/unpacked/${archive%.tar.gz}
-[ -f "$unpacked/$BIN" ] || die "$archive holds no ${archive%.tar.gz}/$BIN: not a release archive of $NAME"
+unpacked=$stage/unpacked/$archive_dir
+[ -f "$unpacked/$BIN" ] || die "$archive holds no $archive_dir/$BIN: not a release archive of $NAME"
 ran=$("$unpacked/$BIN" --version 2>&1) || ran="failed: $ran"
 [ "$ran" = "$BIN $VERSION" ] ||
     die "the $target binary does not run here: \`$BIN --version\` printed \`$ran\`, expected \`$BIN $VERSION\`; nothing was installed"

@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::config::target::{Libc, Target};
 use crate::formats::checksums;
-use crate::manifest::{Artifact, ArtifactKind, Manifest};
+use crate::manifest::{Artifact, ArtifactKind, Manifest, TargetEntry};
 use crate::util::files;
 
 pub const FILE_NAME: &str = "install.sh";
@@ -72,6 +72,7 @@ fn render(manifest: &Manifest) -> Result<String> {
             glibc,
             loader,
             &archive.name,
+            archive_dir(entry, &manifest.package.bin)?,
             &archive.size.to_string(),
             &archive.sha256,
         ];
@@ -96,6 +97,20 @@ fn render(manifest: &Manifest) -> Result<String> {
         block.push_str(&format!("{key}={}\n", sh_quote(&value)));
     }
     Ok(format!("{}{block}{}", &TEMPLATE[..start], &TEMPLATE[end..]))
+}
+
+/// The directory inside the archive holding the binary (`.` for the top), as the manifest
+/// records the binary's path there.
+fn archive_dir<'a>(entry: &'a TargetEntry, bin: &str) -> Result<&'a str> {
+    let path = entry.binary_in_archive.as_str();
+    match path.rsplit_once('/') {
+        Some((dir, file)) if file == bin => Ok(dir),
+        None if path == bin => Ok("."),
+        _ => bail!(
+            "{}: the manifest puts the binary at `{path}` in the archive, expected `<dir>/{bin}`",
+            entry.target
+        ),
+    }
 }
 
 /// One line of `ARCHIVES`, read by the script with `read -r`: every field one plain word.

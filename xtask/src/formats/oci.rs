@@ -11,7 +11,6 @@ use serde::Serialize;
 use tar::EntryType;
 
 use crate::config::target::{Libc, Target};
-use crate::formats::archive;
 use crate::formats::checksums::{self, HashingWriter};
 use crate::formats::tarball::{self, Data, Layout, TarFile};
 use crate::manifest::{Artifact, ArtifactKind, Manifest, TargetEntry};
@@ -68,7 +67,7 @@ pub fn write_image(manifest: &Manifest, out_dir: &Path) -> Result<Option<Artifac
         if target.libc != Libc::Musl {
             continue;
         }
-        let binary = binary_from_archive(manifest, entry, out_dir)?;
+        let binary = binary_from_archive(entry, out_dir)?;
         let platform = Platform {
             architecture: target.arch.oci.0,
             os: "linux",
@@ -184,11 +183,7 @@ fn annotations(manifest: &Manifest) -> Annotations {
 
 /// `entry`'s binary, out of its archive in `out_dir`: the bytes dist verified, checked against
 /// the manifest's hash of the archive and size of the binary.
-fn binary_from_archive(
-    manifest: &Manifest,
-    entry: &TargetEntry,
-    out_dir: &Path,
-) -> Result<Vec<u8>> {
+fn binary_from_archive(entry: &TargetEntry, out_dir: &Path) -> Result<Vec<u8>> {
     if entry.binary.interpreter.is_some() || !entry.binary.needed.is_empty() {
         bail!(
             "{}: the image holds no C library, so its binary must be static, but the manifest \
@@ -208,8 +203,7 @@ fn binary_from_archive(
             archive.sha256
         );
     }
-    let stem = archive::archive_stem(&manifest.name, &entry.target, &manifest.version);
-    let wanted = format!("{stem}/{}", manifest.package.bin);
+    let wanted = entry.binary_in_archive.as_str();
     let mut tar = tar::Archive::new(GzDecoder::new(&bytes[..]));
     for item in tar
         .entries()
@@ -419,7 +413,7 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
-    use crate::formats::archive::ArchiveFile;
+    use crate::formats::archive::{self, ArchiveFile};
     use crate::manifest;
 
     const MTIME: u64 = 1_700_000_000;
@@ -428,16 +422,16 @@ mod tests {
     fn archive(dir: &Path, target: &str, binary: &[u8]) -> Artifact {
         let source = dir.join(format!("{target}.bin"));
         std::fs::write(&source, binary).unwrap();
-        let stem = archive::archive_stem("diag_tool", target, "1.0.0");
+        let names = crate::config::names::default_for("diag_tool", target, "1.0.0");
         let files = [ArchiveFile {
             name: "diag_tool".into(),
             source: source.clone(),
             executable: true,
         }];
-        let written = archive::write_archive(dir, &stem, &files, MTIME).unwrap();
+        let written = archive::write_archive(dir, &names, &files, MTIME).unwrap();
         std::fs::remove_file(source).unwrap();
         Artifact {
-            name: format!("{stem}.tar.gz"),
+            name: names.archive,
             kind: ArtifactKind::Archive,
             size: written.size,
             sha256: written.sha256,
@@ -458,6 +452,7 @@ mod tests {
             entry.binary.needed.clear();
             entry.binary.size = binary.len() as u64;
             entry.artifacts = vec![archive(dir, target, binary)];
+            entry.binary_in_archive = format!("diag_tool-{target}-v1.0.0/diag_tool");
             manifest.targets.push(entry);
         }
         manifest.targets.sort_by(|a, b| a.target.cmp(&b.target));
@@ -659,6 +654,7 @@ mod tests {
         let mut entry = manifest.targets[1].clone();
         entry.target = armv7.into();
         entry.artifacts = vec![archive(tmp.path(), armv7, b"static arm")];
+        entry.binary_in_archive = format!("diag_tool-{armv7}-v1.0.0/diag_tool");
         entry.binary.size = 10;
         manifest.targets = vec![entry];
         let image = write_image(&manifest, tmp.path()).unwrap().unwrap();

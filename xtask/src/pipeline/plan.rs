@@ -9,7 +9,6 @@ use xshell::Shell;
 use crate::config::builder::Builder;
 use crate::config::policy::{Policy, TargetPolicy};
 use crate::config::target::{Libc, Target};
-use crate::formats::archive;
 use crate::host::build::{self, Invocation};
 use crate::host::machine::{self, Machine, Missing};
 use crate::pipeline::linux_packages;
@@ -145,6 +144,12 @@ pub struct TargetJson {
     pub linker: Option<String>,
     pub runner: Option<String>,
     pub debian_packages: Vec<String>,
+    /// Its archive, as `[package.metadata.binstall]` names it, and the binary's path inside.
+    pub archive: String,
+    pub binary: String,
+    /// Its SBOM, beside the archive.
+    pub sbom: String,
+    /// Every file it adds to the release, each followed by its `.sha256`.
     pub archives: Vec<String>,
     /// `os/architecture[/variant]` of its image in the release's OCI image (musl targets).
     pub image_platform: Option<String>,
@@ -180,7 +185,10 @@ pub fn plan_json(policy: &Policy, plans: &[TargetPlan], machine: &Machine) -> Pl
                 linker: settings.linker.map(|l| l.value),
                 runner: settings.runner.map(|r| r.value.join(" ")),
                 debian_packages: debian_packages(target),
-                archives: artifact_names(policy, target),
+                archive: p.policy.names.archive.clone(),
+                binary: p.policy.names.binary.clone(),
+                sbom: p.policy.names.sbom(),
+                archives: artifact_names(policy, &p.policy),
                 image_platform: (target.libc == Libc::Musl).then(|| target.arch.oci_platform()),
                 missing: p.missing.iter().map(|m| m.fix.clone()).collect(),
             }
@@ -190,13 +198,11 @@ pub fn plan_json(policy: &Policy, plans: &[TargetPlan], machine: &Machine) -> Pl
         .targets
         .iter()
         .filter_map(|tp| {
-            let stem =
-                archive::archive_stem(&policy.package.name, &tp.target.triple(), policy.version());
             Some(HardwareJson {
                 target: tp.target.triple(),
                 runs_on: tp.target.arch.github_runner?,
-                archive: format!("{stem}.tar.gz"),
-                binary: format!("{stem}/{}", policy.bin),
+                archive: tp.names.archive.clone(),
+                binary: tp.names.binary.clone(),
             })
         })
         .collect();
@@ -209,11 +215,10 @@ pub fn plan_json(policy: &Policy, plans: &[TargetPlan], machine: &Machine) -> Pl
 }
 
 /// The files a target adds to a release, each with its `.sha256`.
-pub fn artifact_names(policy: &Policy, target: &Target) -> Vec<String> {
-    let stem = archive::archive_stem(&policy.package.name, &target.triple(), policy.version());
-    std::iter::once(format!("{stem}.tar.gz"))
-        .chain(std::iter::once(format!("{stem}.cdx.json")))
-        .chain(linux_packages::file_names(policy, target))
+pub fn artifact_names(policy: &Policy, target: &TargetPolicy) -> Vec<String> {
+    [target.names.archive.clone(), target.names.sbom()]
+        .into_iter()
+        .chain(linux_packages::file_names(policy, &target.target))
         .flat_map(|name| {
             let sidecar = format!("{name}.sha256");
             [name, sidecar]

@@ -27,6 +27,7 @@ fn gnu_and_musl() -> Manifest {
     musl.target = "x86_64-unknown-linux-musl".into();
     musl.binary.glibc_max = None;
     musl.artifacts = vec![archive("diag_tool-x86_64-unknown-linux-musl-v1.0.0.tar.gz")];
+    musl.binary_in_archive = "diag_tool-x86_64-unknown-linux-musl-v1.0.0/diag_tool".into();
     manifest.targets.push(musl);
     manifest
 }
@@ -73,7 +74,8 @@ fn the_script_carries_the_manifests_archives_and_is_shellcheck_clean() {
     let script_text = std::fs::read_to_string(&path).unwrap();
     assert!(script_text.contains(
         "\nx86_64-unknown-linux-gnu x86_64,amd64 gnu 2.17 /lib64/ld-linux-x86-64.so.2 \
-         diag_tool-x86_64-unknown-linux-gnu-v1.0.0.tar.gz 3 ba7816bf"
+         diag_tool-x86_64-unknown-linux-gnu-v1.0.0.tar.gz \
+         diag_tool-x86_64-unknown-linux-gnu-v1.0.0 3 ba7816bf"
     ));
     assert!(script_text.contains("\nx86_64-unknown-linux-musl x86_64,amd64 musl - - "));
     let output = Command::new("shellcheck")
