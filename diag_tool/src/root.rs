@@ -225,6 +225,15 @@ pub fn parse_number<T: FromStr>(s: &str) -> Result<T, String> {
         .map_err(|_| format!("expected a number, found {}", quote(s)))
 }
 
+/// A 0/1 sysfs flag.
+pub fn parse_flag(text: &str) -> Result<bool, String> {
+    match text.trim() {
+        "0" => Ok(false),
+        "1" => Ok(true),
+        other => Err(format!("expected 0 or 1, found {}", quote(other))),
+    }
+}
+
 /// Orders names so that embedded numbers compare by value: `hwmon2` < `hwmon10`.
 pub fn natural_cmp(a: &str, b: &str) -> Ordering {
     let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
