@@ -106,12 +106,6 @@ fn check_root(root: &std::path::Path) -> Result<(), String> {
     match std::fs::metadata(root) {
         Ok(meta) if meta.is_dir() => Ok(()),
         Ok(_) => Err("not a directory".to_string()),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            Err("no such file or directory".to_string())
-        }
-        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
-            Err("permission denied".to_string())
-        }
-        Err(e) => Err(format!("cannot be read ({e})")),
+        Err(e) => Err(root::io_reason(&e)),
     }
 }
