@@ -61,11 +61,7 @@ where
             let findings = checks::evaluate(&report, &Thresholds::default());
             let metrics = output::prometheus::render(&report, &findings);
             if let Err(e) = output::textfile::write(dir, &metrics) {
-                eprintln!(
-                    "{NAME}: cannot write {}: {}",
-                    dir.join(output::textfile::TEXTFILE).display(),
-                    root::io_reason(&e)
-                );
+                eprintln!("{NAME}: {e}");
                 return EXIT_UNKNOWN;
             }
             (String::new(), 0)

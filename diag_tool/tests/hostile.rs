@@ -1,12 +1,15 @@
 //! Hostile input, one test per class of attack or fault, each reproduced in a scratch
-//! directory: links out of `--root`, FIFOs and huge files where kernel files should be.
-//! Every read test runs with both resolvers: the kernel's `openat2` and the user-space walk
-//! used where the kernel has none.
+//! directory: links out of `--root`, links planted where `--textfile` writes, FIFOs and huge
+//! files where kernel files should be, messages that name an errno by number, and kills at
+//! any moment of a `--textfile` write. Every read test runs with both resolvers: the
+//! kernel's `openat2` and the user-space walk used where the kernel has none.
 
 mod common;
 
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
 use std::io::Read;
-use std::os::unix::fs::{OpenOptionsExt, symlink};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
@@ -221,6 +224,49 @@ fn every_golden_output_is_the_same_with_the_user_space_resolver() {
 }
 
 #[test]
+fn a_link_where_the_textfile_is_written_is_replaced_never_written_through() {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path().join("textfile");
+    std::fs::create_dir(&dir).unwrap();
+    let victim = scratch.path().join("victim");
+    let other = scratch.path().join("other");
+    std::fs::write(&victim, "untouched\n").unwrap();
+    std::fs::write(&other, "untouched too\n").unwrap();
+    // The temporary name of earlier versions, for this very process, and the final name.
+    symlink(
+        &victim,
+        dir.join(format!(".diag_tool.prom.{}.tmp", std::process::id())),
+    )
+    .unwrap();
+    symlink(&other, dir.join("diag_tool.prom")).unwrap();
+    let machine = test_area().join("degraded");
+    let mut out = Vec::new();
+    let code = diag_tool::run(
+        [
+            "diag_tool",
+            "report",
+            "--textfile",
+            dir.to_str().unwrap(),
+            "--root",
+            machine.to_str().unwrap(),
+        ],
+        &mut out,
+    );
+    assert_eq!(code, 0);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched\n");
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), "untouched too\n");
+    let written = dir.join("diag_tool.prom");
+    let meta = std::fs::symlink_metadata(&written).unwrap();
+    assert!(
+        meta.is_file(),
+        "the link at the final name is replaced by the file"
+    );
+    assert_eq!(meta.permissions().mode() & 0o777, 0o644);
+    let expected = std::fs::read_to_string(machine.join("expected/report.prom")).unwrap();
+    assert_eq!(std::fs::read_to_string(&written).unwrap(), expected);
+}
+
+#[test]
 fn fifos_huge_files_and_huge_directories_become_warnings_without_hanging() {
     let scratch = tempfile::tempdir().unwrap();
     let root = scratch.path().join("root");
@@ -357,4 +403,223 @@ fn files_swapped_for_fifos_while_diag_tool_runs_never_block_it() {
         .custom_flags(libc::O_NONBLOCK)
         .open(&fifo);
     assert!(hung.is_none(), "diag_tool blocks on a FIFO: {hung:?}");
+}
+
+/// `sh -c SCRIPT` in new user and mount namespaces, where a tmpfs can be mounted; `None`
+/// where the kernel or the sandbox allows no user namespaces.
+fn in_namespace(script: &str, args: &[&str]) -> Option<Output> {
+    let probe = Command::new("unshare")
+        .args(["-rm", "true"])
+        .stderr(Stdio::null())
+        .status();
+    if !probe.is_ok_and(|s| s.success()) {
+        return None;
+    }
+    let mut command = Command::new("unshare");
+    command.args(["-rm", "sh", "-c", script, "sh"]).args(args);
+    Some(run(command))
+}
+
+#[test]
+fn textfile_errors_name_the_errno_in_words_and_what_to_do() {
+    let scratch = tempfile::tempdir().unwrap();
+    let machine = test_area().join("x86_64-2socket");
+    let root = machine.to_str().unwrap();
+    let file = scratch.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let mut cases = vec![
+        (
+            file.to_str().unwrap().to_string(),
+            "a path component is not a directory; --textfile takes a directory",
+        ),
+        (
+            scratch.path().join("missing").to_str().unwrap().to_string(),
+            "no such file or directory; create the directory",
+        ),
+    ];
+    // sysfs lets nobody, root included, create files.
+    if Path::new("/sys/kernel").is_dir() {
+        cases.push((
+            "/sys".to_string(),
+            "permission denied; run diag_tool as a user that may write to that directory",
+        ));
+    }
+    for (dir, message) in cases {
+        let output = run(diag_tool(
+            &["report", "--textfile", &dir, "--root", root],
+            None,
+        ));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "{stderr}");
+        assert!(stderr.contains(message), "{dir}: {stderr}");
+        assert!(!stderr.contains("errno"), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+
+    // A read-only and a full file system, mounted in a namespace of the test's own.
+    let mount = scratch.path().join("mnt");
+    std::fs::create_dir(&mount).unwrap();
+    let binary = env!("CARGO_BIN_EXE_diag_tool");
+    for (options, message) in [
+        (
+            "ro",
+            "read-only file system; give --textfile a directory on a writable file system",
+        ),
+        (
+            "size=4k",
+            "no space left on device; free some space on that file system",
+        ),
+    ] {
+        let script = format!(
+            "mount -t tmpfs -o {options} none \"$1\" || exit 99; \
+             \"$2\" report --textfile \"$1\" --root \"$3\"; echo \"exit $?\"; ls -A \"$1\""
+        );
+        let mount_arg = mount.to_str().unwrap();
+        let Some(output) = in_namespace(&script, &[mount_arg, binary, root]) else {
+            eprintln!("note: no user namespaces here, the {options} file system case is skipped");
+            return;
+        };
+        let said = String::from_utf8_lossy(&output.stdout);
+        if output.status.code() == Some(99) {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            eprintln!("note: cannot mount a tmpfs here, the {options} case is skipped: {stderr}");
+            return;
+        }
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(message), "{options}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(said.contains("exit 3"), "{options}: {said}");
+        // Nothing is left behind: neither the final file nor a temporary one.
+        let listed: Vec<&str> = said
+            .lines()
+            .skip_while(|l| !l.starts_with("exit"))
+            .skip(1)
+            .collect();
+        assert!(listed.is_empty(), "{options}: left {listed:?}");
+    }
+}
+
+/// A small random number generator seeded by the operating system.
+struct Random(u64);
+
+impl Random {
+    fn new() -> Random {
+        Random(RandomState::new().build_hasher().finish() | 1)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n.max(1)
+    }
+}
+
+#[test]
+fn kills_at_random_moments_leave_a_whole_prom_file_or_none() {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path().join("textfile");
+    std::fs::create_dir(&dir).unwrap();
+    let machines = ["degraded", "x86_64-2socket"].map(|m| test_area().join(m));
+    let expected = machines
+        .clone()
+        .map(|m| std::fs::read_to_string(m.join("expected/report.prom")).unwrap());
+    let command = |machine: &Path| {
+        diag_tool(
+            &[
+                "report",
+                "--textfile",
+                dir.to_str().unwrap(),
+                "--root",
+                machine.to_str().unwrap(),
+            ],
+            None,
+        )
+    };
+    // How long one whole run takes, so that the kills land before, during and after.
+    let started = Instant::now();
+    assert!(run(command(&machines[0])).status.success());
+    let whole = started.elapsed();
+    std::fs::remove_file(dir.join("diag_tool.prom")).unwrap();
+
+    let mut random = Random::new();
+    let (mut kills, mut written, mut rounds) = (0, 0, 0);
+    for round in 0..400 {
+        if kills == 25 {
+            break;
+        }
+        rounds += 1;
+        let mut child = command(&machines[round % 2])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let delay = random.below(whole.as_micros() as u64 * 5 / 4);
+        std::thread::sleep(Duration::from_micros(delay));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            kills += 1;
+        }
+        child.wait().unwrap();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            if name == "diag_tool.prom" {
+                continue;
+            }
+            // Killed runs may leave their temporary file, which the collector ignores.
+            assert!(
+                name.starts_with(".diag_tool.prom.") && name.ends_with(".tmp"),
+                "round {round}: stray file {name}"
+            );
+        }
+        match std::fs::read_to_string(dir.join("diag_tool.prom")) {
+            Ok(content) => {
+                assert!(
+                    expected.contains(&content),
+                    "round {round}: diag_tool.prom is not a whole report ({} bytes)",
+                    content.len()
+                );
+                written += 1;
+            }
+            Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::NotFound, "round {round}"),
+        }
+    }
+    eprintln!("{kills} runs killed; diag_tool.prom whole after {written} of {rounds} rounds");
+    assert!(
+        kills >= 20,
+        "only {kills} runs were killed in {rounds} rounds"
+    );
+
+    let prom = dir.join("diag_tool.prom");
+    if !prom.exists() {
+        return;
+    }
+    if !Path::new("/usr/bin/promtool").exists() {
+        eprintln!(
+            "note: promtool is not installed (Debian: apt-get install prometheus); the promtool check is skipped"
+        );
+        return;
+    }
+    let mut child = Command::new("/usr/bin/promtool")
+        .args(["check", "metrics"])
+        .stdin(std::fs::File::open(&prom).unwrap())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut said = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut said)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut said)
+        .unwrap();
+    assert!(child.wait().unwrap().success(), "promtool: {said}");
+    assert!(said.trim().is_empty(), "promtool: {said}");
 }
