@@ -283,16 +283,20 @@ fn fifos_huge_files_and_huge_directories_become_warnings_without_hanging() {
         &"x".repeat(1 << 20),
     );
     // More entries than one directory is listed for.
-    let many = root.join("sys/class/hwmon");
+    // (NVMe controllers are listed once; hwmon, listed for temperatures and fans, twice.)
+    let many = root.join("sys/class/nvme");
     std::fs::create_dir_all(&many).unwrap();
     for n in 0..=(1 << 16) {
         std::fs::File::create(many.join(format!("f{n}"))).unwrap();
     }
     for walk in RESOLVERS {
-        let output = run(diag_tool(
+        // 65536 names to sort take long under an emulator: a hang is still caught.
+        let command = diag_tool(
             &["report", "--json", "--root", root.to_str().unwrap()],
             walk,
-        ));
+        );
+        let output = run_within(command, Duration::from_secs(300))
+            .unwrap_or_else(|command| panic!("diag_tool hangs: {command}"));
         assert_eq!(output.status.code(), Some(0), "{}", text(&output));
         let json = String::from_utf8_lossy(&output.stdout);
         for (path, reason) in [
@@ -304,7 +308,7 @@ fn fifos_huge_files_and_huge_directories_become_warnings_without_hanging() {
                 "larger than 65536 bytes, not read",
             ),
             (
-                "sys/class/hwmon",
+                "sys/class/nvme",
                 "more than 65536 entries, the rest left out",
             ),
         ] {
@@ -408,6 +412,10 @@ fn files_swapped_for_fifos_while_diag_tool_runs_never_block_it() {
 /// `sh -c SCRIPT` in new user and mount namespaces, where a tmpfs can be mounted; `None`
 /// where the kernel or the sandbox allows no user namespaces.
 fn in_namespace(script: &str, args: &[&str]) -> Option<Output> {
+    // The script runs the binary itself, which a foreign target's emulator would have to.
+    if std::env::var_os("TARGET_RUNNER").is_some() {
+        return None;
+    }
     let probe = Command::new("unshare")
         .args(["-rm", "true"])
         .stderr(Stdio::null())
@@ -476,7 +484,9 @@ fn textfile_errors_name_the_errno_in_words_and_what_to_do() {
         );
         let mount_arg = mount.to_str().unwrap();
         let Some(output) = in_namespace(&script, &[mount_arg, binary, root]) else {
-            eprintln!("note: no user namespaces here, the {options} file system case is skipped");
+            eprintln!(
+                "note: no user namespaces here (or an emulated target), the {options} file system case is skipped"
+            );
             return;
         };
         let said = String::from_utf8_lossy(&output.stdout);

@@ -30,7 +30,7 @@ pub fn io_reason(e: &io::Error) -> String {
         libc::EINTR => "interrupted",
         libc::EMFILE | libc::ENFILE => "too many open files",
         libc::ENOMEM => "out of memory",
-        libc::EFBIG => "file too large",
+        libc::EFBIG | libc::EOVERFLOW => "file too large",
         libc::ESTALE => "stale file handle (NFS)",
         libc::ENOTEMPTY => "directory not empty",
         libc::EOPNOTSUPP => "operation not supported",

@@ -15,6 +15,16 @@ struct OpenHow {
     resolve: u64,
 }
 
+#[cfg(not(target_env = "gnu"))]
+use libc::readdir;
+/// glibc's `readdir` has 32-bit inode numbers on 32-bit targets (EOVERFLOW on large file
+/// systems); `readdir64` has not. musl's `readdir` is always the 64-bit one.
+#[cfg(target_env = "gnu")]
+use libc::readdir64 as readdir;
+
+/// Lets 32-bit targets open large files too; the kernel sets it anyway on 64-bit ones.
+const LARGE: libc::c_int = libc::O_LARGEFILE | libc::O_CLOEXEC;
+
 fn c_name(name: &[u8]) -> io::Result<CString> {
     CString::new(name).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
 }
@@ -32,7 +42,7 @@ pub fn openat(dir: BorrowedFd, name: &[u8], flags: libc::c_int) -> io::Result<Ow
     let name = c_name(name)?;
     // SAFETY: `name` is a NUL-terminated string that outlives the call; no mode argument is
     // read since the flags never hold O_CREAT or O_TMPFILE.
-    let fd = unsafe { libc::openat(dir.as_raw_fd(), name.as_ptr(), flags | libc::O_CLOEXEC) };
+    let fd = unsafe { libc::openat(dir.as_raw_fd(), name.as_ptr(), flags | LARGE) };
     fd_result(fd.into())
 }
 
@@ -46,7 +56,7 @@ pub fn openat2(
 ) -> io::Result<OwnedFd> {
     let path = c_name(path)?;
     let how = OpenHow {
-        flags: (flags | libc::O_CLOEXEC) as u64,
+        flags: (flags | LARGE) as u64,
         mode: 0,
         resolve,
     };
@@ -106,7 +116,7 @@ pub fn list(dir: OwnedFd, limit: usize) -> io::Result<(Vec<OsString>, bool)> {
         // readdir returns NULL at the end and on errors, which set errno.
         errno_clear();
         // SAFETY: `stream` is an open directory stream.
-        let entry = unsafe { libc::readdir(stream) };
+        let entry = unsafe { readdir(stream) };
         if entry.is_null() {
             let e = io::Error::last_os_error();
             break if e.raw_os_error() == Some(0) {

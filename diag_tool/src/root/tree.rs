@@ -144,8 +144,11 @@ pub fn walk(
                 return Ok(found.into());
             }
             match sys::openat(current, &name, flags | libc::O_NOFOLLOW) {
-                // It became a link since it was looked at: look again.
-                Err(e) if e.raw_os_error() == Some(libc::ELOOP) => todo.push(name),
+                // It became a link since it was looked at: look again, as one more link.
+                Err(e) if e.raw_os_error() == Some(libc::ELOOP) && links < MAX_LINKS => {
+                    links += 1;
+                    todo.push(name);
+                }
                 result => return result,
             }
         } else if meta.is_dir() {
