@@ -201,8 +201,9 @@ fn links_out_of_the_root_never_show_what_they_point_to() {
 
 #[test]
 fn every_golden_output_is_the_same_with_the_user_space_resolver() {
-    for machine in ["x86_64-2socket", "aarch64-graviton", "degraded", "broken"] {
-        let dir = test_area().join(machine);
+    let machines = std::fs::read_dir(test_area()).unwrap();
+    for dir in machines.map(|e| e.unwrap().path()).filter(|p| p.is_dir()) {
+        let machine = dir.file_name().unwrap().to_string_lossy().into_owned();
         let root = dir.to_str().unwrap();
         for (file, args) in [
             ("report.json", &["report", "--json"][..]),
