@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Arg, ArgAction, ArgMatches, value_parser};
 
-use crate::check::Thresholds;
+use crate::checks::Thresholds;
 
 const ABOUT: &str =
     "Hardware diagnostics for Linux servers: CPU, memory, ECC, temperatures, disks, NICs, PCI, DMI";
@@ -56,116 +56,120 @@ pub fn command() -> clap::Command {
                 .value_parser(value_parser!(PathBuf))
                 .help("Directory holding the proc/, sys/ and etc/ trees to inspect"),
         )
-        .subcommand(
-            clap::Command::new("report")
-                .about("Print what the machine is made of and how it is doing")
-                .arg(
-                    Arg::new("format")
-                        .long("format")
-                        .value_name("FORMAT")
-                        .value_parser(["text", "json", "prometheus"])
-                        .default_value("text")
-                        .help(
-                            "text for people, json (schema_version 1), or prometheus \
-                             (text exposition format)",
-                        ),
-                )
-                .arg(
-                    Arg::new("json")
-                        .long("json")
-                        .action(ArgAction::SetTrue)
-                        .conflicts_with("format")
-                        .help("Print JSON (schema_version 1) instead of text; same as --format json"),
-                )
-                .arg(
-                    Arg::new("textfile")
-                        .long("textfile")
-                        .value_name("DIR")
-                        .value_parser(value_parser!(PathBuf))
-                        .conflicts_with_all(["format", "json"])
-                        .help(
-                            "Write the Prometheus metrics to DIR/diag_tool.prom atomically, for \
-                             node_exporter's textfile collector, and print nothing",
-                        ),
+        .subcommand(report_command())
+        .subcommand(check_command())
+}
+
+fn report_command() -> clap::Command {
+    clap::Command::new("report")
+        .about("Print what the machine is made of and how it is doing")
+        .arg(
+            Arg::new("format")
+                .long("format")
+                .value_name("FORMAT")
+                .value_parser(["text", "json", "prometheus"])
+                .default_value("text")
+                .help(
+                    "text for people, json (schema_version 1), or prometheus \
+                     (text exposition format)",
                 ),
         )
-        .subcommand(
-            clap::Command::new("check")
-                .about("Run health checks; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN")
-                .arg(count(
-                    "ecc-corrected-warn",
-                    "100",
-                    "Warn when one memory controller has this many corrected ECC errors",
-                ))
-                .arg(
-                    Arg::new("temp-margin")
-                        .long("temp-margin")
-                        .value_name("CELSIUS")
-                        .default_value("5")
-                        .value_parser(value_parser!(u32))
-                        .help(
-                            "Warn when a temperature is within this many degrees Celsius of \
-                             its critical point",
-                        ),
-                )
-                .arg(percent(
-                    "mem-warn",
-                    "10",
-                    "Warn when available memory is below this percentage of the total",
-                ))
-                .arg(percent(
-                    "mem-crit",
-                    "5",
-                    "Critical when available memory is below this percentage of the total",
-                ))
-                .arg(percent(
-                    "swap-warn",
-                    "80",
-                    "Warn when this percentage of swap is in use",
-                ))
-                .arg(percent(
-                    "swap-crit",
-                    "95",
-                    "Critical when this percentage of swap is in use",
-                ))
-                .arg(flag(
-                    "link-down-critical",
-                    "Report a configured physical link that is down as CRITICAL instead of WARNING",
-                ))
-                .arg(count(
-                    "aer-correctable-warn",
-                    "10",
-                    "Warn when one PCIe device has logged this many correctable AER errors",
-                ))
-                .arg(flag(
-                    "pcie-link-critical",
-                    "Report a PCIe link trained below its capability as CRITICAL instead of WARNING",
-                ))
-                .arg(count(
-                    "throttle-warn",
-                    "100",
-                    "Warn when a CPU package or one of its CPUs was thermally throttled this many times",
-                ))
-                .arg(
-                    Arg::new("fan-min-rpm")
-                        .long("fan-min-rpm")
-                        .value_name("RPM")
-                        .default_value("0")
-                        .value_parser(value_parser!(u64))
-                        .help(
-                            "Critical when a fan turns slower than this (0: only stopped, \
-                             alarmed or below the chip's own minimum)",
-                        ),
-                )
-                .arg(
-                    Arg::new("taint-warn")
-                        .long("taint-warn")
-                        .value_name("LETTERS")
-                        .default_value("MB")
-                        .help(
-                            "Warn when the kernel carries one of these taint letters \
-                             (M machine check, B bad page; add D for oopses)",
-                        ),
+        .arg(
+            Arg::new("json")
+                .long("json")
+                .action(ArgAction::SetTrue)
+                .conflicts_with("format")
+                .help("Print JSON (schema_version 1) instead of text; same as --format json"),
+        )
+        .arg(
+            Arg::new("textfile")
+                .long("textfile")
+                .value_name("DIR")
+                .value_parser(value_parser!(PathBuf))
+                .conflicts_with_all(["format", "json"])
+                .help(
+                    "Write the Prometheus metrics to DIR/diag_tool.prom atomically, for \
+                     node_exporter's textfile collector, and print nothing",
+                ),
+        )
+}
+
+fn check_command() -> clap::Command {
+    clap::Command::new("check")
+        .about("Run health checks; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN")
+        .arg(count(
+            "ecc-corrected-warn",
+            "100",
+            "Warn when one memory controller has this many corrected ECC errors",
+        ))
+        .arg(
+            Arg::new("temp-margin")
+                .long("temp-margin")
+                .value_name("CELSIUS")
+                .default_value("5")
+                .value_parser(value_parser!(u32))
+                .help(
+                    "Warn when a temperature is within this many degrees Celsius of \
+                     its critical point",
+                ),
+        )
+        .arg(percent(
+            "mem-warn",
+            "10",
+            "Warn when available memory is below this percentage of the total",
+        ))
+        .arg(percent(
+            "mem-crit",
+            "5",
+            "Critical when available memory is below this percentage of the total",
+        ))
+        .arg(percent(
+            "swap-warn",
+            "80",
+            "Warn when this percentage of swap is in use",
+        ))
+        .arg(percent(
+            "swap-crit",
+            "95",
+            "Critical when this percentage of swap is in use",
+        ))
+        .arg(flag(
+            "link-down-critical",
+            "Report a configured physical link that is down as CRITICAL instead of WARNING",
+        ))
+        .arg(count(
+            "aer-correctable-warn",
+            "10",
+            "Warn when one PCIe device has logged this many correctable AER errors",
+        ))
+        .arg(flag(
+            "pcie-link-critical",
+            "Report a PCIe link trained below its capability as CRITICAL instead of WARNING",
+        ))
+        .arg(count(
+            "throttle-warn",
+            "100",
+            "Warn when a CPU package or one of its CPUs was thermally throttled this many times",
+        ))
+        .arg(
+            Arg::new("fan-min-rpm")
+                .long("fan-min-rpm")
+                .value_name("RPM")
+                .default_value("0")
+                .value_parser(value_parser!(u64))
+                .help(
+                    "Critical when a fan turns slower than this (0: only stopped, \
+                     alarmed or below the chip's own minimum)",
+                ),
+        )
+        .arg(
+            Arg::new("taint-warn")
+                .long("taint-warn")
+                .value_name("LETTERS")
+                .default_value("MB")
+                .help(
+                    "Warn when the kernel carries one of these taint letters \
+                     (M machine check, B bad page; add D for oopses)",
                 ),
         )
 }

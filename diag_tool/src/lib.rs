@@ -4,34 +4,21 @@
 #[macro_use]
 mod serialize;
 
-pub mod arm_ids;
-pub mod block;
-pub mod check;
+pub mod checks;
 pub mod cli;
-pub mod cpu;
-pub mod dmi;
-pub mod edac;
-pub mod fan;
-pub mod host;
-pub mod md;
-pub mod memory;
-pub mod net;
-pub mod nvme;
+pub mod output;
 pub mod parsers;
-pub mod pci;
-pub mod perfdata;
-pub mod prometheus;
 pub mod report;
 pub mod root;
-pub mod taint;
-pub mod thermal;
-pub mod throttle;
+pub mod sources;
+pub mod units;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
 
 use clap::error::ErrorKind;
 
+use checks::Thresholds;
 use cli::{Cli, Command, Format};
 
 /// Exit code for usage errors and an unusable `--root`: UNKNOWN, as monitoring plugins expect.
@@ -71,38 +58,34 @@ where
             textfile: Some(dir),
             ..
         } => {
-            let findings = check::evaluate(&report, &check::Thresholds::default());
-            let metrics = prometheus::render(&report, &findings);
-            if let Err(e) = prometheus::write_textfile(dir, &metrics) {
-                eprintln!(
-                    "{NAME}: cannot write {}: {}",
-                    dir.join(prometheus::TEXTFILE).display(),
-                    root::io_reason(&e)
-                );
+            let findings = checks::evaluate(&report, &Thresholds::default());
+            let metrics = output::prometheus::render(&report, &findings);
+            if let Err(e) = output::textfile::write(dir, &metrics) {
+                eprintln!("{NAME}: {e}");
                 return EXIT_UNKNOWN;
             }
             (String::new(), 0)
         }
         Command::Report { format, .. } => match format {
-            Format::Json => match serde_json::to_string_pretty(&report) {
-                Ok(json) => (json + "\n", 0),
+            Format::Json => match output::json::render(&report) {
+                Ok(json) => (json, 0),
                 Err(e) => {
                     eprintln!("{NAME}: cannot encode the report as JSON: {e}");
                     return EXIT_UNKNOWN;
                 }
             },
-            Format::Text => (report::render_text(&report), 0),
+            Format::Text => (output::text::render(&report), 0),
             Format::Prometheus => {
-                let findings = check::evaluate(&report, &check::Thresholds::default());
-                (prometheus::render(&report, &findings), 0)
+                let findings = checks::evaluate(&report, &Thresholds::default());
+                (output::prometheus::render(&report, &findings), 0)
             }
         },
         Command::Check(thresholds) => {
-            let findings = check::evaluate(&report, thresholds);
-            let perf = perfdata::collect(&report, thresholds);
+            let findings = checks::evaluate(&report, thresholds);
+            let perf = output::perfdata::collect(&report, thresholds);
             (
-                check::render(&findings, &perf),
-                check::overall(&findings) as u8,
+                output::perfdata::render(&findings, &perf),
+                checks::overall(&findings) as u8,
             )
         }
     };
@@ -119,12 +102,6 @@ fn check_root(root: &std::path::Path) -> Result<(), String> {
     match std::fs::metadata(root) {
         Ok(meta) if meta.is_dir() => Ok(()),
         Ok(_) => Err("not a directory".to_string()),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            Err("no such file or directory".to_string())
-        }
-        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
-            Err("permission denied".to_string())
-        }
-        Err(e) => Err(format!("cannot be read ({e})")),
+        Err(e) => Err(root::io_reason(&e)),
     }
 }

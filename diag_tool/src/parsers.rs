@@ -2,7 +2,10 @@
 //! arbitrary input, and what the stable tests replay its corpus through. Parsers take the
 //! text of one kernel file and must never panic, whatever it holds.
 
-use crate::{block, cpu, dmi, edac, fan, host, md, memory, net, pci, taint, thermal, throttle};
+use crate::root;
+use crate::sources::{
+    block, cpu, dmi, edac, fan, host, md, memory, net, pci, taint, thermal, throttle,
+};
 
 /// A parser by the name corpus files carry, and a call of it that drops what it returns.
 pub type Parser = (&'static str, fn(&str));
@@ -19,7 +22,7 @@ pub const PARSERS: &[Parser] = &[
     ("edac_count", |t| drop(edac::parse_count(t))),
     ("millicelsius", |t| drop(thermal::parse_millicelsius(t))),
     ("block_size", |t| drop(block::parse_size(t))),
-    ("block_flag", |t| drop(block::parse_flag(t))),
+    ("block_flag", |t| drop(root::parse_flag(t))),
     ("net_speed", |t| drop(net::parse_speed(t))),
     ("admin_up", |t| drop(net::parse_admin_up(t))),
     ("pci_id4", |t| drop(pci::parse_id(t, 4))),

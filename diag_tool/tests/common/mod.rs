@@ -8,20 +8,27 @@ pub mod json;
 
 use std::process::{Command, Output};
 
-/// Runs the built binary. For a foreign target (`cargo xtask test --target
+/// The built binary as a command. For a foreign target (`cargo xtask test --target
 /// aarch64-unknown-linux-gnu`) a test runs under an emulator and cannot exec the binary
 /// itself: `cargo xtask test` passes the target's runner in TARGET_RUNNER.
-pub fn run_binary<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
+pub fn binary_command() -> Command {
     let binary = env!("CARGO_BIN_EXE_diag_tool");
     let runner = std::env::var("TARGET_RUNNER").unwrap_or_default();
     let mut words = runner.split_whitespace();
-    let mut command = match words.next() {
+    match words.next() {
         Some(program) => {
             let mut command = Command::new(program);
             command.args(words).arg(binary);
             command
         }
         None => Command::new(binary),
-    };
-    command.args(args).output().expect("diag_tool runs")
+    }
+}
+
+/// Runs the built binary (see [`binary_command`]).
+pub fn run_binary<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
+    binary_command()
+        .args(args)
+        .output()
+        .expect("diag_tool runs")
 }

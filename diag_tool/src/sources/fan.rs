@@ -34,6 +34,16 @@ serialize_struct!(Fan {
 });
 
 impl Fan {
+    /// What people call the fan: the chip and its label, e.g. `nct7904 CPU1`.
+    pub fn name(&self) -> String {
+        let mut name = self.chip.clone().unwrap_or_else(|| self.device.clone());
+        if let Some(label) = &self.label {
+            name.push(' ');
+            name.push_str(label);
+        }
+        name
+    }
+
     /// Why the fan is not cooling, if it is not: stopped, under its minimum, alarmed or faulty.
     pub fn problem(&self) -> Option<String> {
         let min = self.min_rpm.filter(|&m| m > 0);
@@ -95,8 +105,8 @@ pub fn read(root: &mut Root) -> Vec<Fan> {
                 label: root.text(&file("label")),
                 rpm: root.parse_with(&file("input"), parse_rpm),
                 min_rpm: root.parse_with(&file("min"), parse_rpm),
-                alarm: root.parse_with(&file("alarm"), crate::block::parse_flag),
-                fault: root.parse_with(&file("fault"), crate::block::parse_flag),
+                alarm: root.parse_with(&file("alarm"), crate::root::parse_flag),
+                fault: root.parse_with(&file("fault"), crate::root::parse_flag),
             });
         }
     }

@@ -1,6 +1,6 @@
 //! Disks from `sys/block` (and `sys/class/block` on kernels that list some disks only there).
 
-use crate::root::{Root, parse_number, quote};
+use crate::root::{Root, parse_flag, parse_number, quote};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlockDevice {
@@ -24,15 +24,6 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     sectors
         .checked_mul(512)
         .ok_or_else(|| format!("size out of range: {}", quote(text.trim())))
-}
-
-/// A 0/1 sysfs flag.
-pub fn parse_flag(text: &str) -> Result<bool, String> {
-    match text.trim() {
-        "0" => Ok(false),
-        "1" => Ok(true),
-        other => Err(format!("expected 0 or 1, found {}", quote(other))),
-    }
 }
 
 /// Loop and RAM disks are scratch devices, not hardware; leave them out.

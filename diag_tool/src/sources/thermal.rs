@@ -33,6 +33,18 @@ serialize_struct!(Temperature {
     crit_millicelsius
 });
 
+impl Temperature {
+    /// What people call the sensor: the chip and its label, e.g. `coretemp Package id 0`.
+    pub fn name(&self) -> String {
+        let mut name = self.chip.clone().unwrap_or_else(|| self.device.clone());
+        if let Some(label) = &self.label {
+            name.push(' ');
+            name.push_str(label);
+        }
+        name
+    }
+}
+
 /// Kernel temperatures are integers in millidegrees Celsius.
 pub fn parse_millicelsius(text: &str) -> Result<i64, String> {
     parse_number(text)

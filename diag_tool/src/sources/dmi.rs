@@ -41,7 +41,7 @@ const DMI_DIR: &str = "sys/class/dmi/id";
 /// Serial numbers and UUIDs are left out: they are root-only on real systems.
 pub fn read(root: &mut Root) -> Option<Dmi> {
     let mut field = |name: &str| {
-        root.read(&format!("{DMI_DIR}/{name}"))
+        root.value(&format!("{DMI_DIR}/{name}"))
             .and_then(|t| parse_string(&t))
     };
     let dmi = Dmi {
