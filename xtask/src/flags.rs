@@ -22,6 +22,9 @@ xflags::xflags! {
         cmd plan {
             /// One line of JSON, which the workflows take their matrices from.
             optional --json
+            /// Every architecture and C library the table offers instead of the configured
+            /// targets, at the default floor: the matrix of the every-arch workflow.
+            optional --every-arch
         }
         /// Rewrite every generated file from its source (the release policy, TestArea, the CLI).
         cmd codegen {

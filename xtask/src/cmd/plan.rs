@@ -11,7 +11,10 @@ use crate::pipeline::plan::{TargetPlan, plan_json};
 
 impl flags::Plan {
     pub fn run(self, sh: &Shell) -> Result<()> {
-        let policy = Policy::read(sh)?;
+        let mut policy = Policy::read(sh)?;
+        if self.every_arch {
+            policy.targets = policy.every_arch();
+        }
         let machine = Machine::probe(sh)?;
         let plans = TargetPlan::all(&policy, None, &machine);
         let json = plan_json(&policy, &plans, &machine);
@@ -51,6 +54,18 @@ impl flags::Plan {
         println!();
         for t in &json.targets {
             println!("{}: {}", t.target, t.archives.join(", "));
+        }
+        for p in plans.iter().filter(|p| !p.missing.is_empty()) {
+            let what: Vec<String> = p
+                .missing
+                .iter()
+                .map(|m| format!("{} ({})", m.what, m.fix))
+                .collect();
+            println!(
+                "{}: dist refuses it here: {}",
+                p.policy.target,
+                what.join("; ")
+            );
         }
         Ok(())
     }
