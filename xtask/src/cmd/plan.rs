@@ -26,7 +26,8 @@ impl flags::Plan {
         let rows: Vec<Vec<String>> = json
             .targets
             .iter()
-            .map(|t| {
+            .zip(&plans)
+            .map(|(t, p)| {
                 vec![
                     t.target.clone(),
                     t.glibc_floor_note
@@ -35,7 +36,11 @@ impl flags::Plan {
                         .unwrap_or_else(|| "static".into()),
                     format!("{} ({})", t.builder, t.why),
                     t.runs_on.clone(),
-                    t.runner.clone().unwrap_or_else(|| "native".into()),
+                    match &p.runner {
+                        Ok(runner) if runner.is_empty() => "native".into(),
+                        Ok(runner) => runner.join(" "),
+                        Err(missing) => format!("none: {}", missing.fix),
+                    },
                     t.debian_packages.join(" "),
                 ]
             })
