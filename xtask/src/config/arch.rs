@@ -43,9 +43,10 @@ pub struct Arch {
     pub oci: (&'static str, Option<&'static str>),
     /// What `uname -m` prints on it (the installer matches these).
     pub uname: &'static [&'static str],
-    /// The lowest glibc the pinned zig links for it (`cargo zigbuild --target <triple>.<glibc>`),
-    /// `None` if it links none: the port's first, or zig's own minimum where it has one.
-    /// `xtask/tests/builder_minimums.rs` derives these from zig and fails when they drift.
+    /// The lowest glibc the pinned zig links a program that unwinds for, as Rust's std does
+    /// (`cargo zigbuild --target <triple>.<glibc>`), `None` if it links none: the port's first,
+    /// zig's own minimum, or what zig's libunwind calls. `xtask/tests/builder_minimums.rs`
+    /// derives these from zig and fails when they drift.
     pub zig_glibc: Option<GlibcVersion>,
     /// A GitHub-hosted runner of this architecture, where the shipped binary is tested on
     /// real hardware.
@@ -172,7 +173,8 @@ pub const ARCHES: &[Arch] = &[
         rpm: "ppc64le",
         oci: ("ppc64le", None),
         uname: &["ppc64le"],
-        zig_glibc: Some(glibc(2, 19, 0)),
+        // zig links C from 2.19, but its libunwind calls glibc's IEEE128 printf (2.32).
+        zig_glibc: Some(glibc(2, 32, 0)),
         github_runner: None,
     },
     Arch {
@@ -194,7 +196,8 @@ pub const ARCHES: &[Arch] = &[
         rpm: "s390x",
         oci: ("s390x", None),
         uname: &["s390x"],
-        zig_glibc: Some(glibc(2, 2, 0)),
+        // Its libunwind calls dl_iterate_phdr (2.2.4).
+        zig_glibc: Some(glibc(2, 2, 4)),
         github_runner: None,
     },
     Arch {
@@ -215,7 +218,8 @@ pub const ARCHES: &[Arch] = &[
         rpm: "i686",
         oci: ("386", None),
         uname: &["i686", "i586", "i386"],
-        zig_glibc: Some(glibc(2, 0, 0)),
+        // Its libunwind calls dl_iterate_phdr (2.2.4).
+        zig_glibc: Some(glibc(2, 2, 4)),
         github_runner: None,
     },
     Arch {

@@ -343,7 +343,7 @@ fn meetable(target: &Target, floor: GlibcVersion) -> Result<()> {
 }
 
 /// The default floor rises to what the target can have: riscv64's glibc starts at 2.27, and
-/// zig links powerpc64le from 2.19, so a 2.17 default means 2.27 and 2.19 there.
+/// zig links powerpc64le from 2.32, so a 2.17 default means 2.27 and 2.32 there.
 fn effective_floor(target: &Target, floor: Option<GlibcVersion>) -> Option<GlibcVersion> {
     match target.libc {
         Libc::Musl => None,
@@ -468,10 +468,10 @@ mod tests {
         }))
         .unwrap();
         let ppc = &default.targets[0];
-        assert_eq!(ppc.glibc_floor, Some(GlibcVersion([2, 19, 0])));
+        assert_eq!(ppc.glibc_floor, Some(GlibcVersion([2, 32, 0])));
         assert_eq!(
             ppc.floor_note().unwrap(),
-            "2.19: the lowest any builder links for powerpc64le (zig from 2.19, Debian's cross \
+            "2.32: the lowest any builder links for powerpc64le (zig from 2.32, Debian's cross \
              gcc from 2.36) (policy 2.17)"
         );
         let err = default
@@ -479,7 +479,7 @@ mod tests {
             .err()
             .unwrap();
         assert!(
-            format!("{err:#}").contains("floor that can be met is 2.19"),
+            format!("{err:#}").contains("floor that can be met is 2.32"),
             "{err:#}"
         );
         let own = policy(serde_json::json!({
