@@ -220,7 +220,7 @@ fn every_architecture_and_c_library_ships_from_one_entry() {
         let ran = manifest.as_deref().and_then(|text| {
             let json: serde_json::Value = serde_json::from_str(text).unwrap();
             let smoke = json["targets"][0]["smoke_run"].as_str()?.to_string();
-            smoke.contains("under qemu-").then_some(smoke)
+            smoke.starts_with("`--version` ").then_some(smoke)
         });
         let (built, verified) = match (&dist, &manifest) {
             (Ok(_), Some(_)) => ("yes", "yes"),
@@ -233,7 +233,7 @@ fn every_architecture_and_c_library_ships_from_one_entry() {
         ));
         match (dist, ran) {
             (Err(e), _) => failed.push(format!("{triple}: {e}")),
-            (Ok(_), None) => failed.push(format!("{triple}: built, but not run under QEMU")),
+            (Ok(_), None) => failed.push(format!("{triple}: built, but not run")),
             (Ok(_), Some(_)) => {}
         }
     }
