@@ -24,6 +24,9 @@ xflags::xflags! {
             optional --json
             /// Print the version's section of CHANGELOG.md: the GitHub release's notes.
             optional --release-notes
+            /// Every architecture and C library the table offers instead of the configured
+            /// targets, at the default floor: the matrix of the every-arch workflow.
+            optional --every-arch
         }
         /// Rewrite every generated file from its source (the release policy, TestArea, the CLI).
         cmd codegen {

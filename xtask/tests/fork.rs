@@ -3,12 +3,16 @@
 //! them (a .deb and an .rpm for each gnu one), and the golden tests pass under QEMU for each.
 //!
 //! Ignored by `cargo test`: it builds three release binaries and three test suites in a copy
-//! of the workspace (minutes). `.ci/run` runs it with `--ignored`.
+//! of the workspace (minutes). `.ci/run` runs it with `--ignored`. The every-arch test does the
+//! same for each architecture and C library the table offers, one entry and one dist each.
 
 mod common;
 
 use std::path::Path;
 use std::process::Command;
+use std::time::Instant;
+
+use xtask::config::arch::ARCHES;
 
 use common::copy_checkout;
 
@@ -20,20 +24,84 @@ const EXTRA: [&str; 3] = [
 ];
 
 fn run(dir: &Path, program: &str, args: &[&str]) -> String {
+    try_run(dir, &dir.join("target"), program, args).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn try_run(dir: &Path, target: &Path, program: &str, args: &[&str]) -> Result<String, String> {
     let output = Command::new(program)
         .args(args)
         .current_dir(dir)
-        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .env("CARGO_TARGET_DIR", target)
         .env("SOURCE_DATE_EPOCH", "1700000000")
         .output()
         .unwrap_or_else(|e| panic!("running {program}: {e}"));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "{program} {args:?} failed in {}:\n{stderr}",
-        dir.display()
-    );
-    String::from_utf8(output.stdout).expect("UTF-8 output")
+    if !output.status.success() {
+        return Err(format!(
+            "{program} {args:?} failed in {}:\n{stderr}",
+            dir.display()
+        ));
+    }
+    Ok(String::from_utf8(output.stdout).expect("UTF-8 output"))
+}
+
+/// Appends one `[[workspace.metadata.release.targets]]` entry per triple not listed yet.
+fn add_targets(fork: &Path, triples: &[String]) {
+    let manifest = fork.join("Cargo.toml");
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    for triple in triples {
+        if !text.contains(&format!("triple = \"{triple}\"")) {
+            text.push_str(&format!(
+                "\n[[workspace.metadata.release.targets]]\ntriple = \"{triple}\"\n"
+            ));
+        }
+    }
+    std::fs::write(&manifest, text).unwrap();
+}
+
+/// Every architecture of the table with glibc, and with musl where rustup has its library.
+fn every_combination() -> Vec<String> {
+    let mut all = Vec::new();
+    for arch in ARCHES {
+        all.push(format!("{}-unknown-linux-gnu{}", arch.rust, arch.abi));
+        if arch.musl {
+            all.push(format!("{}-unknown-linux-musl{}", arch.rust, arch.abi));
+        }
+    }
+    all
+}
+
+/// `XTASK_COMBINATIONS`: `all`, or the triples it lists; unset, two picked by the commit's hash
+/// (over a few commits every combination is built), passing over, and naming, those whose
+/// standard library rustup cannot install on this machine.
+fn chosen_combinations(root: &Path) -> Vec<String> {
+    let all = every_combination();
+    match std::env::var("XTASK_COMBINATIONS").as_deref() {
+        Ok("all") => return all,
+        Ok(list) => return list.split_whitespace().map(String::from).collect(),
+        Err(_) => {}
+    }
+    let head = run(root, "git", &["rev-parse", "HEAD"]);
+    let n = u64::from_str_radix(&head[..12], 16).expect("a hex hash");
+    let start = (n % all.len() as u64) as usize;
+    let stride = all.len() / 2;
+    let mut picked = Vec::new();
+    for i in 0..all.len() {
+        let triple = &all[(start + i * stride) % all.len()];
+        match try_run(
+            root,
+            &root.join("target"),
+            "rustup",
+            &["target", "add", triple],
+        ) {
+            Ok(_) => picked.push(triple.clone()),
+            Err(e) => println!("passed over {triple}: rustup cannot install its std here: {e}"),
+        }
+        if picked.len() == 2 {
+            break;
+        }
+    }
+    picked
 }
 
 #[test]
@@ -44,18 +112,7 @@ fn a_fork_ships_three_more_architectures_from_cargo_toml_alone() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     copy_checkout(root, &fork);
 
-    let manifest = fork.join("Cargo.toml");
-    let mut text = std::fs::read_to_string(&manifest).unwrap();
-    let added: Vec<&str> = EXTRA
-        .into_iter()
-        .filter(|t| !text.contains(&format!("triple = \"{t}\"")))
-        .collect();
-    for triple in &added {
-        text.push_str(&format!(
-            "\n[[workspace.metadata.release.targets]]\ntriple = \"{triple}\"\n"
-        ));
-    }
-    std::fs::write(&manifest, text).unwrap();
+    add_targets(&fork, &EXTRA.map(String::from));
 
     run(&fork, "cargo", &["xtask", "codegen"]);
     let config = std::fs::read_to_string(fork.join(".cargo/config.toml")).unwrap();
@@ -119,4 +176,60 @@ fn a_fork_ships_three_more_architectures_from_cargo_toml_alone() {
     for triple in EXTRA {
         run(&fork, "cargo", &["xtask", "test", "--target", triple]);
     }
+}
+
+#[test]
+#[ignore = "a release build per architecture and C library, run under QEMU; .ci/run builds two \
+            picked by the commit, the every-arch workflow each in XTASK_COMBINATIONS"]
+fn every_architecture_and_c_library_ships_from_one_entry() {
+    let scratch = tempfile::tempdir().unwrap();
+    let fork = scratch.path().join("fork");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    copy_checkout(root, &fork);
+    let combinations = chosen_combinations(root);
+    add_targets(&fork, &combinations);
+    // Kept between runs, beside the checkout's own builds (a fork's xtask would replace them).
+    let target = root.join("target/every-arch");
+    let step = |args: &[&str]| try_run(&fork, &target, "cargo", args);
+    step(&["xtask", "codegen"]).unwrap();
+    step(&["xtask", "setup"]).unwrap();
+    println!("{}", step(&["xtask", "plan"]).unwrap());
+    let mut rows = vec!["| combination | built | verified | ran | seconds |".to_string()];
+    let mut failed = Vec::new();
+    for triple in &combinations {
+        let out = scratch.path().join(format!("dist-{triple}"));
+        let start = Instant::now();
+        let dist = step(&[
+            "xtask",
+            "dist",
+            "--target",
+            triple,
+            "--out-dir",
+            out.to_str().unwrap(),
+        ]);
+        let seconds = start.elapsed().as_secs();
+        // dist stops a target at its first failing step: a manifest means built and verified.
+        let manifest = std::fs::read_to_string(out.join("release-manifest.json")).ok();
+        let ran = manifest.as_deref().and_then(|text| {
+            let json: serde_json::Value = serde_json::from_str(text).unwrap();
+            let smoke = json["targets"][0]["smoke_run"].as_str()?.to_string();
+            smoke.starts_with("`--version` ").then_some(smoke)
+        });
+        let (built, verified) = match (&dist, &manifest) {
+            (Ok(_), Some(_)) => ("yes", "yes"),
+            (Err(e), _) if e.contains("verify") => ("yes", "no"),
+            _ => ("no", "no"),
+        };
+        let ran_cell = if ran.is_some() { "yes" } else { "no" };
+        rows.push(format!(
+            "| {triple} | {built} | {verified} | {ran_cell} | {seconds} |"
+        ));
+        match (dist, ran) {
+            (Err(e), _) => failed.push(format!("{triple}: {e}")),
+            (Ok(_), None) => failed.push(format!("{triple}: built, but not run")),
+            (Ok(_), Some(_)) => {}
+        }
+    }
+    println!("{}", rows.join("\n"));
+    assert!(failed.is_empty(), "{}", failed.join("\n\n"));
 }

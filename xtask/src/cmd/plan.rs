@@ -12,7 +12,7 @@ use crate::pipeline::plan::{TargetPlan, plan_json};
 
 impl flags::Plan {
     pub fn run(self, sh: &Shell) -> Result<()> {
-        let policy = Policy::read(sh)?;
+        let mut policy = Policy::read(sh)?;
         if self.release_notes {
             let path = crate::project_root().join("CHANGELOG.md");
             let text = std::fs::read_to_string(&path)
@@ -27,6 +27,9 @@ impl flags::Plan {
             println!("{notes}");
             return Ok(());
         }
+        if self.every_arch {
+            policy.targets = policy.every_arch()?;
+        }
         let machine = Machine::probe(sh)?;
         let plans = TargetPlan::all(&policy, None, &machine);
         let json = plan_json(&policy, &plans, &machine);
@@ -38,7 +41,8 @@ impl flags::Plan {
         let rows: Vec<Vec<String>> = json
             .targets
             .iter()
-            .map(|t| {
+            .zip(&plans)
+            .map(|(t, p)| {
                 vec![
                     t.target.clone(),
                     t.glibc_floor_note
@@ -47,7 +51,11 @@ impl flags::Plan {
                         .unwrap_or_else(|| "static".into()),
                     format!("{} ({})", t.builder, t.why),
                     t.runs_on.clone(),
-                    t.runner.clone().unwrap_or_else(|| "native".into()),
+                    match &p.runner {
+                        Ok(runner) if runner.is_empty() => "native".into(),
+                        Ok(runner) => runner.join(" "),
+                        Err(missing) => format!("none: {}", missing.fix),
+                    },
                     t.debian_packages.join(" "),
                 ]
             })
@@ -66,6 +74,18 @@ impl flags::Plan {
         println!();
         for t in &json.targets {
             println!("{}: {}", t.target, t.archives.join(", "));
+        }
+        for p in plans.iter().filter(|p| !p.missing.is_empty()) {
+            let what: Vec<String> = p
+                .missing
+                .iter()
+                .map(|m| format!("{} ({})", m.what, m.fix))
+                .collect();
+            println!(
+                "{}: dist refuses it here: {}",
+                p.policy.target,
+                what.join("; ")
+            );
         }
         Ok(())
     }

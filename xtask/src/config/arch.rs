@@ -43,8 +43,11 @@ pub struct Arch {
     pub oci: (&'static str, Option<&'static str>),
     /// What `uname -m` prints on it (the installer matches these).
     pub uname: &'static [&'static str],
-    /// zig can link glibc binaries for it (`cargo zigbuild --target <triple>.<glibc>`).
-    pub zig_glibc: bool,
+    /// The lowest glibc the pinned zig links a program that unwinds for, as Rust's std does
+    /// (`cargo zigbuild --target <triple>.<glibc>`), `None` if it links none: the port's first,
+    /// zig's own minimum, or what zig's libunwind calls. `xtask/tests/builder_minimums.rs`
+    /// derives these from zig and fails when they drift.
+    pub zig_glibc: Option<GlibcVersion>,
     /// A GitHub-hosted runner of this architecture, where the shipped binary is tested on
     /// real hardware.
     pub github_runner: Option<&'static str>,
@@ -86,7 +89,7 @@ pub const ARCHES: &[Arch] = &[
         rpm: "x86_64",
         oci: ("amd64", None),
         uname: &["x86_64", "amd64"],
-        zig_glibc: true,
+        zig_glibc: Some(glibc(2, 2, 5)),
         github_runner: Some("ubuntu-24.04"),
     },
     Arch {
@@ -107,7 +110,7 @@ pub const ARCHES: &[Arch] = &[
         rpm: "aarch64",
         oci: ("arm64", Some("v8")),
         uname: &["aarch64", "arm64"],
-        zig_glibc: true,
+        zig_glibc: Some(glibc(2, 17, 0)),
         github_runner: Some("ubuntu-24.04-arm"),
     },
     Arch {
@@ -128,7 +131,7 @@ pub const ARCHES: &[Arch] = &[
         rpm: "armv7hl",
         oci: ("arm", Some("v7")),
         uname: &["armv7l", "armv8l"],
-        zig_glibc: true,
+        zig_glibc: Some(glibc(2, 4, 0)),
         github_runner: None,
     },
     Arch {
@@ -149,7 +152,7 @@ pub const ARCHES: &[Arch] = &[
         rpm: "riscv64",
         oci: ("riscv64", None),
         uname: &["riscv64"],
-        zig_glibc: true,
+        zig_glibc: Some(glibc(2, 27, 0)),
         github_runner: None,
     },
     Arch {
@@ -170,7 +173,8 @@ pub const ARCHES: &[Arch] = &[
         rpm: "ppc64le",
         oci: ("ppc64le", None),
         uname: &["ppc64le"],
-        zig_glibc: true,
+        // zig links C from 2.19, but its libunwind calls glibc's IEEE128 printf (2.32).
+        zig_glibc: Some(glibc(2, 32, 0)),
         github_runner: None,
     },
     Arch {
@@ -192,7 +196,8 @@ pub const ARCHES: &[Arch] = &[
         rpm: "s390x",
         oci: ("s390x", None),
         uname: &["s390x"],
-        zig_glibc: true,
+        // Its libunwind calls dl_iterate_phdr (2.2.4).
+        zig_glibc: Some(glibc(2, 2, 4)),
         github_runner: None,
     },
     Arch {
@@ -213,7 +218,8 @@ pub const ARCHES: &[Arch] = &[
         rpm: "i686",
         oci: ("386", None),
         uname: &["i686", "i586", "i386"],
-        zig_glibc: true,
+        // Its libunwind calls dl_iterate_phdr (2.2.4).
+        zig_glibc: Some(glibc(2, 2, 4)),
         github_runner: None,
     },
     Arch {
@@ -234,7 +240,7 @@ pub const ARCHES: &[Arch] = &[
         rpm: "loongarch64",
         oci: ("loong64", None),
         uname: &["loongarch64"],
-        zig_glibc: true,
+        zig_glibc: Some(glibc(2, 36, 0)),
         github_runner: None,
     },
 ];

@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
+use crate::config::arch::{ARCHES, Arch};
 use crate::config::binstall::{Binstall, Vars};
-use crate::config::builder::{Builder, BuilderChoice};
+use crate::config::builder::{self, Builder, BuilderChoice};
 use crate::config::glibc::GlibcVersion;
 use crate::config::names::ReleaseNames;
 use crate::config::target::{Libc, Target};
@@ -160,35 +161,18 @@ impl Policy {
         }
         let mut targets: Vec<TargetPolicy> = Vec::new();
         for entry in release.targets {
-            if entry.triple.glibc_suffix.is_some() {
-                bail!(
-                    "{WHERE}: write `{}` without the glibc suffix and set `glibc-floor` instead",
-                    entry.triple
-                );
-            }
             if targets.iter().any(|t| t.target == entry.triple) {
                 bail!("{WHERE}: {} is listed twice", entry.triple);
             }
-            let policy_floor = match entry.triple.libc {
-                Libc::Musl => None,
-                Libc::Gnu => entry.glibc_floor.or(release.glibc_floor),
-            };
-            if let Some(floor) = policy_floor {
-                floor.as_floor(&format!("{WHERE}, {}", entry.triple))?;
-            }
-            targets.push(TargetPolicy {
-                names: release_names(
+            let names = |target: &Target| {
+                release_names(
                     &package,
                     binstall.as_ref(),
                     &bin,
-                    (&entry.triple, &package.version),
-                )?,
-                glibc_floor: effective_floor(&entry.triple, policy_floor),
-                policy_floor,
-                target: entry.triple,
-                builder: entry.builder.and_then(|b| b.0),
-                runs_on: entry.runs_on.unwrap_or_else(|| DEFAULT_RUNNER.to_string()),
-            });
+                    (target, &package.version),
+                )
+            };
+            targets.push(target_policy(entry, release.glibc_floor, names)?);
         }
         Ok(Policy {
             minisign_pubkey: minisign_pubkey(binstall.as_ref())?,
@@ -241,10 +225,40 @@ impl Policy {
         let mut policy = configured.clone();
         if let Some(floor) = wanted.glibc_suffix {
             let floor = floor.as_floor(&format!("--target {triple}"))?;
+            meetable(&wanted, floor)?;
             policy.policy_floor = Some(floor);
             policy.glibc_floor = effective_floor(&policy.target, Some(floor));
         }
         Ok(policy)
+    }
+
+    /// Every architecture of the table with glibc, and with musl where rustup has it, at the
+    /// default floor: what `plan --every-arch` plans and the every-arch workflow builds.
+    pub fn every_arch(&self) -> Result<Vec<TargetPolicy>> {
+        let libcs = |arch: &Arch| match arch.musl {
+            true => vec![Libc::Gnu, Libc::Musl],
+            false => vec![Libc::Gnu],
+        };
+        let targets = ARCHES.iter().flat_map(|arch| {
+            libcs(arch).into_iter().map(move |libc| Target {
+                arch,
+                vendor: "unknown".into(),
+                libc,
+                glibc_suffix: None,
+            })
+        });
+        let names = |target: &Target| self.names_at(target, self.version());
+        targets
+            .map(|triple| {
+                let entry = TargetEntry {
+                    triple,
+                    builder: None,
+                    glibc_floor: None,
+                    runs_on: None,
+                };
+                target_policy(entry, self.glibc_floor, names)
+            })
+            .collect()
     }
 
     /// The glibc floor for any target, configured or not: a `.2.28` suffix, the target's own
@@ -259,6 +273,39 @@ impl Policy {
             .or(configured.map_or(self.glibc_floor, |t| t.policy_floor));
         effective_floor(target, floor)
     }
+}
+
+/// One target's rules: its floors (never below what a builder can link), builder, runner and
+/// release names.
+fn target_policy(
+    entry: TargetEntry,
+    default_floor: Option<GlibcVersion>,
+    names: impl Fn(&Target) -> Result<ReleaseNames>,
+) -> Result<TargetPolicy> {
+    if entry.triple.glibc_suffix.is_some() {
+        bail!(
+            "{WHERE}: write `{}` without the glibc suffix and set `glibc-floor` instead",
+            entry.triple
+        );
+    }
+    if let Some(floor) = entry.glibc_floor {
+        meetable(&entry.triple, floor)?;
+    }
+    let policy_floor = match entry.triple.libc {
+        Libc::Musl => None,
+        Libc::Gnu => entry.glibc_floor.or(default_floor),
+    };
+    if let Some(floor) = policy_floor {
+        floor.as_floor(&format!("{WHERE}, {}", entry.triple))?;
+    }
+    Ok(TargetPolicy {
+        names: names(&entry.triple)?,
+        glibc_floor: effective_floor(&entry.triple, policy_floor),
+        policy_floor,
+        target: entry.triple,
+        builder: entry.builder.and_then(|b| b.0),
+        runs_on: entry.runs_on.unwrap_or_else(|| DEFAULT_RUNNER.to_string()),
+    })
 }
 
 /// The release's names for `target`, from the package's `[package.metadata.binstall]`.
@@ -310,25 +357,35 @@ fn minisign_pubkey(binstall: Option<&Binstall>) -> Result<Option<String>> {
     Ok(Some(key.clone()))
 }
 
-/// No binary can need a glibc older than its port: riscv64 starts at 2.27, so a 2.17 floor
-/// means 2.27 there.
+/// A floor set for one target must be met as written: one below what the port or every
+/// builder allows is refused before anything is built, naming the floor that can be met.
+fn meetable(target: &Target, floor: GlibcVersion) -> Result<()> {
+    let (lowest, why) = builder::lowest_floor(target.arch);
+    if floor < lowest {
+        let triple = target.triple();
+        bail!(
+            "{triple}: glibc floor {floor} cannot be met: {lowest} is {why}. The lowest floor \
+             that can be met is {lowest}: set glibc-floor = \"{lowest}\" (or --target {triple}.{lowest})"
+        );
+    }
+    Ok(())
+}
+
+/// The default floor rises to what the target can have: riscv64's glibc starts at 2.27, and
+/// zig links powerpc64le from 2.32, so a 2.17 default means 2.27 and 2.32 there.
 fn effective_floor(target: &Target, floor: Option<GlibcVersion>) -> Option<GlibcVersion> {
     match target.libc {
         Libc::Musl => None,
-        Libc::Gnu => floor.map(|f| f.max(target.arch.glibc_first)),
+        Libc::Gnu => floor.map(|f| f.max(builder::lowest_floor(target.arch).0)),
     }
 }
 
 impl TargetPolicy {
-    /// Why the floor is what it is, when the port raised it above the policy.
+    /// Why the floor is what it is, when the port or the builders raised it above the policy.
     pub fn floor_note(&self) -> Option<String> {
-        match (self.policy_floor, self.glibc_floor) {
-            (Some(asked), Some(floor)) if floor > asked => Some(format!(
-                "{floor}: the first glibc of {} (policy {asked})",
-                self.target.arch.rust
-            )),
-            _ => None,
-        }
+        let (asked, floor) = (self.policy_floor?, self.glibc_floor?);
+        let (_, why) = builder::lowest_floor(self.target.arch);
+        (floor > asked).then(|| format!("{floor}: {why} (policy {asked})"))
     }
 }
 
@@ -429,6 +486,60 @@ mod tests {
             riscv.floor_note().unwrap(),
             "2.27: the first glibc of riscv64gc (policy 2.17)"
         );
+    }
+
+    #[test]
+    fn the_builders_raise_the_default_floor_and_refuse_a_targets_own() {
+        let default = policy(serde_json::json!({
+            "package": "diag_tool",
+            "glibc-floor": "2.17",
+            "targets": [{ "triple": "powerpc64le-unknown-linux-gnu" }]
+        }))
+        .unwrap();
+        let ppc = &default.targets[0];
+        assert_eq!(ppc.glibc_floor, Some(GlibcVersion([2, 32, 0])));
+        assert_eq!(
+            ppc.floor_note().unwrap(),
+            "2.32: the lowest any builder links for powerpc64le (zig from 2.32, Debian's cross \
+             gcc from 2.36) (policy 2.17)"
+        );
+        let err = default
+            .target("powerpc64le-unknown-linux-gnu.2.18")
+            .err()
+            .unwrap();
+        assert!(
+            format!("{err:#}").contains("floor that can be met is 2.32"),
+            "{err:#}"
+        );
+        let own = policy(serde_json::json!({
+            "package": "diag_tool",
+            "targets": [{ "triple": "riscv64gc-unknown-linux-gnu", "glibc-floor": "2.17" }]
+        }));
+        let err = format!("{:#}", own.err().unwrap());
+        assert!(
+            err.contains("glibc floor 2.17 cannot be met: 2.27 is the first glibc of riscv64gc")
+                && err.contains("set glibc-floor = \"2.27\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn every_arch_offers_each_architecture_with_glibc_and_musl_where_rustup_has_it() {
+        let policy = policy(serde_json::json!({
+            "package": "diag_tool",
+            "glibc-floor": "2.17",
+            "targets": [{ "triple": "x86_64-unknown-linux-musl" }]
+        }))
+        .unwrap();
+        let all: Vec<String> = policy
+            .every_arch()
+            .unwrap()
+            .iter()
+            .map(|t| t.target.triple())
+            .collect();
+        assert_eq!(all.len(), 15, "{all:?}");
+        assert!(all.contains(&"s390x-unknown-linux-gnu".to_string()));
+        assert!(!all.contains(&"s390x-unknown-linux-musl".to_string()));
     }
 
     #[test]

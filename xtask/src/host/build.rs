@@ -47,7 +47,7 @@ pub fn choose(tp: &TargetPolicy, machine: &Machine) -> (Builder, String) {
         };
     }
     if let Some((floor, host)) = floor_below_host(tp, machine) {
-        return if machine.zig && t.arch.zig_glibc {
+        return if machine.zig && t.arch.zig_glibc.is_some() {
             (
                 Builder::Zigbuild,
                 format!("glibc floor {floor} is below this machine's {host}"),
@@ -56,8 +56,8 @@ pub fn choose(tp: &TargetPolicy, machine: &Machine) -> (Builder, String) {
             (
                 Builder::Cargo,
                 format!(
-                    "glibc floor {floor} is below this machine's {host} but zig is missing: \
-                     verification will fail (pip install ziglang cargo-zigbuild)"
+                    "glibc floor {floor} is below this machine's {host} but zig is missing \
+                     (pip install ziglang cargo-zigbuild)"
                 ),
             )
         };
@@ -66,7 +66,7 @@ pub fn choose(tp: &TargetPolicy, machine: &Machine) -> (Builder, String) {
         (Builder::Cargo, "native target".into())
     } else if linker {
         (Builder::Cargo, "cross-linker installed".into())
-    } else if machine.zig && t.arch.zig_glibc {
+    } else if machine.zig && t.arch.zig_glibc.is_some() {
         (Builder::Zigbuild, "no cross-linker; zig links it".into())
     } else if machine.container_engine.is_some() {
         (

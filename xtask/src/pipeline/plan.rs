@@ -6,7 +6,7 @@ use anyhow::Result;
 use serde::Serialize;
 use xshell::Shell;
 
-use crate::config::builder::Builder;
+use crate::config::builder::{self, Builder};
 use crate::config::policy::{Policy, TargetPolicy};
 use crate::config::target::{Libc, Target};
 use crate::host::build::{self, Invocation};
@@ -38,6 +38,7 @@ impl TargetPlan {
         };
         let mut missing = machine.missing(&policy.target, builder);
         missing.extend(machine.wrong_tools(&release.tools, builder));
+        missing.extend(unmet_floor(&policy, builder, machine));
         let runner = machine.runner(&policy.target);
         TargetPlan {
             policy,
@@ -67,6 +68,35 @@ impl TargetPlan {
             _ => self.policy.target.clone(),
         }
     }
+}
+
+/// The builder would link a binary that needs more than the floor: refused before building,
+/// with a builder that can meet it.
+fn unmet_floor(policy: &TargetPolicy, builder: Builder, machine: &Machine) -> Option<Missing> {
+    let (floor, arch) = (policy.glibc_floor?, policy.target.arch);
+    let host = machine
+        .host_glibc
+        .filter(|_| Some(arch) == machine.host_arch);
+    let links = match builder.lowest_glibc(arch, host) {
+        Some(lowest) if lowest <= floor => return None,
+        Some(lowest) => format!("it links {} against glibc {lowest}", arch.rust),
+        None => format!("it links no glibc binary for {}", arch.rust),
+    };
+    let fix = match builder {
+        Builder::Cargo => {
+            "pip install ziglang cargo-zigbuild, then --builder zigbuild or auto".into()
+        }
+        Builder::Zigbuild | Builder::Cross => {
+            format!(
+                "--builder cargo with glibc-floor = \"{}\"",
+                builder::DEBIAN_CROSS_GLIBC
+            )
+        }
+    };
+    Some(Missing {
+        what: format!("a {builder} build within glibc floor {floor} ({links})"),
+        fix,
+    })
 }
 
 /// One cargo invocation per target, each with its own target directory so that all of them run
