@@ -9,7 +9,7 @@ use xtask::flags;
 
 fn main() -> ExitCode {
     // SAFETY: first thing in main, before any thread or child process exists.
-    unsafe { xtask::formats::minisign::take_key_from_env() };
+    unsafe { xtask::util::secrets::take_from_env() };
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

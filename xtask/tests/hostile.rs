@@ -297,12 +297,16 @@ fn no_signing_secret_reaches_a_build_script() {
     .env("MINISIGN_KEY", "SECRET-KEY-TEXT")
     .env("MINISIGN_KEY_FILE", &key)
     .env("MINISIGN_PASSWORD", "SECRET-PASSWORD")
+    .env("PGP_KEY", "SECRET-PGP-KEY")
+    .env("PGP_KEY_FILE", &key)
+    .env("PGP_PASSWORD", "SECRET-PGP-PASSWORD")
     .output()
     .unwrap();
     let env = std::fs::read_to_string(ws.join("build-env.txt"))
         .expect("the build script ran and recorded its environment");
     assert!(env.contains("CARGO_PKG_NAME=tool"), "{env}");
     assert!(!env.contains("MINISIGN"), "{env}");
+    assert!(!env.contains("PGP_"), "{env}");
     assert!(!env.contains("SECRET-"), "{env}");
 }
 

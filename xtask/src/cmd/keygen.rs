@@ -19,7 +19,7 @@ impl flags::Keygen {
             }
         }
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        let password = crate::formats::minisign::password();
+        let password = crate::util::secrets::get("MINISIGN_PASSWORD").map(String::from);
         let KeyPair { pk, sk } = match password {
             Some(password) => KeyPair::generate_encrypted_keypair(Some(password)),
             None => KeyPair::generate_unencrypted_keypair(),

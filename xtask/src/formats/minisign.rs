@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use minisign::{PublicKey, SecretKey, SecretKeyBox, SignatureBox};
 
 use crate::manifest::Signing;
-use crate::util::files;
+use crate::util::{files, secrets};
 
 /// The key dist signs with, and the public half that must match Cargo.toml's.
 pub struct Signer {
@@ -17,61 +17,21 @@ pub struct Signer {
     pub public: PublicKey,
 }
 
-/// What the environment gave for signing: `MINISIGN_KEY_FILE`, `MINISIGN_KEY`,
-/// `MINISIGN_PASSWORD`.
-struct KeySource {
-    file: Option<std::ffi::OsString>,
-    text: Option<String>,
-    password: Option<String>,
-}
-
-const KEY_VARIABLES: [&str; 3] = ["MINISIGN_KEY_FILE", "MINISIGN_KEY", "MINISIGN_PASSWORD"];
-static KEY: std::sync::OnceLock<KeySource> = std::sync::OnceLock::new();
-
-fn key_source() -> &'static KeySource {
-    KEY.get_or_init(|| KeySource {
-        file: std::env::var_os("MINISIGN_KEY_FILE"),
-        text: std::env::var("MINISIGN_KEY")
-            .ok()
-            .filter(|t| !t.trim().is_empty()),
-        password: std::env::var("MINISIGN_PASSWORD")
-            .ok()
-            .filter(|p| !p.is_empty()),
-    })
-}
-
-/// Reads the key, its file's path and its password once and removes them from this process's
-/// environment, so that no process it starts (cargo, build scripts, rustc, linkers, zig,
-/// diffoscope, the checkout's xtask in reproduce) sees them.
-///
-/// # Safety
-/// Call before any other thread exists: `std::env::remove_var` races with other threads that
-/// read the environment. `main` calls it first thing, while the process is single-threaded.
-pub unsafe fn take_key_from_env() {
-    key_source();
-    for name in KEY_VARIABLES {
-        // SAFETY: the caller guarantees the process is single-threaded.
-        unsafe { std::env::remove_var(name) };
-    }
-}
-
-/// The password `MINISIGN_PASSWORD` gave, if any.
-pub fn password() -> Option<String> {
-    key_source().password.clone()
-}
-
 impl Signer {
     /// The key the environment gave, or `None` when it gave none: the release is unsigned.
     pub fn from_env() -> Result<Option<Signer>> {
-        let source = key_source();
-        let text = match (&source.file, &source.text) {
+        let text = match (
+            secrets::get("MINISIGN_KEY_FILE"),
+            secrets::get("MINISIGN_KEY"),
+        ) {
             (Some(path), _) => files::read_text(Path::new(path)).with_context(|| {
                 format!("reading MINISIGN_KEY_FILE={}", Path::new(path).display())
             })?,
-            (None, Some(text)) => text.clone(),
+            (None, Some(text)) => text.to_string(),
             _ => return Ok(None),
         };
-        Signer::from_key_file_text(&text, source.password.clone()).map(Some)
+        let password = secrets::get("MINISIGN_PASSWORD").map(String::from);
+        Signer::from_key_file_text(&text, password).map(Some)
     }
 
     /// A key in minisign's secret key file format, encrypted (with `password`) or not.

@@ -9,8 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use xshell::{Cmd, Shell, cmd};
 
-/// The variables that carry the secret, which no child process gets.
-const SECRET_VARS: [&str; 3] = ["PGP_KEY", "PGP_KEY_FILE", "PGP_PASSWORD"];
+use crate::util::secrets;
 
 /// A secret key imported into a throwaway keyring.
 pub struct Gpg {
@@ -25,13 +24,13 @@ pub struct Gpg {
 impl Gpg {
     /// The key the environment gives, or `None` when it gives none.
     pub fn from_env(sh: &Shell) -> Result<Option<Gpg>> {
-        let text = match (std::env::var_os("PGP_KEY_FILE"), std::env::var("PGP_KEY")) {
-            (Some(path), _) => std::fs::read_to_string(&path)
-                .with_context(|| format!("reading PGP_KEY_FILE={}", Path::new(&path).display()))?,
-            (None, Ok(text)) if !text.trim().is_empty() => text,
+        let text = match (secrets::get("PGP_KEY_FILE"), secrets::get("PGP_KEY")) {
+            (Some(path), _) => std::fs::read_to_string(path)
+                .with_context(|| format!("reading PGP_KEY_FILE={path}"))?,
+            (None, Some(text)) => text.to_string(),
             _ => return Ok(None),
         };
-        let password = std::env::var("PGP_PASSWORD").unwrap_or_default();
+        let password = secrets::get("PGP_PASSWORD").unwrap_or_default().to_string();
         Gpg::import(sh, &text, password).map(Some)
     }
 
@@ -71,14 +70,10 @@ impl Gpg {
         Ok(gpg)
     }
 
-    /// gpg in this keyring, without the secret variables in its environment.
+    /// gpg in this keyring (the secret variables left the environment at start).
     fn gpg<'a>(&self, sh: &'a Shell, args: &[&str]) -> Cmd<'a> {
         let home = &self.home;
-        let mut command = cmd!(sh, "gpg --batch --no-tty --homedir {home} {args...}").quiet();
-        for var in SECRET_VARS {
-            command = command.env_remove(var);
-        }
-        command
+        cmd!(sh, "gpg --batch --no-tty --homedir {home} {args...}").quiet()
     }
 
     /// Signs `data` as `how` says (`--detach-sign`, `--clearsign`, with `--armor` or not).
@@ -147,9 +142,6 @@ impl Drop for Gpg {
             .arg("--homedir")
             .arg(&self.home)
             .args(["--kill", "gpg-agent"])
-            .env_remove("PGP_KEY")
-            .env_remove("PGP_KEY_FILE")
-            .env_remove("PGP_PASSWORD")
             .output();
         let _ = std::fs::remove_dir_all(&self.home);
     }

@@ -1,6 +1,7 @@
 //! Small helpers every layer may use: atomic files, tables, user paths.
 
 pub mod files;
+pub mod secrets;
 
 use std::path::PathBuf;
 
