@@ -55,8 +55,14 @@ pub fn openat2(
     resolve: u64,
 ) -> io::Result<OwnedFd> {
     let path = c_name(path)?;
+    // openat2 refuses with EINVAL any flag beside O_PATH's few (O_LARGEFILE is one where the C
+    // library defines it, as musl and 32-bit glibc do), where openat ignores them.
+    let extra = match flags & libc::O_PATH {
+        0 => LARGE,
+        _ => libc::O_CLOEXEC,
+    };
     let how = OpenHow {
-        flags: (flags | LARGE) as u64,
+        flags: (flags | extra) as u64,
         mode: 0,
         resolve,
     };
