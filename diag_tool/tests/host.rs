@@ -3,8 +3,11 @@
 //! Under qemu-user (the aarch64 test run) the test binary is emulated but the
 //! tools it spawns are host binaries run natively, and the files compared here
 //! (`/sys/devices/system/cpu/online`, `/proc/meminfo`, `/proc/sys/kernel/*`) are
-//! passed through unchanged by qemu, so the same comparisons hold. A tool that
-//! cannot be spawned fails the test instead of skipping it.
+//! passed through unchanged by qemu, so the same comparisons hold. One thing differs: qemu's
+//! `-L <sysroot>` turns an absolute path that exists in the sysroot into the sysroot's, and
+//! `/` itself exists there, so the emulated binary is given `/proc/self/root`, the same root
+//! by a path qemu leaves alone. A tool that cannot be spawned fails the test instead of
+//! skipping it.
 
 use std::process::Command;
 
@@ -21,8 +24,10 @@ fn tool(program: &str, args: &[&str]) -> String {
 }
 
 fn report() -> serde_json::Value {
+    let emulated = tool("uname", &["-m"]) != std::env::consts::ARCH;
+    let root = if emulated { "/proc/self/root" } else { "/" };
     let mut out = Vec::new();
-    let code = diag_tool::run(["diag_tool", "report", "--json", "--root", "/"], &mut out);
+    let code = diag_tool::run(["diag_tool", "report", "--json", "--root", root], &mut out);
     assert_eq!(code, 0);
     serde_json::from_slice(&out).expect("valid JSON")
 }
