@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::builder::{Builder, BuilderChoice};
 use crate::config::glibc::GlibcVersion;
@@ -26,8 +26,41 @@ struct ReleaseConfig {
     /// The release workflow publishes unsigned releases only when this says so.
     #[serde(default)]
     allow_unsigned: bool,
+    smoke: Option<Smoke>,
     #[serde(default)]
     targets: Vec<TargetEntry>,
+}
+
+/// `smoke = { args = [...], expect = "..." }`: what dist and install.sh run to see that a built
+/// binary works. It must exit 0 and print `expect` (by default the version) in its first line:
+/// real tools print `name 1.2.3 (rev abc123)` and more lines.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Smoke {
+    #[serde(default = "version_flag")]
+    pub args: Vec<String>,
+    #[serde(default)]
+    pub expect: String,
+}
+
+fn version_flag() -> Vec<String> {
+    vec!["--version".into()]
+}
+
+impl Smoke {
+    /// Judges what a run that exited 0 printed on its standard output.
+    pub fn judge(&self, stdout: &str) -> Result<String> {
+        let first = stdout.lines().next().unwrap_or_default().trim();
+        if !first.contains(&self.expect) {
+            bail!(
+                "`{}` printed `{first}` as its first line, expected one containing `{}` \
+                 (`smoke` in {WHERE} sets the arguments and the text)",
+                self.args.join(" "),
+                self.expect
+            );
+        }
+        Ok(first.to_string())
+    }
 }
 
 /// `[workspace.metadata.release.tools]`: build tools at exactly these versions. Setup installs
@@ -95,6 +128,8 @@ pub struct Policy {
     pub glibc_floor: Option<GlibcVersion>,
     pub tools: Tools,
     pub allow_unsigned: bool,
+    /// How a built binary is run to see that it works; `expect` is never empty.
+    pub smoke: Smoke,
     pub targets: Vec<TargetPolicy>,
     pub target_dir: PathBuf,
     /// The key the release files are signed with, if they are.
@@ -183,7 +218,15 @@ impl Policy {
                 runs_on: entry.runs_on.unwrap_or_else(|| DEFAULT_RUNNER.to_string()),
             });
         }
+        let mut smoke = release.smoke.unwrap_or(Smoke {
+            args: version_flag(),
+            expect: String::new(),
+        });
+        if smoke.expect.is_empty() {
+            smoke.expect = package.version.clone();
+        }
         Ok(Policy {
+            smoke,
             minisign_pubkey: minisign_pubkey(binstall.as_ref())?,
             binstall,
             package,
@@ -488,5 +531,25 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(err.contains("[workspace.metadata.release]"), "{err}");
+    }
+
+    #[test]
+    fn the_smoke_run_wants_the_version_in_the_first_line_unless_the_policy_says_otherwise() {
+        let p = policy(serde_json::json!({"package": "diag_tool", "targets": [{"triple": "x86_64-unknown-linux-musl"}]})).unwrap();
+        let smoke = &p.smoke;
+        assert_eq!(smoke.args, ["--version"]);
+        let first = smoke
+            .judge("diag_tool 1.2.3 (rev abc123)\nbuilt with love\n")
+            .unwrap();
+        assert_eq!(first, "diag_tool 1.2.3 (rev abc123)");
+        let err = smoke
+            .judge("diag_tool 1.2.2\n1.2.3\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`--version` printed `diag_tool 1.2.2` as its first line, expected one containing `1.2.3`"), "{err}");
+        let smoke = serde_json::json!({"args": ["version", "--short"], "expect": "v1.2"});
+        let p = policy(serde_json::json!({"package": "diag_tool", "smoke": smoke, "targets": [{"triple": "x86_64-unknown-linux-musl"}]})).unwrap();
+        assert_eq!(p.smoke.args, ["version", "--short"]);
+        assert!(p.smoke.judge("v1.2.3").is_ok());
     }
 }

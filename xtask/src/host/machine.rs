@@ -10,7 +10,7 @@ use crate::config::arch::Arch;
 use crate::config::builder::Builder;
 use crate::config::cargo_config::{CargoConfig, TargetSettings};
 use crate::config::glibc::GlibcVersion;
-use crate::config::policy::Tools;
+use crate::config::policy::{Smoke, Tools};
 use crate::config::target::{Libc, Target};
 use crate::manifest::Toolchain;
 
@@ -395,23 +395,22 @@ pub fn default_linker_and_runner(target: &Target) -> (Option<String>, Option<Str
     }
 }
 
-/// Runs `binary --version`, natively or as the runner's argument, and checks it prints
-/// `expected`; says how it ran.
-pub fn smoke_run(sh: &Shell, runner: &[String], binary: &Path, expected: &str) -> Result<String> {
+/// Runs `binary` with the smoke test's arguments, natively or as the runner's argument, and
+/// judges what it prints; says how it ran.
+pub fn smoke_run(sh: &Shell, runner: &[String], binary: &Path, smoke: &Smoke) -> Result<String> {
     let mut line: Vec<std::ffi::OsString> = runner.iter().map(Into::into).collect();
     line.push(binary.into());
     let (program, args) = line.split_first().expect("holds the binary");
-    let output = cmd!(sh, "{program} {args...} --version")
+    let smoke_args = &smoke.args;
+    let output = cmd!(sh, "{program} {args...} {smoke_args...}")
         .quiet()
         .read()
         .with_context(|| format!("running {}", binary.display()))?;
-    if output.trim() != expected {
-        anyhow::bail!("it printed `{}`, expected `{expected}`", output.trim());
-    }
+    let first = smoke.judge(&output)?;
     let how = runner
         .first()
         .map_or("natively".to_string(), |r| format!("under {r}"));
-    Ok(format!("`--version` {how}: {expected}"))
+    Ok(format!("`{}` {how}: {first}", smoke.args.join(" ")))
 }
 
 #[cfg(test)]

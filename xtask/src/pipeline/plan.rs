@@ -7,7 +7,7 @@ use serde::Serialize;
 use xshell::Shell;
 
 use crate::config::builder::Builder;
-use crate::config::policy::{Policy, TargetPolicy};
+use crate::config::policy::{Policy, Smoke, TargetPolicy};
 use crate::config::target::{Libc, Target};
 use crate::formats::archive;
 use crate::host::build::{self, Invocation};
@@ -113,6 +113,8 @@ pub fn debian_packages(target: &Target) -> Vec<String> {
 pub struct PlanJson {
     pub package: String,
     pub version: String,
+    /// How dist runs each binary, and what the first line it prints must contain.
+    pub smoke: Smoke,
     pub targets: Vec<TargetJson>,
     pub hardware: Vec<HardwareJson>,
 }
@@ -203,6 +205,7 @@ pub fn plan_json(policy: &Policy, plans: &[TargetPlan], machine: &Machine) -> Pl
     PlanJson {
         package: policy.package.name.clone(),
         version: policy.version().to_string(),
+        smoke: policy.smoke.clone(),
         targets,
         hardware,
     }
