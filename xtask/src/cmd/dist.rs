@@ -107,7 +107,7 @@ impl flags::Dist {
         let builder = self.builder.and_then(|b| b.0);
         let plans: Vec<TargetPlan> = targets
             .into_iter()
-            .map(|tp| TargetPlan::new(&policy, tp, builder, &machine))
+            .map(|tp| TargetPlan::new(sh, &policy, tp, builder, &machine))
             .collect();
         let out_dir = match self.out_dir {
             Some(dir) => crate::util::user_path(&dir)?,

@@ -23,6 +23,9 @@ pub struct Dependency {
     pub checksum: Option<String>,
     /// The packages it depends on at run time, as `name@version`.
     pub dependencies: Vec<String>,
+    /// It compiles C or C++ for the target: it has a `links` key, or builds with the `cc` or
+    /// `cmake` crate.
+    pub c_code: bool,
 }
 
 impl Dependency {
@@ -76,6 +79,7 @@ pub fn from_metadata(json: &str, lock: &str, package: &str) -> Result<Vec<Depend
                 source: source_name(p.source.as_deref()),
                 checksum: checksums.get(&(p.name.clone(), p.version.clone())).cloned(),
                 dependencies: deps,
+                c_code: p.links.is_some() || graph.builds_c(graph.nodes[id.as_str()]),
             }
         })
         .collect();
@@ -129,6 +133,19 @@ impl Graph<'_> {
         Ok(seen)
     }
 
+    /// Whether a node's build dependencies include a C compiler driver (`cc`, `cmake`).
+    fn builds_c(&self, node: &Node) -> bool {
+        node.deps.iter().any(|d| {
+            d.dep_kinds
+                .iter()
+                .any(|k| k.kind.as_deref() == Some("build"))
+                && self
+                    .packages
+                    .get(d.pkg.as_str())
+                    .is_some_and(|p| p.name == "cc" || p.name == "cmake")
+        })
+    }
+
     fn key(&self, id: &str) -> String {
         let p = self.packages[id];
         format!("{}@{}", p.name, p.version)
@@ -159,12 +176,18 @@ mod tests {
         {"id": "serde_derive 1.0.0", "name": "serde_derive", "version": "1.0.0", "license": "MIT",
          "source": "registry+https://github.com/rust-lang/crates.io-index", "manifest_path": "/r/Cargo.toml", "targets": [{"name": "x", "kind": ["proc-macro"]}]},
         {"id": "syn 2.0.0", "name": "syn", "version": "2.0.0", "license": "MIT", "source": "registry+https://github.com/rust-lang/crates.io-index", "manifest_path": "/r/Cargo.toml", "targets": [{"name": "x", "kind": ["lib"]}]},
-        {"id": "tempfile 3.0.0", "name": "tempfile", "version": "3.0.0", "license": "MIT", "source": "registry+https://github.com/rust-lang/crates.io-index", "manifest_path": "/r/Cargo.toml", "targets": [{"name": "x", "kind": ["lib"]}]}
+        {"id": "tempfile 3.0.0", "name": "tempfile", "version": "3.0.0", "license": "MIT", "source": "registry+https://github.com/rust-lang/crates.io-index", "manifest_path": "/r/Cargo.toml", "targets": [{"name": "x", "kind": ["lib"]}]},
+        {"id": "zstd-sys 2.0.0", "name": "zstd-sys", "version": "2.0.0", "links": "zstd", "source": "registry+https://github.com/rust-lang/crates.io-index", "manifest_path": "/r/Cargo.toml", "targets": [{"name": "x", "kind": ["lib"]}]},
+        {"id": "cc 1.0.0", "name": "cc", "version": "1.0.0", "source": "registry+https://github.com/rust-lang/crates.io-index", "manifest_path": "/r/Cargo.toml", "targets": [{"name": "x", "kind": ["lib"]}]}
       ],
       "resolve": {"nodes": [
         {"id": "tool 0.1.0 (path+file:///w/tool)", "deps": [
           {"pkg": "serde 1.0.0", "dep_kinds": [{"kind": null}]},
+          {"pkg": "cc 1.0.0", "dep_kinds": [{"kind": "build"}]},
+          {"pkg": "zstd-sys 2.0.0", "dep_kinds": [{"kind": null}]},
           {"pkg": "tempfile 3.0.0", "dep_kinds": [{"kind": "dev"}]}]},
+        {"id": "zstd-sys 2.0.0", "deps": []},
+        {"id": "cc 1.0.0", "deps": []},
         {"id": "serde 1.0.0", "deps": [{"pkg": "syn 2.0.0", "dep_kinds": [{"kind": "build"}]},
                                        {"pkg": "serde_derive 1.0.0", "dep_kinds": [{"kind": null}]}]},
         {"id": "serde_derive 1.0.0", "deps": [{"pkg": "syn 2.0.0", "dep_kinds": [{"kind": null}]}]},
@@ -178,8 +201,14 @@ mod tests {
     fn only_normal_dependencies_and_no_proc_macros_reach_the_binary() {
         let deps = from_metadata(METADATA, LOCK, "tool").unwrap();
         let keys: Vec<String> = deps.iter().map(Dependency::key).collect();
-        assert_eq!(keys, ["tool@0.1.0", "serde@1.0.0"]);
-        assert_eq!(deps[0].dependencies, ["serde@1.0.0"]);
+        assert_eq!(keys, ["tool@0.1.0", "serde@1.0.0", "zstd-sys@2.0.0"]);
+        assert_eq!(deps[0].dependencies, ["serde@1.0.0", "zstd-sys@2.0.0"]);
+        let c_code: Vec<bool> = deps.iter().map(|d| d.c_code).collect();
+        assert_eq!(
+            c_code,
+            [true, false, true],
+            "cc as a build dependency, or `links`"
+        );
         assert_eq!(deps[1].source, "crates.io");
         assert_eq!(deps[1].checksum.as_deref(), Some("abc"));
         assert_eq!(deps[0].source, "local");

@@ -35,6 +35,9 @@ pub struct Package {
     pub authors: Vec<String>,
     /// `None` for a workspace member, else where it comes from (a registry, git).
     pub source: Option<String>,
+    /// `links`: the native library its build script builds or finds.
+    #[serde(default)]
+    pub links: Option<String>,
     /// Its Cargo.toml: the generated assets are in `assets/` beside it.
     pub manifest_path: PathBuf,
     pub targets: Vec<BuildTarget>,

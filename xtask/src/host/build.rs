@@ -9,17 +9,27 @@ use crate::config::builder::Builder;
 use crate::config::glibc::GlibcVersion;
 use crate::config::policy::TargetPolicy;
 use crate::config::target::{Libc, Target};
-use crate::host::machine::Machine;
+use crate::host::machine::{self, Machine};
 
 /// The builder `auto` picks for a target, and why: the decision tree of the cross-compilation
 /// chapter (static -> musl; old glibc -> zig; same arch -> native; other arch -> cross-linker,
-/// zig, or a container), applied to what this machine has.
-pub fn choose(tp: &TargetPolicy, machine: &Machine) -> (Builder, String) {
+/// zig, or a container), applied to what this machine has. `c_code` names the packages that
+/// compile C for the target: for musl only zig is a C compiler that links statically (Debian
+/// has no musl cross gcc, and musl-gcc's binaries are dynamic).
+pub fn choose(tp: &TargetPolicy, machine: &Machine, c_code: &[String]) -> (Builder, String) {
     let t = &tp.target;
     let native = Some(t.arch) == machine.host_arch;
     let linker = machine.linker_found(t);
     if t.libc == Libc::Musl {
-        return if native {
+        return if !c_code.is_empty() && machine.zig {
+            (
+                Builder::Zigbuild,
+                format!(
+                    "static musl target with C code ({}): zig compiles and links it",
+                    c_code.join(", ")
+                ),
+            )
+        } else if native {
             (
                 Builder::Cargo,
                 "static musl target: rustc links it self-contained".into(),
@@ -105,6 +115,10 @@ pub struct Invocation<'a> {
     pub jobs: Option<usize>,
     /// Through `cargo auditable`, which embeds the dependency list in the binary.
     pub auditable: bool,
+    /// The cargo builder's cross gcc, when that is the linker: the `cc` and `cmake` crates
+    /// compile C and C++ with its siblings. cargo-zigbuild sets `CC_<triple>`, `CXX_<triple>`,
+    /// `AR_<triple>`, `RANLIB_<triple>` and `CMAKE_TOOLCHAIN_FILE_<triple>` to zig itself.
+    pub linker: Option<String>,
 }
 
 impl Invocation<'_> {
@@ -170,13 +184,15 @@ impl Invocation<'_> {
     }
 
     /// Environment the builder needs beyond the command line: cross links with zig against
-    /// the floor's glibc when told the version.
+    /// the floor's glibc when told the version; the C and C++ compilers and archiver of the
+    /// cargo builder's cross gcc.
     pub fn env(&self) -> Vec<(String, String)> {
-        match (self.builder, self.target.glibc_suffix) {
-            (Builder::Cross, Some(floor)) => vec![(
+        match (self.builder, self.target.glibc_suffix, &self.linker) {
+            (Builder::Cross, Some(floor), _) => vec![(
                 format!("CROSS_TARGET_{}_ZIG", self.target.env_key()),
                 floor.to_string(),
             )],
+            (Builder::Cargo, _, Some(gcc)) => machine::c_compilers(&self.target, gcc),
             _ => Vec::new(),
         }
     }
@@ -280,7 +296,52 @@ mod tests {
             remaps: vec![("/w".into(), "/build".into())],
             jobs: None,
             auditable: true,
+            linker: None,
         }
+    }
+
+    #[test]
+    fn musl_with_c_code_is_built_by_zig_and_the_cargo_builder_says_why_not() {
+        let machine = Machine::probe(&Shell::new().unwrap()).unwrap();
+        assert!(machine.zig, "zig is needed: cargo xtask setup");
+        let tp = TargetPolicy {
+            target: Target::parse("aarch64-unknown-linux-musl").unwrap(),
+            builder: None,
+            policy_floor: None,
+            glibc_floor: None,
+            runs_on: "ubuntu-24.04".into(),
+        };
+        let c_code = ["tikv-jemalloc-sys".to_string(), "libz-sys".to_string()];
+        let (builder, why) = choose(&tp, &machine, &c_code);
+        assert_eq!(builder, Builder::Zigbuild, "{why}");
+        assert!(
+            why.contains("C code (tikv-jemalloc-sys, libz-sys)"),
+            "{why}"
+        );
+        assert_eq!(choose(&tp, &machine, &[]).0, Builder::Cargo);
+        let missing = machine.missing(&tp.target, Builder::Cargo, &c_code);
+        let compiler = missing.iter().find(|m| m.what.starts_with("a C compiler"));
+        let compiler = compiler.unwrap_or_else(|| panic!("{missing:#?}"));
+        assert!(compiler.fix.contains("--builder zigbuild"), "{compiler:?}");
+    }
+
+    #[test]
+    fn the_cargo_builder_compiles_c_with_the_linkers_toolchain() {
+        let inv = Invocation {
+            linker: Some("aarch64-linux-gnu-gcc".into()),
+            remaps: vec![],
+            ..invocation(Builder::Cargo, "aarch64-unknown-linux-gnu")
+        };
+        assert!(inv.display().starts_with(
+            "CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc \
+             CXX_aarch64_unknown_linux_gnu=aarch64-linux-gnu-g++ \
+             AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar cargo auditable build"
+        ));
+        let lld = Invocation {
+            linker: Some("rust-lld".into()),
+            ..invocation(Builder::Cargo, "aarch64-unknown-linux-musl")
+        };
+        assert!(lld.env().is_empty());
     }
 
     #[test]

@@ -25,13 +25,23 @@ pub fn resolve(sh: &Shell, package: &str, target: &Target) -> Result<Vec<Depende
     let triple = target.triple();
     let json = cmd!(
         sh,
-        "cargo metadata --format-version 1 --locked --offline --filter-platform {triple}"
+        "cargo metadata --format-version 1 --locked --filter-platform {triple}"
     )
     .quiet()
     .read()
     .with_context(|| format!("running `cargo metadata --filter-platform {triple}`"))?;
     let lock = sh.read_file("Cargo.lock").context("reading Cargo.lock")?;
     dependencies::from_metadata(&json, &lock, package)
+}
+
+/// The packages of [`resolve`] that compile C or C++ for `target`: they need its C compiler.
+pub fn c_code(sh: &Shell, package: &str, target: &Target) -> Result<Vec<String>> {
+    let deps = resolve(sh, package, target)?;
+    Ok(deps
+        .into_iter()
+        .filter(|d| d.c_code)
+        .map(|d| d.name)
+        .collect())
 }
 
 #[cfg(test)]

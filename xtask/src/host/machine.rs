@@ -226,8 +226,9 @@ impl Machine {
         missing
     }
 
-    /// What building `target` with `builder` still needs on this machine.
-    pub fn missing(&self, target: &Target, builder: Builder) -> Vec<Missing> {
+    /// What building `target` with `builder` still needs on this machine; `c_code` names the
+    /// packages that compile C or C++ for it.
+    pub fn missing(&self, target: &Target, builder: Builder, c_code: &[String]) -> Vec<Missing> {
         let mut missing = Vec::new();
         let triple = target.triple();
         if builder != Builder::Cross && !self.rust_std_installed(target) {
@@ -237,7 +238,12 @@ impl Machine {
             });
         }
         match builder {
-            Builder::Cargo => missing.extend(self.missing_linker(target)),
+            Builder::Cargo => {
+                missing.extend(self.missing_linker(target));
+                if !c_code.is_empty() {
+                    missing.extend(self.missing_c_compiler(target, c_code));
+                }
+            }
             // wrong_tools names the versions to install.
             Builder::Zigbuild => {}
             Builder::Cross => {
@@ -257,6 +263,54 @@ impl Machine {
             }
         }
         missing
+    }
+
+    /// The cargo builder's C and C++ compilers: the cross gcc's siblings, the host's `cc` and
+    /// `c++`, and for musl none at all: only zig compiles C into a static musl binary here.
+    fn missing_c_compiler(&self, target: &Target, c_code: &[String]) -> Vec<Missing> {
+        let what = |compiler: &str| {
+            format!(
+                "C compiler `{compiler}` ({} have C code)",
+                c_code.join(", ")
+            )
+        };
+        if target.libc == Libc::Musl {
+            return vec![Missing {
+                what: format!(
+                    "a C compiler for {} ({} have C code)",
+                    target.triple(),
+                    c_code.join(", ")
+                ),
+                fix:
+                    "pip install ziglang cargo-zigbuild, and build with `--builder zigbuild` (auto \
+                      picks it): musl-gcc makes dynamic binaries, and Debian has no musl cross gcc"
+                        .into(),
+            }];
+        }
+        let linker = self
+            .settings(target)
+            .ok()
+            .and_then(|s| s.linker)
+            .map(|l| l.value);
+        let compilers = match linker.as_deref() {
+            Some(gcc) => c_compilers(target, gcc)
+                .into_iter()
+                .map(|(_, c)| c)
+                .collect(),
+            None => vec!["cc".to_string(), "c++".to_string()],
+        };
+        let fix = match debian_linker_packages(target) {
+            Some([gcc, _]) => format!("apt-get install {gcc} {}", gcc.replacen("gcc", "g++", 1)),
+            None => "apt-get install build-essential".into(),
+        };
+        compilers
+            .iter()
+            .filter(|c| !self.which(c))
+            .map(|c| Missing {
+                what: what(c),
+                fix: fix.clone(),
+            })
+            .collect()
     }
 
     fn missing_linker(&self, target: &Target) -> Option<Missing> {
@@ -374,6 +428,20 @@ impl Toolchain {
 /// another architecture. musl targets link with rustc's own `rust-lld` and need none.
 pub fn debian_linker_packages(target: &Target) -> Option<[String; 2]> {
     (target.libc == Libc::Gnu && !target.is_native()).then(|| target.arch.debian_cross_packages())
+}
+
+/// `CC_<triple>`, `CXX_<triple>` and `AR_<triple>` from a gcc linker (`aarch64-linux-gnu-gcc`):
+/// the compilers of the same toolchain; nothing for another linker (rust-lld, clang).
+pub fn c_compilers(target: &Target, linker: &str) -> Vec<(String, String)> {
+    let Some(prefix) = linker.strip_suffix("gcc") else {
+        return Vec::new();
+    };
+    let key = target.triple().replace(['-', '.'], "_");
+    ["CC", "CXX", "AR"]
+        .into_iter()
+        .zip(["gcc", "g++", "ar"])
+        .map(|(var, tool)| (format!("{var}_{key}"), format!("{prefix}{tool}")))
+        .collect()
 }
 
 /// The linker and runner cargo should use for `target` on the reference build machine

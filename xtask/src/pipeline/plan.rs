@@ -11,6 +11,7 @@ use crate::config::policy::{Policy, Smoke, TargetPolicy};
 use crate::config::target::{Libc, Target};
 use crate::formats::archive;
 use crate::host::build::{self, Invocation};
+use crate::host::cargo;
 use crate::host::machine::{self, Machine, Missing};
 use crate::pipeline::linux_packages;
 
@@ -23,38 +24,62 @@ pub struct TargetPlan {
     pub missing: Vec<Missing>,
     /// How to run its binaries here; `Err` when that is missing.
     pub runner: Result<Vec<String>, Missing>,
+    /// The packages that compile C or C++ for the target.
+    pub c_code: Vec<String>,
+    /// The linker cargo's configuration names for the target.
+    pub linker: Option<String>,
 }
 
 impl TargetPlan {
     pub fn new(
+        sh: &Shell,
         release: &Policy,
         policy: TargetPolicy,
         builder: Option<Builder>,
         machine: &Machine,
     ) -> TargetPlan {
+        let mut missing = Vec::new();
+        let c_code = cargo::c_code(sh, &release.package.name, &policy.target).unwrap_or_else(|e| {
+            missing.push(Missing {
+                what: "the dependency graph".into(),
+                fix: format!("{e:#}"),
+            });
+            Vec::new()
+        });
         let (builder, why) = match (builder, policy.builder) {
             (Some(b), _) => (b, "--builder".to_string()),
             (None, Some(b)) => (b, "set in Cargo.toml".to_string()),
-            (None, None) => build::choose(&policy, machine),
+            (None, None) => build::choose(&policy, machine, &c_code),
         };
-        let mut missing = machine.missing(&policy.target, builder);
+        missing.extend(machine.missing(&policy.target, builder, &c_code));
         missing.extend(machine.wrong_tools(&release.tools, builder));
         let runner = machine.runner(&policy.target);
         TargetPlan {
-            policy,
             builder,
             why,
             missing,
             runner,
+            c_code,
+            linker: machine
+                .settings(&policy.target)
+                .ok()
+                .and_then(|s| s.linker)
+                .map(|l| l.value),
+            policy,
         }
     }
 
     /// Every configured target, planned for this machine.
-    pub fn all(policy: &Policy, builder: Option<Builder>, machine: &Machine) -> Vec<TargetPlan> {
+    pub fn all(
+        sh: &Shell,
+        policy: &Policy,
+        builder: Option<Builder>,
+        machine: &Machine,
+    ) -> Vec<TargetPlan> {
         policy
             .targets
             .iter()
-            .map(|tp| TargetPlan::new(policy, tp.clone(), builder, machine))
+            .map(|tp| TargetPlan::new(sh, policy, tp.clone(), builder, machine))
             .collect()
     }
 
@@ -91,6 +116,7 @@ pub fn invocation<'a>(
         target_dir,
         jobs,
         auditable: true,
+        linker: plan.linker.clone(),
     }
 }
 
@@ -101,6 +127,10 @@ pub fn debian_packages(target: &Target) -> Vec<String> {
         .into_iter()
         .flatten()
         .collect();
+    if target.libc == Libc::Gnu && !target.is_native() {
+        // C++ dependencies compile with the cross gcc's g++.
+        packages.push(format!("g++-{}", target.arch.gnu_triple.replace('_', "-")));
+    }
     if !target.is_native() {
         packages.push("qemu-user-static".into());
     }
