@@ -64,6 +64,8 @@ pub struct PackageInfo {
     pub authors: Vec<String>,
     /// How install.sh runs the binary before installing it, as dist did.
     pub smoke: Smoke,
+    /// The OCI image's default command: arguments to the binary.
+    pub image_command: Vec<String>,
 }
 
 /// What built the release: what `cargo xtask reproduce` must match.
@@ -171,6 +173,7 @@ impl From<&Policy> for PackageInfo {
             homepage: package.homepage.clone(),
             authors: package.authors.clone(),
             smoke: policy.smoke.clone(),
+            image_command: policy.image_command.clone(),
         }
     }
 }
@@ -292,6 +295,7 @@ pub fn sample(target: &str, version: &str, archive: Artifact) -> Manifest {
                 args: vec!["--version".into()],
                 expect: version.into(),
             },
+            image_command: vec!["report".into()],
         },
         minisign_pubkey: Some("RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3".into()),
         dirty: Vec::new(),

@@ -333,7 +333,8 @@ impl Dist<'_> {
             std::fs::read(&binary).with_context(|| format!("reading {}", binary.display()))?;
         let policy = &job.plan.policy;
         let facts = verify::verify_bytes(&job.bytes, &binary, &policy.target, policy.glibc_floor)?;
-        job.deps = cargo::resolve(sh, &self.policy.package.name, &policy.target)?;
+        let package = &self.policy.package.name;
+        job.deps = cargo::resolve(sh, package, &self.policy.features, &policy.target)?;
         let audited = auditable::check(&job.bytes, &job.deps)
             .with_context(|| format!("{}", binary.display()))?;
         let machine_paths: Vec<&Path> = job

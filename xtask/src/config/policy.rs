@@ -27,6 +27,15 @@ struct ReleaseConfig {
     #[serde(default)]
     allow_unsigned: bool,
     smoke: Option<Smoke>,
+    /// Which binary of the package ships; needed when it has several.
+    binaries: Option<Vec<String>>,
+    #[serde(default)]
+    features: Vec<String>,
+    #[serde(default)]
+    image_command: Vec<String>,
+    man: Option<PathBuf>,
+    completions: Option<PathBuf>,
+    hardware_test: Option<String>,
     #[serde(default)]
     targets: Vec<TargetEntry>,
 }
@@ -130,6 +139,17 @@ pub struct Policy {
     pub allow_unsigned: bool,
     /// How a built binary is run to see that it works; `expect` is never empty.
     pub smoke: Smoke,
+    /// Cargo features of the release build.
+    pub features: Vec<String>,
+    /// The OCI image's default command (arguments to the binary); empty: none.
+    pub image_command: Vec<String>,
+    /// Folders of man pages (`NAME.SECTION`) and completions (`BIN.bash`, `_BIN`, `BIN.fish`)
+    /// from the workspace root, for the .deb and .rpm; `None`: the package has none.
+    pub man: Option<PathBuf>,
+    pub completions: Option<PathBuf>,
+    /// The package's test the release workflow runs on each architecture's own hardware with
+    /// the shipped binary's path in `SHIPPED_BINARY`.
+    pub hardware_test: Option<String>,
     pub targets: Vec<TargetPolicy>,
     pub target_dir: PathBuf,
     /// The key the release files are signed with, if they are.
@@ -179,12 +199,7 @@ impl Policy {
                     release.package
                 )
             })?;
-        let bin = package
-            .targets
-            .iter()
-            .find(|t| t.kind.iter().any(|k| k == "bin"))
-            .map(|t| t.name.clone())
-            .with_context(|| format!("package `{}` has no binary target to ship", package.name))?;
+        let bin = shipped_bin(&package, release.binaries.as_deref())?;
         let binstall: Option<PackageMetadata> = package
             .metadata
             .clone()
@@ -227,6 +242,11 @@ impl Policy {
         }
         Ok(Policy {
             smoke,
+            features: release.features,
+            image_command: release.image_command,
+            man: release.man,
+            completions: release.completions,
+            hardware_test: release.hardware_test,
             minisign_pubkey: minisign_pubkey(binstall.as_ref())?,
             binstall,
             package,
@@ -280,6 +300,37 @@ impl Policy {
             .glibc_suffix
             .or(configured.map_or(self.glibc_floor, |t| t.policy_floor));
         effective_floor(target, floor)
+    }
+}
+
+/// The binary that ships: the package's only one, or the one `binaries` names.
+fn shipped_bin(package: &Package, chosen: Option<&[String]>) -> Result<String> {
+    let bins: Vec<&str> = (package.targets.iter())
+        .filter(|t| t.kind.iter().any(|k| k == "bin"))
+        .map(|t| t.name.as_str())
+        .collect();
+    let name = &package.name;
+    match (chosen, &bins[..]) {
+        (_, []) => bail!("package `{name}` has no binary target to ship"),
+        (None, [one]) => Ok(one.to_string()),
+        (None, _) => bail!(
+            "package `{name}` has {} binaries ({}): name the one to ship with \
+             `binaries = [\"{}\"]` in {WHERE}",
+            bins.len(),
+            bins.join(", "),
+            bins[0]
+        ),
+        (Some([one]), _) if bins.contains(&one.as_str()) => Ok(one.clone()),
+        (Some([one]), _) => bail!(
+            "`binaries` in {WHERE} names `{one}`, which package `{name}` does not build: its \
+             binaries are {}",
+            bins.join(", ")
+        ),
+        (Some(many), _) => bail!(
+            "`binaries` in {WHERE} lists {} binaries: a release ships one binary per package \
+             for now; name one",
+            many.len()
+        ),
     }
 }
 
@@ -551,5 +602,40 @@ mod tests {
         let p = policy(serde_json::json!({"package": "diag_tool", "smoke": smoke, "targets": [{"triple": "x86_64-unknown-linux-musl"}]})).unwrap();
         assert_eq!(p.smoke.args, ["version", "--short"]);
         assert!(p.smoke.judge("v1.2.3").is_ok());
+    }
+
+    #[test]
+    fn a_package_with_several_binaries_ships_the_one_binaries_names() {
+        let mut json: serde_json::Value = serde_json::from_str(&metadata(serde_json::json!({
+            "package": "diag_tool", "targets": [{"triple": "x86_64-unknown-linux-musl"}]
+        })))
+        .unwrap();
+        let targets = &mut json["packages"][0]["targets"];
+        targets
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"kind": ["bin"], "name": "helper"}));
+        let err = Policy::from_metadata(&json.to_string())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("has 2 binaries (diag_tool, helper): name the one to ship with `binaries = [\"diag_tool\"]`"),
+            "{err}"
+        );
+        json["metadata"]["release"]["binaries"] = serde_json::json!(["helper"]);
+        assert_eq!(
+            Policy::from_metadata(&json.to_string()).unwrap().bin,
+            "helper"
+        );
+        json["metadata"]["release"]["binaries"] = serde_json::json!(["nope"]);
+        let err = Policy::from_metadata(&json.to_string())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("names `nope`, which package `diag_tool` does not build"),
+            "{err}"
+        );
     }
 }

@@ -119,6 +119,8 @@ pub struct Invocation<'a> {
     /// compile C and C++ with its siblings. cargo-zigbuild sets `CC_<triple>`, `CXX_<triple>`,
     /// `AR_<triple>`, `RANLIB_<triple>` and `CMAKE_TOOLCHAIN_FILE_<triple>` to zig itself.
     pub linker: Option<String>,
+    /// `features` of the release policy.
+    pub features: &'a [String],
 }
 
 impl Invocation<'_> {
@@ -146,6 +148,9 @@ impl Invocation<'_> {
             ]
             .map(String::from),
         );
+        if !self.features.is_empty() {
+            args.extend(["--features".to_string(), self.features.join(",")]);
+        }
         if let Some(jobs) = self.jobs {
             args.extend(["--jobs".to_string(), jobs.to_string()]);
         }
@@ -297,6 +302,7 @@ mod tests {
             jobs: None,
             auditable: true,
             linker: None,
+            features: &[],
         }
     }
 

@@ -20,12 +20,22 @@ impl Policy {
     }
 }
 
-/// The shipped package and everything it links for `target`, the package first, then by name.
-pub fn resolve(sh: &Shell, package: &str, target: &Target) -> Result<Vec<Dependency>> {
+/// The shipped package and everything it links for `target` with `features`, the package
+/// first, then by name.
+pub fn resolve(
+    sh: &Shell,
+    package: &str,
+    features: &[String],
+    target: &Target,
+) -> Result<Vec<Dependency>> {
     let triple = target.triple();
+    let features: Vec<String> = features
+        .iter()
+        .flat_map(|f| ["--features".into(), format!("{package}/{f}")])
+        .collect();
     let json = cmd!(
         sh,
-        "cargo metadata --format-version 1 --locked --filter-platform {triple}"
+        "cargo metadata --format-version 1 --locked --filter-platform {triple} {features...}"
     )
     .quiet()
     .read()
@@ -35,8 +45,8 @@ pub fn resolve(sh: &Shell, package: &str, target: &Target) -> Result<Vec<Depende
 }
 
 /// The packages of [`resolve`] that compile C or C++ for `target`: they need its C compiler.
-pub fn c_code(sh: &Shell, package: &str, target: &Target) -> Result<Vec<String>> {
-    let deps = resolve(sh, package, target)?;
+pub fn c_code(sh: &Shell, policy: &Policy, target: &Target) -> Result<Vec<String>> {
+    let deps = resolve(sh, &policy.package.name, &policy.features, target)?;
     Ok(deps
         .into_iter()
         .filter(|d| d.c_code)
@@ -60,6 +70,7 @@ mod tests {
         let linux = resolve(
             &sh,
             "xtask",
+            &[],
             &Target::parse("x86_64-unknown-linux-gnu").unwrap(),
         )
         .unwrap();

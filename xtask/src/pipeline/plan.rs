@@ -39,7 +39,7 @@ impl TargetPlan {
         machine: &Machine,
     ) -> TargetPlan {
         let mut missing = Vec::new();
-        let c_code = cargo::c_code(sh, &release.package.name, &policy.target).unwrap_or_else(|e| {
+        let c_code = cargo::c_code(sh, release, &policy.target).unwrap_or_else(|e| {
             missing.push(Missing {
                 what: "the dependency graph".into(),
                 fix: format!("{e:#}"),
@@ -117,6 +117,7 @@ pub fn invocation<'a>(
         jobs,
         auditable: true,
         linker: plan.linker.clone(),
+        features: &policy.features,
     }
 }
 
@@ -157,6 +158,8 @@ pub struct HardwareJson {
     pub archive: String,
     /// The binary's path inside the unpacked archive.
     pub binary: String,
+    /// The package's test to run against it, with its path in `SHIPPED_BINARY`.
+    pub test: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -229,6 +232,7 @@ pub fn plan_json(policy: &Policy, plans: &[TargetPlan], machine: &Machine) -> Pl
                 runs_on: tp.target.arch.github_runner?,
                 archive: format!("{stem}.tar.gz"),
                 binary: format!("{stem}/{}", policy.bin),
+                test: policy.hardware_test.clone(),
             })
         })
         .collect();
