@@ -127,6 +127,7 @@ impl flags::Dist {
             )
         })?;
         files::remove_temp_files(&out_dir)?;
+        build::rerun_build_scripts(&policy.build_scripts)?;
         let dist = Dist {
             policy: &policy,
             out,

@@ -147,6 +147,8 @@ pub struct Policy {
     /// from the workspace root, for the .deb and .rpm; `None`: the package has none.
     pub man: Option<PathBuf>,
     pub completions: Option<PathBuf>,
+    /// The build scripts of the workspace members, which every release build reruns.
+    pub build_scripts: Vec<PathBuf>,
     /// The package's test the release workflow runs on each architecture's own hardware with
     /// the shipped binary's path in `SHIPPED_BINARY`.
     pub hardware_test: Option<String>,
@@ -189,6 +191,11 @@ impl Policy {
         let Some(release) = workspace.and_then(|m| m.release) else {
             bail!("{WHERE} is missing: it names the package to ship and its targets");
         };
+        let build_scripts = (metadata.packages.iter())
+            .flat_map(|p| &p.targets)
+            .filter(|t| t.kind.iter().any(|k| k == "custom-build"))
+            .map(|t| t.src_path.clone())
+            .collect();
         let package = metadata
             .packages
             .into_iter()
@@ -207,32 +214,7 @@ impl Policy {
             .transpose()
             .context("reading [package.metadata.binstall] of the shipped package")?;
         let binstall = binstall.and_then(|m| m.binstall);
-        if release.targets.is_empty() {
-            bail!("{WHERE} lists no targets: add [[workspace.metadata.release.targets]] entries");
-        }
-        let mut targets: Vec<TargetPolicy> = Vec::new();
-        for entry in release.targets {
-            if entry.triple.glibc_suffix.is_some() {
-                bail!(
-                    "{WHERE}: write `{}` without the glibc suffix and set `glibc-floor` instead",
-                    entry.triple
-                );
-            }
-            if targets.iter().any(|t| t.target == entry.triple) {
-                bail!("{WHERE}: {} is listed twice", entry.triple);
-            }
-            let policy_floor = match entry.triple.libc {
-                Libc::Musl => None,
-                Libc::Gnu => entry.glibc_floor.or(release.glibc_floor),
-            };
-            targets.push(TargetPolicy {
-                glibc_floor: effective_floor(&entry.triple, policy_floor),
-                policy_floor,
-                target: entry.triple,
-                builder: entry.builder.and_then(|b| b.0),
-                runs_on: entry.runs_on.unwrap_or_else(|| DEFAULT_RUNNER.to_string()),
-            });
-        }
+        let targets = targets(release.targets, release.glibc_floor)?;
         let mut smoke = release.smoke.unwrap_or(Smoke {
             args: version_flag(),
             expect: String::new(),
@@ -247,6 +229,7 @@ impl Policy {
             man: release.man,
             completions: release.completions,
             hardware_test: release.hardware_test,
+            build_scripts,
             minisign_pubkey: minisign_pubkey(binstall.as_ref())?,
             binstall,
             package,
@@ -301,6 +284,37 @@ impl Policy {
             .or(configured.map_or(self.glibc_floor, |t| t.policy_floor));
         effective_floor(target, floor)
     }
+}
+
+/// The `[[workspace.metadata.release.targets]]` entries, each with its glibc floor.
+fn targets(entries: Vec<TargetEntry>, floor: Option<GlibcVersion>) -> Result<Vec<TargetPolicy>> {
+    if entries.is_empty() {
+        bail!("{WHERE} lists no targets: add [[workspace.metadata.entries]] entries");
+    }
+    let mut targets: Vec<TargetPolicy> = Vec::new();
+    for entry in entries {
+        if entry.triple.glibc_suffix.is_some() {
+            bail!(
+                "{WHERE}: write `{}` without the glibc suffix and set `glibc-floor` instead",
+                entry.triple
+            );
+        }
+        if targets.iter().any(|t| t.target == entry.triple) {
+            bail!("{WHERE}: {} is listed twice", entry.triple);
+        }
+        let policy_floor = match entry.triple.libc {
+            Libc::Musl => None,
+            Libc::Gnu => entry.glibc_floor.or(floor),
+        };
+        targets.push(TargetPolicy {
+            glibc_floor: effective_floor(&entry.triple, policy_floor),
+            policy_floor,
+            target: entry.triple,
+            builder: entry.builder.and_then(|b| b.0),
+            runs_on: entry.runs_on.unwrap_or_else(|| DEFAULT_RUNNER.to_string()),
+        });
+    }
+    Ok(targets)
 }
 
 /// The binary that ships: the package's only one, or the one `binaries` names.

@@ -52,6 +52,8 @@ pub struct Package {
 pub struct BuildTarget {
     pub name: String,
     pub kind: Vec<String>,
+    #[serde(default)]
+    pub src_path: PathBuf,
 }
 
 impl Package {

@@ -241,6 +241,20 @@ impl Invocation<'_> {
     }
 }
 
+/// Makes cargo rerun the workspace members' build scripts, and only theirs: a script that
+/// embeds the commit (`git rev-parse`) without `rerun-if` lines would otherwise keep an older
+/// commit's output in an incremental build. Dependencies' builds stay cached.
+pub fn rerun_build_scripts(scripts: &[PathBuf]) -> anyhow::Result<()> {
+    for script in scripts {
+        std::fs::File::options()
+            .write(true)
+            .open(script)
+            .and_then(|f| f.set_modified(std::time::SystemTime::now()))
+            .map_err(|e| anyhow::anyhow!("marking {} to rerun: {e}", script.display()))?;
+    }
+    Ok(())
+}
+
 /// `word` as one POSIX shell word: as it is when that is safe, else in single quotes.
 fn shell_quote(word: &str) -> String {
     let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c);
@@ -329,6 +343,20 @@ mod tests {
         let compiler = missing.iter().find(|m| m.what.starts_with("a C compiler"));
         let compiler = compiler.unwrap_or_else(|| panic!("{missing:#?}"));
         assert!(compiler.fix.contains("--builder zigbuild"), "{compiler:?}");
+    }
+
+    #[test]
+    fn a_members_build_script_is_newer_than_any_earlier_build() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("build.rs");
+        std::fs::write(&script, "fn main() {}").unwrap();
+        let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+        let file = std::fs::File::options().write(true).open(&script).unwrap();
+        file.set_modified(old).unwrap();
+        rerun_build_scripts(std::slice::from_ref(&script)).unwrap();
+        let modified = std::fs::metadata(&script).unwrap().modified().unwrap();
+        assert!(modified.elapsed().unwrap().as_secs() < 60);
+        assert_eq!(std::fs::read_to_string(&script).unwrap(), "fn main() {}");
     }
 
     #[test]
