@@ -19,17 +19,16 @@ use crate::formats::checksums;
 use crate::formats::linux_package::Distro;
 use crate::formats::sbom;
 use crate::host::build::{self, Invocation};
-use crate::host::cargo;
 use crate::host::git;
 use crate::host::machine::{self, Machine};
 use crate::manifest::{Artifact, ArtifactKind, Binary, Manifest, TargetEntry, Toolchain};
+use crate::pipeline::checks;
 use crate::pipeline::linux_packages;
 use crate::pipeline::output::{self, Outcome, Output};
 use crate::pipeline::plan::{self, TargetPlan};
 use crate::pipeline::release;
 use crate::util::files;
-use crate::verify::auditable;
-use crate::verify::{self, BinaryFacts};
+use crate::verify::BinaryFacts;
 
 /// What every target goes through, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -333,25 +332,17 @@ impl Dist<'_> {
         job.bytes =
             std::fs::read(&binary).with_context(|| format!("reading {}", binary.display()))?;
         let policy = &job.plan.policy;
-        let facts = verify::verify_bytes(&job.bytes, &binary, &policy.target, policy.glibc_floor)?;
-        let package = &self.policy.package.name;
-        job.deps = cargo::resolve(sh, package, &self.policy.features, &policy.target)?;
-        let audited = auditable::check(&job.bytes, &job.deps)
-            .with_context(|| format!("{}", binary.display()))?;
-        let machine_paths: Vec<&Path> = job
-            .inv
-            .remaps
-            .iter()
-            .map(|(from, _)| from.as_path())
-            .collect();
-        if let Some(path) = build::embedded_path(&job.bytes, &machine_paths) {
-            bail!(
-                "{} embeds this machine's path {}: expected every such path remapped by \
-                 --remap-path-prefix (a build script that records absolute paths defeats it)",
-                binary.display(),
-                path.display()
-            );
-        }
+        let machine_paths: Vec<&Path> = job.inv.remaps.iter().map(|(p, _)| p.as_path()).collect();
+        let target = (&policy.target, policy.glibc_floor);
+        let checked = checks::run(
+            sh,
+            self.policy,
+            (&job.bytes, &binary),
+            target,
+            &machine_paths,
+        )?;
+        let (facts, audited) = (checked.facts, checked.audited);
+        job.deps = checked.deps;
         let glibc = facts
             .glibc_max
             .map_or(String::new(), |v| format!(", needs glibc {v}"));

@@ -194,7 +194,8 @@ mod tests {
         let package = &policy.package.name;
         let triple = "aarch64-unknown-linux-musl";
         let deps = crate::host::cargo::resolve(&sh, package, &[], &Target::parse(triple).unwrap())
-            .unwrap();
+            .unwrap()
+            .deps;
         let sbom = cyclonedx(&deps, triple, 1_700_000_000);
         assert_eq!(
             sbom,

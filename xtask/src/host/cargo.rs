@@ -3,7 +3,7 @@
 use anyhow::{Context, Result};
 use xshell::{Shell, cmd};
 
-use crate::config::dependencies::{self, Dependency};
+use crate::config::dependencies::{self, Resolved};
 use crate::config::policy::Policy;
 use crate::config::target::Target;
 
@@ -27,7 +27,7 @@ pub fn resolve(
     package: &str,
     features: &[String],
     target: &Target,
-) -> Result<Vec<Dependency>> {
+) -> Result<Resolved> {
     let triple = target.triple();
     let features: Vec<String> = features
         .iter()
@@ -46,7 +46,7 @@ pub fn resolve(
 
 /// The packages of [`resolve`] that compile C or C++ for `target`: they need its C compiler.
 pub fn c_code(sh: &Shell, policy: &Policy, target: &Target) -> Result<Vec<String>> {
-    let deps = resolve(sh, &policy.package.name, &policy.features, target)?;
+    let deps = resolve(sh, &policy.package.name, &policy.features, target)?.deps;
     Ok(deps
         .into_iter()
         .filter(|d| d.c_code)
@@ -73,7 +73,8 @@ mod tests {
             &[],
             &Target::parse("x86_64-unknown-linux-gnu").unwrap(),
         )
-        .unwrap();
+        .unwrap()
+        .deps;
         let names: BTreeSet<&str> = linux.iter().map(|d| d.name.as_str()).collect();
         assert!(
             names.contains("goblin") && names.contains("xshell"),
