@@ -37,6 +37,8 @@ struct ReleaseConfig {
     completions: Option<PathBuf>,
     hardware_test: Option<String>,
     #[serde(default)]
+    allow_build_paths: Vec<String>,
+    #[serde(default)]
     targets: Vec<TargetEntry>,
 }
 
@@ -147,6 +149,9 @@ pub struct Policy {
     /// from the workspace root, for the .deb and .rpm; `None`: the package has none.
     pub man: Option<PathBuf>,
     pub completions: Option<PathBuf>,
+    /// Text around a path of the build machine that a binary may hold (vendored OpenSSL's
+    /// `openssl-build/install`, its default engines and modules directories).
+    pub allow_build_paths: Vec<String>,
     /// The build scripts of the workspace members, which every release build reruns.
     pub build_scripts: Vec<PathBuf>,
     /// The package's test the release workflow runs on each architecture's own hardware with
@@ -230,6 +235,7 @@ impl Policy {
             completions: release.completions,
             hardware_test: release.hardware_test,
             build_scripts,
+            allow_build_paths: release.allow_build_paths,
             minisign_pubkey: minisign_pubkey(binstall.as_ref())?,
             binstall,
             package,

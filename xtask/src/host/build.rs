@@ -290,15 +290,34 @@ pub fn jobs(concurrent: usize) -> Option<usize> {
         .then(|| cpus.div_ceil(concurrent))
 }
 
-/// The first of `paths` whose bytes appear in `binary`: remapping is proven from the bytes,
-/// like everything else dist claims.
-pub fn embedded_path<'a>(binary: &[u8], paths: &[&'a Path]) -> Option<&'a Path> {
+/// The text around the first of `paths` found in `binary` whose surroundings hold none of
+/// `allowed`: remapping is proven from the bytes, like everything else dist claims.
+pub fn embedded_path(binary: &[u8], paths: &[&Path], allowed: &[String]) -> Option<String> {
     use std::os::unix::ffi::OsStrExt;
-    paths.iter().copied().find(|path| {
+    for path in paths {
         let needle = path.as_os_str().as_bytes();
         // `/` alone would match anything; such a remap protects nothing anyway.
-        needle.len() > 1 && binary.windows(needle.len()).any(|w| w == needle)
-    })
+        if needle.len() <= 1 {
+            continue;
+        }
+        for (at, _) in binary
+            .windows(needle.len())
+            .enumerate()
+            .filter(|(_, w)| *w == needle)
+        {
+            // The C string holding it, or 80 bytes either side in Rust's unterminated data.
+            let start = at.saturating_sub(80);
+            let start =
+                (binary[start..at].iter().rposition(|&b| b == 0)).map_or(start, |i| start + i + 1);
+            let end = (at + needle.len() + 80).min(binary.len());
+            let end = (binary[at..end].iter().position(|&b| b == 0)).map_or(end, |i| at + i);
+            let text = String::from_utf8_lossy(&binary[start..end]);
+            if !allowed.iter().any(|a| text.contains(a.as_str())) {
+                return Some(text.into_owned());
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -454,10 +473,14 @@ mod tests {
     fn a_build_path_left_in_a_binary_is_found() {
         let binary = b"\x7fELF...panicked at /home/ci/work/src/main.rs:3";
         let paths = [Path::new("/home/ci/.cargo"), Path::new("/home/ci/work")];
+        let found = embedded_path(binary, &paths, &[]);
         assert_eq!(
-            embedded_path(binary, &paths),
-            Some(Path::new("/home/ci/work"))
+            found.as_deref(),
+            Some("\x7fELF...panicked at /home/ci/work/src/main.rs:3")
         );
-        assert_eq!(embedded_path(b"/build/src/main.rs", &paths), None);
+        assert_eq!(embedded_path(b"/build/src/main.rs", &paths, &[]), None);
+        let openssl = b"\0ENGINESDIR: \"/home/ci/work/target/out/openssl-build/install/lib\"\0";
+        let allowed = ["openssl-build/install".to_string()];
+        assert_eq!(embedded_path(openssl, &paths, &allowed), None);
     }
 }

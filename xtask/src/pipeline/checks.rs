@@ -34,12 +34,13 @@ pub fn run(
     let resolved = cargo::resolve(sh, &policy.package.name, &policy.features, target)?;
     let audited =
         auditable::check(bytes, &resolved).with_context(|| format!("{}", path.display()))?;
-    if let Some(found) = build::embedded_path(bytes, machine_paths) {
+    if let Some(found) = build::embedded_path(bytes, machine_paths, &policy.allow_build_paths) {
         bail!(
-            "{} embeds this machine's path {}: expected every such path remapped by \
-             --remap-path-prefix (a build script that records absolute paths defeats it)",
-            path.display(),
-            found.display()
+            "{} embeds a path of this machine in `{found}`: expected every such path remapped \
+             by --remap-path-prefix (a build script or C build that records absolute paths \
+             defeats it; `allow-build-paths` in [workspace.metadata.release] accepts text \
+             that holds one)",
+            path.display()
         );
     }
     Ok(Checked {
