@@ -5,8 +5,11 @@
 //! Ignored by `cargo test`: it builds three release binaries and three test suites in a copy
 //! of the workspace (minutes). `.ci/run` runs it with `--ignored`.
 
+mod checkout;
+
 use std::path::Path;
-use std::process::Command;
+
+use checkout::{copy_checkout, run};
 
 /// Targets of three other architectures and C libraries than the default list's.
 const EXTRA: [&str; 3] = [
@@ -14,50 +17,6 @@ const EXTRA: [&str; 3] = [
     "armv7-unknown-linux-gnueabihf",
     "riscv64gc-unknown-linux-gnu",
 ];
-
-fn run(dir: &Path, program: &str, args: &[&str]) -> String {
-    let output = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", dir.join("target"))
-        .env("SOURCE_DATE_EPOCH", "1700000000")
-        .output()
-        .unwrap_or_else(|e| panic!("running {program}: {e}"));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "{program} {args:?} failed in {}:\n{stderr}",
-        dir.display()
-    );
-    String::from_utf8(output.stdout).expect("UTF-8 output")
-}
-
-/// The checkout's files as they are now, committed or not, links kept as links.
-fn copy_checkout(from: &Path, to: &Path) {
-    let listed = run(
-        from,
-        "git",
-        &[
-            "ls-files",
-            "-z",
-            "--cached",
-            "--others",
-            "--exclude-standard",
-        ],
-    );
-    for rel in listed.split('\0').filter(|r| !r.is_empty()) {
-        let (source, dest) = (from.join(rel), to.join(rel));
-        let Ok(meta) = source.symlink_metadata() else {
-            continue; // deleted in the working tree
-        };
-        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
-        if meta.file_type().is_symlink() {
-            std::os::unix::fs::symlink(std::fs::read_link(&source).unwrap(), &dest).unwrap();
-        } else {
-            std::fs::copy(&source, &dest).unwrap();
-        }
-    }
-}
 
 #[test]
 #[ignore = "builds three release binaries and their tests under QEMU; .ci/run runs it"]
