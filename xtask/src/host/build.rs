@@ -305,11 +305,12 @@ pub fn embedded_path(binary: &[u8], paths: &[&Path], allowed: &[String]) -> Opti
             .enumerate()
             .filter(|(_, w)| *w == needle)
         {
-            // The C string holding it, or 80 bytes either side in Rust's unterminated data.
+            // The C string holding it, or up to 80 bytes before and 256 after in Rust's
+            // unterminated data.
             let start = at.saturating_sub(80);
             let start =
                 (binary[start..at].iter().rposition(|&b| b == 0)).map_or(start, |i| start + i + 1);
-            let end = (at + needle.len() + 80).min(binary.len());
+            let end = (at + needle.len() + 256).min(binary.len());
             let end = (binary[at..end].iter().position(|&b| b == 0)).map_or(end, |i| at + i);
             let text = String::from_utf8_lossy(&binary[start..end]);
             if !allowed.iter().any(|a| text.contains(a.as_str())) {
