@@ -66,7 +66,7 @@ pub fn plain(
 ) -> Result<f64> {
     let target_dir = scratch.join("plain-target");
     let mut total = 0.0;
-    for plan in TargetPlan::all(policy, None, machine) {
+    for plan in TargetPlan::all(sh, policy, None, machine) {
         let inv = Invocation {
             builder: plan.builder,
             package: &policy.package.name,
@@ -75,6 +75,8 @@ pub fn plain(
             remaps: Vec::new(),
             jobs: None,
             auditable: false,
+            linker: None,
+            features: &policy.features,
         };
         let (seconds, _) = timed(|| inv.cmd(sh).ignore_stderr().read())?;
         report.add(
@@ -157,7 +159,7 @@ pub fn auditable(
     scratch: &Path,
     report: &mut Report,
 ) -> Result<f64> {
-    let plan = TargetPlan::all(policy, None, machine)
+    let plan = TargetPlan::all(sh, policy, None, machine)
         .into_iter()
         .find(|p| p.builder == xtask::config::builder::Builder::Cargo)
         .context("no target built with plain cargo to time cargo-auditable on")?;
@@ -172,6 +174,8 @@ pub fn auditable(
             remaps: Vec::new(),
             jobs: None,
             auditable,
+            linker: None,
+            features: &policy.features,
         };
         let (triple, dir) = (inv.target.triple(), &inv.target_dir);
         cmd!(

@@ -1,6 +1,6 @@
 //! Runs `report --json`, `report`, `report --format prometheus` and `check` on every TestArea
 //! machine and compares with the golden files next to it (`cargo xtask codegen` writes them).
-//! Through the library by default; with `DIAG_TOOL_BINARY=<path>`, through that already-built
+//! Through the library by default; with `SHIPPED_BINARY=<path>`, through that already-built
 //! binary (under `TARGET_RUNNER`, if set), so that a shipped binary is judged on real hardware.
 
 mod common;
@@ -26,7 +26,7 @@ fn machines() -> Vec<PathBuf> {
 
 /// diag_tool with `args` and `--root root`: the output and the exit code.
 fn run(args: &[&str], root: &Path) -> (String, u8) {
-    let Some(binary) = std::env::var_os("DIAG_TOOL_BINARY") else {
+    let Some(binary) = std::env::var_os("SHIPPED_BINARY") else {
         return generated::in_process(args, root);
     };
     let runner = std::env::var("TARGET_RUNNER").unwrap_or_default();
@@ -44,7 +44,7 @@ fn run(args: &[&str], root: &Path) -> (String, u8) {
         .arg("--root")
         .arg(root)
         .output()
-        .expect("DIAG_TOOL_BINARY runs");
+        .expect("SHIPPED_BINARY runs");
     let code = output.status.code().expect("exited, not killed") as u8;
     (
         String::from_utf8(output.stdout).expect("output is UTF-8"),

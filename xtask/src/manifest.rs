@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::config::builder::Builder;
-use crate::config::policy::Policy;
+use crate::config::policy::{Policy, Smoke};
 
 pub const FILE_NAME: &str = "release-manifest.json";
 /// Bumped when a field changes meaning or disappears; adding fields keeps it.
@@ -62,6 +62,10 @@ pub struct PackageInfo {
     pub repository: Option<String>,
     pub homepage: Option<String>,
     pub authors: Vec<String>,
+    /// How install.sh runs the binary before installing it, as dist did.
+    pub smoke: Smoke,
+    /// The OCI image's default command: arguments to the binary.
+    pub image_command: Vec<String>,
 }
 
 /// What built the release: what `cargo xtask reproduce` must match.
@@ -171,6 +175,8 @@ impl From<&Policy> for PackageInfo {
             repository: package.repository.clone(),
             homepage: package.homepage.clone(),
             authors: package.authors.clone(),
+            smoke: policy.smoke.clone(),
+            image_command: policy.image_command.clone(),
         }
     }
 }
@@ -323,6 +329,11 @@ pub fn sample(target: &str, version: &str, archive: Artifact) -> Manifest {
             repository: Some("https://github.com/example/diag_tool".into()),
             homepage: None,
             authors: vec!["Fleet Team <fleet@example.com>".into()],
+            smoke: Smoke {
+                args: vec!["--version".into()],
+                expect: version.into(),
+            },
+            image_command: vec!["report".into()],
         },
         minisign_pubkey: Some("RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3".into()),
         dirty: Vec::new(),

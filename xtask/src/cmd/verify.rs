@@ -1,23 +1,39 @@
-//! `cargo xtask verify FILE --target T`: the checks dist runs on every binary, on any file.
+//! `cargo xtask verify FILE --target T`: the checks dist runs on every binary, on any file:
+//! the ELF rules, the cargo-auditable data against this workspace's Cargo.lock, and no path of
+//! this machine.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use xshell::Shell;
 
 use crate::config::policy::Policy;
 use crate::flags;
-use crate::verify::verify_file;
+use crate::host::build;
+use crate::pipeline::checks;
 
 impl flags::Verify {
     pub fn run(self, sh: &Shell) -> Result<()> {
         let target = self.target;
-        let floor = match self.glibc_floor {
-            Some(floor) => Some(floor),
-            // The same floor dist applies: the target's, a `.2.28` suffix, or the default.
-            None => Policy::read(sh)?.floor_for(&target),
-        };
-        let facts = verify_file(&self.file, &target, floor)?;
-        println!("{}\n{facts}", self.file.display());
-        println!("ok: meets the release policy of {target}");
+        let policy = Policy::read(sh)?;
+        // The same floor dist applies: the target's, a `.2.28` suffix, or the default.
+        let floor = self.glibc_floor.or_else(|| policy.floor_for(&target));
+        let bytes = std::fs::read(&self.file)
+            .with_context(|| format!("reading {}", self.file.display()))?;
+        let remaps = build::remaps(&sh.current_dir(), &policy.target_dir);
+        let machine_paths: Vec<&std::path::Path> =
+            remaps.iter().map(|(p, _)| p.as_path()).collect();
+        let checked = checks::run(
+            sh,
+            &policy,
+            (&bytes, &self.file),
+            (&target, floor),
+            &machine_paths,
+        )?;
+        println!("{}\n{}", self.file.display(), checked.facts);
+        println!(
+            "ok: meets the release policy of {target}; its cargo-auditable data lists the {} \
+             packages this workspace's Cargo.lock resolves for it",
+            checked.audited
+        );
         Ok(())
     }
 }

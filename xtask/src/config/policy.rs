@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::arch::{ARCHES, Arch};
 use crate::config::binstall::{Binstall, Vars};
@@ -35,8 +35,52 @@ struct ReleaseConfig {
     /// Whether dist requires a `CHANGELOG.md` section for the version (the default).
     #[serde(default = "yes")]
     changelog: bool,
+    smoke: Option<Smoke>,
+    /// Which binary of the package ships; needed when it has several.
+    binaries: Option<Vec<String>>,
+    #[serde(default)]
+    features: Vec<String>,
+    #[serde(default)]
+    image_command: Vec<String>,
+    man: Option<PathBuf>,
+    completions: Option<PathBuf>,
+    hardware_test: Option<String>,
+    #[serde(default)]
+    allow_build_paths: Vec<String>,
     #[serde(default)]
     targets: Vec<TargetEntry>,
+}
+
+/// `smoke = { args = [...], expect = "..." }`: what dist and install.sh run to see that a built
+/// binary works. It must exit 0 and print `expect` (by default the version) in its first line:
+/// real tools print `name 1.2.3 (rev abc123)` and more lines.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Smoke {
+    #[serde(default = "version_flag")]
+    pub args: Vec<String>,
+    #[serde(default)]
+    pub expect: String,
+}
+
+fn version_flag() -> Vec<String> {
+    vec!["--version".into()]
+}
+
+impl Smoke {
+    /// Judges what a run that exited 0 printed on its standard output.
+    pub fn judge(&self, stdout: &str) -> Result<String> {
+        let first = stdout.lines().next().unwrap_or_default().trim();
+        if !first.contains(&self.expect) {
+            bail!(
+                "`{}` printed `{first}` as its first line, expected one containing `{}` \
+                 (`smoke` in {WHERE} sets the arguments and the text)",
+                self.args.join(" "),
+                self.expect
+            );
+        }
+        Ok(first.to_string())
+    }
 }
 
 /// `[workspace.metadata.release.tools]`: build tools at exactly these versions. Setup installs
@@ -88,6 +132,24 @@ pub struct Policy {
     pub pgp_public_key: Option<PathBuf>,
     /// dist refuses a version without a section in `CHANGELOG.md`.
     pub changelog: bool,
+    /// How a built binary is run to see that it works; `expect` is never empty.
+    pub smoke: Smoke,
+    /// Cargo features of the release build.
+    pub features: Vec<String>,
+    /// The OCI image's default command (arguments to the binary); empty: none.
+    pub image_command: Vec<String>,
+    /// Folders of man pages (`NAME.SECTION`) and completions (`BIN.bash`, `_BIN`, `BIN.fish`)
+    /// from the workspace root, for the .deb and .rpm; `None`: the package has none.
+    pub man: Option<PathBuf>,
+    pub completions: Option<PathBuf>,
+    /// Text around a path of the build machine that a binary may hold (vendored OpenSSL's
+    /// `openssl-build/install`, its default engines and modules directories).
+    pub allow_build_paths: Vec<String>,
+    /// The build scripts of the workspace members, which every release build reruns.
+    pub build_scripts: Vec<PathBuf>,
+    /// The package's test the release workflow runs on each architecture's own hardware with
+    /// the shipped binary's path in `SHIPPED_BINARY`.
+    pub hardware_test: Option<String>,
     pub targets: Vec<TargetPolicy>,
     pub target_dir: PathBuf,
     /// The key the release files are signed with, if they are.
@@ -133,6 +195,11 @@ impl Policy {
         let Some(release) = workspace.and_then(|m| m.release) else {
             bail!("{WHERE} is missing: it names the package to ship and its targets");
         };
+        let build_scripts = (metadata.packages.iter())
+            .flat_map(|p| &p.targets)
+            .filter(|t| t.kind.iter().any(|k| k == "custom-build"))
+            .map(|t| t.src_path.clone())
+            .collect();
         let package = metadata
             .packages
             .into_iter()
@@ -143,12 +210,7 @@ impl Policy {
                     release.package
                 )
             })?;
-        let bin = package
-            .targets
-            .iter()
-            .find(|t| t.kind.iter().any(|k| k == "bin"))
-            .map(|t| t.name.clone())
-            .with_context(|| format!("package `{}` has no binary target to ship", package.name))?;
+        let bin = shipped_bin(&package, release.binaries.as_deref())?;
         let binstall: Option<PackageMetadata> = package
             .metadata
             .clone()
@@ -174,7 +236,22 @@ impl Policy {
             };
             targets.push(target_policy(entry, release.glibc_floor, names)?);
         }
+        let mut smoke = release.smoke.unwrap_or(Smoke {
+            args: version_flag(),
+            expect: String::new(),
+        });
+        if smoke.expect.is_empty() {
+            smoke.expect = package.version.clone();
+        }
         Ok(Policy {
+            smoke,
+            features: release.features,
+            image_command: release.image_command,
+            man: release.man,
+            completions: release.completions,
+            hardware_test: release.hardware_test,
+            build_scripts,
+            allow_build_paths: release.allow_build_paths,
             minisign_pubkey: minisign_pubkey(binstall.as_ref())?,
             binstall,
             package,
@@ -323,6 +400,37 @@ fn release_names(
         target,
     };
     ReleaseNames::new(table, &vars)
+}
+
+/// The binary that ships: the package's only one, or the one `binaries` names.
+fn shipped_bin(package: &Package, chosen: Option<&[String]>) -> Result<String> {
+    let bins: Vec<&str> = (package.targets.iter())
+        .filter(|t| t.kind.iter().any(|k| k == "bin"))
+        .map(|t| t.name.as_str())
+        .collect();
+    let name = &package.name;
+    match (chosen, &bins[..]) {
+        (_, []) => bail!("package `{name}` has no binary target to ship"),
+        (None, [one]) => Ok(one.to_string()),
+        (None, _) => bail!(
+            "package `{name}` has {} binaries ({}): name the one to ship with \
+             `binaries = [\"{}\"]` in {WHERE}",
+            bins.len(),
+            bins.join(", "),
+            bins[0]
+        ),
+        (Some([one]), _) if bins.contains(&one.as_str()) => Ok(one.clone()),
+        (Some([one]), _) => bail!(
+            "`binaries` in {WHERE} names `{one}`, which package `{name}` does not build: its \
+             binaries are {}",
+            bins.join(", ")
+        ),
+        (Some(many), _) => bail!(
+            "`binaries` in {WHERE} lists {} binaries: a release ships one binary per package \
+             for now; name one",
+            many.len()
+        ),
+    }
 }
 
 /// The minisign public key the release is signed with, from `[package.metadata.binstall.signing]`
@@ -662,5 +770,60 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(err.contains("[workspace.metadata.release]"), "{err}");
+    }
+
+    #[test]
+    fn the_smoke_run_wants_the_version_in_the_first_line_unless_the_policy_says_otherwise() {
+        let p = policy(serde_json::json!({"package": "diag_tool", "targets": [{"triple": "x86_64-unknown-linux-musl"}]})).unwrap();
+        let smoke = &p.smoke;
+        assert_eq!(smoke.args, ["--version"]);
+        let first = smoke
+            .judge("diag_tool 1.2.3 (rev abc123)\nbuilt with love\n")
+            .unwrap();
+        assert_eq!(first, "diag_tool 1.2.3 (rev abc123)");
+        let err = smoke
+            .judge("diag_tool 1.2.2\n1.2.3\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`--version` printed `diag_tool 1.2.2` as its first line, expected one containing `1.2.3`"), "{err}");
+        let smoke = serde_json::json!({"args": ["version", "--short"], "expect": "v1.2"});
+        let p = policy(serde_json::json!({"package": "diag_tool", "smoke": smoke, "targets": [{"triple": "x86_64-unknown-linux-musl"}]})).unwrap();
+        assert_eq!(p.smoke.args, ["version", "--short"]);
+        assert!(p.smoke.judge("v1.2.3").is_ok());
+    }
+
+    #[test]
+    fn a_package_with_several_binaries_ships_the_one_binaries_names() {
+        let mut json: serde_json::Value = serde_json::from_str(&metadata(serde_json::json!({
+            "package": "diag_tool", "targets": [{"triple": "x86_64-unknown-linux-musl"}]
+        })))
+        .unwrap();
+        let targets = &mut json["packages"][0]["targets"];
+        targets
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"kind": ["bin"], "name": "helper"}));
+        let err = Policy::from_metadata(&json.to_string())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("has 2 binaries (diag_tool, helper): name the one to ship with `binaries = [\"diag_tool\"]`"),
+            "{err}"
+        );
+        json["metadata"]["release"]["binaries"] = serde_json::json!(["helper"]);
+        assert_eq!(
+            Policy::from_metadata(&json.to_string()).unwrap().bin,
+            "helper"
+        );
+        json["metadata"]["release"]["binaries"] = serde_json::json!(["nope"]);
+        let err = Policy::from_metadata(&json.to_string())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("names `nope`, which package `diag_tool` does not build"),
+            "{err}"
+        );
     }
 }

@@ -35,6 +35,12 @@ pub struct Package {
     pub authors: Vec<String>,
     /// `None` for a workspace member, else where it comes from (a registry, git).
     pub source: Option<String>,
+    /// `license-file`, relative to its Cargo.toml.
+    #[serde(default)]
+    pub license_file: Option<PathBuf>,
+    /// `links`: the native library its build script builds or finds.
+    #[serde(default)]
+    pub links: Option<String>,
     /// Its Cargo.toml: the generated assets are in `assets/` beside it.
     pub manifest_path: PathBuf,
     pub targets: Vec<BuildTarget>,
@@ -46,6 +52,8 @@ pub struct Package {
 pub struct BuildTarget {
     pub name: String,
     pub kind: Vec<String>,
+    #[serde(default)]
+    pub src_path: PathBuf,
 }
 
 impl Package {

@@ -15,6 +15,8 @@ VERSION=''
 DEFAULT_BASE_URL=''
 MINISIGN_PUBKEY=''
 ARCHIVES=''
+SMOKE_ARGS=''
+SMOKE_EXPECT=''
 # <<< release data
 
 USAGE="usage: install.sh [--prefix DIR] [--base-url URL | --from DIR] [--require-signature] [--dry-run]
@@ -323,9 +325,15 @@ mkdir "$stage/unpacked"
 tar -xzf "$stage/$archive" -C "$stage/unpacked" || die "cannot unpack $archive (tar, above)"
 unpacked=$stage/unpacked/$archive_dir
 [ -f "$unpacked/$BIN" ] || die "$archive holds no $archive_dir/$BIN: not a release archive of $NAME"
-ran=$("$unpacked/$BIN" --version 2>&1) || ran="failed: $ran"
-[ "$ran" = "$BIN $VERSION" ] ||
-    die "the $target binary does not run here: \`$BIN --version\` printed \`$ran\`, expected \`$BIN $VERSION\`; nothing was installed"
+# The same run as dist's smoke test: it exits 0 and names SMOKE_EXPECT in its first line.
+eval "set -- $SMOKE_ARGS"
+ran=$("$unpacked/$BIN" "$@") ||
+    die "the $target binary does not run here: \`$BIN $*\` failed (above); nothing was installed"
+first=$(printf '%s\n' "$ran" | sed -n 1p)
+case $first in
+*"$SMOKE_EXPECT"*) ;;
+*) die "the $target binary does not run here: \`$BIN $*\` printed \`$first\`, expected a first line containing \`$SMOKE_EXPECT\`; nothing was installed" ;;
+esac
 
 plan=$(install_plan "$unpacked")
 tab=$(printf '\t')

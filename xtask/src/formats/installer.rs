@@ -91,6 +91,8 @@ fn render(manifest: &Manifest) -> Result<String> {
             manifest.minisign_pubkey.clone().unwrap_or_default(),
         ),
         ("ARCHIVES", rows),
+        ("SMOKE_ARGS", words(&manifest.package.smoke.args)),
+        ("SMOKE_EXPECT", manifest.package.smoke.expect.clone()),
     ];
     let mut block = String::new();
     for (key, value) in data {
@@ -126,6 +128,12 @@ fn word_row(fields: &[&str]) -> Result<String> {
         );
     }
     Ok(format!("{}\n", fields.join(" ")))
+}
+
+/// Words for `eval "set -- $WORDS"`: each one quoted.
+fn words(words: &[String]) -> String {
+    let quoted: Vec<String> = words.iter().map(|w| sh_quote(w)).collect();
+    quoted.join(" ")
 }
 
 /// `'value'`, which a POSIX shell reads back as exactly `value`.

@@ -129,7 +129,7 @@ fn image(
             user: USER,
             env: vec![PATH.into()],
             entrypoint: vec![format!("/{entrypoint}")],
-            cmd: vec!["report".into()],
+            cmd: manifest.package.image_command.clone(),
             labels: annotations.clone(),
         },
         rootfs: RootFs {

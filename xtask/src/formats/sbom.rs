@@ -193,8 +193,9 @@ mod tests {
         let policy = crate::config::policy::Policy::read(&sh).unwrap();
         let package = &policy.package.name;
         let triple = "aarch64-unknown-linux-musl";
-        let deps =
-            crate::host::cargo::resolve(&sh, package, &Target::parse(triple).unwrap()).unwrap();
+        let deps = crate::host::cargo::resolve(&sh, package, &[], &Target::parse(triple).unwrap())
+            .unwrap()
+            .deps;
         let sbom = cyclonedx(&deps, triple, 1_700_000_000);
         assert_eq!(
             sbom,

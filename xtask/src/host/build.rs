@@ -9,17 +9,27 @@ use crate::config::builder::Builder;
 use crate::config::glibc::GlibcVersion;
 use crate::config::policy::TargetPolicy;
 use crate::config::target::{Libc, Target};
-use crate::host::machine::Machine;
+use crate::host::machine::{self, Machine};
 
 /// The builder `auto` picks for a target, and why: the decision tree of the cross-compilation
 /// chapter (static -> musl; old glibc -> zig; same arch -> native; other arch -> cross-linker,
-/// zig, or a container), applied to what this machine has.
-pub fn choose(tp: &TargetPolicy, machine: &Machine) -> (Builder, String) {
+/// zig, or a container), applied to what this machine has. `c_code` names the packages that
+/// compile C for the target: for musl only zig is a C compiler that links statically (Debian
+/// has no musl cross gcc, and musl-gcc's binaries are dynamic).
+pub fn choose(tp: &TargetPolicy, machine: &Machine, c_code: &[String]) -> (Builder, String) {
     let t = &tp.target;
     let native = Some(t.arch) == machine.host_arch;
     let linker = machine.linker_found(t);
     if t.libc == Libc::Musl {
-        return if native {
+        return if !c_code.is_empty() && machine.zig {
+            (
+                Builder::Zigbuild,
+                format!(
+                    "static musl target with C code ({}): zig compiles and links it",
+                    c_code.join(", ")
+                ),
+            )
+        } else if native {
             (
                 Builder::Cargo,
                 "static musl target: rustc links it self-contained".into(),
@@ -105,6 +115,12 @@ pub struct Invocation<'a> {
     pub jobs: Option<usize>,
     /// Through `cargo auditable`, which embeds the dependency list in the binary.
     pub auditable: bool,
+    /// The cargo builder's cross gcc, when that is the linker: the `cc` and `cmake` crates
+    /// compile C and C++ with its siblings. cargo-zigbuild sets `CC_<triple>`, `CXX_<triple>`,
+    /// `AR_<triple>`, `RANLIB_<triple>` and `CMAKE_TOOLCHAIN_FILE_<triple>` to zig itself.
+    pub linker: Option<String>,
+    /// `features` of the release policy.
+    pub features: &'a [String],
 }
 
 impl Invocation<'_> {
@@ -132,6 +148,9 @@ impl Invocation<'_> {
             ]
             .map(String::from),
         );
+        if !self.features.is_empty() {
+            args.extend(["--features".to_string(), self.features.join(",")]);
+        }
         if let Some(jobs) = self.jobs {
             args.extend(["--jobs".to_string(), jobs.to_string()]);
         }
@@ -170,13 +189,15 @@ impl Invocation<'_> {
     }
 
     /// Environment the builder needs beyond the command line: cross links with zig against
-    /// the floor's glibc when told the version.
+    /// the floor's glibc when told the version; the C and C++ compilers and archiver of the
+    /// cargo builder's cross gcc.
     pub fn env(&self) -> Vec<(String, String)> {
-        match (self.builder, self.target.glibc_suffix) {
-            (Builder::Cross, Some(floor)) => vec![(
+        match (self.builder, self.target.glibc_suffix, &self.linker) {
+            (Builder::Cross, Some(floor), _) => vec![(
                 format!("CROSS_TARGET_{}_ZIG", self.target.env_key()),
                 floor.to_string(),
             )],
+            (Builder::Cargo, _, Some(gcc)) => machine::c_compilers(&self.target, gcc),
             _ => Vec::new(),
         }
     }
@@ -220,6 +241,20 @@ impl Invocation<'_> {
     }
 }
 
+/// Makes cargo rerun the workspace members' build scripts, and only theirs: a script that
+/// embeds the commit (`git rev-parse`) without `rerun-if` lines would otherwise keep an older
+/// commit's output in an incremental build. Dependencies' builds stay cached.
+pub fn rerun_build_scripts(scripts: &[PathBuf]) -> anyhow::Result<()> {
+    for script in scripts {
+        std::fs::File::options()
+            .write(true)
+            .open(script)
+            .and_then(|f| f.set_modified(std::time::SystemTime::now()))
+            .map_err(|e| anyhow::anyhow!("marking {} to rerun: {e}", script.display()))?;
+    }
+    Ok(())
+}
+
 /// `word` as one POSIX shell word: as it is when that is safe, else in single quotes.
 fn shell_quote(word: &str) -> String {
     let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c);
@@ -255,15 +290,35 @@ pub fn jobs(concurrent: usize) -> Option<usize> {
         .then(|| cpus.div_ceil(concurrent))
 }
 
-/// The first of `paths` whose bytes appear in `binary`: remapping is proven from the bytes,
-/// like everything else dist claims.
-pub fn embedded_path<'a>(binary: &[u8], paths: &[&'a Path]) -> Option<&'a Path> {
+/// The text around the first of `paths` found in `binary` whose surroundings hold none of
+/// `allowed`: remapping is proven from the bytes, like everything else dist claims.
+pub fn embedded_path(binary: &[u8], paths: &[&Path], allowed: &[String]) -> Option<String> {
     use std::os::unix::ffi::OsStrExt;
-    paths.iter().copied().find(|path| {
+    for path in paths {
         let needle = path.as_os_str().as_bytes();
         // `/` alone would match anything; such a remap protects nothing anyway.
-        needle.len() > 1 && binary.windows(needle.len()).any(|w| w == needle)
-    })
+        if needle.len() <= 1 {
+            continue;
+        }
+        for (at, _) in binary
+            .windows(needle.len())
+            .enumerate()
+            .filter(|(_, w)| *w == needle)
+        {
+            // The C string holding it, or up to 80 bytes before and 256 after in Rust's
+            // unterminated data.
+            let start = at.saturating_sub(80);
+            let start =
+                (binary[start..at].iter().rposition(|&b| b == 0)).map_or(start, |i| start + i + 1);
+            let end = (at + needle.len() + 256).min(binary.len());
+            let end = (binary[at..end].iter().position(|&b| b == 0)).map_or(end, |i| at + i);
+            let text = String::from_utf8_lossy(&binary[start..end]);
+            if !allowed.iter().any(|a| text.contains(a.as_str())) {
+                return Some(text.into_owned());
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -280,7 +335,65 @@ mod tests {
             remaps: vec![("/w".into(), "/build".into())],
             jobs: None,
             auditable: true,
+            linker: None,
+            features: &[],
         }
+    }
+
+    #[test]
+    fn musl_with_c_code_is_built_by_zig_and_the_cargo_builder_says_why_not() {
+        let sh = Shell::new().unwrap();
+        sh.change_dir(crate::project_root());
+        let machine = Machine::probe(&sh).unwrap();
+        assert!(machine.zig, "zig is needed: cargo xtask setup");
+        let policy = crate::config::policy::Policy::read(&sh).unwrap();
+        let tp = policy.target("aarch64-unknown-linux-musl").unwrap();
+        assert_eq!(tp.builder, None, "auto, as the template configures it");
+        let c_code = ["tikv-jemalloc-sys".to_string(), "libz-sys".to_string()];
+        let (builder, why) = choose(&tp, &machine, &c_code);
+        assert_eq!(builder, Builder::Zigbuild, "{why}");
+        assert!(
+            why.contains("C code (tikv-jemalloc-sys, libz-sys)"),
+            "{why}"
+        );
+        assert_eq!(choose(&tp, &machine, &[]).0, Builder::Cargo);
+        let missing = machine.missing(&tp.target, Builder::Cargo, &c_code);
+        let compiler = missing.iter().find(|m| m.what.starts_with("a C compiler"));
+        let compiler = compiler.unwrap_or_else(|| panic!("{missing:#?}"));
+        assert!(compiler.fix.contains("--builder zigbuild"), "{compiler:?}");
+    }
+
+    #[test]
+    fn a_members_build_script_is_newer_than_any_earlier_build() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("build.rs");
+        std::fs::write(&script, "fn main() {}").unwrap();
+        let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+        let file = std::fs::File::options().write(true).open(&script).unwrap();
+        file.set_modified(old).unwrap();
+        rerun_build_scripts(std::slice::from_ref(&script)).unwrap();
+        let modified = std::fs::metadata(&script).unwrap().modified().unwrap();
+        assert!(modified.elapsed().unwrap().as_secs() < 60);
+        assert_eq!(std::fs::read_to_string(&script).unwrap(), "fn main() {}");
+    }
+
+    #[test]
+    fn the_cargo_builder_compiles_c_with_the_linkers_toolchain() {
+        let inv = Invocation {
+            linker: Some("aarch64-linux-gnu-gcc".into()),
+            remaps: vec![],
+            ..invocation(Builder::Cargo, "aarch64-unknown-linux-gnu")
+        };
+        assert!(inv.display().starts_with(
+            "CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc \
+             CXX_aarch64_unknown_linux_gnu=aarch64-linux-gnu-g++ \
+             AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar cargo auditable build"
+        ));
+        let lld = Invocation {
+            linker: Some("rust-lld".into()),
+            ..invocation(Builder::Cargo, "aarch64-unknown-linux-musl")
+        };
+        assert!(lld.env().is_empty());
     }
 
     #[test]
@@ -359,10 +472,14 @@ mod tests {
     fn a_build_path_left_in_a_binary_is_found() {
         let binary = b"\x7fELF...panicked at /home/ci/work/src/main.rs:3";
         let paths = [Path::new("/home/ci/.cargo"), Path::new("/home/ci/work")];
+        let found = embedded_path(binary, &paths, &[]);
         assert_eq!(
-            embedded_path(binary, &paths),
-            Some(Path::new("/home/ci/work"))
+            found.as_deref(),
+            Some("\x7fELF...panicked at /home/ci/work/src/main.rs:3")
         );
-        assert_eq!(embedded_path(b"/build/src/main.rs", &paths), None);
+        assert_eq!(embedded_path(b"/build/src/main.rs", &paths, &[]), None);
+        let openssl = b"\0ENGINESDIR: \"/home/ci/work/target/out/openssl-build/install/lib\"\0";
+        let allowed = ["openssl-build/install".to_string()];
+        assert_eq!(embedded_path(openssl, &paths, &allowed), None);
     }
 }

@@ -9,7 +9,7 @@ use xshell::{Shell, cmd};
 use crate::config::arch::Arch;
 use crate::config::builder::Builder;
 use crate::config::glibc::GlibcVersion;
-use crate::config::policy::Tools;
+use crate::config::policy::{Smoke, Tools};
 use crate::config::target::{Libc, Target};
 use crate::host::cargo_config::{CargoConfig, TargetSettings};
 use crate::manifest::Toolchain;
@@ -225,8 +225,9 @@ impl Machine {
         missing
     }
 
-    /// What building `target` with `builder` still needs on this machine.
-    pub fn missing(&self, target: &Target, builder: Builder) -> Vec<Missing> {
+    /// What building `target` with `builder` still needs on this machine; `c_code` names the
+    /// packages that compile C or C++ for it.
+    pub fn missing(&self, target: &Target, builder: Builder, c_code: &[String]) -> Vec<Missing> {
         let mut missing = Vec::new();
         let triple = target.triple();
         if !self.rustc_targets.contains(&triple) {
@@ -248,7 +249,12 @@ impl Machine {
             });
         }
         match builder {
-            Builder::Cargo => missing.extend(self.missing_linker(target)),
+            Builder::Cargo => {
+                missing.extend(self.missing_linker(target));
+                if !c_code.is_empty() {
+                    missing.extend(self.missing_c_compiler(target, c_code));
+                }
+            }
             // wrong_tools names the versions to install.
             Builder::Zigbuild => {}
             Builder::Cross => {
@@ -268,6 +274,54 @@ impl Machine {
             }
         }
         missing
+    }
+
+    /// The cargo builder's C and C++ compilers: the cross gcc's siblings, the host's `cc` and
+    /// `c++`, and for musl none at all: only zig compiles C into a static musl binary here.
+    fn missing_c_compiler(&self, target: &Target, c_code: &[String]) -> Vec<Missing> {
+        let what = |compiler: &str| {
+            format!(
+                "C compiler `{compiler}` ({} have C code)",
+                c_code.join(", ")
+            )
+        };
+        if target.libc == Libc::Musl {
+            return vec![Missing {
+                what: format!(
+                    "a C compiler for {} ({} have C code)",
+                    target.triple(),
+                    c_code.join(", ")
+                ),
+                fix:
+                    "pip install ziglang cargo-zigbuild, and build with `--builder zigbuild` (auto \
+                      picks it): musl-gcc makes dynamic binaries, and Debian has no musl cross gcc"
+                        .into(),
+            }];
+        }
+        let linker = self
+            .settings(target)
+            .ok()
+            .and_then(|s| s.linker)
+            .map(|l| l.value);
+        let compilers = match linker.as_deref() {
+            Some(gcc) => c_compilers(target, gcc)
+                .into_iter()
+                .map(|(_, c)| c)
+                .collect(),
+            None => vec!["cc".to_string(), "c++".to_string()],
+        };
+        let fix = match debian_linker_packages(target) {
+            Some([gcc, _]) => format!("apt-get install {gcc} {}", gcc.replacen("gcc", "g++", 1)),
+            None => "apt-get install build-essential".into(),
+        };
+        compilers
+            .iter()
+            .filter(|c| !self.which(c))
+            .map(|c| Missing {
+                what: what(c),
+                fix: fix.clone(),
+            })
+            .collect()
     }
 
     fn missing_linker(&self, target: &Target) -> Option<Missing> {
@@ -387,6 +441,20 @@ pub fn debian_linker_packages(target: &Target) -> Option<[String; 2]> {
     (target.libc == Libc::Gnu && !target.is_native()).then(|| target.arch.debian_cross_packages())
 }
 
+/// `CC_<triple>`, `CXX_<triple>` and `AR_<triple>` from a gcc linker (`aarch64-linux-gnu-gcc`):
+/// the compilers of the same toolchain; nothing for another linker (rust-lld, clang).
+pub fn c_compilers(target: &Target, linker: &str) -> Vec<(String, String)> {
+    let Some(prefix) = linker.strip_suffix("gcc") else {
+        return Vec::new();
+    };
+    let key = target.triple().replace(['-', '.'], "_");
+    ["CC", "CXX", "AR"]
+        .into_iter()
+        .zip(["gcc", "g++", "ar"])
+        .map(|(var, tool)| (format!("{var}_{key}"), format!("{prefix}{tool}")))
+        .collect()
+}
+
 /// The linker and runner cargo should use for `target` on the reference build machine
 /// (x86_64, where releases are built), written into .cargo/config.toml by codegen: the cross
 /// gcc for glibc, rustc's `rust-lld` for self-contained musl, QEMU with the cross sysroot for
@@ -406,23 +474,22 @@ pub fn default_linker_and_runner(target: &Target) -> (Option<String>, Option<Str
     }
 }
 
-/// Runs `binary --version`, natively or as the runner's argument, and checks it prints
-/// `expected`; says how it ran.
-pub fn smoke_run(sh: &Shell, runner: &[String], binary: &Path, expected: &str) -> Result<String> {
+/// Runs `binary` with the smoke test's arguments, natively or as the runner's argument, and
+/// judges what it prints; says how it ran.
+pub fn smoke_run(sh: &Shell, runner: &[String], binary: &Path, smoke: &Smoke) -> Result<String> {
     let mut line: Vec<std::ffi::OsString> = runner.iter().map(Into::into).collect();
     line.push(binary.into());
     let (program, args) = line.split_first().expect("holds the binary");
-    let output = cmd!(sh, "{program} {args...} --version")
+    let smoke_args = &smoke.args;
+    let output = cmd!(sh, "{program} {args...} {smoke_args...}")
         .quiet()
         .read()
         .with_context(|| format!("running {}", binary.display()))?;
-    if output.trim() != expected {
-        anyhow::bail!("it printed `{}`, expected `{expected}`", output.trim());
-    }
+    let first = smoke.judge(&output)?;
     let how = runner
         .first()
         .map_or("natively".to_string(), |r| format!("under {r}"));
-    Ok(format!("`--version` {how}: {expected}"))
+    Ok(format!("`{}` {how}: {first}", smoke.args.join(" ")))
 }
 
 #[cfg(test)]

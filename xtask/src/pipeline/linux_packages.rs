@@ -90,21 +90,24 @@ pub fn write(
 pub fn metadata(policy: &Policy, arch: &'static Arch, mtime: u64) -> Result<Metadata> {
     let package = &policy.package;
     let cargo_toml = package.manifest_path.display();
-    let summary = package.description.clone().with_context(|| {
+    let text = package.description.clone().with_context(|| {
         format!("{cargo_toml} has no `description`: the .deb and .rpm need it as their summary")
     })?;
-    if summary.contains('\n') || summary.chars().count() >= 80 {
+    // The first line is the summary; the rest, when `long-description` is not set, the text.
+    let (summary, rest) = text.trim().split_once('\n').unwrap_or((text.trim(), ""));
+    let summary = summary.trim().to_string();
+    if summary.chars().count() >= 80 {
         bail!(
-            "`description` in {cargo_toml} is {} characters on {} line(s): the .deb and .rpm \
-             take it as their one-line summary, which must be under 80; shorten it and put \
-             the rest in `long-description` in [workspace.metadata.release]",
-            summary.chars().count(),
-            summary.lines().count()
+            "the first line of `description` in {cargo_toml} is {} characters: the .deb and \
+             .rpm take it as their one-line summary, which must be under 80; shorten it and put \
+             the rest on the next lines or in `long-description` in [workspace.metadata.release]",
+            summary.chars().count()
         );
     }
-    let description = policy.long_description.clone().context(
-        "[workspace.metadata.release] in Cargo.toml has no `long-description`: the .deb and \
-         .rpm need a few lines below the summary",
+    let rest = Some(rest.trim().to_string()).filter(|r| !r.is_empty());
+    let description = policy.long_description.clone().or(rest).context(
+        "[workspace.metadata.release] in Cargo.toml has no `long-description`, and \
+         `description` one line: the .deb and .rpm need a few lines below the summary",
     )?;
     if let Some(long) = description.lines().find(|l| l.chars().count() >= 80) {
         bail!(
@@ -177,14 +180,16 @@ pub fn files(
         contents: binary.to_vec(),
         kind: Kind::Program,
     }];
-    let assets = policy
-        .package
-        .manifest_path
-        .parent()
-        .context("the package's Cargo.toml has no directory")?
-        .join("assets");
-    files.extend(man_pages(&assets.join("man"))?);
-    files.extend(completions(distro, bin, &assets.join("completions"))?);
+    if let Some(dir) = &policy.man {
+        files.extend(man_pages(&configured(root, dir, "man")?)?);
+    }
+    if let Some(dir) = &policy.completions {
+        files.extend(completions(
+            distro,
+            bin,
+            &configured(root, dir, "completions")?,
+        )?);
+    }
     let licenses = license_files(policy, root)?;
     match distro {
         Distro::Debian => files.extend(deb::doc_files(meta, &licenses)?),
@@ -196,6 +201,19 @@ pub fn files(
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
+}
+
+/// The folder the policy's `key` names, which must be there.
+fn configured(root: &Path, dir: &Path, key: &str) -> Result<std::path::PathBuf> {
+    let path = root.join(dir);
+    if !path.is_dir() {
+        bail!(
+            "`{key} = \"{}\"` in [workspace.metadata.release]: no such folder in the workspace; \
+             fix the path or remove the key",
+            dir.display()
+        );
+    }
+    Ok(path)
 }
 
 /// `man/NAME.N` becomes `usr/share/man/manN/NAME.N.gz`, compressed as `gzip -9n` does.
@@ -258,23 +276,46 @@ fn completions(distro: Distro, bin: &str, dir: &Path) -> Result<Vec<InstallFile>
     Ok(files)
 }
 
-/// The license texts among the `include` files (`LICENSE*`, `COPYING*`), by file name.
+/// The license texts, by file name: the package's `license-file`, and the `LICENSE*`,
+/// `COPYING*` and `UNLICENSE` files of the package's folder and among the `include` files.
 pub fn license_files(policy: &Policy, root: &Path) -> Result<Vec<(String, String)>> {
-    let mut licenses = Vec::new();
-    for include in &policy.include {
-        let name = include.file_name().unwrap_or_default().to_string_lossy();
+    let package_dir = (policy.package.manifest_path.parent()).context("a package folder")?;
+    let is_license = |name: &str| {
         let upper = name.to_uppercase();
-        if upper.starts_with("LICENSE") || upper.starts_with("COPYING") {
-            let path = files::inside(root, include, "`include` entry")?;
+        ["LICENSE", "LICENCE", "COPYING", "UNLICENSE"]
+            .iter()
+            .any(|p| upper.starts_with(p))
+    };
+    let mut paths: Vec<std::path::PathBuf> = (policy.package.license_file.iter())
+        .map(|f| package_dir.join(f))
+        .collect();
+    let beside = std::fs::read_dir(package_dir).context("reading the package's folder")?;
+    let mut beside: Vec<_> = beside.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    beside.sort();
+    paths.extend(
+        beside
+            .into_iter()
+            .filter(|p| is_license(&file_name(p).unwrap_or_default())),
+    );
+    for include in &policy.include {
+        if (include.file_name()).is_some_and(|n| is_license(&n.to_string_lossy())) {
+            paths.push(files::inside(root, include, "`include` entry")?);
+        }
+    }
+    let mut licenses: Vec<(String, String)> = Vec::new();
+    for path in paths {
+        let name = file_name(&path)?;
+        if licenses.iter().all(|(n, _)| *n != name) {
             let text = files::read_text(&path)
                 .with_context(|| format!("reading the license text {}", path.display()))?;
-            licenses.push((name.into_owned(), text));
+            licenses.push((name, text));
         }
     }
     if licenses.is_empty() {
         bail!(
-            "no LICENSE* or COPYING* file among `include` in [workspace.metadata.release]: the \
-             .deb and .rpm must carry the license texts"
+            "no license text: set `license-file` in the package's Cargo.toml, or put a \
+             LICENSE*, COPYING* or UNLICENSE file beside it or among `include` in \
+             [workspace.metadata.release]: the .deb and .rpm must carry it"
         );
     }
     Ok(licenses)
@@ -337,6 +378,36 @@ mod tests {
         let mut sorted = debian.clone();
         sorted.sort();
         assert_eq!(debian, sorted);
+    }
+
+    #[test]
+    fn a_missing_configured_folder_is_named_by_its_key_and_a_long_description_splits() {
+        let sh = Shell::new().unwrap();
+        sh.change_dir(crate::project_root());
+        let mut policy = Policy::read(&sh).unwrap();
+        let arch = Arch::from_rust("x86_64").unwrap();
+        policy.package.description = Some("A tool.\nIt does things,\nwell.\n".into());
+        policy.long_description = None;
+        let meta = metadata(&policy, arch, 0).unwrap();
+        assert_eq!(
+            (meta.summary.as_str(), meta.description.as_str()),
+            ("A tool.", "It does things,\nwell.")
+        );
+        policy.man = Some("diag_tool/no-man".into());
+        let err = files(Distro::Debian, &policy, &meta, b"", &sh.current_dir()).unwrap_err();
+        let err = err.to_string();
+        assert!(
+            err.starts_with("`man = \"diag_tool/no-man\"` in [workspace.metadata.release]"),
+            "{err}"
+        );
+        policy.man = None;
+        policy.completions = None;
+        let files = files(Distro::Rpm, &policy, &meta, b"", &sh.current_dir()).unwrap();
+        assert!(
+            files
+                .iter()
+                .all(|f| !f.path.contains("/man/") && !f.path.contains("completion"))
+        );
     }
 
     #[test]

@@ -7,9 +7,10 @@ use serde::Serialize;
 use xshell::Shell;
 
 use crate::config::builder::{self, Builder};
-use crate::config::policy::{Policy, TargetPolicy};
+use crate::config::policy::{Policy, Smoke, TargetPolicy};
 use crate::config::target::{Libc, Target};
 use crate::host::build::{self, Invocation};
+use crate::host::cargo;
 use crate::host::machine::{self, Machine, Missing};
 use crate::pipeline::linux_packages;
 
@@ -22,39 +23,63 @@ pub struct TargetPlan {
     pub missing: Vec<Missing>,
     /// How to run its binaries here; `Err` when that is missing.
     pub runner: Result<Vec<String>, Missing>,
+    /// The packages that compile C or C++ for the target.
+    pub c_code: Vec<String>,
+    /// The linker cargo's configuration names for the target.
+    pub linker: Option<String>,
 }
 
 impl TargetPlan {
     pub fn new(
+        sh: &Shell,
         release: &Policy,
         policy: TargetPolicy,
         builder: Option<Builder>,
         machine: &Machine,
     ) -> TargetPlan {
+        let mut missing = Vec::new();
+        let c_code = cargo::c_code(sh, release, &policy.target).unwrap_or_else(|e| {
+            missing.push(Missing {
+                what: "the dependency graph".into(),
+                fix: format!("{e:#}"),
+            });
+            Vec::new()
+        });
         let (builder, why) = match (builder, policy.builder) {
             (Some(b), _) => (b, "--builder".to_string()),
             (None, Some(b)) => (b, "set in Cargo.toml".to_string()),
-            (None, None) => build::choose(&policy, machine),
+            (None, None) => build::choose(&policy, machine, &c_code),
         };
-        let mut missing = machine.missing(&policy.target, builder);
+        missing.extend(machine.missing(&policy.target, builder, &c_code));
         missing.extend(machine.wrong_tools(&release.tools, builder));
         missing.extend(unmet_floor(&policy, builder, machine));
         let runner = machine.runner(&policy.target);
         TargetPlan {
-            policy,
             builder,
             why,
             missing,
             runner,
+            c_code,
+            linker: machine
+                .settings(&policy.target)
+                .ok()
+                .and_then(|s| s.linker)
+                .map(|l| l.value),
+            policy,
         }
     }
 
     /// Every configured target, planned for this machine.
-    pub fn all(policy: &Policy, builder: Option<Builder>, machine: &Machine) -> Vec<TargetPlan> {
+    pub fn all(
+        sh: &Shell,
+        policy: &Policy,
+        builder: Option<Builder>,
+        machine: &Machine,
+    ) -> Vec<TargetPlan> {
         policy
             .targets
             .iter()
-            .map(|tp| TargetPlan::new(policy, tp.clone(), builder, machine))
+            .map(|tp| TargetPlan::new(sh, policy, tp.clone(), builder, machine))
             .collect()
     }
 
@@ -120,6 +145,8 @@ pub fn invocation<'a>(
         target_dir,
         jobs,
         auditable: true,
+        linker: plan.linker.clone(),
+        features: &policy.features,
     }
 }
 
@@ -130,6 +157,10 @@ pub fn debian_packages(target: &Target) -> Vec<String> {
         .into_iter()
         .flatten()
         .collect();
+    if target.libc == Libc::Gnu && !target.is_native() {
+        // C++ dependencies compile with the cross gcc's g++.
+        packages.push(format!("g++-{}", target.arch.gnu_triple.replace('_', "-")));
+    }
     if !target.is_native() {
         packages.push("qemu-user-static".into());
     }
@@ -142,6 +173,8 @@ pub fn debian_packages(target: &Target) -> Vec<String> {
 pub struct PlanJson {
     pub package: String,
     pub version: String,
+    /// How dist runs each binary, and what the first line it prints must contain.
+    pub smoke: Smoke,
     pub targets: Vec<TargetJson>,
     pub hardware: Vec<HardwareJson>,
 }
@@ -154,6 +187,8 @@ pub struct HardwareJson {
     pub archive: String,
     /// The binary's path inside the unpacked archive.
     pub binary: String,
+    /// The package's test to run against it, with its path in `SHIPPED_BINARY`.
+    pub test: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -233,12 +268,14 @@ pub fn plan_json(policy: &Policy, plans: &[TargetPlan], machine: &Machine) -> Pl
                 runs_on: tp.target.arch.github_runner?,
                 archive: tp.names.archive.clone(),
                 binary: tp.names.binary.clone(),
+                test: policy.hardware_test.clone(),
             })
         })
         .collect();
     PlanJson {
         package: policy.package.name.clone(),
         version: policy.version().to_string(),
+        smoke: policy.smoke.clone(),
         targets,
         hardware,
     }

@@ -52,3 +52,30 @@ pub fn copy_checkout(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Runs `program` in `dir` with that checkout's own target directory and a fixed archive
+/// time, giving its output, or what it printed on failure.
+#[allow(dead_code)] // only the tests that build a fork run commands in it
+pub fn try_run(dir: &Path, target: &Path, program: &str, args: &[&str]) -> Result<String, String> {
+    let output = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .unwrap_or_else(|e| panic!("running {program}: {e}"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() {
+        return Err(format!(
+            "{program} {args:?} failed in {}:\n{stderr}",
+            dir.display()
+        ));
+    }
+    Ok(String::from_utf8(output.stdout).expect("UTF-8 output"))
+}
+
+/// [`try_run`] in `dir` with `dir/target`; fails the test unless the command succeeds.
+#[allow(dead_code)] // only the tests that build a fork run commands in it
+pub fn run(dir: &Path, program: &str, args: &[&str]) -> String {
+    try_run(dir, &dir.join("target"), program, args).unwrap_or_else(|e| panic!("{e}"))
+}

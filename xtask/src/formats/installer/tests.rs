@@ -248,3 +248,55 @@ fn a_gnu_binary_that_needs_no_glibc_version_takes_any_glibc() {
         "{text}"
     );
 }
+
+/// Installs, from a directory, a gnu build whose binary is a script that prints `first` and
+/// another line.
+fn install_binary_printing(first: &str) -> Output {
+    let files = tempfile::tempdir().unwrap();
+    let top = "diag_tool-x86_64-unknown-linux-gnu-v1.0.0";
+    std::fs::create_dir(files.path().join(top)).unwrap();
+    let bin = files.path().join(top).join("diag_tool");
+    std::fs::write(&bin, format!("#!/bin/sh\necho '{first}'; echo more\n")).unwrap();
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let name = format!("{top}.tar.gz");
+    let tar = Command::new("tar")
+        .args(["-czf", &name, top])
+        .current_dir(files.path())
+        .status();
+    assert!(tar.unwrap().success());
+    let path = files.path().join(&name);
+    let mut artifact = archive(&name);
+    artifact.size = std::fs::metadata(&path).unwrap().len();
+    artifact.sha256 = checksums::sha256_file(&path).unwrap();
+    let mut manifest = manifest::sample("x86_64-unknown-linux-gnu", "1.0.0", artifact);
+    manifest.minisign_pubkey = None;
+    let prefix = files.path().join("prefix");
+    let (from, prefix) = (files.path().to_str().unwrap(), prefix.to_str().unwrap());
+    run(
+        &manifest,
+        "x86_64",
+        Some("2.36"),
+        &["--from", from, "--prefix", prefix],
+    )
+}
+
+#[test]
+fn a_binary_naming_its_version_anywhere_in_its_first_line_is_installed() {
+    let output = install_binary_printing("diag_tool 1.0.0 (rev abc123, 2026-12-01)");
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(text(&output).contains("bin/diag_tool"), "{}", text(&output));
+}
+
+#[test]
+fn a_binary_naming_another_version_is_not_installed() {
+    let output = install_binary_printing("diag_tool 0.9.0");
+    assert!(!output.status.success());
+    assert!(
+        text(&output).contains(
+            "`diag_tool --version` printed `diag_tool 0.9.0`, expected a first line \
+             containing `1.0.0`; nothing was installed"
+        ),
+        "{}",
+        text(&output)
+    );
+}

@@ -238,8 +238,8 @@ fn wrap(text: &str) -> String {
     lines.join("\n")
 }
 
-/// The DEP-5 copyright file: the holder from the license texts, each license's text, or a
-/// pointer to Debian's copy of it.
+/// The DEP-5 copyright file: the holder from the license texts (else the maintainer), each
+/// license's text, or a pointer to Debian's copy of it.
 fn copyright(meta: &Metadata, licenses: &[(String, String)]) -> Result<String> {
     let holder = licenses
         .iter()
@@ -251,10 +251,8 @@ fn copyright(meta: &Metadata, licenses: &[(String, String)]) -> Result<String> {
                 .trim()
         })
         .find(|rest| !rest.is_empty() && !rest.contains('['))
-        .context(
-            "no license text has a line such as `Copyright (c) 2026 Jane Doe`, which the \
-             Debian copyright file needs: add one to the LICENSE file",
-        )?;
+        // A public-domain dedication (UNLICENSE) names no holder: the maintainer then.
+        .unwrap_or(&meta.maintainer);
     let ids: Vec<&str> = meta
         .license
         .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
@@ -296,8 +294,8 @@ fn copyright(meta: &Metadata, licenses: &[(String, String)]) -> Result<String> {
     Ok(text)
 }
 
-/// The text of license `id`: `LICENSE-MIT` for MIT, `LICENSE-APACHE` for Apache-2.0, or the
-/// only license file there is.
+/// The text of license `id`: `LICENSE-MIT` for MIT, `LICENSE-APACHE` for Apache-2.0,
+/// `UNLICENSE` for Unlicense, or the only license file there is.
 fn license_text<'a>(id: &str, licenses: &'a [(String, String)]) -> Result<&'a str> {
     let suffix = |name: &str| {
         name.to_uppercase()
@@ -306,7 +304,10 @@ fn license_text<'a>(id: &str, licenses: &'a [(String, String)]) -> Result<&'a st
     };
     let found = licenses
         .iter()
-        .find(|(name, _)| suffix(name).is_some_and(|s| id.to_uppercase().starts_with(&s)))
+        .find(|(name, _)| {
+            let id = id.to_uppercase();
+            name.to_uppercase() == id || suffix(name).is_some_and(|s| id.starts_with(&s))
+        })
         .or(if licenses.len() == 1 {
             licenses.first()
         } else {
@@ -474,8 +475,30 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("License: Apache-2.0\n On Debian systems, the complete text of this license can be found in\n \"/usr/share/common-licenses/Apache-2.0\"."), "{text}");
-        let err = copyright(&meta, &licenses[1..]).unwrap_err().to_string();
-        assert!(err.contains("`Copyright (c) 2026 Jane Doe`"), "{err}");
+    }
+
+    #[test]
+    fn an_unlicense_text_names_no_holder_and_is_carried_as_it_is() {
+        let (mut meta, _) = sample("x86_64");
+        meta.license = "Unlicense OR MIT".into();
+        let dedication = "This is free and unencumbered software released into the public domain.";
+        let licenses = [
+            ("LICENSE-MIT".to_string(), "MIT License\n".to_string()),
+            ("UNLICENSE".to_string(), format!("{dedication}\n")),
+        ];
+        let text = copyright(&meta, &licenses).unwrap();
+        assert!(
+            text.contains(&format!(
+                "Copyright: {}
+",
+                meta.maintainer
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("License: Unlicense\n {dedication}\n")),
+            "{text}"
+        );
     }
 
     #[test]
