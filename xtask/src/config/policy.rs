@@ -183,18 +183,7 @@ impl Policy {
     /// Reads `cargo metadata --no-deps` output; `Policy::read` in `host/cargo.rs` runs it.
     pub fn from_metadata(json: &str) -> Result<Policy> {
         let metadata: Metadata = serde_json::from_str(json).context("parsing `cargo metadata`")?;
-        #[derive(Deserialize)]
-        struct WorkspaceMetadata {
-            release: Option<ReleaseConfig>,
-        }
-        let workspace: Option<WorkspaceMetadata> = metadata
-            .metadata
-            .map(serde_json::from_value)
-            .transpose()
-            .with_context(|| format!("reading {WHERE}: fix the key it names"))?;
-        let Some(release) = workspace.and_then(|m| m.release) else {
-            bail!("{WHERE} is missing: it names the package to ship and its targets");
-        };
+        let release = release_config(metadata.metadata)?;
         let build_scripts = (metadata.packages.iter())
             .flat_map(|p| &p.targets)
             .filter(|t| t.kind.iter().any(|k| k == "custom-build"))
@@ -211,13 +200,7 @@ impl Policy {
                 )
             })?;
         let bin = shipped_bin(&package, release.binaries.as_deref())?;
-        let binstall: Option<PackageMetadata> = package
-            .metadata
-            .clone()
-            .map(serde_json::from_value)
-            .transpose()
-            .context("reading [package.metadata.binstall] of the shipped package")?;
-        let binstall = binstall.and_then(|m| m.binstall);
+        let binstall = binstall_table(&package)?;
         if release.targets.is_empty() {
             bail!("{WHERE} lists no targets: add [[workspace.metadata.release.targets]] entries");
         }
@@ -236,15 +219,8 @@ impl Policy {
             };
             targets.push(target_policy(entry, release.glibc_floor, names)?);
         }
-        let mut smoke = release.smoke.unwrap_or(Smoke {
-            args: version_flag(),
-            expect: String::new(),
-        });
-        if smoke.expect.is_empty() {
-            smoke.expect = package.version.clone();
-        }
         Ok(Policy {
-            smoke,
+            smoke: smoke(release.smoke, &package.version),
             features: release.features,
             image_command: release.image_command,
             man: release.man,
@@ -350,6 +326,42 @@ impl Policy {
             .or(configured.map_or(self.glibc_floor, |t| t.policy_floor));
         effective_floor(target, floor)
     }
+}
+
+/// `[workspace.metadata.release]`, from the workspace's `metadata` as cargo gives it.
+fn release_config(metadata: Option<serde_json::Value>) -> Result<ReleaseConfig> {
+    #[derive(Deserialize)]
+    struct WorkspaceMetadata {
+        release: Option<ReleaseConfig>,
+    }
+    let workspace: Option<WorkspaceMetadata> = metadata
+        .map(serde_json::from_value)
+        .transpose()
+        .with_context(|| format!("reading {WHERE}: fix the key it names"))?;
+    workspace.and_then(|m| m.release).with_context(|| {
+        format!("{WHERE} is missing: it names the package to ship and its targets")
+    })
+}
+
+/// The shipped package's `[package.metadata.binstall]`, where cargo-binstall reads it.
+fn binstall_table(package: &Package) -> Result<Option<Binstall>> {
+    let metadata: Option<PackageMetadata> = (package.metadata.clone())
+        .map(serde_json::from_value)
+        .transpose()
+        .context("reading [package.metadata.binstall] of the shipped package")?;
+    Ok(metadata.and_then(|m| m.binstall))
+}
+
+/// The smoke run: the policy's, or `--version`; what it must print is the version unless set.
+fn smoke(configured: Option<Smoke>, version: &str) -> Smoke {
+    let mut smoke = configured.unwrap_or(Smoke {
+        args: version_flag(),
+        expect: String::new(),
+    });
+    if smoke.expect.is_empty() {
+        smoke.expect = version.to_string();
+    }
+    smoke
 }
 
 /// One target's rules: its floors (never below what a builder can link), builder, runner and
