@@ -17,7 +17,7 @@ use crate::pipeline::plan;
 /// pages, jq reads the plan, minisign checks signatures; install.sh is judged by shellcheck and
 /// run by dash and a static busybox, fetching with curl, checking with openssl or perl's shasum;
 /// promtool and node_exporter judge the Prometheus output; rpm, lintian and rpmlint the
-/// packages; skopeo, umoci, crun, runc and a registry (htpasswd from apache2-utils) the image.
+/// packages; skopeo, umoci, crun, runc and a registry (htpasswd from apache2-utils) the image; gpg and gpgv sign and check the package repositories; strace slows diag_tool's reads so a hostile test can swap a file mid-read.
 pub const TEST_TOOLS: &[(&str, &str)] = &[
     ("musl-gcc", "musl-tools"),
     ("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu"),
@@ -46,6 +46,9 @@ pub const TEST_TOOLS: &[(&str, &str)] = &[
     ("runc", "runc"),
     ("docker-registry", "docker-registry"),
     ("htpasswd", "apache2-utils"),
+    ("gpg", "gpg"),
+    ("gpgv", "gpgv"),
+    ("strace", "strace"),
 ];
 /// Libraries, not programs: diffoscope reads archives with libarchive.
 const TEST_LIBRARIES: &[&str] = &["libarchive13"];
@@ -291,6 +294,9 @@ mod tests {
         "gcc",
         "strip",
         "readelf",
+        "unshare",
+        "kill",
+        "mkfifo",
     ];
 
     /// Program names in `source` where it spawns one: `Command::new("x")`, `cmd!(sh, "x ..")`,
@@ -342,6 +348,8 @@ mod tests {
 
     fn unknown_programs(tools: &[(&str, &str)], root: &Path) -> Vec<String> {
         let known = |p: &str| {
+            // `/usr/bin/promtool` is promtool.
+            let p = p.rsplit('/').next().unwrap_or(p);
             tools
                 .iter()
                 .chain(TEST_PIP)

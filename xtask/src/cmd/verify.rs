@@ -2,13 +2,14 @@
 //! the ELF rules, the cargo-auditable data against this workspace's Cargo.lock, and no path of
 //! this machine.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use xshell::Shell;
 
 use crate::config::policy::Policy;
 use crate::flags;
 use crate::host::build;
 use crate::pipeline::checks;
+use crate::util::files;
 
 impl flags::Verify {
     pub fn run(self, sh: &Shell) -> Result<()> {
@@ -16,8 +17,7 @@ impl flags::Verify {
         let policy = Policy::read(sh)?;
         // The same floor dist applies: the target's, a `.2.28` suffix, or the default.
         let floor = self.glibc_floor.or_else(|| policy.floor_for(&target));
-        let bytes = std::fs::read(&self.file)
-            .with_context(|| format!("reading {}", self.file.display()))?;
+        let bytes = files::read_regular(&self.file, files::BINARY_CAP)?;
         let remaps = build::remaps(&sh.current_dir(), &policy.target_dir);
         let machine_paths: Vec<&std::path::Path> =
             remaps.iter().map(|(p, _)| p.as_path()).collect();
