@@ -17,7 +17,9 @@ use crate::pipeline::plan;
 /// pages, jq reads the plan, minisign checks signatures; install.sh is judged by shellcheck and
 /// run by dash and a static busybox, fetching with curl, checking with openssl or perl's shasum;
 /// promtool and node_exporter judge the Prometheus output; rpm, lintian and rpmlint the
-/// packages; skopeo, umoci, crun, runc and a registry (htpasswd from apache2-utils) the image; gpg and gpgv sign and check the package repositories; strace slows diag_tool's reads so a hostile test can swap a file mid-read.
+/// packages; skopeo, umoci, crun, runc and a registry (htpasswd from apache2-utils) the image;
+/// gpg and gpgv sign and check the package repositories; strace slows diag_tool's reads so that
+/// a hostile test can swap a file in the middle of one.
 pub const TEST_TOOLS: &[(&str, &str)] = &[
     ("musl-gcc", "musl-tools"),
     ("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu"),
