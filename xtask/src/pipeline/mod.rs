@@ -7,3 +7,4 @@ pub mod output;
 pub mod plan;
 pub mod release;
 pub mod repository;
+pub mod targets;
