@@ -348,7 +348,7 @@ fn swap_with_fifo(
 }
 
 #[test]
-fn files_swapped_for_fifos_while_diag_tool_runs_never_block_it() {
+fn files_swapped_for_fifos_while_the_tool_runs_never_block_it() {
     let scratch = tempfile::tempdir().unwrap();
     let hwmon = scratch.path().join("root/sys/class/hwmon/hwmon0");
     write(&hwmon.join("name"), "coretemp\n");

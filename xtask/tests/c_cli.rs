@@ -129,7 +129,7 @@ fn a_cli_with_c_and_cpp_dependencies_ships_on_every_target() {
 }
 
 #[test]
-fn the_fork_ships_c_cli_and_none_of_diag_tools_files() {
+fn the_fork_ships_c_cli_and_none_of_the_samples_files() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let text = ship_c_cli(&std::fs::read_to_string(root.join("Cargo.toml")).unwrap());
     let manifest: toml::Table = toml::from_str(&text).unwrap();

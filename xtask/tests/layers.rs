@@ -300,7 +300,7 @@ fn xtask_imports_point_down_its_layers() {
 }
 
 #[test]
-fn diag_tool_sources_checks_and_outputs_import_one_way() {
+fn the_samples_sources_checks_and_outputs_import_one_way() {
     check(&DIAG_TOOL);
 }
 
