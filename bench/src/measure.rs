@@ -55,6 +55,26 @@ pub fn dist(sh: &Shell, scratch: &Path, report: &mut Report) -> Result<DistRun> 
     })
 }
 
+/// The build command a user would type for `plan`'s target: no remapping, all cores.
+fn plain_invocation<'a>(
+    policy: &'a Policy,
+    plan: &TargetPlan,
+    target_dir: std::path::PathBuf,
+    auditable: bool,
+) -> Invocation<'a> {
+    Invocation {
+        builder: plan.builder,
+        package: &policy.package.name,
+        target: plan.build_target(),
+        target_dir,
+        remaps: Vec::new(),
+        jobs: None,
+        auditable,
+        linker: None,
+        features: &policy.features,
+    }
+}
+
 /// The same targets built by hand, one command after another, with the builder dist picks for
 /// each, in one clean target directory.
 pub fn plain(
@@ -67,17 +87,7 @@ pub fn plain(
     let target_dir = scratch.join("plain-target");
     let mut total = 0.0;
     for plan in TargetPlan::all(sh, policy, None, machine) {
-        let inv = Invocation {
-            builder: plan.builder,
-            package: &policy.package.name,
-            target: plan.build_target(),
-            target_dir: target_dir.clone(),
-            remaps: Vec::new(),
-            jobs: None,
-            auditable: false,
-            linker: None,
-            features: &policy.features,
-        };
+        let inv = plain_invocation(policy, &plan, target_dir.clone(), false);
         let (seconds, _) = timed(|| inv.cmd(sh).ignore_stderr().read())?;
         report.add(
             format!("plain {} build of {} (s)", plan.builder, inv.target),
@@ -166,17 +176,7 @@ pub fn auditable(
     let package = &policy.package.name;
     let mut times = Vec::new();
     for auditable in [false, true] {
-        let inv = Invocation {
-            builder: plan.builder,
-            package,
-            target: plan.build_target(),
-            target_dir: scratch.join("plain-target"),
-            remaps: Vec::new(),
-            jobs: None,
-            auditable,
-            linker: None,
-            features: &policy.features,
-        };
+        let inv = plain_invocation(policy, &plan, scratch.join("plain-target"), auditable);
         let (triple, dir) = (inv.target.triple(), &inv.target_dir);
         cmd!(
             sh,
