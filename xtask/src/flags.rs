@@ -107,6 +107,13 @@ xflags::xflags! {
             /// The new package name, e.g. my-tool (Rust code then says my_tool).
             required name: String
         }
+        /// Ship the package in PATH (your own CLI, copied into the workspace) instead of the
+        /// current one: members, `package`, `include` and the package's keys in Cargo.toml.
+        cmd adopt {
+            required path: PathBuf
+            /// The binary to ship, when the package has several.
+            optional --bin bin: String
+        }
         /// Recreate TestArea's symbolic links from TestArea/symlinks.txt (after a copy dropped them).
         cmd symlinks {}
     }

@@ -48,6 +48,7 @@ fn run() -> Result<()> {
         flags::XtaskCmd::Ci(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Bench(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Rename(cmd) => cmd.run(&sh),
+        flags::XtaskCmd::Adopt(cmd) => cmd.run(&sh),
         flags::XtaskCmd::Symlinks(cmd) => cmd.run(&sh),
     }
 }

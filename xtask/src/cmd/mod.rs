@@ -1,5 +1,6 @@
 //! One file per `cargo xtask` command: parse nothing, decide little, call the layers below.
 
+pub mod adopt;
 pub mod bench;
 pub mod ci;
 pub mod codegen;
