@@ -51,6 +51,8 @@ pub const TEST_TOOLS: &[(&str, &str)] = &[
     ("gpg", "gpg"),
     ("gpgv", "gpgv"),
     ("strace", "strace"),
+    // What installs the tools below, and runs the SBOM validator.
+    ("python3", "python3-pip"),
 ];
 /// Libraries, not programs: diffoscope reads archives with libarchive.
 const TEST_LIBRARIES: &[&str] = &["libarchive13"];
@@ -210,11 +212,21 @@ fn pip(sh: &Shell, policy: &Policy, machine: &Machine) -> Option<Vec<String>> {
             pip.push(requirement.to_string());
         }
     }
+    // Debian 12 and Ubuntu 23.04 mark their Python "externally managed", and pip then refuses
+    // to install: these tools go to /usr/local (or ~/.local), beside Debian's packages and not
+    // over them. Older pips ignore the variable.
     (!pip.is_empty()).then(|| {
-        words(&["python3", "-m", "pip", "install"])
-            .into_iter()
-            .chain(pip)
-            .collect()
+        words(&[
+            "env",
+            "PIP_BREAK_SYSTEM_PACKAGES=1",
+            "python3",
+            "-m",
+            "pip",
+            "install",
+        ])
+        .into_iter()
+        .chain(pip)
+        .collect()
     })
 }
 
