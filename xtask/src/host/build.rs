@@ -111,8 +111,9 @@ pub struct Invocation<'a> {
     /// Path prefixes rewritten in everything rustc embeds, so that builds in other directories
     /// (or on other machines) give identical binaries.
     pub remaps: Vec<(PathBuf, String)>,
-    /// `--jobs`, when several invocations share the machine.
-    pub jobs: Option<usize>,
+    /// `CARGO_MAKEFLAGS` naming the jobserver that concurrent builds share (not part of the
+    /// recorded command: its descriptors differ from run to run).
+    pub makeflags: Option<String>,
     /// Through `cargo auditable`, which embeds the dependency list in the binary.
     pub auditable: bool,
     /// The cargo builder's cross gcc, when that is the linker: the `cc` and `cmake` crates
@@ -151,9 +152,6 @@ impl Invocation<'_> {
         if !self.features.is_empty() {
             args.extend(["--features".to_string(), self.features.join(",")]);
         }
-        if let Some(jobs) = self.jobs {
-            args.extend(["--jobs".to_string(), jobs.to_string()]);
-        }
         let triple = match self.builder {
             Builder::Zigbuild => self.target.zig_triple(),
             Builder::Cargo | Builder::Cross => self.target.triple(),
@@ -184,6 +182,14 @@ impl Invocation<'_> {
         let mut cmd = cmd!(sh, "{program} {args...}");
         for (key, value) in self.env() {
             cmd = cmd.env(key, value);
+        }
+        // cross's cargo runs in a container, where the pipe's descriptors do not exist.
+        if let Some(makeflags) = self
+            .makeflags
+            .as_ref()
+            .filter(|_| self.builder != Builder::Cross)
+        {
+            cmd = cmd.env("CARGO_MAKEFLAGS", makeflags);
         }
         cmd
     }
@@ -281,17 +287,10 @@ pub fn remaps(workspace: &Path, target_dir: &Path) -> Vec<(PathBuf, String)> {
     ]
 }
 
-/// `--jobs` for each of `concurrent` builds: concurrent cargos share the cores, and each one
-/// running as many jobs as the machine has leaves them fighting over caches and memory
-/// (measured: 50.8–53.0 s against 48.9 s with one job each for three targets on two cores).
-pub fn jobs(concurrent: usize) -> Option<usize> {
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    (concurrent > 1 && std::env::var_os("CARGO_BUILD_JOBS").is_none())
-        .then(|| cpus.div_ceil(concurrent))
-}
-
 /// The text around the first of `paths` found in `binary` whose surroundings hold none of
-/// `allowed`: remapping is proven from the bytes, like everything else dist claims.
+/// `allowed`: remapping is proven from the bytes, like everything else dist claims. A path
+/// counts where it ends its string or goes on into one of its own entries: a workspace at
+/// `/src` is not found in the standard library's `/rust/deps/addr2line-0.25.1/src/line.rs`.
 pub fn embedded_path(binary: &[u8], paths: &[&Path], allowed: &[String]) -> Option<String> {
     use std::os::unix::ffi::OsStrExt;
     for path in paths {
@@ -300,10 +299,19 @@ pub fn embedded_path(binary: &[u8], paths: &[&Path], allowed: &[String]) -> Opti
         if needle.len() <= 1 {
             continue;
         }
+        let entries: Vec<Vec<u8>> = (std::fs::read_dir(path).into_iter().flatten())
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().as_bytes().to_vec())
+            .collect();
+        let goes_under = |rest: &[u8]| match rest.split_first() {
+            None => true,
+            Some((b'/', rest)) => entries.iter().any(|e| rest.starts_with(e)),
+            Some((&b, _)) => !(b.is_ascii_alphanumeric() || b"._-+~@".contains(&b)),
+        };
         for (at, _) in binary
             .windows(needle.len())
             .enumerate()
-            .filter(|(_, w)| *w == needle)
+            .filter(|(at, w)| *w == needle && goes_under(&binary[at + needle.len()..]))
         {
             // The C string holding it, or up to 80 bytes before and 256 after in Rust's
             // unterminated data.
@@ -333,7 +341,7 @@ mod tests {
             target: Target::parse(triple).unwrap(),
             target_dir: "/w/target/dist-build".into(),
             remaps: vec![("/w".into(), "/build".into())],
-            jobs: None,
+            makeflags: None,
             auditable: true,
             linker: None,
             features: &[],
@@ -411,14 +419,14 @@ mod tests {
     fn zigbuild_command_line_carries_the_glibc_suffix() {
         let inv = Invocation {
             remaps: vec![],
-            jobs: Some(1),
+            makeflags: Some("-j --jobserver-auth=3,4".into()),
             target_dir: "/t".into(),
             ..invocation(Builder::Zigbuild, "x86_64-unknown-linux-gnu.2.17")
         };
         assert!(inv.env().is_empty());
         assert_eq!(
             inv.display(),
-            "cargo auditable zigbuild --release --locked --package diag_tool --jobs 1 \
+            "cargo auditable zigbuild --release --locked --package diag_tool \
              --target x86_64-unknown-linux-gnu.2.17 --target-dir /t"
         );
         assert_eq!(
@@ -470,16 +478,27 @@ mod tests {
 
     #[test]
     fn a_build_path_left_in_a_binary_is_found() {
-        let binary = b"\x7fELF...panicked at /home/ci/work/src/main.rs:3";
-        let paths = [Path::new("/home/ci/.cargo"), Path::new("/home/ci/work")];
-        let found = embedded_path(binary, &paths, &[]);
+        let home = tempfile::tempdir().unwrap();
+        let (cargo, work) = (home.path().join(".cargo"), home.path().join("work"));
+        std::fs::create_dir_all(work.join("src")).unwrap();
+        std::fs::create_dir_all(work.join("target")).unwrap();
+        let paths = [cargo.as_path(), work.as_path()];
+        let w = work.display();
+        let binary = format!("\x7fELF...panicked at {w}/src/main.rs:3");
+        let found = embedded_path(binary.as_bytes(), &paths, &[]);
+        assert_eq!(found.as_deref(), Some(binary.as_str()));
+        // Rust's strings run into each other; the path is found after another one's end.
+        let run_on = format!("library/std/src/panicking.rs{w}/src/main.rs");
         assert_eq!(
-            found.as_deref(),
-            Some("\x7fELF...panicked at /home/ci/work/src/main.rs:3")
+            embedded_path(run_on.as_bytes(), &paths, &[]).as_deref(),
+            Some(run_on.as_str())
         );
         assert_eq!(embedded_path(b"/build/src/main.rs", &paths, &[]), None);
-        let openssl = b"\0ENGINESDIR: \"/home/ci/work/target/out/openssl-build/install/lib\"\0";
+        // The same letters inside another path, going on to what the workspace does not hold.
+        let inside = format!("/rust/deps/addr2line-0.25.1{w}/line.rs\0{w}-old/src");
+        assert_eq!(embedded_path(inside.as_bytes(), &paths, &[]), None);
+        let openssl = format!("\0ENGINESDIR: \"{w}/target/out/openssl-build/install/lib\"\0");
         let allowed = ["openssl-build/install".to_string()];
-        assert_eq!(embedded_path(openssl, &paths, &allowed), None);
+        assert_eq!(embedded_path(openssl.as_bytes(), &paths, &allowed), None);
     }
 }
