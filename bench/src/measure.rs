@@ -68,7 +68,7 @@ fn plain_invocation<'a>(
         target: plan.build_target(),
         target_dir,
         remaps: Vec::new(),
-        jobs: None,
+        makeflags: None,
         auditable,
         linker: None,
         features: &policy.features,

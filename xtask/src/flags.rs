@@ -99,7 +99,10 @@ xflags::xflags! {
             optional --target target: Target
         }
         /// Measure dist against the plain builder commands and cargo-dist; print ratios.
-        cmd bench {}
+        cmd bench {
+            /// Only dist against the plain builder commands, and the floor.
+            optional --builds
+        }
         /// Everything CI checks: formatting, clippy, generated files, workflow linters, tests.
         cmd ci {}
         /// Rename the shipped package (directory, crate, binary, archives) in every file.

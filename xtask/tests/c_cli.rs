@@ -8,7 +8,8 @@
 //! names the commit it was built from, also after a second commit.
 //!
 //! Ignored by `cargo test`: it builds OpenSSL and the rest once per target (minutes). `.ci/run`
-//! runs it with `--ignored`; `C_CLI_TARGETS` (triples, space-separated) picks fewer targets.
+//! runs it with `--ignored`; `C_CLI_TARGETS` (triples, space-separated) picks fewer targets, and
+//! `C_CLI_BENCH=1` adds the bench's build rows for the fixture (`cargo xtask bench --builds`).
 
 mod common;
 
@@ -110,6 +111,22 @@ fn a_teams_cli_with_c_and_cpp_dependencies_ships_on_every_target() {
                 "{triple}: no `{library}` line in\n{said}"
             );
         }
+        // `verify FILE` runs dist's checks, and agrees.
+        let verified = run(
+            &fork,
+            "cargo",
+            &[
+                "xtask",
+                "verify",
+                binary.to_str().unwrap(),
+                "--target",
+                triple,
+            ],
+        );
+        assert!(
+            verified.contains("ok: meets the release policy"),
+            "{verified}"
+        );
         let version = run_binary(&out, target, &binary, &["--version"]);
         assert!(
             version.starts_with(&format!("c-cli 1.2.3 (rev {})\n", rev.trim())),
@@ -171,4 +188,10 @@ fn a_teams_cli_with_c_and_cpp_dependencies_ships_on_every_target() {
         version.starts_with(&format!("c-cli 1.2.3 (rev {})\n", rev.trim())),
         "{version}"
     );
+
+    // The bench's build rows for this package (dist against the plain builder commands, cold),
+    // when asked: they take as long as the test again.
+    if std::env::var_os("C_CLI_BENCH").is_some() {
+        println!("{}", run(&fork, "cargo", &["xtask", "bench", "--builds"]));
+    }
 }

@@ -9,9 +9,13 @@ use crate::flags;
 impl flags::Bench {
     pub fn run(self, sh: &Shell) -> Result<()> {
         let xtask = std::env::current_exe().context("finding the xtask binary")?;
-        cmd!(sh, "cargo run --locked --quiet --package bench")
-            .env("XTASK_BINARY", xtask)
-            .run()
-            .context("running the bench")
+        let builds = self.builds.then_some("--builds");
+        cmd!(
+            sh,
+            "cargo run --locked --quiet --package bench -- {builds...}"
+        )
+        .env("XTASK_BINARY", xtask)
+        .run()
+        .context("running the bench")
     }
 }

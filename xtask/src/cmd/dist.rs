@@ -9,6 +9,7 @@ use crate::flags::{self, MessageFormat};
 use crate::formats::archive;
 use crate::host::build;
 use crate::host::git;
+use crate::host::jobserver::Jobserver;
 use crate::host::machine::Machine;
 use crate::manifest::Toolchain;
 use crate::pipeline::output::Output;
@@ -40,10 +41,9 @@ impl flags::Dist {
             Some(dir) => crate::util::user_path(&dir)?,
             None => policy.target_dir.join("dist"),
         };
-        let jobs = build::jobs(plans.len());
         if self.dry_run {
             for plan in &plans {
-                println!("{}", plan::invocation(sh, &policy, plan, jobs).display());
+                println!("{}", plan::invocation(sh, &policy, plan, None).display());
             }
             return Ok(());
         }
@@ -71,7 +71,7 @@ impl flags::Dist {
             out_dir: staging.path(),
             smoke: !self.no_smoke,
             mtime: git::source_date_epoch(sh)?,
-            jobs,
+            jobserver: Jobserver::new(Jobserver::slots(), plans.len())?,
             toolchain: Toolchain::probe(sh, &machine.tools)?,
         };
         dist.run(sh, &plans)?;

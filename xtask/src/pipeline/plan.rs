@@ -133,7 +133,7 @@ pub fn invocation<'a>(
     sh: &Shell,
     policy: &'a Policy,
     plan: &TargetPlan,
-    jobs: Option<usize>,
+    makeflags: Option<String>,
 ) -> Invocation<'a> {
     let target = plan.build_target();
     let target_dir = policy.target_dir.join("dist-build").join(target.triple());
@@ -143,7 +143,7 @@ pub fn invocation<'a>(
         remaps: build::remaps(&sh.current_dir(), &target_dir),
         target,
         target_dir,
-        jobs,
+        makeflags,
         auditable: true,
         linker: plan.linker.clone(),
         features: &policy.features,

@@ -19,6 +19,7 @@ use crate::formats::linux_package::Distro;
 use crate::formats::sbom;
 use crate::host::build::Invocation;
 use crate::host::git;
+use crate::host::jobserver::Jobserver;
 use crate::host::machine;
 use crate::manifest::{Artifact, ArtifactKind, Binary, Manifest, TargetEntry, Toolchain};
 use crate::pipeline::checks;
@@ -96,7 +97,8 @@ pub struct Dist<'a> {
     pub out_dir: &'a Path,
     pub smoke: bool,
     pub mtime: u64,
-    pub jobs: Option<usize>,
+    /// Shared by the targets' builds.
+    pub jobserver: Jobserver,
     pub toolchain: Toolchain,
 }
 
@@ -128,7 +130,8 @@ impl Dist<'_> {
                 &format!("{} ({})", plan.builder, plan.why),
             );
         }
-        // One thread per target: while one links with LTO on one core, the others compile.
+        // One thread per target, all at once, their builds sharing one jobserver: while one
+        // links with LTO on one core, the others compile.
         let outcomes: Vec<Outcome> = std::thread::scope(|scope| {
             let handles: Vec<_> = plans
                 .iter()
@@ -175,7 +178,7 @@ impl Dist<'_> {
         let triple = plan.policy.target.triple();
         let mut job = Job {
             plan,
-            inv: plan::invocation(sh, self.policy, plan, self.jobs),
+            inv: plan::invocation(sh, self.policy, plan, Some(self.jobserver.makeflags())),
             bytes: Vec::new(),
             facts: None,
             deps: Vec::new(),
@@ -202,6 +205,9 @@ impl Dist<'_> {
                 Ok(())
             })
             .and_then(|()| self.entry(&mut job));
+        // This target's core goes to the builds still running, whether it failed or not.
+        let released = self.jobserver.finished();
+        let result = result.and_then(|entry| released.map(|()| entry));
         match &result {
             Ok(entry) => self.out.status("Finished", &triple, &entry.archive().name),
             // The staging directory, and the files of this target in it, are discarded.
