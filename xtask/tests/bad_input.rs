@@ -326,3 +326,17 @@ fn verify_with_a_bad_glibc_floor_shows_the_form() {
         "error: can't parse `--glibc-floor`, `two` is not a glibc version such as 2.17",
     );
 }
+
+#[test]
+fn adopt_refuses_a_folder_without_a_package_outside_or_a_binary_it_lacks() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let before = std::fs::read(root.join("Cargo.toml")).unwrap();
+    let output = xtask(&args(&["adopt", "xtask/tests/fixtures"]), &[]);
+    assert_error(&output, "xtask/tests/fixtures has no Cargo.toml: give the folder");
+    let output = xtask(&args(&["adopt", "/tmp"]), &[]);
+    assert_error(&output, "outside");
+    // A member already: nothing to join, and the refusal comes before any write.
+    let output = xtask(&args(&["adopt", "xtask", "--bin", "nope"]), &[]);
+    assert_error(&output, "`xtask` has no binary `nope`; it has xtask");
+    assert_eq!(std::fs::read(root.join("Cargo.toml")).unwrap(), before);
+}

@@ -37,36 +37,26 @@ impl flags::Adopt {
         let root = sh.current_dir();
         let dir = files::inside(&root, &self.path, "the package folder")?;
         let rel = relative(&root, &dir)?;
+        if !dir.join("Cargo.toml").is_file() {
+            bail!("{rel} has no Cargo.toml: give the folder of the package to ship");
+        }
         let manifest = root.join("Cargo.toml");
         let previous = Policy::read(sh)?.package.name;
-        // Membership first: cargo then reads the package as the workspace's.
-        join_members(&manifest, &rel)?;
-        // Resolving also adds the package's dependencies to Cargo.lock.
-        let json = cmd!(sh, "cargo metadata --quiet --format-version 1")
-            .quiet()
-            .read()
-            .context("running `cargo metadata` with the package as a member")?;
-        let metadata: Metadata = serde_json::from_str(&json).context("reading cargo metadata")?;
-        let package = (metadata.packages.into_iter())
-            .find(|p| p.manifest_path.parent() == Some(dir.as_path()) && p.source.is_none())
-            .with_context(|| format!("no package in {rel} (a folder with its Cargo.toml)"))?;
-
-        let text = files::read_text(&manifest)?;
-        let release = &toml::from_str::<toml::Table>(&text)?["workspace"]["metadata"]["release"];
-        let removed: Vec<&str> = (PACKAGE_KEYS.into_iter())
-            .filter(|&key| release.get(key).is_some())
-            .collect();
-        let mut changes: Vec<Change> = (PACKAGE_KEYS.iter()).map(|&key| set(key, None)).collect();
-        changes.push(set("package", Some(package.name.clone().into())));
-        if let Some(bin) = binaries(&package, self.bin.as_deref())? {
-            changes.push(set("binaries", Some(bin.into())));
-        }
-        let include = own_files(&dir, &rel)?;
-        changes.push(set("include", Some(include.clone().into())));
-        files::write_atomic(&manifest, cargo_toml::edit(&text, &changes)?.as_bytes())?;
-        // Everything the policy says must still hold for the new package.
-        let policy = Policy::read(sh).context("reading the policy for the adopted package")?;
-
+        let before = files::read_text(&manifest)?;
+        let adopted = adopt(sh, &manifest, &dir, &rel, self.bin.as_deref());
+        // All or nothing: a package cargo refuses leaves Cargo.toml as it was.
+        let Adopted {
+            package,
+            policy,
+            include,
+            removed,
+        } = match adopted {
+            Ok(done) => done,
+            Err(e) => {
+                files::write_atomic(&manifest, before.as_bytes())?;
+                return Err(e);
+            }
+        };
         println!(
             "`{}` {} ships now (binary `{}`), in place of `{previous}`",
             package.name, package.version, policy.bin
@@ -81,6 +71,50 @@ impl flags::Adopt {
         next_steps(sh, &policy, &previous);
         Ok(())
     }
+}
+
+struct Adopted {
+    package: Package,
+    policy: Policy,
+    include: Vec<String>,
+    removed: Vec<&'static str>,
+}
+
+/// Makes the package in `dir` a member, then the policy's package.
+fn adopt(sh: &Shell, manifest: &Path, dir: &Path, rel: &str, bin: Option<&str>) -> Result<Adopted> {
+    // Membership first: cargo then reads the package as the workspace's.
+    join_members(manifest, rel)?;
+    // Resolving also adds the package's dependencies to Cargo.lock.
+    let json = cmd!(sh, "cargo metadata --quiet --format-version 1")
+        .quiet()
+        .read()
+        .context("running `cargo metadata` with the package as a member")?;
+    let metadata: Metadata = serde_json::from_str(&json).context("reading cargo metadata")?;
+    let package = (metadata.packages.into_iter())
+        .find(|p| p.manifest_path.parent() == Some(dir) && p.source.is_none())
+        .with_context(|| format!("no package in {rel} (a folder with its Cargo.toml)"))?;
+
+    let text = files::read_text(manifest)?;
+    let release = &toml::from_str::<toml::Table>(&text)?["workspace"]["metadata"]["release"];
+    let removed: Vec<&'static str> = (PACKAGE_KEYS.into_iter())
+        .filter(|&key| release.get(key).is_some())
+        .collect();
+    let mut changes: Vec<Change> = (PACKAGE_KEYS.iter()).map(|&key| set(key, None)).collect();
+    changes.push(set("package", Some(package.name.clone().into())));
+    if let Some(bin) = binaries(&package, bin)? {
+        changes.push(set("binaries", Some(bin.into())));
+    }
+    let include = own_files(dir, rel)?;
+    changes.push(set("include", Some(include.clone().into())));
+    files::write_atomic(manifest, cargo_toml::edit(&text, &changes)?.as_bytes())?;
+    // Everything the policy says must hold for the new package.
+    let policy = Policy::read(sh).context("reading the policy for the adopted package")?;
+    Ok(Adopted {
+        package,
+        policy,
+        include,
+        removed,
+    })
 }
 
 fn set(key: &str, value: Option<Value>) -> Change<'_> {
