@@ -332,7 +332,10 @@ fn adopt_refuses_a_folder_without_a_package_outside_or_a_binary_it_lacks() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let before = std::fs::read(root.join("Cargo.toml")).unwrap();
     let output = xtask(&args(&["adopt", "xtask/tests/fixtures"]), &[]);
-    assert_error(&output, "xtask/tests/fixtures has no Cargo.toml: give the folder");
+    assert_error(
+        &output,
+        "xtask/tests/fixtures has no Cargo.toml: give the folder",
+    );
     let output = xtask(&args(&["adopt", "/tmp"]), &[]);
     assert_error(&output, "outside");
     // A member already: nothing to join, and the refusal comes before any write.
