@@ -19,11 +19,11 @@ const SAMPLE_BYTES: usize = 64 << 20;
 pub fn packaging(
     sh: &Shell,
     scratch: &Path,
-    dist_target: &Path,
+    (dist_target, bin): (&Path, &str),
     report: &mut Report,
 ) -> Result<Vec<Ratio>> {
     let sample = scratch.join("sample.bin");
-    write_sample(&sample, &sh.current_dir(), dist_target)?;
+    write_sample(&sample, &sh.current_dir(), dist_target, bin)?;
     let (ours_sha, our_digest) = timed(|| checksums::sha256_file(&sample))?;
     let (their_sha, their_digest) = timed(|| cmd!(sh, "sha256sum {sample}").read())?;
     if !their_digest.starts_with(&our_digest) {
@@ -70,10 +70,10 @@ pub fn packaging(
 
 /// 64 MiB of what archives hold: the built binaries, text, and incompressible bytes, a third
 /// each, so neither tool is measured on a best or worst case alone.
-fn write_sample(path: &Path, root: &Path, dist_target: &Path) -> Result<()> {
+fn write_sample(path: &Path, root: &Path, dist_target: &Path, bin: &str) -> Result<()> {
     let mut binaries = Vec::new();
     for entry in files::walk(dist_target, &|_| false)? {
-        if entry.ends_with("release/diag_tool")
+        if entry.ends_with(format!("release/{bin}"))
             || entry.file_name().is_some_and(|n| n == "libserde_json.rlib")
         {
             binaries.extend(std::fs::read(&entry)?);
