@@ -91,7 +91,7 @@ fn run(sh: &Shell, builds_only: bool) -> Result<()> {
         ratios.extend(throughput::packaging(
             sh,
             &scratch,
-            &dist.target_dir,
+            (&dist.target_dir, &policy.bin),
             &mut report,
         )?);
         let release = scratch.join("dist-out");

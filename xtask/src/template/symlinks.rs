@@ -21,6 +21,10 @@ type Links = BTreeMap<String, String>;
 /// dropped from the list: a copy that lost it is more likely than a deletion.
 pub fn codegen(codegen: &mut Codegen) -> Result<()> {
     let root = codegen.root().to_path_buf();
+    // A fork that dropped the sample has no TestArea, and no list of its links.
+    if !root.join(SCANNED).exists() {
+        return Ok(());
+    }
     let listed = match root.join(LIST).exists() {
         true => parse(&read_list(&root)?)?,
         false => Links::new(),
