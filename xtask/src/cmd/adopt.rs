@@ -13,6 +13,7 @@ use crate::config::policy::Policy;
 use crate::config::workspace::{Metadata, Package};
 use crate::flags;
 use crate::formats::changelog;
+use crate::pipeline::linux_packages::is_license;
 use crate::template::cargo_toml::{self, Change};
 use crate::util::files;
 
@@ -181,12 +182,7 @@ fn binaries(package: &Package, chosen: Option<&str>) -> Result<Option<Vec<String
 
 /// The package's README and license files, which its archives carry.
 fn own_files(dir: &Path, rel: &str) -> Result<Vec<String>> {
-    let own = |name: &str| {
-        let upper = name.to_uppercase();
-        ["README", "LICENSE", "LICENCE", "COPYING", "UNLICENSE"]
-            .iter()
-            .any(|p| upper.starts_with(p))
-    };
+    let own = |name: &str| is_license(name) || name.to_uppercase().starts_with("README");
     let entries = std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
     let mut names: Vec<String> = (entries.filter_map(|e| e.ok()))
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))

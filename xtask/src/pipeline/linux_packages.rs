@@ -276,16 +276,18 @@ fn completions(distro: Distro, bin: &str, dir: &Path) -> Result<Vec<InstallFile>
     Ok(files)
 }
 
+/// Whether a file's name says it holds a license text.
+pub fn is_license(name: &str) -> bool {
+    let upper = name.to_uppercase();
+    ["LICENSE", "LICENCE", "COPYING", "UNLICENSE"]
+        .iter()
+        .any(|p| upper.starts_with(p))
+}
+
 /// The license texts, by file name: the package's `license-file`, and the `LICENSE*`,
 /// `COPYING*` and `UNLICENSE` files of the package's folder and among the `include` files.
 pub fn license_files(policy: &Policy, root: &Path) -> Result<Vec<(String, String)>> {
     let package_dir = (policy.package.manifest_path.parent()).context("a package folder")?;
-    let is_license = |name: &str| {
-        let upper = name.to_uppercase();
-        ["LICENSE", "LICENCE", "COPYING", "UNLICENSE"]
-            .iter()
-            .any(|p| upper.starts_with(p))
-    };
     let mut paths: Vec<std::path::PathBuf> = (policy.package.license_file.iter())
         .map(|f| package_dir.join(f))
         .collect();
