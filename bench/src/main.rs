@@ -67,11 +67,7 @@ fn run(sh: &Shell, builds_only: bool) -> Result<()> {
         let dist = measure::dist(sh, &scratch, &mut report)?;
         let plain = measure::plain(sh, &policy, &machine, &scratch, &mut report)?;
         let floor = measure::floor(&dist, &mut report);
-        let at_most = |what, value, bound| Ratio {
-            what,
-            value,
-            goal: (true, bound),
-        };
+        let at_most = |what, value, bound| Ratio { what, value, goal: (true, bound) };
         // C dependencies add serial steps (configure scripts) that concurrency only partly hides.
         let c_code = match policy.targets.first() {
             Some(tp) => !xtask::host::cargo::c_code(sh, &policy, &tp.target)?.is_empty(),
@@ -107,16 +103,8 @@ fn run(sh: &Shell, builds_only: bool) -> Result<()> {
                 (dist.cold - dist.summary.build_seconds) / dist.cold,
                 0.02,
             ),
-            at_most(
-                "(d) xtask cold / product cold",
-                xtask_cold / product_cold,
-                1.0,
-            ),
-            at_most(
-                "(i) auditable and signing / dist",
-                (auditable + signing) / dist.cold,
-                0.03,
-            ),
+            at_most("(d) xtask cold / product cold", xtask_cold / product_cold, 1.0),
+            at_most("(i) auditable and signing / dist", (auditable + signing) / dist.cold, 0.03),
             at_most("(j) packaging steps / dist", packaging / dist.cold, 0.05),
             at_most("(k) repo / dist", repository / dist.cold, 0.05),
         ]);
@@ -158,21 +146,13 @@ fn print_and_write(policy: &Policy, ratios: &[Ratio], report: Report) -> Result<
         .collect();
     xtask::util::print_table(&["RATIO", "VALUE", "GOAL", ""], &rows);
     println!("\nfigures:");
-    let figures: Vec<Vec<String>> = report
-        .0
-        .iter()
-        .map(|(k, v)| vec![k.clone(), v.to_string()])
-        .collect();
+    let figures: Vec<Vec<String>> =
+        report.0.iter().map(|(k, v)| vec![k.clone(), v.to_string()]).collect();
     xtask::util::print_table(&["FIGURE", "VALUE"], &figures);
 
     let ratios: serde_json::Map<String, Value> = ratios
         .iter()
-        .map(|r| {
-            (
-                r.what.to_string(),
-                json!({ "value": r.value, "goal": r.goal.1, "met": met(r) }),
-            )
-        })
+        .map(|r| (r.what.to_string(), json!({ "value": r.value, "goal": r.goal.1, "met": met(r) })))
         .collect();
     let figures: serde_json::Map<String, Value> = report.0.into_iter().collect();
     let path = policy.target_dir.join("bench.json");

@@ -46,13 +46,7 @@ pub fn dist(sh: &Shell, scratch: &Path, report: &mut Report) -> Result<DistRun> 
         .filter_map(|l| serde_json::from_str::<Summary>(l).ok())
         .find(|s| s.reason == "summary")
         .context("dist printed no summary line")?;
-    Ok(DistRun {
-        cold,
-        noop,
-        cpu,
-        summary,
-        target_dir,
-    })
+    Ok(DistRun { cold, noop, cpu, summary, target_dir })
 }
 
 /// The build command a user would type for `plan`'s target: no remapping, all cores.
@@ -90,19 +84,13 @@ pub fn plain(
     for plan in TargetPlan::all(sh, policy, None, machine) {
         let inv = plain_invocation(policy, &plan, target_dir.clone(), false);
         let (seconds, _) = timed(|| inv.cmd(sh).ignore_stderr().read())?;
-        report.add(
-            format!("plain {} build of {} (s)", plan.builder, inv.target),
-            seconds,
-        );
+        report.add(format!("plain {} build of {} (s)", plan.builder, inv.target), seconds);
         total += seconds;
     }
     report.add("plain commands, sum (s)", total);
     // Against dist's: more CPU work in dist (its own target directory per target, and
     // cargo-auditable) bounds its speed-up before any scheduling does.
-    report.add(
-        "plain commands CPU seconds, all processes",
-        children_cpu_seconds()? - cpu_before,
-    );
+    report.add("plain commands CPU seconds, all processes", children_cpu_seconds()? - cpu_before);
     Ok(total)
 }
 
@@ -147,16 +135,11 @@ pub fn reproduce(
             .with_context(|| format!("removing {}", rebuild.display()))?;
     }
     let started = Instant::now();
-    let result = cmd!(sh, "{xtask} reproduce {release}")
-        .ignore_stderr()
-        .read();
+    let result = cmd!(sh, "{xtask} reproduce {release}").ignore_stderr().read();
     let seconds = started.elapsed().as_secs_f64();
     match result {
         Ok(_) => {
-            report.add(
-                "reproduce of that dist, clean rebuild directory (s)",
-                seconds,
-            );
+            report.add("reproduce of that dist, clean rebuild directory (s)", seconds);
             Ok(Some(seconds))
         }
         Err(e) => {
@@ -194,10 +177,7 @@ pub fn auditable(
     }
     let cost = (times[1] - times[0]).max(0.0);
     report.add(
-        format!(
-            "last link of {} without / with cargo-auditable (s)",
-            plan.build_target()
-        ),
+        format!("last link of {} without / with cargo-auditable (s)", plan.build_target()),
         format!("{:.2} / {:.2}", times[0], times[1]),
     );
     Ok(cost)
@@ -220,10 +200,7 @@ pub fn signing(release: &Path, report: &mut Report) -> Result<f64> {
         }
         anyhow::Ok(files.len())
     })?;
-    report.add(
-        format!("signing the {count} files of the release (s)"),
-        seconds,
-    );
+    report.add(format!("signing the {count} files of the release (s)"), seconds);
     Ok(seconds)
 }
 
@@ -262,31 +239,20 @@ pub fn packaging_seconds(summary: &Summary, report: &mut Report) -> f64 {
         .map(|(_, s)| s)
         .sum();
     let release: f64 = summary.release_step_seconds.iter().map(|(_, s)| s).sum();
-    report.add(
-        "packaging steps, all targets, and release steps (s)",
-        per_target + release,
-    );
+    report.add("packaging steps, all targets, and release steps (s)", per_target + release);
     per_target + release
 }
 
 /// The least time the same work could take: all cores busy, or the longest single build.
 pub fn floor(dist: &DistRun, report: &mut Report) -> f64 {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
-    let longest = dist
-        .summary
-        .targets
-        .iter()
-        .filter_map(|t| t.build_seconds)
-        .fold(0.0, f64::max);
+    let longest = dist.summary.targets.iter().filter_map(|t| t.build_seconds).fold(0.0, f64::max);
     let floor = (dist.cpu / cores).max(longest);
     report.add("dist CPU seconds, all processes", dist.cpu);
     report.add("longest single target build (s)", longest);
     report.add("floor: max(CPU seconds / cores, longest build) (s)", floor);
     for entry in dist.summary.targets.iter().filter_map(|t| t.entry.as_ref()) {
-        report.add(
-            format!("binary size {} (bytes)", entry.target),
-            entry.binary.size,
-        );
+        report.add(format!("binary size {} (bytes)", entry.target), entry.binary.size);
     }
     floor
 }
@@ -297,17 +263,11 @@ pub fn floor(dist: &DistRun, report: &mut Report) -> f64 {
 fn children_cpu_seconds() -> Result<f64> {
     let stat = std::fs::read_to_string("/proc/self/stat").context("reading /proc/self/stat")?;
     // Fields after the command name, which is in parentheses and may hold spaces.
-    let rest = stat
-        .rsplit_once(") ")
-        .map(|(_, r)| r)
-        .context("parsing /proc/self/stat")?;
+    let rest = stat.rsplit_once(") ").map(|(_, r)| r).context("parsing /proc/self/stat")?;
     let fields: Vec<&str> = rest.split(' ').collect();
     // cutime and cstime are fields 16 and 17 of stat(5), 14 and 15 after the name.
     let ticks = |i: usize| -> Result<f64> {
-        Ok(fields
-            .get(i)
-            .context("short /proc/self/stat")?
-            .parse::<f64>()?)
+        Ok(fields.get(i).context("short /proc/self/stat")?.parse::<f64>()?)
     };
     // Linux reports these in USER_HZ, which is 100 on every architecture.
     Ok((ticks(13)? + ticks(14)?) / 100.0)
@@ -346,9 +306,6 @@ mod tests {
             .sum();
         assert!(own > 0.05, "the loop took {own} s of CPU");
         // Other tests' children finish meanwhile too: never less, maybe more.
-        assert!(
-            spent >= own - 0.02,
-            "counted {spent} s, the child says {own} s"
-        );
+        assert!(spent >= own - 0.02, "counted {spent} s, the child says {own} s");
     }
 }

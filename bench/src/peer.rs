@@ -15,23 +15,14 @@ use xtask::formats::checksums;
 /// cargo-dist's `dist build` for the configured targets on a scratch clone, twice from clean
 /// target directories: the wall time of the first run, and whether both gave the same archives.
 pub fn cargo_dist(sh: &Shell, policy: &Policy, scratch: &Path) -> Result<Option<(f64, bool)>> {
-    if cmd!(sh, "dist --version")
-        .quiet()
-        .ignore_stdout()
-        .ignore_stderr()
-        .run()
-        .is_err()
-    {
+    if cmd!(sh, "dist --version").quiet().ignore_stdout().ignore_stderr().run().is_err() {
         return Ok(None);
     }
     let copy = scratch.join("cargo-dist-workspace");
     let root = sh.current_dir();
     cmd!(sh, "git clone --quiet {root} {copy}").run()?;
-    let triples: Vec<String> = policy
-        .targets
-        .iter()
-        .map(|t| format!("{:?}", t.target.triple()))
-        .collect();
+    let triples: Vec<String> =
+        policy.targets.iter().map(|t| format!("{:?}", t.target.triple())).collect();
     let config = format!(
         "[workspace]\nmembers = [\"cargo:.\"]\n\n[dist]\ncargo-dist-version = \"0.33.0\"\ninstallers = []\ntargets = [{}]\n",
         triples.join(", ")
@@ -45,11 +36,8 @@ pub fn cargo_dist(sh: &Shell, policy: &Policy, scratch: &Path) -> Result<Option<
     xtask_toml.push_str("\n[package.metadata.dist]\ndist = false\n");
     std::fs::write(copy.join("xtask/Cargo.toml"), xtask_toml)?;
     let _dir = sh.push_dir(&copy);
-    let target_args: Vec<String> = policy
-        .targets
-        .iter()
-        .flat_map(|t| ["--target".to_string(), t.target.triple()])
-        .collect();
+    let target_args: Vec<String> =
+        policy.targets.iter().flat_map(|t| ["--target".to_string(), t.target.triple()]).collect();
     let mut hashes = Vec::new();
     let mut first = None;
     for run in ["run-1", "run-2"] {
@@ -58,13 +46,10 @@ pub fn cargo_dist(sh: &Shell, policy: &Policy, scratch: &Path) -> Result<Option<
         // cargo-dist writes its archives to the workspace's target/distrib whatever
         // CARGO_TARGET_DIR says; its JSON report names them.
         let (seconds, report) = timed(|| {
-            cmd!(
-                sh,
-                "dist build --artifacts=local --output-format=json {target_args...}"
-            )
-            .env("CARGO_TARGET_DIR", &target_dir)
-            .ignore_stderr()
-            .read()
+            cmd!(sh, "dist build --artifacts=local --output-format=json {target_args...}")
+                .env("CARGO_TARGET_DIR", &target_dir)
+                .ignore_stderr()
+                .read()
         })?;
         first.get_or_insert(seconds);
         let report: Report =
@@ -77,10 +62,7 @@ pub fn cargo_dist(sh: &Shell, policy: &Policy, scratch: &Path) -> Result<Option<
         }
         hashes.push(archives);
     }
-    Ok(Some((
-        first.unwrap_or_default(),
-        !hashes[0].is_empty() && hashes[0] == hashes[1],
-    )))
+    Ok(Some((first.unwrap_or_default(), !hashes[0].is_empty() && hashes[0] == hashes[1])))
 }
 
 /// The part of `dist build --output-format=json` read here.

@@ -36,13 +36,8 @@ pub fn packaging(
         anyhow::Ok(())
     })?;
     let theirs_gz = scratch.join("theirs.gz");
-    let (their_gzip, _) = timed(|| {
-        cmd!(
-            sh,
-            "sh -c 'gzip -9 -n -c \"$1\" > \"$2\"' sh {sample} {theirs_gz}"
-        )
-        .run()
-    })?;
+    let (their_gzip, _) =
+        timed(|| cmd!(sh, "sh -c 'gzip -9 -n -c \"$1\" > \"$2\"' sh {sample} {theirs_gz}").run())?;
     let size = |p: &Path| std::fs::metadata(p).map_or(f64::NAN, |m| m.len() as f64);
     let mib = SAMPLE_BYTES as f64 / (1 << 20) as f64;
     report.add("sha256 MiB/s (ours)", mib / ours_sha);
@@ -81,10 +76,7 @@ fn write_sample(path: &Path, root: &Path, dist_target: &Path, bin: &str) -> Resu
     }
     let mut text = Vec::new();
     for entry in files::walk(root, &|p| p.ends_with("target") || p.ends_with(".git"))? {
-        if entry
-            .extension()
-            .is_some_and(|e| e == "rs" || e == "md" || e == "json")
-        {
+        if entry.extension().is_some_and(|e| e == "rs" || e == "md" || e == "json") {
             text.extend(std::fs::read(&entry)?);
         }
     }

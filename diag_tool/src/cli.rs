@@ -123,16 +123,8 @@ fn check_command() -> clap::Command {
             "5",
             "Critical when available memory is below this percentage of the total",
         ))
-        .arg(percent(
-            "swap-warn",
-            "80",
-            "Warn when this percentage of swap is in use",
-        ))
-        .arg(percent(
-            "swap-crit",
-            "95",
-            "Critical when this percentage of swap is in use",
-        ))
+        .arg(percent("swap-warn", "80", "Warn when this percentage of swap is in use"))
+        .arg(percent("swap-crit", "95", "Critical when this percentage of swap is in use"))
         .arg(flag(
             "link-down-critical",
             "Report a configured physical link that is down as CRITICAL instead of WARNING",
@@ -193,19 +185,14 @@ fn percent(name: &'static str, default: &'static str, help: &'static str) -> Arg
 }
 
 fn flag(name: &'static str, help: &'static str) -> Arg {
-    Arg::new(name)
-        .long(name)
-        .action(ArgAction::SetTrue)
-        .help(help)
+    Arg::new(name).long(name).action(ArgAction::SetTrue).help(help)
 }
 
 impl Cli {
     /// Reads the matches of [`command`]; every value has a default, so nothing is missing.
     pub fn from_matches(matches: &ArgMatches) -> Cli {
-        let root = matches
-            .get_one::<PathBuf>("root")
-            .cloned()
-            .unwrap_or_else(|| PathBuf::from("/"));
+        let root =
+            matches.get_one::<PathBuf>("root").cloned().unwrap_or_else(|| PathBuf::from("/"));
         let command = match matches.subcommand() {
             Some(("check", m)) => Command::Check(thresholds(m)),
             Some(("report", m)) => {
@@ -215,10 +202,7 @@ impl Cli {
                     Some("prometheus") => Format::Prometheus,
                     _ => Format::Text,
                 };
-                Command::Report {
-                    format,
-                    textfile: m.get_one::<PathBuf>("textfile").cloned(),
-                }
+                Command::Report { format, textfile: m.get_one::<PathBuf>("textfile").cloned() }
             }
             // subcommand_required(true) makes clap reject anything else before this point.
             _ => unreachable!("clap requires a subcommand"),
@@ -246,10 +230,7 @@ fn thresholds(m: &ArgMatches) -> Thresholds {
         pcie_link_critical: m.get_flag("pcie-link-critical"),
         throttle_warn: count("throttle-warn", d.throttle_warn),
         fan_min_rpm: count("fan-min-rpm", d.fan_min_rpm),
-        taint_warn: m
-            .get_one::<String>("taint-warn")
-            .cloned()
-            .unwrap_or(d.taint_warn),
+        taint_warn: m.get_one::<String>("taint-warn").cloned().unwrap_or(d.taint_warn),
     }
 }
 
@@ -280,18 +261,12 @@ mod tests {
             argv.extend(args);
             parse(&argv).command
         };
-        let json = Command::Report {
-            format: Format::Json,
-            textfile: None,
-        };
+        let json = Command::Report { format: Format::Json, textfile: None };
         assert_eq!(report(&["--json"]), json);
         assert_eq!(report(&["--format", "json"]), json);
         assert!(matches!(
             report(&["--textfile", "/tmp"]),
-            Command::Report {
-                textfile: Some(_),
-                ..
-            }
+            Command::Report { textfile: Some(_), .. }
         ));
         assert!(
             command()
@@ -311,9 +286,7 @@ mod tests {
             "--root",
             "/host",
         ]);
-        let Command::Check(t) = cli.command else {
-            panic!("expected check")
-        };
+        let Command::Check(t) = cli.command else { panic!("expected check") };
         assert_eq!((t.mem_available_warn, t.link_down_critical), (20, true));
         assert_eq!(cli.root, PathBuf::from("/host"));
     }

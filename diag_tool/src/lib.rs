@@ -54,10 +54,7 @@ where
 
     let report = report::collect(&cli.root);
     let (text, code) = match &cli.command {
-        Command::Report {
-            textfile: Some(dir),
-            ..
-        } => {
+        Command::Report { textfile: Some(dir), .. } => {
             let findings = checks::evaluate(&report, &Thresholds::default());
             let metrics = output::prometheus::render(&report, &findings);
             if let Err(e) = output::textfile::write(dir, &metrics) {
@@ -83,10 +80,7 @@ where
         Command::Check(thresholds) => {
             let findings = checks::evaluate(&report, thresholds);
             let perf = output::perfdata::collect(&report, thresholds);
-            (
-                output::perfdata::render(&findings, &perf),
-                checks::overall(&findings) as u8,
-            )
+            (output::perfdata::render(&findings, &perf), checks::overall(&findings) as u8)
         }
     };
     if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {

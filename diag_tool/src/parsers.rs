@@ -34,9 +34,7 @@ pub const PARSERS: &[Parser] = &[
     ("mdstat", |t| drop(md::parse_mdstat(t))),
     ("tainted", |t| drop(taint::parse_tainted(t))),
     ("fan_rpm", |t| drop(fan::parse_rpm(t))),
-    ("throttle_count", |t| {
-        drop(throttle::parse_throttle_count(t))
-    }),
+    ("throttle_count", |t| drop(throttle::parse_throttle_count(t))),
 ];
 
 /// Runs the parser `input[0]` picks on the rest, decoded as the readers decode files.

@@ -32,11 +32,7 @@ mod tests {
 
     #[test]
     fn fields_keep_their_listed_order_and_renames() {
-        let sample = Sample {
-            name: "sda".into(),
-            size: None,
-            is_virtual: true,
-        };
+        let sample = Sample { name: "sda".into(), size: None, is_virtual: true };
         assert_eq!(
             serde_json::to_string(&sample).unwrap(),
             r#"{"name":"sda","size":null,"virtual":true}"#

@@ -30,20 +30,15 @@ fn committed_assets_and_readme_match_what_codegen_writes() {
 #[test]
 fn bash_completion_is_valid_bash() {
     let script = assets_dir().join("completions/diag_tool.bash");
-    let status = Command::new("bash")
-        .arg("-n")
-        .arg(&script)
-        .status()
-        .expect("running bash");
+    let status = Command::new("bash").arg("-n").arg(&script).status().expect("running bash");
     assert!(status.success(), "bash -n rejects {}", script.display());
 }
 
 #[test]
 fn man_pages_render_without_warnings() {
     let root = generated::workspace_dir();
-    for (file, _) in generated::docs()
-        .into_iter()
-        .filter(|(f, _)| f.extension().is_some_and(|e| e == "1"))
+    for (file, _) in
+        generated::docs().into_iter().filter(|(f, _)| f.extension().is_some_and(|e| e == "1"))
     {
         let page = root.join(file);
         let output = Command::new("groff")
@@ -51,17 +46,9 @@ fn man_pages_render_without_warnings() {
             .arg(&page)
             .output()
             .expect("groff is needed to check the man pages: apt-get install groff-base");
-        assert!(
-            output.status.success(),
-            "groff failed on {}",
-            page.display()
-        );
+        assert!(output.status.success(), "groff failed on {}", page.display());
         let warnings = String::from_utf8_lossy(&output.stderr);
-        assert!(
-            warnings.is_empty(),
-            "groff warns on {}: {warnings}",
-            page.display()
-        );
+        assert!(warnings.is_empty(), "groff warns on {}: {warnings}", page.display());
     }
 }
 
@@ -86,13 +73,7 @@ fn man_pages_document_the_options() {
         plain
     };
     let main = render("man/diag_tool.1");
-    assert!(
-        main.contains("--root"),
-        "diag_tool(1) does not document --root:\n{main}"
-    );
+    assert!(main.contains("--root"), "diag_tool(1) does not document --root:\n{main}");
     let check = render("man/diag_tool-check.1");
-    assert!(
-        check.contains("--mem-warn"),
-        "diag_tool-check(1) lacks the thresholds:\n{check}"
-    );
+    assert!(check.contains("--mem-warn"), "diag_tool-check(1) lacks the thresholds:\n{check}");
 }

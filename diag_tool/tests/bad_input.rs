@@ -32,15 +32,9 @@ fn root_that_is_a_file_exits_3_with_not_a_directory() {
 #[test]
 fn missing_root_exits_3_with_no_such_file() {
     for command in ["report", "check"] {
-        let output = diag_tool(&[
-            command.as_ref(),
-            "--root".as_ref(),
-            "/nonexistent/diag-root".as_ref(),
-        ]);
-        assert_unknown(
-            &output,
-            "--root /nonexistent/diag-root: no such file or directory",
-        );
+        let output =
+            diag_tool(&[command.as_ref(), "--root".as_ref(), "/nonexistent/diag-root".as_ref()]);
+        assert_unknown(&output, "--root /nonexistent/diag-root: no such file or directory");
     }
 }
 
@@ -49,10 +43,7 @@ fn non_utf8_root_is_reported_not_a_panic() {
     let root = OsStr::from_bytes(b"/nonexistent/r\xff");
     let output = diag_tool(&["report".as_ref(), "--root".as_ref(), root]);
     // The byte shows as U+FFFD: the message stays one readable line.
-    assert_unknown(
-        &output,
-        "--root /nonexistent/r\u{fffd}: no such file or directory",
-    );
+    assert_unknown(&output, "--root /nonexistent/r\u{fffd}: no such file or directory");
 }
 
 #[test]

@@ -17,10 +17,7 @@ fn test_area() -> PathBuf {
 
 fn machines() -> Vec<PathBuf> {
     let dirs = generated::machines();
-    assert!(
-        dirs.len() >= 4,
-        "expected at least four machines in TestArea"
-    );
+    assert!(dirs.len() >= 4, "expected at least four machines in TestArea");
     dirs
 }
 
@@ -39,17 +36,9 @@ fn run(args: &[&str], root: &Path) -> (String, u8) {
         }
         None => Command::new(&binary),
     };
-    let output = command
-        .args(args)
-        .arg("--root")
-        .arg(root)
-        .output()
-        .expect("SHIPPED_BINARY runs");
+    let output = command.args(args).arg("--root").arg(root).output().expect("SHIPPED_BINARY runs");
     let code = output.status.code().expect("exited, not killed") as u8;
-    (
-        String::from_utf8(output.stdout).expect("output is UTF-8"),
-        code,
-    )
+    (String::from_utf8(output.stdout).expect("output is UTF-8"), code)
 }
 
 /// `path:line: expected ... actual ...` for the first line that differs.
@@ -59,12 +48,7 @@ fn difference(path: &Path, expected: &str, actual: &str) -> String {
         .zip(actual.lines())
         .position(|(e, a)| e != a)
         .unwrap_or_else(|| expected.lines().count().min(actual.lines().count()));
-    let line = |text: &str| {
-        text.lines()
-            .nth(first)
-            .unwrap_or("<end of file>")
-            .to_string()
-    };
+    let line = |text: &str| text.lines().nth(first).unwrap_or("<end of file>").to_string();
     format!(
         "{} differs at line {}:\n  expected: {}\n  actual:   {}\n",
         path.display(),
@@ -105,13 +89,8 @@ fn json_report_is_versioned_and_lists_warnings() {
 }
 
 /// Machines in good health, one per architecture family the fixtures cover.
-const HEALTHY: &[&str] = &[
-    "x86_64-2socket",
-    "aarch64-graviton",
-    "s390x-z15",
-    "ppc64le-power9",
-    "riscv64-unmatched",
-];
+const HEALTHY: &[&str] =
+    &["x86_64-2socket", "aarch64-graviton", "s390x-z15", "ppc64le-power9", "riscv64-unmatched"];
 
 #[test]
 fn every_architecture_is_told_from_the_kernel_not_assumed() {
@@ -150,10 +129,7 @@ fn the_degraded_machine_shows_every_fleet_fault() {
         "2 uncorrected ECC errors: 2 on CPU_SrcID#1_MC#0_Chan#1_DIMM#0 (channel 1 slot 0)",
         "CRITICAL: NVMe nvme0 (SAMSUNG MZQL21T9HCJR-00A07, serial",
     ] {
-        assert!(
-            check.contains(expected),
-            "missing {expected:?} in:\n{check}"
-        );
+        assert!(check.contains(expected), "missing {expected:?} in:\n{check}");
     }
     for healthy in HEALTHY {
         let (check, _) = run(&["check"], &test_area().join(healthy));
@@ -184,10 +160,7 @@ fn an_empty_root_reports_nearly_nothing_and_passes() {
     let (_, code) = run(&["report"], &dir);
     assert_eq!(code, 0);
     let (check, code) = run(&["check"], &dir);
-    assert_eq!(
-        (check.as_str(), code),
-        ("DIAG OK - 0 critical, 0 warning, 0 unknown\n", 0)
-    );
+    assert_eq!((check.as_str(), code), ("DIAG OK - 0 critical, 0 warning, 0 unknown\n", 0));
     let _ = fs::remove_dir_all(&dir);
 }
 
@@ -207,24 +180,15 @@ fn version_and_help_go_to_the_output() {
     let text = String::from_utf8(out).expect("UTF-8");
     assert_eq!(text, format!("diag_tool {}\n", env!("CARGO_PKG_VERSION")));
     let mut out = Vec::new();
-    assert_eq!(
-        diag_tool::run(["diag_tool", "check", "--help"], &mut out),
-        0
-    );
+    assert_eq!(diag_tool::run(["diag_tool", "check", "--help"], &mut out), 0);
     let help = String::from_utf8(out).expect("UTF-8");
-    assert!(
-        help.contains("--mem-warn") && help.contains("[default: 10]"),
-        "{help}"
-    );
+    assert!(help.contains("--mem-warn") && help.contains("[default: 10]"), "{help}");
 }
 
 #[test]
 fn usage_errors_exit_unknown() {
     let mut out = Vec::new();
     assert_eq!(diag_tool::run(["diag_tool", "frobnicate"], &mut out), 3);
-    assert_eq!(
-        diag_tool::run(["diag_tool", "check", "--mem-warn", "200"], &mut out),
-        3
-    );
+    assert_eq!(diag_tool::run(["diag_tool", "check", "--mem-warn", "200"], &mut out), 3);
     assert!(out.is_empty());
 }

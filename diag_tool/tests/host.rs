@@ -16,10 +16,7 @@ fn tool(program: &str, args: &[&str]) -> String {
         .args(args)
         .output()
         .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-    assert!(
-        output.status.success(),
-        "{program} {args:?} failed: {output:?}"
-    );
+    assert!(output.status.success(), "{program} {args:?} failed: {output:?}");
     String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
 
@@ -46,9 +43,7 @@ fn report_on_this_machine_agrees_with_system_tools() {
     // Online CPUs, i.e. glibc's _NPROCESSORS_ONLN (from /sys/devices/system/cpu/online).
     // Plain `nproc` counts the CPUs this process may run on (affinity, cgroups),
     // and `nproc --all` counts configured ones, which may include offline CPUs.
-    let online: u64 = tool("getconf", &["_NPROCESSORS_ONLN"])
-        .parse()
-        .expect("a number");
+    let online: u64 = tool("getconf", &["_NPROCESSORS_ONLN"]).parse().expect("a number");
     assert_eq!(r["cpu"]["logical_cpus"].as_u64(), Some(online));
 
     // `free -b` prints MemTotal in bytes in the second column of the Mem: line.
@@ -61,14 +56,8 @@ fn report_on_this_machine_agrees_with_system_tools() {
         .expect("free -b prints a Mem: line");
     assert_eq!(r["memory"]["total_bytes"].as_u64(), Some(total));
 
-    assert_eq!(
-        r["host"]["kernel"].as_str(),
-        Some(tool("uname", &["-r"]).as_str())
-    );
-    assert_eq!(
-        r["host"]["hostname"].as_str(),
-        Some(tool("hostname", &[]).as_str())
-    );
+    assert_eq!(r["host"]["kernel"].as_str(), Some(tool("uname", &["-r"]).as_str()));
+    assert_eq!(r["host"]["hostname"].as_str(), Some(tool("hostname", &[]).as_str()));
 }
 
 #[test]

@@ -47,11 +47,8 @@ fn run(command: Command) -> Output {
 
 /// Runs to the end, or kills it after `limit` and gives the command line as the error.
 fn run_within(mut command: Command, limit: Duration) -> Result<Output, String> {
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("diag_tool runs");
+    let mut child =
+        command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("diag_tool runs");
     // Drained while it runs, so that a full pipe never stalls it.
     let drain = |mut pipe: Box<dyn Read + Send>| {
         std::thread::spawn(move || {
@@ -93,11 +90,7 @@ fn write(path: &Path, contents: &str) {
 fn mkfifo(path: &Path) {
     let name = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
     // SAFETY: a NUL-terminated path that outlives the call.
-    assert_eq!(
-        unsafe { libc::mkfifo(name.as_ptr(), 0o644) },
-        0,
-        "mkfifo {path:?}"
-    );
+    assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o644) }, 0, "mkfifo {path:?}");
 }
 
 fn link(target: impl AsRef<Path>, at: &Path) {
@@ -109,10 +102,7 @@ fn link(target: impl AsRef<Path>, at: &Path) {
 /// by absolute paths and by `..` past the root, plus one honest sysfs-style link.
 fn escaping_tree(scratch: &Path) -> PathBuf {
     let outside = scratch.join("outside");
-    write(
-        &outside.join("os-release"),
-        &format!("PRETTY_NAME=\"{MARKER}\"\n"),
-    );
+    write(&outside.join("os-release"), &format!("PRETTY_NAME=\"{MARKER}\"\n"));
     write(&outside.join("hostname"), &format!("{MARKER}\n"));
     write(
         &outside.join("proc/cpuinfo"),
@@ -120,10 +110,7 @@ fn escaping_tree(scratch: &Path) -> PathBuf {
             "processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: {MARKER}\nflags\t\t: lm\n\n"
         ),
     );
-    write(
-        &outside.join("proc/meminfo"),
-        "MemTotal:       4242424242 kB\n",
-    );
+    write(&outside.join("proc/meminfo"), "MemTotal:       4242424242 kB\n");
     write(&outside.join("dmi/sys_vendor"), &format!("{MARKER}\n"));
     write(&outside.join("net/marker0/operstate"), "up\n");
     write(&outside.join(format!("net/{MARKER}/operstate")), "up\n");
@@ -132,10 +119,7 @@ fn escaping_tree(scratch: &Path) -> PathBuf {
 
     let root = scratch.join("root");
     link(outside.join("os-release"), &root.join("etc/os-release"));
-    link(
-        "../../../../../outside/hostname",
-        &root.join("proc/sys/kernel/hostname"),
-    );
+    link("../../../../../outside/hostname", &root.join("proc/sys/kernel/hostname"));
     link("../../outside/hostname", &root.join("etc/hostname"));
     link("../outside/proc/cpuinfo", &root.join("proc/cpuinfo"));
     link(outside.join("proc/meminfo"), &root.join("proc/meminfo"));
@@ -144,10 +128,7 @@ fn escaping_tree(scratch: &Path) -> PathBuf {
     link("/../../../..", &root.join("sys/class/hwmon/hwmon0"));
     link(outside.join("hwmon0"), &root.join("sys/class/hwmon/hwmon1"));
     // An honest link inside the tree, as sysfs has them: it must keep working.
-    write(
-        &root.join("sys/devices/virtual/thermal/thermal_zone0/temp"),
-        "42000\n",
-    );
+    write(&root.join("sys/devices/virtual/thermal/thermal_zone0/temp"), "42000\n");
     link(
         "../../devices/virtual/thermal/thermal_zone0",
         &root.join("sys/class/thermal/thermal_zone0"),
@@ -174,10 +155,7 @@ fn links_out_of_the_root_never_show_what_they_point_to() {
             argv.extend(["--root", root_arg]);
             let output = run(diag_tool(&argv, walk));
             let said = text(&output);
-            assert!(
-                !said.contains(MARKER),
-                "{args:?} ({walk:?}) shows a host file:\n{said}"
-            );
+            assert!(!said.contains(MARKER), "{args:?} ({walk:?}) shows a host file:\n{said}");
             assert!(!said.contains("4242424242"), "{args:?} ({walk:?}):\n{said}");
             assert!(!said.contains("panicked"), "{said}");
         }
@@ -185,10 +163,7 @@ fn links_out_of_the_root_never_show_what_they_point_to() {
         assert!(!written.contains(MARKER), "{written}");
         assert!(!written.contains("marker0"), "{written}");
 
-        let json = text(&run(diag_tool(
-            &["report", "--json", "--root", root_arg],
-            walk,
-        )));
+        let json = text(&run(diag_tool(&["report", "--json", "--root", root_arg], walk)));
         // The honest link is followed; the escaping ones dangle inside the root.
         assert!(json.contains("\"millicelsius\": 42000"), "{json}");
         assert!(
@@ -215,11 +190,7 @@ fn every_golden_output_is_the_same_with_the_user_space_resolver() {
             argv.extend(["--root", root]);
             let output = run(diag_tool(&argv, Some(WALK_ENV)));
             let expected = std::fs::read_to_string(dir.join("expected").join(file)).unwrap();
-            assert_eq!(
-                String::from_utf8_lossy(&output.stdout),
-                expected,
-                "{machine}/{file}"
-            );
+            assert_eq!(String::from_utf8_lossy(&output.stdout), expected, "{machine}/{file}");
         }
     }
 }
@@ -234,11 +205,7 @@ fn a_link_where_the_textfile_is_written_is_replaced_never_written_through() {
     std::fs::write(&victim, "untouched\n").unwrap();
     std::fs::write(&other, "untouched too\n").unwrap();
     // The temporary name of earlier versions, for this very process, and the final name.
-    symlink(
-        &victim,
-        dir.join(format!(".diag_tool.prom.{}.tmp", std::process::id())),
-    )
-    .unwrap();
+    symlink(&victim, dir.join(format!(".diag_tool.prom.{}.tmp", std::process::id()))).unwrap();
     symlink(&other, dir.join("diag_tool.prom")).unwrap();
     let machine = test_area().join("degraded");
     let mut out = Vec::new();
@@ -258,10 +225,7 @@ fn a_link_where_the_textfile_is_written_is_replaced_never_written_through() {
     assert_eq!(std::fs::read_to_string(&other).unwrap(), "untouched too\n");
     let written = dir.join("diag_tool.prom");
     let meta = std::fs::symlink_metadata(&written).unwrap();
-    assert!(
-        meta.is_file(),
-        "the link at the final name is replaced by the file"
-    );
+    assert!(meta.is_file(), "the link at the final name is replaced by the file");
     assert_eq!(meta.permissions().mode() & 0o777, 0o644);
     let expected = std::fs::read_to_string(machine.join("expected/report.prom")).unwrap();
     assert_eq!(std::fs::read_to_string(&written).unwrap(), expected);
@@ -279,10 +243,7 @@ fn fifos_huge_files_and_huge_directories_become_warnings_without_hanging() {
     // A sparse file of 9 MiB where meminfo should be, and a 1 MiB one-value file.
     let huge = std::fs::File::create(root.join("proc/meminfo")).unwrap();
     huge.set_len(9 << 20).unwrap();
-    write(
-        &root.join("sys/class/dmi/id/sys_vendor"),
-        &"x".repeat(1 << 20),
-    );
+    write(&root.join("sys/class/dmi/id/sys_vendor"), &"x".repeat(1 << 20));
     // More entries than one directory is listed for.
     // (NVMe controllers are listed once; hwmon, listed for temperatures and fans, twice.)
     let many = root.join("sys/class/nvme");
@@ -292,10 +253,7 @@ fn fifos_huge_files_and_huge_directories_become_warnings_without_hanging() {
     }
     for walk in RESOLVERS {
         // 65536 names to sort take long under an emulator: a hang is still caught.
-        let command = diag_tool(
-            &["report", "--json", "--root", root.to_str().unwrap()],
-            walk,
-        );
+        let command = diag_tool(&["report", "--json", "--root", root.to_str().unwrap()], walk);
         let output = run_within(command, Duration::from_secs(300))
             .unwrap_or_else(|command| panic!("diag_tool hangs: {command}"));
         assert_eq!(output.status.code(), Some(0), "{}", text(&output));
@@ -304,20 +262,11 @@ fn fifos_huge_files_and_huge_directories_become_warnings_without_hanging() {
             ("proc/cpuinfo", "not a regular file"),
             ("sys/class/net", "not a directory"),
             ("proc/meminfo", "larger than 8388608 bytes, not read"),
-            (
-                "sys/class/dmi/id/sys_vendor",
-                "larger than 65536 bytes, not read",
-            ),
-            (
-                "sys/class/nvme",
-                "more than 65536 entries, the rest left out",
-            ),
+            ("sys/class/dmi/id/sys_vendor", "larger than 65536 bytes, not read"),
+            ("sys/class/nvme", "more than 65536 entries, the rest left out"),
         ] {
             let warning = format!("\"path\": \"{path}\",\n      \"reason\": \"{reason}\"");
-            assert!(
-                json.contains(&warning),
-                "{walk:?} missing {warning}:\n{json}"
-            );
+            assert!(json.contains(&warning), "{walk:?} missing {warning}:\n{json}");
         }
     }
 }
@@ -355,9 +304,7 @@ fn files_swapped_for_fifos_while_the_tool_runs_never_block_it() {
     let (fifo, file) = (scratch.path().join("fifo"), scratch.path().join("file"));
     mkfifo(&fifo);
     write(&file, "45000\n");
-    let inputs: Vec<PathBuf> = (1..=64)
-        .map(|n| hwmon.join(format!("temp{n}_input")))
-        .collect();
+    let inputs: Vec<PathBuf> = (1..=64).map(|n| hwmon.join(format!("temp{n}_input"))).collect();
     for input in &inputs {
         std::fs::hard_link(&file, input).unwrap();
     }
@@ -403,10 +350,7 @@ fn files_swapped_for_fifos_while_the_tool_runs_never_block_it() {
     stop.store(true, Ordering::Relaxed);
     swapper.join().unwrap();
     // A reader stuck on the FIFO gets its end of file and goes away.
-    let _ = std::fs::OpenOptions::new()
-        .write(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(&fifo);
+    let _ = std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(&fifo);
     assert!(hung.is_none(), "diag_tool blocks on a FIFO: {hung:?}");
 }
 
@@ -417,10 +361,7 @@ fn in_namespace(script: &str, args: &[&str]) -> Option<Output> {
     if std::env::var_os("TARGET_RUNNER").is_some() {
         return None;
     }
-    let probe = Command::new("unshare")
-        .args(["-rm", "true"])
-        .stderr(Stdio::null())
-        .status();
+    let probe = Command::new("unshare").args(["-rm", "true"]).stderr(Stdio::null()).status();
     if !probe.is_ok_and(|s| s.success()) {
         return None;
     }
@@ -454,10 +395,7 @@ fn textfile_errors_name_the_errno_in_words_and_what_to_do() {
         ));
     }
     for (dir, message) in cases {
-        let output = run(diag_tool(
-            &["report", "--textfile", &dir, "--root", root],
-            None,
-        ));
+        let output = run(diag_tool(&["report", "--textfile", &dir, "--root", root], None));
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(3), "{stderr}");
         assert!(stderr.contains(message), "{dir}: {stderr}");
@@ -470,14 +408,8 @@ fn textfile_errors_name_the_errno_in_words_and_what_to_do() {
     std::fs::create_dir(&mount).unwrap();
     let binary = env!("CARGO_BIN_EXE_diag_tool");
     for (options, message) in [
-        (
-            "ro",
-            "read-only file system; give --textfile a directory on a writable file system",
-        ),
-        (
-            "size=4k",
-            "no space left on device; free some space on that file system",
-        ),
+        ("ro", "read-only file system; give --textfile a directory on a writable file system"),
+        ("size=4k", "no space left on device; free some space on that file system"),
     ] {
         let script = format!(
             "mount -t tmpfs -o {options} none \"$1\" || exit 99; \
@@ -501,11 +433,8 @@ fn textfile_errors_name_the_errno_in_words_and_what_to_do() {
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
         assert!(said.contains("exit 3"), "{options}: {said}");
         // Nothing is left behind: neither the final file nor a temporary one.
-        let listed: Vec<&str> = said
-            .lines()
-            .skip_while(|l| !l.starts_with("exit"))
-            .skip(1)
-            .collect();
+        let listed: Vec<&str> =
+            said.lines().skip_while(|l| !l.starts_with("exit")).skip(1).collect();
         assert!(listed.is_empty(), "{options}: left {listed:?}");
     }
 }
@@ -532,18 +461,11 @@ fn kills_at_random_moments_leave_a_whole_prom_file_or_none() {
     let dir = scratch.path().join("textfile");
     std::fs::create_dir(&dir).unwrap();
     let machines = ["degraded", "x86_64-2socket"].map(|m| test_area().join(m));
-    let expected = machines
-        .clone()
-        .map(|m| std::fs::read_to_string(m.join("expected/report.prom")).unwrap());
+    let expected =
+        machines.clone().map(|m| std::fs::read_to_string(m.join("expected/report.prom")).unwrap());
     let command = |machine: &Path| {
         diag_tool(
-            &[
-                "report",
-                "--textfile",
-                dir.to_str().unwrap(),
-                "--root",
-                machine.to_str().unwrap(),
-            ],
+            &["report", "--textfile", dir.to_str().unwrap(), "--root", machine.to_str().unwrap()],
             None,
         )
     };
@@ -596,10 +518,7 @@ fn kills_at_random_moments_leave_a_whole_prom_file_or_none() {
         }
     }
     eprintln!("{kills} runs killed; diag_tool.prom whole after {written} of {rounds} rounds");
-    assert!(
-        kills >= 20,
-        "only {kills} runs were killed in {rounds} rounds"
-    );
+    assert!(kills >= 20, "only {kills} runs were killed in {rounds} rounds");
 
     let prom = dir.join("diag_tool.prom");
     if !prom.exists() {
@@ -619,18 +538,8 @@ fn kills_at_random_moments_leave_a_whole_prom_file_or_none() {
         .spawn()
         .unwrap();
     let mut said = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut said)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut said)
-        .unwrap();
+    child.stdout.take().unwrap().read_to_string(&mut said).unwrap();
+    child.stderr.take().unwrap().read_to_string(&mut said).unwrap();
     assert!(child.wait().unwrap().success(), "promtool: {said}");
     assert!(said.trim().is_empty(), "promtool: {said}");
 }

@@ -21,15 +21,10 @@ struct Datum {
 const UOMS: &[&str] = &["", "s", "ms", "us", "%", "B", "KB", "MB", "GB", "TB", "c"];
 
 fn number(text: &str) -> Result<f64, String> {
-    if text.is_empty()
-        || !text
-            .bytes()
-            .all(|c| c == b'-' || c == b'.' || c.is_ascii_digit())
-    {
+    if text.is_empty() || !text.bytes().all(|c| c == b'-' || c == b'.' || c.is_ascii_digit()) {
         return Err(format!("{text:?} is not in [-0-9.]"));
     }
-    text.parse()
-        .map_err(|_| format!("{text:?} is not a number"))
+    text.parse().map_err(|_| format!("{text:?} is not a number"))
 }
 
 /// Range format: `[@][start:]end`, start `~` for minus infinity, end empty for infinity.
@@ -43,11 +38,7 @@ fn range(text: &str) -> Result<(), String> {
         Some("~") | None => None,
         Some(s) => Some(number(s)?),
     };
-    let end = if end.is_empty() && start.is_some() {
-        None
-    } else {
-        Some(number(end)?)
-    };
+    let end = if end.is_empty() && start.is_some() { None } else { Some(number(end)?) };
     match (start, end) {
         (Some(s), Some(e)) if s > e => Err(format!("range {text:?} has start above end")),
         _ => Ok(()),
@@ -76,18 +67,14 @@ fn parse_perfdata(text: &str) -> Result<Vec<Datum>, String> {
             label = out;
             rest = &quoted[end..];
         } else {
-            let end = rest
-                .find('=')
-                .ok_or_else(|| format!("no '=' in {rest:?}"))?;
+            let end = rest.find('=').ok_or_else(|| format!("no '=' in {rest:?}"))?;
             label = rest[..end].to_string();
             if label.contains(' ') || label.contains('\'') {
                 return Err(format!("label {label:?} needs quotes"));
             }
             rest = &rest[end..];
         }
-        rest = rest
-            .strip_prefix('=')
-            .ok_or_else(|| format!("no '=' after label {label:?}"))?;
+        rest = rest.strip_prefix('=').ok_or_else(|| format!("no '=' after label {label:?}"))?;
         let end = rest.find(' ').unwrap_or(rest.len());
         let (item, tail) = rest.split_at(end);
         rest = tail.trim_start();
@@ -100,9 +87,7 @@ fn parse_perfdata(text: &str) -> Result<Vec<Datum>, String> {
             .unwrap_or(fields[0].len());
         let (value, uom) = fields[0].split_at(digits);
         if !UOMS.contains(&uom) {
-            return Err(format!(
-                "{label}: unit {uom:?} is not one of the guideline's"
-            ));
+            return Err(format!("{label}: unit {uom:?} is not one of the guideline's"));
         }
         let field = |i: usize| fields.get(i).copied().filter(|f| !f.is_empty());
         for threshold in [field(1), field(2)].into_iter().flatten() {
@@ -163,12 +148,7 @@ fn every_fixture_prints_perfdata_the_guideline_grammar_accepts() {
         labels.sort();
         let count = labels.len();
         labels.dedup();
-        assert_eq!(
-            labels.len(),
-            count,
-            "labels repeat on {}",
-            machine.display()
-        );
+        assert_eq!(labels.len(), count, "labels repeat on {}", machine.display());
     }
 }
 
@@ -176,9 +156,7 @@ fn every_fixture_prints_perfdata_the_guideline_grammar_accepts() {
 fn memory_swap_temperature_ecc_and_aer_have_units_and_limits() {
     let data = perfdata_of("x86_64-2socket");
     let get = |label: &str| {
-        data.iter()
-            .find(|d| d.label == label)
-            .unwrap_or_else(|| panic!("no {label} in {data:?}"))
+        data.iter().find(|d| d.label == label).unwrap_or_else(|| panic!("no {label} in {data:?}"))
     };
     let memory = get("memory_used");
     assert_eq!(memory.uom, "B");

@@ -29,10 +29,7 @@ fn machines() -> Vec<PathBuf> {
 
 fn run(args: &[&str]) -> (String, u8) {
     let mut out = Vec::new();
-    let code = diag_tool::run(
-        std::iter::once("diag_tool").chain(args.iter().copied()),
-        &mut out,
-    );
+    let code = diag_tool::run(std::iter::once("diag_tool").chain(args.iter().copied()), &mut out);
     (String::from_utf8(out).expect("UTF-8"), code)
 }
 
@@ -72,12 +69,7 @@ fn promtool_finds_no_problem_in_any_fixture() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot run promtool ({e}): {INSTALL}"));
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(text.as_bytes())
-            .expect("feed promtool");
+        child.stdin.take().expect("stdin").write_all(text.as_bytes()).expect("feed promtool");
         let output = child.wait_with_output().expect("promtool runs");
         let said = String::from_utf8_lossy(&output.stdout).into_owned()
             + &String::from_utf8_lossy(&output.stderr);
@@ -95,13 +87,7 @@ fn textfile_is_the_prometheus_report_and_leaves_no_temporary_file() {
     let machine = test_area().join("degraded");
     let root = machine.to_str().unwrap();
     std::fs::write(dir.0.join("diag_tool.prom"), "stale\n").unwrap();
-    let (out, code) = run(&[
-        "report",
-        "--textfile",
-        dir.0.to_str().unwrap(),
-        "--root",
-        root,
-    ]);
+    let (out, code) = run(&["report", "--textfile", dir.0.to_str().unwrap(), "--root", root]);
     assert_eq!((out.as_str(), code), ("", 0));
     let written = std::fs::read_to_string(dir.0.join("diag_tool.prom")).unwrap();
     assert_eq!(written, metrics(&machine));
@@ -119,47 +105,23 @@ fn a_failed_textfile_write_leaves_no_partial_file() {
     let root = machine.to_str().unwrap();
     // The rename cannot replace a non-empty directory: the write fails at its last step.
     std::fs::create_dir_all(dir.0.join("diag_tool.prom/keep")).unwrap();
-    let (out, code) = run(&[
-        "report",
-        "--textfile",
-        dir.0.to_str().unwrap(),
-        "--root",
-        root,
-    ]);
+    let (out, code) = run(&["report", "--textfile", dir.0.to_str().unwrap(), "--root", root]);
     assert_eq!((out.as_str(), code), ("", 3));
     assert!(dir.0.join("diag_tool.prom/keep").is_dir());
     let names: Vec<String> = std::fs::read_dir(&dir.0)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert_eq!(
-        names,
-        ["diag_tool.prom"],
-        "a temporary file was left behind"
-    );
+    assert_eq!(names, ["diag_tool.prom"], "a temporary file was left behind");
     let missing = dir.0.join("no/such/dir");
-    let (_, code) = run(&[
-        "report",
-        "--textfile",
-        missing.to_str().unwrap(),
-        "--root",
-        root,
-    ]);
+    let (_, code) = run(&["report", "--textfile", missing.to_str().unwrap(), "--root", root]);
     assert_eq!(code, 3);
     assert!(!missing.exists());
-    let output = common::run_binary(&[
-        "report",
-        "--textfile",
-        missing.to_str().unwrap(),
-        "--root",
-        root,
-    ]);
+    let output =
+        common::run_binary(&["report", "--textfile", missing.to_str().unwrap(), "--root", root]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(3), "{output:?}");
-    assert!(
-        stderr.contains("diag_tool.prom: no such file or directory"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("diag_tool.prom: no such file or directory"), "{stderr}");
 }
 
 /// One sample as `(name, sorted labels, value)`, so that two exporters' spellings compare:
@@ -176,10 +138,7 @@ fn number(value: &str) -> String {
 /// Sample lines of the text exposition format; comments are skipped.
 fn samples(text: &str) -> BTreeSet<Sample> {
     let mut out = BTreeSet::new();
-    for line in text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-    {
+    for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
         let (name, rest) = match line.find('{') {
             Some(i) => (&line[..i], &line[i + 1..]),
             None => {
@@ -245,10 +204,7 @@ fn get_metrics(port: u16) -> std::io::Result<String> {
     let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     // Go's server sends a body without Content-Length in chunks.
-    if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
+    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
         let mut text = String::new();
         let mut rest = body;
         while let Some((size, after)) = rest.split_once("\r\n") {
@@ -276,18 +232,13 @@ fn node_exporter_serves_our_series_from_the_textfile_directory() {
         machine.to_str().unwrap(),
     ]);
     assert_eq!(code, 0);
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
+    let port =
+        TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
     let child = Command::new("prometheus-node-exporter")
         .arg(format!("--web.listen-address=127.0.0.1:{port}"))
         .arg("--collector.disable-defaults")
         .arg("--collector.textfile")
-        .arg(format!(
-            "--collector.textfile.directory={}",
-            dir.0.display()
-        ))
+        .arg(format!("--collector.textfile.directory={}", dir.0.display()))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -63,14 +63,8 @@ fn the_schema_rejects_unknown_keys_and_wrong_types() {
     let dir = std::env::temp_dir().join(format!("diag_tool-schema-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let cases = [
-        (
-            "extra-key",
-            golden.replacen("\"host\": {", "\"host\": {\n    \"surprise\": 1,", 1),
-        ),
-        (
-            "wrong-type",
-            golden.replacen("\"schema_version\": 1", "\"schema_version\": \"1\"", 1),
-        ),
+        ("extra-key", golden.replacen("\"host\": {", "\"host\": {\n    \"surprise\": 1,", 1)),
+        ("wrong-type", golden.replacen("\"schema_version\": 1", "\"schema_version\": \"1\"", 1)),
     ];
     for (name, text) in cases {
         assert_ne!(text, golden, "{name} changed nothing");
@@ -122,12 +116,7 @@ fn report_keys_come_in_the_schema_order() {
     let mut mismatches = Vec::new();
     for report in golden_reports() {
         let value = Json::parse(&std::fs::read_to_string(&report).unwrap());
-        order_mismatches(
-            &value,
-            &schema,
-            &report.display().to_string(),
-            &mut mismatches,
-        );
+        order_mismatches(&value, &schema, &report.display().to_string(), &mut mismatches);
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }

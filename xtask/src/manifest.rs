@@ -220,17 +220,12 @@ impl Manifest {
 
     /// Every file of the release with its SHA-256, for SHA256SUMS.
     pub fn sums(&self) -> Vec<(String, String)> {
-        self.artifacts()
-            .map(|a| (a.name.clone(), a.sha256.clone()))
-            .collect()
+        self.artifacts().map(|a| (a.name.clone(), a.sha256.clone())).collect()
     }
 
     /// Every file of the release: the targets' and the release-wide ones.
     pub fn artifacts(&self) -> impl Iterator<Item = &Artifact> {
-        self.targets
-            .iter()
-            .flat_map(|t| &t.artifacts)
-            .chain(&self.files)
+        self.targets.iter().flat_map(|t| &t.artifacts).chain(&self.files)
     }
 
     pub fn to_json(&self) -> String {
@@ -329,10 +324,7 @@ pub fn sample(target: &str, version: &str, archive: Artifact) -> Manifest {
             repository: Some("https://github.com/example/diag_tool".into()),
             homepage: None,
             authors: vec!["Fleet Team <fleet@example.com>".into()],
-            smoke: Smoke {
-                args: vec!["--version".into()],
-                expect: version.into(),
-            },
+            smoke: Smoke { args: vec!["--version".into()], expect: version.into() },
             image_command: vec!["report".into()],
         },
         minisign_pubkey: Some("RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3".into()),
@@ -430,9 +422,6 @@ mod tests {
         assert_eq!(Manifest::read(&path).unwrap(), manifest);
         std::fs::write(&path, r#"{"schema_version": 1, "targets": []}"#).unwrap();
         let err = format!("{:#}", Manifest::read(&path).unwrap_err());
-        assert!(
-            err.contains("schema_version Some(1), this xtask reads 2"),
-            "{err}"
-        );
+        assert!(err.contains("schema_version Some(1), this xtask reads 2"), "{err}");
     }
 }

@@ -37,14 +37,8 @@ fn assert_usage_error(output: &Output, message: &str) -> String {
 fn assert_exit(output: &Output, code: i32, message: &str) -> String {
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert_eq!(output.status.code(), Some(code), "{stderr}");
-    assert!(
-        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains(message),
-        "expected `{message}` in:\n{stderr}"
-    );
+    assert!(!stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"), "{stderr}");
+    assert!(stderr.contains(message), "expected `{message}` in:\n{stderr}");
     let last = stderr.trim_end().lines().last().unwrap_or_default();
     assert!(last.starts_with("error: "), "{stderr}");
     stderr
@@ -94,10 +88,7 @@ fn unknown_builder_lists_the_builders() {
 #[test]
 fn unknown_message_format_lists_the_formats() {
     let output = xtask(&args(&["dist", "--message-format", "xml"]), &[]);
-    assert_usage_error(
-        &output,
-        "unknown --message-format `xml`: expected human or json",
-    );
+    assert_usage_error(&output, "unknown --message-format `xml`: expected human or json");
 }
 
 #[test]
@@ -105,10 +96,7 @@ fn unknown_flag_is_a_usage_error() {
     let output = xtask(&args(&["dist", "--frobnicate"]), &[]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("unexpected flag: `--frobnicate`"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("unexpected flag: `--frobnicate`"), "{stderr}");
 }
 
 #[test]
@@ -125,10 +113,7 @@ fn missing_linker_set_by_the_environment_names_the_variable() {
             "--out-dir".as_ref(),
             out.as_os_str(),
         ],
-        &[(
-            "CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER",
-            "/nonexistent/gcc".as_ref(),
-        )],
+        &[("CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER", "/nonexistent/gcc".as_ref())],
     );
     let stderr = assert_error(&output, "error: 1 of 1 target(s) failed");
     assert!(
@@ -141,10 +126,8 @@ fn missing_linker_set_by_the_environment_names_the_variable() {
     );
     // Nothing was built, so nothing may claim to be a release: the out dir was not made, and
     // the run's staging directory is gone; the lock file beside it stays (it holds no data).
-    let mut left: Vec<_> = std::fs::read_dir(scratch.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
+    let mut left: Vec<_> =
+        std::fs::read_dir(scratch.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     left.sort();
     assert_eq!(left, [".out.lock"], "{left:?}");
 }
@@ -159,10 +142,7 @@ fn missing_rust_std_names_the_rustup_command() {
     std::fs::create_dir_all(sysroot.join("lib/rustlib")).unwrap();
     let bin = scratch.path().join("bin");
     std::fs::create_dir_all(&bin).unwrap();
-    let real = Command::new("rustc")
-        .args(["--print", "sysroot"])
-        .output()
-        .unwrap();
+    let real = Command::new("rustc").args(["--print", "sysroot"]).output().unwrap();
     let real_rustc = Path::new(String::from_utf8(real.stdout).unwrap().trim()).join("bin/rustc");
     let script = format!(
         "#!/bin/sh\nif [ \"$1 $2\" = \"--print sysroot\" ]; then echo '{}'; exit 0; fi\nexec '{}' \"$@\"\n",
@@ -171,11 +151,7 @@ fn missing_rust_std_names_the_rustup_command() {
     );
     let rustc = bin.join("rustc");
     std::fs::write(&rustc, script).unwrap();
-    Command::new("chmod")
-        .arg("+x")
-        .arg(&rustc)
-        .status()
-        .unwrap();
+    Command::new("chmod").arg("+x").arg(&rustc).status().unwrap();
     let mut path = OsString::from(bin.as_os_str());
     path.push(":");
     path.push(std::env::var_os("PATH").unwrap_or_default());
@@ -217,10 +193,8 @@ fn out_dir_under_a_regular_file_is_refused_before_building() {
         ],
         &[],
     );
-    let stderr = assert_error(
-        &output,
-        &format!("cannot create the output directory {}", out.display()),
-    );
+    let stderr =
+        assert_error(&output, &format!("cannot create the output directory {}", out.display()));
     let found = format!("{} is a file, not a directory", file.display());
     assert!(stderr.contains(&found), "{stderr}");
     assert!(!stderr.contains("Building"), "{stderr}");
@@ -253,18 +227,10 @@ fn verify_on_a_file_that_is_not_elf_says_what_it_starts_with() {
 #[test]
 fn verify_on_a_missing_file_says_it_cannot_read_it() {
     let output = xtask(
-        &args(&[
-            "verify",
-            "/nonexistent/diag_tool",
-            "--target",
-            "x86_64-unknown-linux-musl",
-        ]),
+        &args(&["verify", "/nonexistent/diag_tool", "--target", "x86_64-unknown-linux-musl"]),
         &[],
     );
-    assert_error(
-        &output,
-        "error: reading /nonexistent/diag_tool: no such file or directory",
-    );
+    assert_error(&output, "error: reading /nonexistent/diag_tool: no such file or directory");
 }
 
 #[test]
@@ -293,19 +259,11 @@ fn verify_on_a_non_utf8_file_name_reads_the_file() {
     name.push(OsStr::from_bytes(b"\xff"));
     std::fs::write(&name, "#!/bin/sh\n").unwrap();
     let output = xtask(
-        &[
-            "verify".as_ref(),
-            &name,
-            "--target".as_ref(),
-            "x86_64-unknown-linux-musl".as_ref(),
-        ],
+        &["verify".as_ref(), &name, "--target".as_ref(), "x86_64-unknown-linux-musl".as_ref()],
         &[],
     );
     // The name is shown with U+FFFD; the file itself was read.
-    assert_error(
-        &output,
-        "bin-\u{fffd}: not an ELF file: starts with \"#!/bin/sh\\n\"",
-    );
+    assert_error(&output, "bin-\u{fffd}: not an ELF file: starts with \"#!/bin/sh\\n\"");
 }
 
 #[test]
@@ -332,10 +290,7 @@ fn adopt_refuses_a_folder_without_a_package_outside_or_a_binary_it_lacks() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let before = std::fs::read(root.join("Cargo.toml")).unwrap();
     let output = xtask(&args(&["adopt", "xtask/tests/fixtures"]), &[]);
-    assert_error(
-        &output,
-        "xtask/tests/fixtures has no Cargo.toml: give the folder",
-    );
+    assert_error(&output, "xtask/tests/fixtures has no Cargo.toml: give the folder");
     let output = xtask(&args(&["adopt", "/tmp"]), &[]);
     assert_error(&output, "outside");
     // A member already: nothing to join, and the refusal comes before any write.

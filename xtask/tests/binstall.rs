@@ -20,15 +20,11 @@ use xtask::formats::archive::{self, ArchiveFile};
 
 fn run(dir: &Path, program: &str, args: &[&str], env: &[(&str, &Path)]) -> String {
     let mut cmd = Command::new(program);
-    cmd.args(args)
-        .current_dir(dir)
-        .env("SOURCE_DATE_EPOCH", "1700000000");
+    cmd.args(args).current_dir(dir).env("SOURCE_DATE_EPOCH", "1700000000");
     for (key, value) in env {
         cmd.env(key, value);
     }
-    let output = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("running {program}: {e}"));
+    let output = cmd.output().unwrap_or_else(|e| panic!("running {program}: {e}"));
     assert!(
         output.status.success(),
         "{program} {args:?} failed in {}:\n{}{}",
@@ -127,15 +123,9 @@ impl Server {
             .spawn()
             .expect("python3 is needed");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
         let port = line.trim().parse().expect("the server prints its port");
-        Server {
-            child,
-            port,
-            ca: scratch.join("ca.pem"),
-        }
+        Server { child, port, ca: scratch.join("ca.pem") }
     }
 }
 
@@ -170,12 +160,7 @@ fn binstall(
         "--no-track",
         name,
     ];
-    run(
-        manifest_dir,
-        "cargo",
-        &args,
-        &[("SSL_CERT_FILE", &server.ca)],
-    );
+    run(manifest_dir, "cargo", &args, &[("SSL_CERT_FILE", &server.ca)]);
     std::fs::read(root.join("bin").join(name)).expect("binstall installed the binary")
 }
 
@@ -203,22 +188,10 @@ fn binstall_installs_the_archives_xtask_names_for_real_tables() {
     let server = Server::start(&release, scratch.path());
     let repo = format!("https://127.0.0.1:{}/owner/tool", server.port);
     let cases = [
-        (
-            "published",
-            table_text("published.toml"),
-            "x86_64-unknown-linux-gnu",
-        ),
+        ("published", table_text("published.toml"), "x86_64-unknown-linux-gnu"),
         ("template", template_table(), "x86_64-unknown-linux-gnu"),
-        (
-            "overrides",
-            table_text("overrides.toml"),
-            "x86_64-unknown-linux-gnu",
-        ),
-        (
-            "overridden",
-            table_text("overrides.toml"),
-            "x86_64-unknown-linux-musl",
-        ),
+        ("overrides", table_text("overrides.toml"), "x86_64-unknown-linux-gnu"),
+        ("overridden", table_text("overrides.toml"), "x86_64-unknown-linux-musl"),
     ];
     for (label, table, triple) in cases {
         let _ = std::fs::remove_dir_all(&release);
@@ -233,10 +206,7 @@ fn binstall_installs_the_archives_xtask_names_for_real_tables() {
         std::fs::write(krate.join("Cargo.toml"), &manifest).unwrap();
         std::fs::write(krate.join("main.rs"), "fn main() {}\n").unwrap();
         let parsed: toml::Table = toml::from_str(&manifest).unwrap();
-        let table: Binstall = parsed["package"]["metadata"]["binstall"]
-            .clone()
-            .try_into()
-            .unwrap();
+        let table: Binstall = parsed["package"]["metadata"]["binstall"].clone().try_into().unwrap();
         let target = Target::parse(triple).unwrap();
         let vars = Vars {
             name: "tool",
@@ -256,11 +226,7 @@ fn binstall_installs_the_archives_xtask_names_for_real_tables() {
         archive::write_archive(&release, &names, &files, 1_700_000_000).unwrap();
         let root = scratch.path().join(format!("root-{label}"));
         let installed = binstall(&server, &krate, "tool", triple, &root);
-        assert_eq!(
-            installed,
-            script.as_bytes(),
-            "{label} on {triple}: {names:?}"
-        );
+        assert_eq!(installed, script.as_bytes(), "{label} on {triple}: {names:?}");
     }
 }
 
@@ -281,58 +247,27 @@ fn a_fork_with_published_names_is_installed_by_binstall_from_its_own_dist() {
     let text = std::fs::read_to_string(&package).unwrap();
     let (head, _) = text.split_once("[package.metadata.binstall]\n").unwrap();
     let repo = format!("https://127.0.0.1:{}/owner/diag_tool", server.port);
-    let head = head.replacen(
-        "\nversion = ",
-        &format!("\nrepository = \"{repo}\"\nversion = "),
-        1,
-    );
+    let head = head.replacen("\nversion = ", &format!("\nrepository = \"{repo}\"\nversion = "), 1);
     let table = table_text("published.toml");
-    std::fs::write(
-        &package,
-        format!("{head}[package.metadata.binstall]\n{table}"),
-    )
-    .unwrap();
+    std::fs::write(&package, format!("{head}[package.metadata.binstall]\n{table}")).unwrap();
 
     let target_dir = fork.join("target");
     let env = [("CARGO_TARGET_DIR", target_dir.as_path())];
     let out = release.to_str().unwrap();
-    let dist = [
-        "xtask",
-        "dist",
-        "--target",
-        PUBLISHED_TARGET,
-        "--out-dir",
-        out,
-    ];
+    let dist = ["xtask", "dist", "--target", PUBLISHED_TARGET, "--out-dir", out];
     run(&fork, "cargo", &dist, &env);
-    run(
-        &release,
-        "sha256sum",
-        &["--check", "--strict", "SHA256SUMS"],
-        &[],
-    );
+    run(&release, "sha256sum", &["--check", "--strict", "SHA256SUMS"], &[]);
     let stem = format!("diag_tool-v0.1.0-{PUBLISHED_TARGET}");
     let listing = run(&release, "tar", &["-tzf", &format!("{stem}.tar.gz")], &[]);
-    assert!(
-        listing.lines().any(|l| l == format!("{stem}/diag_tool")),
-        "{listing}"
-    );
+    assert!(listing.lines().any(|l| l == format!("{stem}/diag_tool")), "{listing}");
     assert!(release.join(format!("{stem}.cdx.json")).exists());
 
     let root = scratch.path().join("root");
     let crate_dir = fork.join("diag_tool");
     binstall(&server, &crate_dir, "diag_tool", PUBLISHED_TARGET, &root);
     let binary = root.join("bin/diag_tool");
-    let version = run(
-        scratch.path(),
-        binary.to_str().unwrap(),
-        &["--version"],
-        &[],
-    );
+    let version = run(scratch.path(), binary.to_str().unwrap(), &["--version"], &[]);
     assert_eq!(version.trim(), "diag_tool 0.1.0");
     let after = std::fs::read_to_string(&package).unwrap();
-    assert!(
-        after.ends_with(&table),
-        "the package's table was changed:\n{after}"
-    );
+    assert!(after.ends_with(&table), "the package's table was changed:\n{after}");
 }

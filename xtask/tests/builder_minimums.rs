@@ -22,10 +22,7 @@ fn python_zig(args: &[&str]) -> std::process::Output {
 /// zig's own directory, where `lib/std/zig/target.zig` lists the libcs it can provide.
 fn zig_lib() -> PathBuf {
     let out = Command::new("python3")
-        .args([
-            "-c",
-            "import ziglang, os; print(os.path.dirname(ziglang.__file__))",
-        ])
+        .args(["-c", "import ziglang, os; print(os.path.dirname(ziglang.__file__))"])
         .output()
         .expect("python3 runs");
     PathBuf::from(String::from_utf8(out.stdout).unwrap().trim()).join("lib")
@@ -42,10 +39,9 @@ fn zig_names(arch: &Arch) -> (String, String) {
 /// minimum glibc if it sets one.
 fn zig_entry(table: &str, cpu: &str, abi: &str) -> Option<Option<GlibcVersion>> {
     let head = format!(".arch = .{cpu}, .os = .linux, .abi = .{abi}");
-    let line = table.lines().find(|l| {
-        l.split_once(&head)
-            .is_some_and(|(_, rest)| rest.starts_with([',', ' ']))
-    })?;
+    let line = table
+        .lines()
+        .find(|l| l.split_once(&head).is_some_and(|(_, rest)| rest.starts_with([',', ' '])))?;
     let min = line.split_once(".glibc_min = .{").map(|(_, rest)| {
         let field = |name: &str| -> u32 {
             let (_, after) = rest.split_once(&format!(".{name} = ")).unwrap();
@@ -81,9 +77,7 @@ fn link(cpu: &str, abi: &str, version: GlibcVersion, source: &str) -> Result<(),
 /// zig's refusal to provide glibc at `version`, if it refuses.
 fn refusal(cpu: &str, abi: &str, version: GlibcVersion) -> Option<String> {
     let main = "int main(void) { return 0; }\n";
-    link(cpu, abi, version, main)
-        .err()
-        .filter(|e| e.contains("unable to provide libc"))
+    link(cpu, abi, version, main).err().filter(|e| e.contains("unable to provide libc"))
 }
 
 /// zig's own lowest glibc for the architecture: its table, and its refusal just below.
@@ -124,11 +118,7 @@ fn pinned_zig() -> String {
         .expect("ziglang pinned in [workspace.metadata.release.tools]")
         .to_string();
     let version = String::from_utf8(python_zig(&["version"]).stdout).unwrap();
-    assert_eq!(
-        version.trim(),
-        pinned,
-        "the table describes zig {pinned}: run `cargo xtask setup`"
-    );
+    assert_eq!(version.trim(), pinned, "the table describes zig {pinned}: run `cargo xtask setup`");
     pinned
 }
 
@@ -176,10 +166,7 @@ fn a_program_that_unwinds_links_from_the_tables_number_and_not_below() {
         let (cpu, abi) = zig_names(arch);
         if let Err(e) = link(&cpu, &abi, ours, UNWINDS) {
             let e = e.lines().find(|l| l.contains("error")).unwrap_or_default();
-            moved.push(format!(
-                "{}: zig {pinned} does not link it at {ours}: {e}",
-                arch.rust
-            ));
+            moved.push(format!("{}: zig {pinned} does not link it at {ours}: {e}", arch.rust));
         } else if ours > zig && link(&cpu, &abi, previous(ours), UNWINDS).is_ok() {
             let below = previous(ours);
             moved.push(format!(

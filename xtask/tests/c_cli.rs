@@ -21,12 +21,7 @@ use common::{copy_checkout, run};
 const LIBRARIES: [&str; 5] = ["jemalloc ", "zstd ", "sqlite ", "OpenSSL ", "c++: "];
 
 fn git(dir: &Path, args: &[&str]) -> String {
-    let who = [
-        "-c",
-        "user.name=Fleet Team",
-        "-c",
-        "user.email=fleet@example.com",
-    ];
+    let who = ["-c", "user.name=Fleet Team", "-c", "user.email=fleet@example.com"];
     run(dir, "git", &[&who[..], args].concat())
 }
 
@@ -46,26 +41,14 @@ fn a_teams_cli_with_c_and_cpp_dependencies_ships_on_every_target() {
     let fork = scratch.path().join("fork");
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     copy_checkout(root, &fork);
-    copy_checkout(
-        &root.join("xtask/tests/fixtures/c-cli"),
-        &fork.join("c-cli"),
-    );
+    copy_checkout(&root.join("xtask/tests/fixtures/c-cli"), &fork.join("c-cli"));
     git(&fork, &["init", "--quiet"]);
     git(&fork, &["add", "-A"]);
-    git(
-        &fork,
-        &["commit", "--quiet", "-m", "Fork, with our CLI copied in"],
-    );
+    git(&fork, &["commit", "--quiet", "-m", "Fork, with our CLI copied in"]);
 
     let said = run(&fork, "cargo", &["xtask", "adopt", "c-cli"]);
-    assert!(
-        said.contains("`c-cli` 1.2.3 ships now (binary `ccli`)"),
-        "{said}"
-    );
-    assert!(
-        said.contains("add a `## [1.2.3]` section to CHANGELOG.md"),
-        "{said}"
-    );
+    assert!(said.contains("`c-cli` 1.2.3 ships now (binary `ccli`)"), "{said}");
+    assert!(said.contains("add a `## [1.2.3]` section to CHANGELOG.md"), "{said}");
     // What the team writes itself: the release's notes, and the one policy line vendored
     // OpenSSL needs (it records its build directory as its engines and modules folders).
     let changelog = fork.join("CHANGELOG.md");
@@ -106,55 +89,28 @@ fn a_teams_cli_with_c_and_cpp_dependencies_ships_on_every_target() {
         assert!(binary.ends_with("ccli"), "{}", binary.display());
         let said = run_binary(&out, target, &binary, &[]);
         for library in LIBRARIES {
-            assert!(
-                said.contains(library),
-                "{triple}: no `{library}` line in\n{said}"
-            );
+            assert!(said.contains(library), "{triple}: no `{library}` line in\n{said}");
         }
         // `verify FILE` runs dist's checks, and agrees.
-        let verified = run(
-            &fork,
-            "cargo",
-            &[
-                "xtask",
-                "verify",
-                binary.to_str().unwrap(),
-                "--target",
-                triple,
-            ],
-        );
-        assert!(
-            verified.contains("ok: meets the release policy"),
-            "{verified}"
-        );
+        let verified =
+            run(&fork, "cargo", &["xtask", "verify", binary.to_str().unwrap(), "--target", triple]);
+        assert!(verified.contains("ok: meets the release policy"), "{verified}");
         let version = run_binary(&out, target, &binary, &["--version"]);
-        assert!(
-            version.starts_with(&format!("c-cli 1.2.3 (rev {})\n", rev.trim())),
-            "{version}"
-        );
+        assert!(version.starts_with(&format!("c-cli 1.2.3 (rev {})\n", rev.trim())), "{version}");
         for license in ["LICENSE-MIT", "UNLICENSE", "README.md"] {
-            assert!(
-                binary.with_file_name(license).is_file(),
-                "{triple}: no {license}"
-            );
+            assert!(binary.with_file_name(license).is_file(), "{triple}: no {license}");
         }
         if let Some(deb) = (target["archives"].as_array().unwrap().iter())
             .filter_map(|a| a.as_str())
             .find(|a| a.ends_with(".deb"))
         {
             let summary = run(&out, "dpkg-deb", &["--field", deb, "Description"]);
-            assert!(
-                summary.starts_with("Calls jemalloc, zstd, SQLite"),
-                "{summary}"
-            );
+            assert!(summary.starts_with("Calls jemalloc, zstd, SQLite"), "{summary}");
             let unpacked = scratch.path().join(triple);
             run(&out, "dpkg-deb", &["-x", deb, unpacked.to_str().unwrap()]);
             let copyright = unpacked.join("usr/share/doc/c-cli/copyright");
             let copyright = std::fs::read_to_string(copyright).unwrap();
-            assert!(
-                copyright.contains("License: Unlicense or MIT"),
-                "{copyright}"
-            );
+            assert!(copyright.contains("License: Unlicense or MIT"), "{copyright}");
         }
     }
 
@@ -164,30 +120,16 @@ fn a_teams_cli_with_c_and_cpp_dependencies_ships_on_every_target() {
         .find(|t| t["runner"].is_null() && t["libc"] == "gnu")
         .or(targets.first())
         .unwrap();
-    git(
-        &fork,
-        &["commit", "--quiet", "--allow-empty", "-m", "Another commit"],
-    );
+    git(&fork, &["commit", "--quiet", "--allow-empty", "-m", "Another commit"]);
     let rev = git(&fork, &["rev-parse", "--short=12", "HEAD"]);
     let again = fork.join("dist-again");
     let triple = native["target"].as_str().unwrap();
     let out_dir = again.to_str().unwrap();
-    run(
-        &fork,
-        "cargo",
-        &["xtask", "dist", "--target", triple, "--out-dir", out_dir],
-    );
-    run(
-        &again,
-        "tar",
-        &["-xzf", native["archive"].as_str().unwrap()],
-    );
+    run(&fork, "cargo", &["xtask", "dist", "--target", triple, "--out-dir", out_dir]);
+    run(&again, "tar", &["-xzf", native["archive"].as_str().unwrap()]);
     let binary = again.join(native["binary"].as_str().unwrap());
     let version = run_binary(&again, native, &binary, &["--version"]);
-    assert!(
-        version.starts_with(&format!("c-cli 1.2.3 (rev {})\n", rev.trim())),
-        "{version}"
-    );
+    assert!(version.starts_with(&format!("c-cli 1.2.3 (rev {})\n", rev.trim())), "{version}");
 
     // The bench's build rows for this package (dist against the plain builder commands, cold),
     // when asked: they take as long as the test again.

@@ -26,8 +26,7 @@ mod common;
 
 fn dist(out_dir: &Path) -> Command {
     let mut cmd = common::xtask();
-    cmd.args(["dist", "--target", TARGET, "--out-dir"])
-        .arg(out_dir);
+    cmd.args(["dist", "--target", TARGET, "--out-dir"]).arg(out_dir);
     cmd
 }
 
@@ -82,10 +81,7 @@ fn assert_checksums_hold(dir: &Path) {
 /// The staging directory a running dist into `out` writes in, if there is one yet.
 fn staging_of(out: &Path) -> Option<PathBuf> {
     let prefix = format!(".{}.staging-", out.file_name()?.to_str()?);
-    names(out.parent()?)
-        .into_iter()
-        .find(|n| n.starts_with(&prefix))
-        .map(|n| out.with_file_name(n))
+    names(out.parent()?).into_iter().find(|n| n.starts_with(&prefix)).map(|n| out.with_file_name(n))
 }
 
 /// Every file's name and bytes, to show a directory did not change.
@@ -111,11 +107,7 @@ fn killed_dist_leaves_the_previous_release_complete() {
     let seen = loop {
         attempts += 1;
         let log = File::create(scratch.path().join("killed.log")).unwrap();
-        let mut child = dist(&out)
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
+        let mut child = dist(&out).stdout(Stdio::null()).stderr(log).spawn().unwrap();
         let started = Instant::now();
         let seen = loop {
             let temp =
@@ -127,10 +119,7 @@ fn killed_dist_leaves_the_previous_release_complete() {
             if child.try_wait().unwrap().is_some() {
                 break None;
             }
-            assert!(
-                started.elapsed() < Duration::from_secs(600),
-                "no temporary file"
-            );
+            assert!(started.elapsed() < Duration::from_secs(600), "no temporary file");
             std::thread::sleep(Duration::from_millis(1));
         };
         child.wait().unwrap();
@@ -142,11 +131,7 @@ fn killed_dist_leaves_the_previous_release_complete() {
     };
     eprintln!("killed at {seen}");
     // The killed run changed nothing in the out dir: the same files, byte for byte.
-    assert!(
-        snapshot(&out) == before,
-        "the out dir changed: {:?}",
-        names(&out)
-    );
+    assert!(snapshot(&out) == before, "the out dir changed: {:?}", names(&out));
     assert_checksums_hold(&out);
 
     // The next run completes over whatever the killed one left behind, and clears it.
@@ -191,11 +176,7 @@ fn stale_archives_of_another_version_stay_out_of_the_checksums() {
     assert!(!left.iter().any(|n| n.contains("v0.0.9")), "{left:?}");
     let manifest = std::fs::read_to_string(out.join("release-manifest.json")).unwrap();
     assert!(!manifest.contains("v0.0.9"), "{manifest}");
-    assert!(succeeds(
-        &out,
-        "sha256sum",
-        &["--check", "--strict", "SHA256SUMS"]
-    ));
+    assert!(succeeds(&out, "sha256sum", &["--check", "--strict", "SHA256SUMS"]));
 }
 
 #[test]
@@ -224,31 +205,15 @@ fn a_failed_target_leaves_the_out_dir_as_it_was_and_does_not_stop_the_others() {
     std::fs::write(out.join(earlier), b"an earlier build").unwrap();
     let before = snapshot(&out);
     let output = dist(&out)
-        .args([
-            "--target",
-            "aarch64-unknown-linux-gnu",
-            "--builder",
-            "cargo",
-        ])
-        .env(
-            "CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER",
-            "/nonexistent/gcc",
-        )
+        .args(["--target", "aarch64-unknown-linux-gnu", "--builder", "cargo"])
+        .env("CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER", "/nonexistent/gcc")
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("error: 1 of 2 target(s) failed"),
-        "{stderr}"
-    );
-    let row = |triple: &str| {
-        stdout
-            .lines()
-            .find(|l| l.starts_with(triple))
-            .map(str::to_string)
-    };
+    assert!(stderr.contains("error: 1 of 2 target(s) failed"), "{stderr}");
+    let row = |triple: &str| stdout.lines().find(|l| l.starts_with(triple)).map(str::to_string);
     assert!(row(TARGET).is_some_and(|r| r.ends_with(" ok")), "{stdout}");
     let failed = row("aarch64-unknown-linux-gnu");
     assert!(failed.is_some_and(|r| r.ends_with(" FAILED")), "{stdout}");

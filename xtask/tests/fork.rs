@@ -16,11 +16,8 @@ use xtask::config::arch::ARCHES;
 use common::{copy_checkout, run, try_run};
 
 /// Targets of three other architectures and C libraries than the default list's.
-const EXTRA: [&str; 3] = [
-    "aarch64-unknown-linux-musl",
-    "armv7-unknown-linux-gnueabihf",
-    "riscv64gc-unknown-linux-gnu",
-];
+const EXTRA: [&str; 3] =
+    ["aarch64-unknown-linux-musl", "armv7-unknown-linux-gnueabihf", "riscv64gc-unknown-linux-gnu"];
 
 /// Appends one `[[workspace.metadata.release.targets]]` entry per triple not listed yet.
 fn add_targets(fork: &Path, triples: &[String]) {
@@ -65,12 +62,7 @@ fn chosen_combinations(root: &Path) -> Vec<String> {
     let mut picked = Vec::new();
     for i in 0..all.len() {
         let triple = &all[(start + i * stride) % all.len()];
-        match try_run(
-            root,
-            &root.join("target"),
-            "rustup",
-            &["target", "add", triple],
-        ) {
+        match try_run(root, &root.join("target"), "rustup", &["target", "add", triple]) {
             Ok(_) => picked.push(triple.clone()),
             Err(e) => println!("passed over {triple}: rustup cannot install its std here: {e}"),
         }
@@ -108,31 +100,17 @@ fn a_fork_ships_three_more_architectures_from_cargo_toml_alone() {
     run(&out, "sha256sum", &["--check", "--strict", "SHA256SUMS"]);
     // The new gnu architectures get their .deb and .rpm from the table's names.
     let deb = out.join("diag-tool_0.1.0-1_armhf.deb");
-    let arch = run(
-        &out,
-        "dpkg-deb",
-        &["--field", deb.to_str().unwrap(), "Architecture"],
-    );
+    let arch = run(&out, "dpkg-deb", &["--field", deb.to_str().unwrap(), "Architecture"]);
     assert_eq!(arch.trim(), "armhf");
     let rpm = out.join("diag-tool-0.1.0-1.riscv64.rpm");
-    let arch = run(
-        &out,
-        "rpm",
-        &["-qp", "--qf", "%{ARCH}", rpm.to_str().unwrap()],
-    );
+    let arch = run(&out, "rpm", &["-qp", "--qf", "%{ARCH}", rpm.to_str().unwrap()]);
     assert_eq!(arch, "riscv64");
 
     // What readelf, not our own reader, says of each shipped binary.
     let expectations = [
         ("aarch64-unknown-linux-musl", ["ELF64", "AArch64", "0x0"]),
-        (
-            "armv7-unknown-linux-gnueabihf",
-            ["ELF32", "ARM", "Version5 EABI, hard-float ABI"],
-        ),
-        (
-            "riscv64gc-unknown-linux-gnu",
-            ["ELF64", "RISC-V", "double-float ABI"],
-        ),
+        ("armv7-unknown-linux-gnueabihf", ["ELF32", "ARM", "Version5 EABI, hard-float ABI"]),
+        ("riscv64gc-unknown-linux-gnu", ["ELF64", "RISC-V", "double-float ABI"]),
     ];
     let unpacked = scratch.path().join("unpacked");
     std::fs::create_dir_all(&unpacked).unwrap();
@@ -176,14 +154,7 @@ fn every_architecture_and_c_library_ships_from_one_entry() {
     for triple in &combinations {
         let out = scratch.path().join(format!("dist-{triple}"));
         let start = Instant::now();
-        let dist = step(&[
-            "xtask",
-            "dist",
-            "--target",
-            triple,
-            "--out-dir",
-            out.to_str().unwrap(),
-        ]);
+        let dist = step(&["xtask", "dist", "--target", triple, "--out-dir", out.to_str().unwrap()]);
         let seconds = start.elapsed().as_secs();
         // dist stops a target at its first failing step: a manifest means built and verified.
         let manifest = std::fs::read_to_string(out.join("release-manifest.json")).ok();
@@ -198,9 +169,7 @@ fn every_architecture_and_c_library_ships_from_one_entry() {
             _ => ("no", "no"),
         };
         let ran_cell = if ran.is_some() { "yes" } else { "no" };
-        rows.push(format!(
-            "| {triple} | {built} | {verified} | {ran_cell} | {seconds} |"
-        ));
+        rows.push(format!("| {triple} | {built} | {verified} | {ran_cell} | {seconds} |"));
         match (dist, ran) {
             (Err(e), _) => failed.push(format!("{triple}: {e}")),
             (Ok(_), None) => failed.push(format!("{triple}: built, but not run")),

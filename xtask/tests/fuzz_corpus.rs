@@ -16,10 +16,8 @@ fn every_fuzz_corpus_input_is_judged_without_a_panic() {
     let now = corpus::record(root).unwrap();
     let lines: Vec<&str> = now.lines().filter(|l| !l.starts_with('#')).collect();
     assert!(lines.len() >= 50, "{} holds too few inputs", corpus::CORPUS);
-    let failures: Vec<&&str> = lines
-        .iter()
-        .filter(|l| !l.contains(": ok, ") && !l.contains(": err "))
-        .collect();
+    let failures: Vec<&&str> =
+        lines.iter().filter(|l| !l.contains(": ok, ") && !l.contains(": err ")).collect();
     assert!(failures.is_empty(), "the verifier failed on: {failures:#?}");
     for entry in std::fs::read_dir(root.join(corpus::CORPUS)).unwrap() {
         let entry = entry.unwrap();

@@ -67,11 +67,7 @@ fn xtask_in(ws: &Path, args: &[&str]) -> Command {
 
 /// Runs `cmd`, killing it after `limit`: a hang is a failure, not a stuck test.
 fn output_within(mut cmd: Command, limit: Duration) -> Output {
-    let child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let id = child.id();
     let started = Instant::now();
     let watchdog = std::thread::spawn(move || {
@@ -94,10 +90,7 @@ fn refused(output: &Output, message: &str) -> String {
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(
-        stderr.contains(message),
-        "expected `{message}` in:\n{stderr}"
-    );
+    assert!(stderr.contains(message), "expected `{message}` in:\n{stderr}");
     stderr
 }
 
@@ -137,9 +130,7 @@ fn include_entries_outside_the_workspace_are_refused_by_name() {
         let _ = std::fs::remove_file(ws.join(link));
         std::os::unix::fs::symlink(&outside, ws.join(link)).unwrap();
         let out = scratch.path().join("out");
-        let output = xtask_in(&ws, &["dist", "--out-dir", out.to_str().unwrap()])
-            .output()
-            .unwrap();
+        let output = xtask_in(&ws, &["dist", "--out-dir", out.to_str().unwrap()]).output().unwrap();
         let stderr = refused(&output, &format!("{entry} is listed in `include`"));
         assert!(stderr.contains("outside"), "{stderr}");
         assert!(!out.exists(), "{entry}: an out dir was made");
@@ -152,13 +143,7 @@ fn a_fifo_in_an_included_folder_is_refused_without_hanging() {
     let ws = scratch_workspace(scratch.path(), &["LICENSE", "docs"]);
     std::fs::create_dir_all(ws.join("docs")).unwrap();
     let fifo = ws.join("docs/fifo");
-    assert!(
-        Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
     let out = scratch.path().join("out");
     let cmd = xtask_in(&ws, &["dist", "--out-dir", out.to_str().unwrap()]);
     let output = output_within(cmd, Duration::from_secs(60));
@@ -201,15 +186,10 @@ fn merge_refuses_parts_whose_manifest_names_paths() {
         let part = scratch.path().join("part");
         let _ = std::fs::remove_dir_all(&part);
         copy_dir(release(), &part);
-        let hash = String::from_utf8(
-            Command::new("sha256sum")
-                .arg(&victim)
-                .output()
-                .unwrap()
-                .stdout,
-        )
-        .unwrap()[..64]
-            .to_string();
+        let hash =
+            String::from_utf8(Command::new("sha256sum").arg(&victim).output().unwrap().stdout)
+                .unwrap()[..64]
+                .to_string();
         for file in ["release-manifest.json", "SHA256SUMS"] {
             let text = std::fs::read_to_string(part.join(file)).unwrap();
             let old = text
@@ -218,11 +198,7 @@ fn merge_refuses_parts_whose_manifest_names_paths() {
                 .map(|l| l.split_whitespace().next().unwrap().to_string())
                 .unwrap();
             let text = text.replace(&sbom, &hostile);
-            let text = if file == "SHA256SUMS" {
-                text.replace(&old, &hash)
-            } else {
-                text
-            };
+            let text = if file == "SHA256SUMS" { text.replace(&old, &hash) } else { text };
             std::fs::write(part.join(file), text).unwrap();
         }
         let before = snapshot(scratch.path());
@@ -238,10 +214,7 @@ fn merge_refuses_parts_whose_manifest_names_paths() {
         // The lock file beside the out dir is the one thing a refused run leaves.
         let _ = std::fs::remove_file(scratch.path().join(".merged.lock"));
         let after = snapshot(scratch.path());
-        assert!(
-            after == before,
-            "{hostile}: files changed outside the out dir"
-        );
+        assert!(after == before, "{hostile}: files changed outside the out dir");
     }
 }
 
@@ -258,17 +231,13 @@ fn planted_links_are_not_followed_and_a_held_out_dir_is_refused() {
         let name = format!(".SHA256SUMS.tmp-{n}-0");
         std::os::unix::fs::symlink(&victim, out.join(name)).unwrap();
     }
-    let output = xtask_in(&ws, &["dist", "--out-dir", out.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let output = xtask_in(&ws, &["dist", "--out-dir", out.to_str().unwrap()]).output().unwrap();
     refused(&output, "which is not a release file");
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
 
     let held = scratch.path().join("held");
     let _lock = xtask::util::files::lock_dir(&held).unwrap();
-    let output = xtask_in(&ws, &["dist", "--out-dir", held.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let output = xtask_in(&ws, &["dist", "--out-dir", held.to_str().unwrap()]).output().unwrap();
     let pid = std::process::id();
     refused(&output, &format!("another run (pid {pid}) is writing to"));
     assert!(!held.exists());
@@ -290,18 +259,15 @@ fn no_signing_secret_reaches_a_build_script() {
     std::fs::write(&key, "untrusted comment: not a key\n").unwrap();
     let out = scratch.path().join("out");
     // However the run ends (the scratch crate has no man pages to package), it built.
-    let _ = xtask_in(
-        &ws,
-        &["dist", "--no-smoke", "--out-dir", out.to_str().unwrap()],
-    )
-    .env("MINISIGN_KEY", "SECRET-KEY-TEXT")
-    .env("MINISIGN_KEY_FILE", &key)
-    .env("MINISIGN_PASSWORD", "SECRET-PASSWORD")
-    .env("PGP_KEY", "SECRET-PGP-KEY")
-    .env("PGP_KEY_FILE", &key)
-    .env("PGP_PASSWORD", "SECRET-PGP-PASSWORD")
-    .output()
-    .unwrap();
+    let _ = xtask_in(&ws, &["dist", "--no-smoke", "--out-dir", out.to_str().unwrap()])
+        .env("MINISIGN_KEY", "SECRET-KEY-TEXT")
+        .env("MINISIGN_KEY_FILE", &key)
+        .env("MINISIGN_PASSWORD", "SECRET-PASSWORD")
+        .env("PGP_KEY", "SECRET-PGP-KEY")
+        .env("PGP_KEY_FILE", &key)
+        .env("PGP_PASSWORD", "SECRET-PGP-PASSWORD")
+        .output()
+        .unwrap();
     let env = std::fs::read_to_string(ws.join("build-env.txt"))
         .expect("the build script ran and recorded its environment");
     assert!(env.contains("CARGO_PKG_NAME=tool"), "{env}");
@@ -318,18 +284,7 @@ fn inputs_that_cannot_be_meant_are_refused() {
     let out = scratch.path().join("out");
     let out = out.to_str().unwrap();
     let cases: [(&[&str], &str); 3] = [
-        (
-            &[
-                "dist",
-                "--target",
-                TARGET,
-                "--target",
-                TARGET,
-                "--out-dir",
-                out,
-            ],
-            "is given twice",
-        ),
+        (&["dist", "--target", TARGET, "--target", TARGET, "--out-dir", out], "is given twice"),
         (&["keygen", "--out", ""], "an empty path was given"),
         (&["dist", "--out-dir", ""], "an empty path was given"),
     ];
@@ -337,13 +292,7 @@ fn inputs_that_cannot_be_meant_are_refused() {
         refused(&xtask_in(&ws, args).output().unwrap(), message);
     }
     // A floor no builder can target, on the command line of the real workspace.
-    let args = [
-        "dist",
-        "--target",
-        "x86_64-unknown-linux-gnu.9.99",
-        "--out-dir",
-        out,
-    ];
+    let args = ["dist", "--target", "x86_64-unknown-linux-gnu.9.99", "--out-dir", out];
     let output = common::xtask().args(args).output().unwrap();
     refused(&output, "glibc floor 9.99 is above 2.44, the newest glibc");
     assert!(snapshot(&ws) == before, "the workspace changed");
@@ -371,9 +320,7 @@ fn out_dir_problems_are_said_in_words() {
     let ws = scratch_workspace(scratch.path(), &["LICENSE"]);
     let file = scratch.path().join("a-file");
     std::fs::write(&file, "x").unwrap();
-    let output = xtask_in(&ws, &["dist", "--out-dir", file.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let output = xtask_in(&ws, &["dist", "--out-dir", file.to_str().unwrap()]).output().unwrap();
     let stderr = refused(&output, "is a file, not a directory");
     assert!(!stderr.contains("File exists"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
@@ -383,17 +330,9 @@ fn out_dir_problems_are_said_in_words() {
 fn verify_refuses_what_is_not_a_regular_file_without_hanging() {
     let scratch = tempfile::tempdir().unwrap();
     let fifo = scratch.path().join("fifo");
-    assert!(
-        Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
-    for (path, message) in [
-        (fifo.as_path(), "is a FIFO"),
-        (Path::new("/dev/zero"), "is a device"),
-    ] {
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    for (path, message) in [(fifo.as_path(), "is a FIFO"), (Path::new("/dev/zero"), "is a device")]
+    {
         let mut cmd = common::xtask();
         cmd.args(["verify", "--target", TARGET]).arg(path);
         let output = output_within(cmd, Duration::from_secs(30));
@@ -406,9 +345,7 @@ fn verify_refuses_what_is_not_a_regular_file_without_hanging() {
 fn install(shell: &str, prefix: &Path, path: Option<&Path>) -> Output {
     let dir = release();
     let mut cmd = Command::new(shell);
-    cmd.arg(dir.join("install.sh"))
-        .args(["--from", dir.to_str().unwrap(), "--prefix"])
-        .arg(prefix);
+    cmd.arg(dir.join("install.sh")).args(["--from", dir.to_str().unwrap(), "--prefix"]).arg(prefix);
     if let Some(first) = path {
         let rest = std::env::var("PATH").unwrap_or_default();
         cmd.env("PATH", format!("{}:{rest}", first.display()));
@@ -426,13 +363,8 @@ fn install_sh_installs_all_files_or_none() {
         let output = install(shell, &prefix, None);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!output.status.success(), "{stderr}");
-        assert!(
-            stderr.contains("is a directory, where the file bin/diag_tool goes"),
-            "{stderr}"
-        );
-        let inside: Vec<_> = std::fs::read_dir(prefix.join("bin/diag_tool"))
-            .unwrap()
-            .collect();
+        assert!(stderr.contains("is a directory, where the file bin/diag_tool goes"), "{stderr}");
+        let inside: Vec<_> = std::fs::read_dir(prefix.join("bin/diag_tool")).unwrap().collect();
         assert!(inside.is_empty(), "{inside:?}");
         assert!(!prefix.join("share").exists());
 
@@ -447,46 +379,24 @@ fn install_sh_installs_all_files_or_none() {
                     case \"$*\" in *unpacked*) echo 'mv: cannot replace' >&2; exit 1 ;; esac ;;\n\
                     esac\nexec /bin/mv \"$@\"\n";
         std::fs::write(&mv, shim).unwrap();
-        std::process::Command::new("chmod")
-            .arg("+x")
-            .arg(&mv)
-            .status()
-            .unwrap();
+        std::process::Command::new("chmod").arg("+x").arg(&mv).status().unwrap();
         // A stage a SIGKILLed run left behind.
         std::fs::create_dir_all(prefix.join(".diag_tool-install.AbC123/unpacked")).unwrap();
         let output = install(shell, &prefix, Some(&shims));
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!output.status.success(), "{stderr}");
         assert!(stderr.contains("nothing was installed"), "{stderr}");
-        assert_eq!(
-            std::fs::read_to_string(prefix.join("bin/diag_tool")).unwrap(),
-            "old binary"
-        );
+        assert_eq!(std::fs::read_to_string(prefix.join("bin/diag_tool")).unwrap(), "old binary");
         let left = snapshot(&prefix);
-        assert_eq!(
-            left.len(),
-            1,
-            "{:?}",
-            left.iter().map(|f| &f.0).collect::<Vec<_>>()
-        );
+        assert_eq!(left.len(), 1, "{:?}", left.iter().map(|f| &f.0).collect::<Vec<_>>());
 
         // Without the shim it installs, and says so.
         let output = install(shell, &prefix, None);
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
         assert!(prefix.join("share/man/man1/diag_tool.1").is_file());
         let stages: Vec<_> = std::fs::read_dir(&prefix)
             .unwrap()
-            .filter(|e| {
-                e.as_ref()
-                    .unwrap()
-                    .file_name()
-                    .to_string_lossy()
-                    .starts_with('.')
-            })
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with('.'))
             .collect();
         assert!(stages.is_empty(), "{stages:?}");
     }
@@ -497,28 +407,16 @@ fn install_sh_installs_all_files_or_none() {
 /// every signature verifies with `public_key`.
 fn assert_complete_release(dir: &Path, public_key: &Path) {
     let ok = |program: &str, args: &[&str]| {
-        let status = Command::new(program)
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .unwrap();
-        assert!(
-            status.status.success(),
-            "{program} {args:?} in {}: {status:?}",
-            dir.display()
-        );
+        let status = Command::new(program).args(args).current_dir(dir).output().unwrap();
+        assert!(status.status.success(), "{program} {args:?} in {}: {status:?}", dir.display());
     };
     let Ok(entries) = std::fs::read_dir(dir) else {
         return; // no release yet
     };
-    let names: Vec<String> = entries
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
+    let names: Vec<String> =
+        entries.map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     let sums = std::fs::read_to_string(dir.join("SHA256SUMS")).unwrap();
-    ok(
-        "sha256sum",
-        &["--check", "--strict", "--quiet", "SHA256SUMS"],
-    );
+    ok("sha256sum", &["--check", "--strict", "--quiet", "SHA256SUMS"]);
     for name in &names {
         assert!(!name.starts_with('.'), "{name} in {names:?}");
         let base = name.trim_end_matches(".sig").trim_end_matches(".sha256");
@@ -539,10 +437,8 @@ fn assert_complete_release(dir: &Path, public_key: &Path) {
 
 /// A pseudo-random number below `n` from the clock: kill moments need no seeded generator.
 fn random_below(n: u128) -> u64 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
     (nanos.wrapping_mul(6364136223846793005) % n.max(1)) as u64
 }
 
@@ -550,15 +446,8 @@ fn random_below(n: u128) -> u64 {
 /// its duration, signed and unsigned in turn, checking `out` after every kill.
 fn kill_loop(out: &Path, keys: &Path, make: &dyn Fn() -> Command) {
     let started = Instant::now();
-    let output = make()
-        .env("MINISIGN_KEY_FILE", keys.join("minisign.key"))
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = make().env("MINISIGN_KEY_FILE", keys.join("minisign.key")).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let length = started.elapsed().as_millis();
     let public = keys.join("minisign.pub");
     assert_complete_release(out, &public);
@@ -567,11 +456,7 @@ fn kill_loop(out: &Path, keys: &Path, make: &dyn Fn() -> Command) {
         if round % 2 == 0 {
             cmd.env("MINISIGN_KEY_FILE", keys.join("minisign.key"));
         }
-        let mut child = cmd
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
         std::thread::sleep(Duration::from_millis(random_below(length)));
         let _ = child.kill();
         child.wait().unwrap();
@@ -579,19 +464,9 @@ fn kill_loop(out: &Path, keys: &Path, make: &dyn Fn() -> Command) {
     }
     // An unsigned run over a signed release leaves no signature behind.
     let output = make().output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let names: Vec<_> = std::fs::read_dir(out)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert!(
-        !names.iter().any(|n| n.to_string_lossy().ends_with(".sig")),
-        "{names:?}"
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let names: Vec<_> = std::fs::read_dir(out).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(!names.iter().any(|n| n.to_string_lossy().ends_with(".sig")), "{names:?}");
     assert_complete_release(out, &public);
 }
 
@@ -600,19 +475,14 @@ fn kill_loop(out: &Path, keys: &Path, make: &dyn Fn() -> Command) {
 fn dist_and_merge_killed_at_random_moments_leave_a_complete_release() {
     let scratch = tempfile::tempdir().unwrap();
     let keys = scratch.path().join("keys");
-    let output = common::xtask()
-        .args(["keygen", "--out"])
-        .arg(&keys)
-        .output()
-        .unwrap();
+    let output = common::xtask().args(["keygen", "--out"]).arg(&keys).output().unwrap();
     assert!(output.status.success(), "{output:?}");
     let part = release();
     let _one = DIST.lock().unwrap_or_else(|e| e.into_inner());
     let out = scratch.path().join("dist");
     kill_loop(&out, &keys, &|| {
         let mut cmd = common::xtask();
-        cmd.args(["dist", "--target", TARGET, "--out-dir"])
-            .arg(&out);
+        cmd.args(["dist", "--target", TARGET, "--out-dir"]).arg(&out);
         cmd
     });
     let merged = scratch.path().join("merged");

@@ -29,12 +29,7 @@ const XTASK: Rules = Rules {
             ],
         ),
         ("flags", &["config"]),
-        (
-            "pipeline",
-            &[
-                "template", "formats", "verify", "host", "manifest", "config", "util",
-            ],
-        ),
+        ("pipeline", &["template", "formats", "verify", "host", "manifest", "config", "util"]),
         ("template", &["manifest", "config", "util"]),
         ("formats", &["manifest", "config", "util"]),
         ("verify", &["manifest", "config", "util"]),
@@ -98,10 +93,7 @@ fn read_files(src: &Path) -> Files {
                 .components()
                 .map(|c| c.as_os_str().to_str().unwrap().to_string())
                 .collect();
-            if matches!(
-                module.last().map(String::as_str),
-                Some("mod" | "lib" | "main")
-            ) {
+            if matches!(module.last().map(String::as_str), Some("mod" | "lib" | "main")) {
                 module.pop();
             }
             let text = std::fs::read_to_string(&path).unwrap();
@@ -154,10 +146,7 @@ fn expand(text: &str, prefix: Vec<String>, out: &mut Vec<Vec<String>>) {
         return;
     }
     loop {
-        let word: String = rest
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_')
-            .collect();
+        let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
         rest = &rest[word.len()..];
         if !word.is_empty() {
             path.push(word);
@@ -202,9 +191,7 @@ fn imports(files: &Files) -> BTreeMap<&Vec<String>, BTreeSet<&Vec<String>>> {
         let targets: BTreeSet<&Vec<String>> = crate_paths(text)
             .iter()
             .filter_map(|path| {
-                (1..=path.len())
-                    .rev()
-                    .find_map(|n| files.get_key_value(&path[..n]).map(|(k, _)| k))
+                (1..=path.len()).rev().find_map(|n| files.get_key_value(&path[..n]).map(|(k, _)| k))
             })
             .filter(|target| !target.starts_with(module) && !module.starts_with(target))
             .collect();
@@ -234,15 +221,9 @@ fn violations(rules: &Rules, files: &Files) -> Vec<String> {
             }
         }
     }
-    found.extend(
-        cycles(files)
-            .into_iter()
-            .map(|c| format!("import circle: {}", c.join(" -> "))),
-    );
+    found.extend(cycles(files).into_iter().map(|c| format!("import circle: {}", c.join(" -> "))));
     for (module, text) in files {
-        let allowed = module
-            .first()
-            .is_some_and(|top| rules.processes.contains(&top.as_str()));
+        let allowed = module.first().is_some_and(|top| rules.processes.contains(&top.as_str()));
         if !allowed && (text.contains("cmd!(") || text.contains("Command::new")) {
             found.push(format!(
                 "{} runs a process: only {:?} may",
@@ -318,28 +299,16 @@ fn planted(files: &[(&str, &str)]) -> Files {
 fn a_lower_layer_importing_a_higher_one_a_circle_and_a_process_are_each_found() {
     let files = planted(&[
         ("cmd/dist", "use crate::formats::archive;"),
-        (
-            "formats/archive",
-            "use crate::{config::policy::Policy, cmd::dist};",
-        ),
-        (
-            "formats/oci",
-            "use crate::verify::facts; fn f() { cmd!(sh, \"ls\"); }",
-        ),
+        ("formats/archive", "use crate::{config::policy::Policy, cmd::dist};"),
+        ("formats/oci", "use crate::verify::facts; fn f() { cmd!(sh, \"ls\"); }"),
         ("verify/facts", ""),
-        (
-            "config/policy",
-            "// use crate::cmd::dist; a comment is no import",
-        ),
+        ("config/policy", "// use crate::cmd::dist; a comment is no import"),
     ]);
     let found = violations(&XTASK, &files);
     let has = |needle: &str| found.iter().any(|f| f.contains(needle));
     assert!(has("formats/archive imports cmd/dist"), "{found:#?}");
     assert!(has("formats/oci imports verify/facts"), "{found:#?}");
-    assert!(
-        has("import circle: cmd/dist -> formats/archive -> cmd/dist"),
-        "{found:#?}"
-    );
+    assert!(has("import circle: cmd/dist -> formats/archive -> cmd/dist"), "{found:#?}");
     assert!(has("formats/oci runs a process"), "{found:#?}");
     assert!(!has("config/policy"), "{found:#?}");
     assert_eq!(found.len(), 4, "{found:#?}");
@@ -348,10 +317,7 @@ fn a_lower_layer_importing_a_higher_one_a_circle_and_a_process_are_each_found() 
 #[test]
 fn a_source_importing_another_and_a_model_importing_its_renderer_are_found() {
     let files = planted(&[
-        (
-            "sources/memory",
-            "use crate::sources::cpu::Cpu; use crate::root::Root;",
-        ),
+        ("sources/memory", "use crate::sources::cpu::Cpu; use crate::root::Root;"),
         ("sources/cpu", "use crate::sources::cpu::arm;"),
         ("sources/cpu/arm", ""),
         ("report", "use crate::output::text;"),

@@ -21,39 +21,19 @@ fn run(dir: &Path, program: &str, args: &[&str]) -> Output {
 
 fn ok(dir: &Path, program: &str, args: &[&str]) -> String {
     let out = run(dir, program, args);
-    assert!(
-        out.status.success(),
-        "{program} {args:?}:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{program} {args:?}:\n{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn dist(clone: &Path, out: &Path) {
     let out = out.to_str().unwrap();
-    ok(
-        clone,
-        "cargo",
-        &[
-            "xtask",
-            "dist",
-            "--no-smoke",
-            "--target",
-            TARGET,
-            "--out-dir",
-            out,
-        ],
-    );
+    ok(clone, "cargo", &["xtask", "dist", "--no-smoke", "--target", TARGET, "--out-dir", out]);
 }
 
 /// `reproduce DIR` fails; its message is returned. DIR must be unchanged by it.
 fn refused(clone: &Path, dir: &Path) -> String {
     let before = snapshot(dir);
-    let out = run(
-        clone,
-        "cargo",
-        &["xtask", "reproduce", dir.to_str().unwrap()],
-    );
+    let out = run(clone, "cargo", &["xtask", "reproduce", dir.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert_eq!(snapshot(dir), before, "reproduce changed {}", dir.display());
@@ -92,16 +72,7 @@ fn releases_reproduce_and_each_planted_difference_names_its_cause() {
     let scratch = tempfile::tempdir().unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let clone = scratch.path().join("clone");
-    ok(
-        root,
-        "git",
-        &[
-            "clone",
-            "--quiet",
-            root.to_str().unwrap(),
-            clone.to_str().unwrap(),
-        ],
-    );
+    ok(root, "git", &["clone", "--quiet", root.to_str().unwrap(), clone.to_str().unwrap()]);
     let git = |args: &[&str]| ok(&clone, "git", args);
     git(&["config", "user.email", "ci@example.invalid"]);
     git(&["config", "user.name", "CI"]);
@@ -110,11 +81,7 @@ fn releases_reproduce_and_each_planted_difference_names_its_cause() {
     let fresh = scratch.path().join("fresh");
     dist(&clone, &fresh);
     let before = snapshot(&fresh);
-    let said = ok(
-        &clone,
-        "cargo",
-        &["xtask", "reproduce", fresh.to_str().unwrap()],
-    );
+    let said = ok(&clone, "cargo", &["xtask", "reproduce", fresh.to_str().unwrap()]);
     assert!(said.contains("reproduced:"), "{said}");
     assert_eq!(snapshot(&fresh), before);
 
@@ -128,10 +95,7 @@ fn releases_reproduce_and_each_planted_difference_names_its_cause() {
     std::fs::write(&path, bytes).unwrap();
     let err = refused(&clone, &flipped);
     let name = path.file_name().unwrap().to_str().unwrap();
-    assert!(
-        err.contains(&format!("{name} is not the file the manifest records")),
-        "{err}"
-    );
+    assert!(err.contains(&format!("{name} is not the file the manifest records")), "{err}");
     // A file that fails its hash is reported, never unpacked or given to diffoscope.
     assert!(
         err.contains(&format!("{name} fails its hash check")) && err.contains("not compared"),
@@ -151,10 +115,7 @@ fn releases_reproduce_and_each_planted_difference_names_its_cause() {
         err.contains("built from a checkout with uncommitted changes (diag_tool/src/cli.rs)"),
         "{err}"
     );
-    assert!(
-        err.contains("differs from its rebuild: the contents of"),
-        "{err}"
-    );
+    assert!(err.contains("differs from its rebuild: the contents of"), "{err}");
 
     // A manifest that names another commit than the one its files were built from.
     let first = git(&["rev-parse", "HEAD"]).trim().to_string();
@@ -166,12 +127,6 @@ fn releases_reproduce_and_each_planted_difference_names_its_cause() {
     let second = git(&["rev-parse", "HEAD"]).trim().to_string();
     std::fs::write(&manifest, text.replace(&second, &first)).unwrap();
     let err = refused(&clone, &other);
-    assert!(
-        err.contains(&format!("(commit {first})")) || err.contains(&first),
-        "{err}"
-    );
-    assert!(
-        err.contains("differs from its rebuild: the contents of"),
-        "{err}"
-    );
+    assert!(err.contains(&format!("(commit {first})")) || err.contains(&first), "{err}");
+    assert!(err.contains("differs from its rebuild: the contents of"), "{err}");
 }

@@ -17,21 +17,13 @@ pub fn taint(report: &Report, t: &Thresholds, findings: &mut Vec<Finding>) {
     if !flagged.is_empty() {
         findings.push(Finding::new(
             Status::Warning,
-            format!(
-                "kernel tainted {} ({}): {}",
-                taint.value,
-                taint.letters(),
-                flagged.join(", ")
-            ),
+            format!("kernel tainted {} ({}): {}", taint.value, taint.letters(), flagged.join(", ")),
         ));
     }
 }
 
 pub fn unreadable_files(report: &Report, _: &Thresholds, findings: &mut Vec<Finding>) {
     for w in &report.warnings {
-        findings.push(Finding::new(
-            Status::Unknown,
-            format!("{}: {}", w.path, w.reason),
-        ));
+        findings.push(Finding::new(Status::Unknown, format!("{}: {}", w.path, w.reason)));
     }
 }

@@ -39,27 +39,16 @@ fn on_dimms(mc: &MemoryController, count: fn(&Dimm) -> Option<u64>) -> String {
     let dimms: Vec<String> = mc
         .dimms
         .iter()
-        .filter_map(|d| {
-            count(d)
-                .filter(|&n| n > 0)
-                .map(|n| format!("{n} on {}", d.slot()))
-        })
+        .filter_map(|d| count(d).filter(|&n| n > 0).map(|n| format!("{n} on {}", d.slot())))
         .collect();
-    if dimms.is_empty() {
-        String::new()
-    } else {
-        format!(": {}", dimms.join(", "))
-    }
+    if dimms.is_empty() { String::new() } else { format!(": {}", dimms.join(", ")) }
 }
 
 pub fn corrupted(report: &Report, _: &Thresholds, findings: &mut Vec<Finding>) {
     if let Some(bad) = report.memory.hardware_corrupted_bytes.filter(|&b| b > 0) {
         findings.push(Finding::new(
             Status::Warning,
-            format!(
-                "memory: {} taken out of service after hardware errors",
-                format_bytes(bad)
-            ),
+            format!("memory: {} taken out of service after hardware errors", format_bytes(bad)),
         ));
     }
 }

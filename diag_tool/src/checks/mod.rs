@@ -88,11 +88,7 @@ pub fn evaluate(report: &Report, t: &Thresholds) -> Vec<Finding> {
 
 /// The worst status of the findings: CRITICAL > WARNING > UNKNOWN > OK.
 pub fn overall(findings: &[Finding]) -> Status {
-    findings
-        .iter()
-        .map(|f| f.status)
-        .max_by_key(|s| s.rank())
-        .unwrap_or(Status::Ok)
+    findings.iter().map(|f| f.status).max_by_key(|s| s.rank()).unwrap_or(Status::Ok)
 }
 
 #[cfg(test)]
@@ -168,9 +164,7 @@ mod tests {
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].status, Status::Warning);
         assert!(
-            findings[0]
-                .message
-                .ends_with("x4 at 8.0 GT/s, capable of x8 at 8.0 GT/s"),
+            findings[0].message.ends_with("x4 at 8.0 GT/s, capable of x8 at 8.0 GT/s"),
             "{}",
             findings[0].message
         );
@@ -234,16 +228,8 @@ md0 : active raid1 sda[0] sdb[1]
         let findings = evaluate(&r, &Thresholds::default());
         let statuses: Vec<Status> = findings.iter().map(|f| f.status).collect();
         assert_eq!(statuses, [Status::Critical, Status::Warning]);
-        assert!(
-            findings[0].message.contains("failed: sde1"),
-            "{}",
-            findings[0].message
-        );
-        assert!(
-            findings[1].message.contains("recovery 8.5% done"),
-            "{}",
-            findings[1].message
-        );
+        assert!(findings[0].message.contains("failed: sde1"), "{}", findings[0].message);
+        assert!(findings[1].message.contains("recovery 8.5% done"), "{}", findings[1].message);
     }
 
     #[test]
@@ -266,10 +252,7 @@ md0 : active raid1 sda[0] sdb[1]
     }
 
     fn statuses(report: &Report) -> Vec<Status> {
-        evaluate(report, &Thresholds::default())
-            .iter()
-            .map(|f| f.status)
-            .collect()
+        evaluate(report, &Thresholds::default()).iter().map(|f| f.status).collect()
     }
 
     #[test]
@@ -327,11 +310,8 @@ md0 : active raid1 sda[0] sdb[1]
     #[test]
     fn nearly_full_swap_warns() {
         let mut r = empty_report();
-        r.memory = Memory {
-            swap_total_bytes: Some(100),
-            swap_free_bytes: Some(15),
-            ..Memory::default()
-        };
+        r.memory =
+            Memory { swap_total_bytes: Some(100), swap_free_bytes: Some(15), ..Memory::default() };
         assert_eq!(statuses(&r), [Status::Warning]);
         r.memory.swap_total_bytes = Some(0);
         assert!(statuses(&r).is_empty());
@@ -355,10 +335,7 @@ md0 : active raid1 sda[0] sdb[1]
         let mut r = empty_report();
         r.network_interfaces = vec![iface("down", true, true)];
         assert_eq!(statuses(&r), [Status::Warning]);
-        let strict = Thresholds {
-            link_down_critical: true,
-            ..Thresholds::default()
-        };
+        let strict = Thresholds { link_down_critical: true, ..Thresholds::default() };
         assert_eq!(overall(&evaluate(&r, &strict)), Status::Critical);
     }
 
@@ -376,10 +353,7 @@ md0 : active raid1 sda[0] sdb[1]
             path: "proc/meminfo".into(),
             reason: "symlink loop".into(),
         }];
-        assert_eq!(
-            overall(&evaluate(&r, &Thresholds::default())),
-            Status::Unknown
-        );
+        assert_eq!(overall(&evaluate(&r, &Thresholds::default())), Status::Unknown);
         r.edac = vec![mc(200, 0)];
         let findings = evaluate(&r, &Thresholds::default());
         assert_eq!(overall(&findings), Status::Warning);

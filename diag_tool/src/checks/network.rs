@@ -4,11 +4,7 @@ use super::{Finding, Status, Thresholds};
 use crate::report::Report;
 
 pub fn links(report: &Report, t: &Thresholds, findings: &mut Vec<Finding>) {
-    let status = if t.link_down_critical {
-        Status::Critical
-    } else {
-        Status::Warning
-    };
+    let status = if t.link_down_critical { Status::Critical } else { Status::Warning };
     for iface in &report.network_interfaces {
         let down = matches!(iface.operstate.as_deref(), Some("down" | "lowerlayerdown"));
         // An interface the administrator left down is unused, not broken.

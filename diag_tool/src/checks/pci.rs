@@ -7,11 +7,7 @@ use crate::sources::pci::{AerCounters, PciDevice, format_speed};
 
 /// Per device: its AER findings, then its link's.
 pub fn devices(report: &Report, t: &Thresholds, findings: &mut Vec<Finding>) {
-    let link_status = if t.pcie_link_critical {
-        Status::Critical
-    } else {
-        Status::Warning
-    };
+    let link_status = if t.pcie_link_critical { Status::Critical } else { Status::Warning };
     for dev in &report.pci_devices {
         let name = pci_name(dev);
         if let Some(aer) = &dev.aer {
@@ -25,11 +21,7 @@ pub fn devices(report: &Report, t: &Thresholds, findings: &mut Vec<Finding>) {
 
 fn aer_errors(name: &str, aer: &AerCounters, t: &Thresholds, findings: &mut Vec<Finding>) {
     let kinds = |kinds: &[String]| {
-        if kinds.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", kinds.join(", "))
-        }
+        if kinds.is_empty() { String::new() } else { format!(": {}", kinds.join(", ")) }
     };
     let fatal = aer.fatal.unwrap_or(0);
     let nonfatal = aer.nonfatal.unwrap_or(0);
@@ -43,10 +35,7 @@ fn aer_errors(name: &str, aer: &AerCounters, t: &Thresholds, findings: &mut Vec<
             ),
         ));
     }
-    if let Some(ce) = aer
-        .correctable
-        .filter(|&n| n > 0 && n >= t.aer_correctable_warn)
-    {
+    if let Some(ce) = aer.correctable.filter(|&n| n > 0 && n >= t.aer_correctable_warn) {
         findings.push(Finding::new(
             Status::Warning,
             format!(

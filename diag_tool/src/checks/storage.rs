@@ -7,10 +7,7 @@ use crate::report::Report;
 pub fn read_only_disks(report: &Report, _: &Thresholds, findings: &mut Vec<Finding>) {
     for dev in &report.block_devices {
         if dev.read_only == Some(true) && dev.removable != Some(true) && !dev.is_virtual {
-            findings.push(Finding::new(
-                Status::Warning,
-                format!("disk {}: read-only", dev.name),
-            ));
+            findings.push(Finding::new(Status::Warning, format!("disk {}: read-only", dev.name)));
         }
     }
 }
@@ -37,20 +34,15 @@ pub fn md_arrays(report: &Report, _: &Thresholds, findings: &mut Vec<Finding>) {
             ));
         }
         // `check` and `repair` are scheduled scrubs (Debian runs one monthly), not repairs.
-        if let Some(action) = array
-            .sync_action
-            .as_deref()
-            .filter(|a| matches!(*a, "resync" | "recovery" | "reshape"))
+        if let Some(action) =
+            array.sync_action.as_deref().filter(|a| matches!(*a, "resync" | "recovery" | "reshape"))
         {
             let progress = match (array.sync_percent, &array.sync_waiting) {
                 (Some(p), _) => format!("{p:.1}% done"),
                 (None, Some(w)) => w.to_lowercase(),
                 (None, None) => "in progress".to_string(),
             };
-            findings.push(Finding::new(
-                Status::Warning,
-                format!("md {name}: {action} {progress}"),
-            ));
+            findings.push(Finding::new(Status::Warning, format!("md {name}: {action} {progress}")));
         }
     }
 }

@@ -19,25 +19,16 @@ pub fn temperatures(report: &Report, t: &Thresholds, findings: &mut Vec<Finding>
             let limit = format_temp(crit);
             (Status::Critical, format!("at or above critical {limit}"))
         } else if let Some(max) = max.filter(|&m| now >= m) {
-            (
-                Status::Warning,
-                format!("at or above max {}", format_temp(max)),
-            )
+            (Status::Warning, format!("at or above max {}", format_temp(max)))
         } else if let Some(crit) = crit.filter(|&c| now >= c - margin) {
             let within = t.temp_margin_celsius;
             let limit = format_temp(crit);
-            (
-                Status::Warning,
-                format!("within {within} °C of critical {limit}"),
-            )
+            (Status::Warning, format!("within {within} °C of critical {limit}"))
         } else {
             continue;
         };
         let now = format_temp(now);
-        findings.push(Finding::new(
-            status,
-            format!("temperature {name}: {now} {message}"),
-        ));
+        findings.push(Finding::new(status, format!("temperature {name}: {now} {message}")));
     }
 }
 
@@ -49,20 +40,14 @@ pub fn fans(report: &Report, t: &Thresholds, findings: &mut Vec<Finding>) {
             .filter(|&r| r < t.fan_min_rpm)
             .map(|r| format!("{r} RPM, below {} RPM", t.fan_min_rpm));
         if let Some(problem) = fan.problem().or(slow) {
-            findings.push(Finding::new(
-                Status::Critical,
-                format!("fan {name}: {problem}"),
-            ));
+            findings.push(Finding::new(Status::Critical, format!("fan {name}: {problem}")));
         }
     }
 }
 
 pub fn throttling(report: &Report, t: &Thresholds, findings: &mut Vec<Finding>) {
     for p in &report.thermal_throttling {
-        let worst = p
-            .package_throttle_count
-            .max(p.core_throttle_count)
-            .unwrap_or(0);
+        let worst = p.package_throttle_count.max(p.core_throttle_count).unwrap_or(0);
         if worst > 0 && worst >= t.throttle_warn {
             findings.push(Finding::new(
                 Status::Warning,

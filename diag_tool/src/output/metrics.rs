@@ -126,15 +126,7 @@ const fn gauge<S>(
     labels: fn(&S) -> Labels,
     value: fn(&S) -> Option<Value>,
 ) -> Metric<S> {
-    Metric {
-        name,
-        help,
-        kind: Kind::Gauge,
-        unit,
-        labels,
-        value,
-        export: Export::Prometheus,
-    }
+    Metric { name, help, kind: Kind::Gauge, unit, labels, value, export: Export::Prometheus }
 }
 
 const fn counter<S>(
@@ -143,10 +135,7 @@ const fn counter<S>(
     labels: fn(&S) -> Labels,
     value: fn(&S) -> Option<Value>,
 ) -> Metric<S> {
-    Metric {
-        kind: Kind::Counter,
-        ..gauge(name, Unit::Number, help, labels, value)
-    }
+    Metric { kind: Kind::Counter, ..gauge(name, Unit::Number, help, labels, value) }
 }
 
 /// A metric that is also a datum of `check`'s performance data.
@@ -155,10 +144,7 @@ const fn with_perfdata<S>(
     label: fn(&S) -> String,
     limits: fn(&S, &Thresholds) -> Limits,
 ) -> Metric<S> {
-    Metric {
-        export: Export::Both(Perfdata { label, limits }),
-        ..metric
-    }
+    Metric { export: Export::Both(Perfdata { label, limits }), ..metric }
 }
 
 /// A datum of `check`'s performance data only.
@@ -167,10 +153,7 @@ const fn perfdata_only<S>(
     label: fn(&S) -> String,
     limits: fn(&S, &Thresholds) -> Limits,
 ) -> Metric<S> {
-    Metric {
-        export: Export::Perfdata(Perfdata { label, limits }),
-        ..metric
-    }
+    Metric { export: Export::Perfdata(Perfdata { label, limits }), ..metric }
 }
 
 /// Calls its second argument with each subject of one kind, in report order.
@@ -218,11 +201,7 @@ impl<S> Walk for Group<S> {
                     help: row.help,
                     kind: row.kind,
                     unit: row.unit,
-                    labels: if prometheus {
-                        (row.labels)(subject)
-                    } else {
-                        Vec::new()
-                    },
+                    labels: if prometheus { (row.labels)(subject) } else { Vec::new() },
                     value,
                     prometheus,
                     perfdata: perfdata
@@ -265,10 +244,7 @@ pub const TABLE: &[&dyn Walk] = &[
 
 /// Labels whose value is known; absent facts make no empty labels.
 fn known(pairs: &[(&'static str, Option<&str>)]) -> Labels {
-    pairs
-        .iter()
-        .filter_map(|(k, v)| v.map(|v| (*k, v.to_string())))
-        .collect()
+    pairs.iter().filter_map(|(k, v)| v.map(|v| (*k, v.to_string()))).collect()
 }
 
 fn no_labels<S>(_: &S) -> Labels {
@@ -413,13 +389,9 @@ const CPU_MODELS: Group<CpuModelOf> = Group {
 const CPU: Group<Cpu> = Group {
     subjects: |f, each| each(&f.report.cpu),
     rows: &[
-        gauge(
-            "diag_cpu_logical_cpus",
-            Unit::Number,
-            "Online logical CPUs.",
-            no_labels,
-            |c| value(c.logical_cpus),
-        ),
+        gauge("diag_cpu_logical_cpus", Unit::Number, "Online logical CPUs.", no_labels, |c| {
+            value(c.logical_cpus)
+        }),
         gauge(
             "diag_cpu_sockets",
             Unit::Number,
@@ -434,13 +406,9 @@ const CPU: Group<Cpu> = Group {
             no_labels,
             |c| value(c.cores),
         ),
-        gauge(
-            "diag_cpu_numa_nodes",
-            Unit::Number,
-            "NUMA nodes.",
-            no_labels,
-            |c| value(c.numa_nodes),
-        ),
+        gauge("diag_cpu_numa_nodes", Unit::Number, "NUMA nodes.", no_labels, |c| {
+            value(c.numa_nodes)
+        }),
     ],
 };
 
@@ -539,26 +507,15 @@ struct HottestSensor {
 const HOTTEST_SENSORS: Group<HottestSensor> = Group {
     subjects: |f, each| {
         let mut chips: Vec<HottestSensor> = Vec::new();
-        for temp in f
-            .report
-            .temperatures
-            .iter()
-            .filter(|t| t.millicelsius.is_some())
-        {
-            let label = format!(
-                "temp_{}_{}",
-                temp.chip.as_deref().unwrap_or("sensor"),
-                temp.device
-            );
+        for temp in f.report.temperatures.iter().filter(|t| t.millicelsius.is_some()) {
+            let label =
+                format!("temp_{}_{}", temp.chip.as_deref().unwrap_or("sensor"), temp.device);
             match chips.iter_mut().find(|c| c.label == label) {
                 Some(c) if temp.millicelsius > c.temperature.millicelsius => {
                     c.temperature = temp.clone()
                 }
                 Some(_) => {}
-                None => chips.push(HottestSensor {
-                    label,
-                    temperature: temp.clone(),
-                }),
+                None => chips.push(HottestSensor { label, temperature: temp.clone() }),
             }
         }
         chips.iter().for_each(each);
@@ -585,11 +542,7 @@ fn hottest_limits(h: &HottestSensor, t: &Thresholds) -> Limits {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
-    Limits {
-        warn: value(warn),
-        crit: value(crit),
-        ..Limits::default()
-    }
+    Limits { warn: value(warn), crit: value(crit), ..Limits::default() }
 }
 
 const DMI: Group<Dmi> = Group {
@@ -637,10 +590,9 @@ impl EccCounters {
 
     fn labels(&self) -> Labels {
         match self {
-            EccCounters::Controller(mc) => known(&[
-                ("controller", Some(&mc.controller)),
-                ("name", mc.name.as_deref()),
-            ]),
+            EccCounters::Controller(mc) => {
+                known(&[("controller", Some(&mc.controller)), ("name", mc.name.as_deref())])
+            }
             EccCounters::Dimm { controller, dimm } => known(&[
                 ("controller", Some(controller)),
                 ("dimm", Some(&dimm.dimm)),
@@ -663,10 +615,7 @@ const ECC: Group<EccCounters> = Group {
         for mc in &f.report.edac {
             each(&EccCounters::Controller(mc.clone()));
             for dimm in &mc.dimms {
-                each(&EccCounters::Dimm {
-                    controller: mc.controller.clone(),
-                    dimm: dimm.clone(),
-                });
+                each(&EccCounters::Dimm { controller: mc.controller.clone(), dimm: dimm.clone() });
             }
         }
     },
@@ -712,11 +661,7 @@ const ECC: Group<EccCounters> = Group {
 
 /// A counter of errors any one of which is critical.
 fn no_errors<S>(_: &S, _: &Thresholds) -> Limits {
-    Limits {
-        crit: Some(0u64.into()),
-        min: Some(0u64.into()),
-        ..Limits::default()
-    }
+    Limits { crit: Some(0u64.into()), min: Some(0u64.into()), ..Limits::default() }
 }
 
 fn sensor(t: &Temperature) -> Labels {
@@ -767,13 +712,9 @@ fn fan(f: &Fan) -> Labels {
 const FANS: Group<Fan> = Group {
     subjects: |f, each| f.report.fans.iter().for_each(each),
     rows: &[
-        gauge(
-            "diag_fan_rpm",
-            Unit::Number,
-            "Fan speed in revolutions per minute.",
-            fan,
-            |f| value(f.rpm),
-        ),
+        gauge("diag_fan_rpm", Unit::Number, "Fan speed in revolutions per minute.", fan, |f| {
+            value(f.rpm)
+        }),
         gauge(
             "diag_fan_min_rpm",
             Unit::Number,
@@ -828,13 +769,9 @@ fn disk(b: &BlockDevice) -> Labels {
 const DISKS: Group<BlockDevice> = Group {
     subjects: |f, each| f.report.block_devices.iter().for_each(each),
     rows: &[
-        gauge(
-            "diag_block_device_size_bytes",
-            Unit::Bytes,
-            "Size of a disk.",
-            disk,
-            |b| value(b.size_bytes),
-        ),
+        gauge("diag_block_device_size_bytes", Unit::Bytes, "Size of a disk.", disk, |b| {
+            value(b.size_bytes)
+        }),
         gauge(
             "diag_block_device_read_only",
             Unit::Number,
@@ -945,13 +882,9 @@ const NETWORK: Group<Interface> = Group {
             interface,
             |i| value(i.speed_mbps.map(|v| u64::from(v) * 125_000)),
         ),
-        gauge(
-            "diag_network_mtu_bytes",
-            Unit::Bytes,
-            "MTU of the interface.",
-            interface,
-            |i| value(i.mtu),
-        ),
+        gauge("diag_network_mtu_bytes", Unit::Bytes, "MTU of the interface.", interface, |i| {
+            value(i.mtu)
+        }),
     ],
 };
 
@@ -962,10 +895,7 @@ fn device(d: &PciDevice) -> Labels {
 }
 
 fn aer(d: &PciDevice, severity: &str) -> Labels {
-    vec![
-        ("device", d.address.clone()),
-        ("severity", severity.to_string()),
-    ]
+    vec![("device", d.address.clone()), ("severity", severity.to_string())]
 }
 
 const PCI: Group<PciDevice> = Group {
@@ -1058,13 +988,7 @@ const TAINT: Group<Taint> = Group {
 };
 
 const TAINT_FLAGS: Group<TaintFlag> = Group {
-    subjects: |f, each| {
-        f.report
-            .kernel_taint
-            .iter()
-            .flat_map(|t| &t.flags)
-            .for_each(each)
-    },
+    subjects: |f, each| f.report.kernel_taint.iter().flat_map(|t| &t.flags).for_each(each),
     rows: &[gauge(
         "diag_kernel_taint_info",
         Unit::Number,
@@ -1086,11 +1010,7 @@ mod tests {
 
     fn samples(report: &Report) -> Vec<Sample> {
         let thresholds = Thresholds::default();
-        let facts = Facts {
-            report,
-            findings: &[],
-            thresholds: &thresholds,
-        };
+        let facts = Facts { report, findings: &[], thresholds: &thresholds };
         let mut all = Vec::new();
         walk(&facts, &mut |s| all.push(s));
         all
@@ -1105,12 +1025,7 @@ mod tests {
         let all = samples(&report);
         for a in &all {
             for b in all.iter().filter(|b| b.name == a.name) {
-                assert_eq!(
-                    (a.help, a.kind, a.unit),
-                    (b.help, b.kind, b.unit),
-                    "{}",
-                    a.name
-                );
+                assert_eq!((a.help, a.kind, a.unit), (b.help, b.kind, b.unit), "{}", a.name);
             }
         }
     }

@@ -25,18 +25,9 @@ pub struct Perf {
 impl fmt::Display for Perf {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Labels are always quoted; a quote inside is doubled, as the guideline says.
-        write!(
-            f,
-            "'{}'={}{}",
-            self.label.replace('\'', "''"),
-            self.value,
-            self.uom
-        )?;
+        write!(f, "'{}'={}{}", self.label.replace('\'', "''"), self.value, self.uom)?;
         let fields = [&self.warn, &self.crit, &self.min, &self.max];
-        let used = fields
-            .iter()
-            .rposition(|v| v.is_some())
-            .map_or(0, |i| i + 1);
+        let used = fields.iter().rposition(|v| v.is_some()).map_or(0, |i| i + 1);
         for field in &fields[..used] {
             write!(f, ";{}", field.as_deref().unwrap_or(""))?;
         }
@@ -47,11 +38,7 @@ impl fmt::Display for Perf {
 /// Memory and swap use, the hottest temperature of each sensor chip against its limits,
 /// ECC error counts per memory controller, AER error counts per PCIe device.
 pub fn collect(report: &Report, thresholds: &Thresholds) -> Vec<Perf> {
-    let facts = Facts {
-        report,
-        findings: &[],
-        thresholds,
-    };
+    let facts = Facts { report, findings: &[], thresholds };
     let mut perf = Vec::new();
     metrics::walk(&facts, &mut |sample| {
         let Some((label, limits)) = sample.perfdata else {
@@ -141,9 +128,6 @@ mod tests {
 
     #[test]
     fn a_machine_with_nothing_to_report_is_ok_without_perfdata() {
-        assert_eq!(
-            render(&[], &[]),
-            "DIAG OK - 0 critical, 0 warning, 0 unknown\n"
-        );
+        assert_eq!(render(&[], &[]), "DIAG OK - 0 critical, 0 warning, 0 unknown\n");
     }
 }

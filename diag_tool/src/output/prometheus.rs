@@ -11,11 +11,7 @@ use crate::report::Report;
 /// Every metric of the report, plus the status `check` gives with its default thresholds.
 pub fn render(report: &Report, findings: &[Finding]) -> String {
     let thresholds = Thresholds::default();
-    let facts = Facts {
-        report,
-        findings,
-        thresholds: &thresholds,
-    };
+    let facts = Facts { report, findings, thresholds: &thresholds };
     let mut exposition = Exposition::default();
     metrics::walk(&facts, &mut |sample| {
         if sample.prometheus {
@@ -69,10 +65,8 @@ impl Exposition {
             for (labels, value) in &f.samples {
                 out.push_str(f.name);
                 if !labels.is_empty() {
-                    let labels: Vec<String> = labels
-                        .iter()
-                        .map(|(k, v)| format!("{k}=\"{}\"", escape(v)))
-                        .collect();
+                    let labels: Vec<String> =
+                        labels.iter().map(|(k, v)| format!("{k}=\"{}\"", escape(v))).collect();
                     let _ = write!(out, "{{{}}}", labels.join(","));
                 }
                 let _ = writeln!(out, " {value}");
@@ -94,10 +88,7 @@ fn format_value(unit: Unit, value: Value) -> String {
 
 /// Label values escape backslash, double quote and line feed.
 fn escape(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
+    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }
 
 /// Thousandths as a decimal without trailing zeros: 45500 is `45.5`.

@@ -87,11 +87,7 @@ fn table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
 
 fn format_uptime(seconds: u64) -> String {
     let (days, hours, minutes) = (seconds / 86400, seconds % 86400 / 3600, seconds % 3600 / 60);
-    if days > 0 {
-        format!("{days}d {hours}h {minutes}m")
-    } else {
-        format!("{hours}h {minutes}m")
-    }
+    if days > 0 { format!("{days}d {hours}h {minutes}m") } else { format!("{hours}h {minutes}m") }
 }
 
 fn render_host(out: &mut String, host: &Host) {
@@ -100,12 +96,7 @@ fn render_host(out: &mut String, host: &Host) {
     field(out, "Kernel", host.kernel.clone());
     field(out, "OS", host.os.clone());
     field(out, "Uptime", host.uptime_seconds.map(format_uptime));
-    field(
-        out,
-        "Load average",
-        host.load_average
-            .map(|[a, b, c]| format!("{a:.2} {b:.2} {c:.2}")),
-    );
+    field(out, "Load average", host.load_average.map(|[a, b, c]| format!("{a:.2} {b:.2} {c:.2}")));
 }
 
 fn render_cpu(out: &mut String, cpu: &Cpu) {
@@ -117,11 +108,7 @@ fn render_cpu(out: &mut String, cpu: &Cpu) {
     }
     for model in &cpu.models {
         let cpus = if model.cpus == 1 { "CPU" } else { "CPUs" };
-        field(
-            out,
-            "Model",
-            Some(format!("{} ({} {cpus})", model.name, model.cpus)),
-        );
+        field(out, "Model", Some(format!("{} ({} {cpus})", model.name, model.cpus)));
     }
     field(out, "Logical CPUs", cpu.logical_cpus.map(|n| n.to_string()));
     field(out, "Sockets", cpu.sockets.map(|n| n.to_string()));
@@ -130,11 +117,7 @@ fn render_cpu(out: &mut String, cpu: &Cpu) {
         _ => c.to_string(),
     });
     field(out, "Cores", cores);
-    field(
-        out,
-        "Threads/core",
-        cpu.threads_per_core.map(|n| n.to_string()),
-    );
+    field(out, "Threads/core", cpu.threads_per_core.map(|n| n.to_string()));
     field(out, "NUMA nodes", cpu.numa_nodes.map(|n| n.to_string()));
     let features = (!cpu.features.is_empty()).then(|| cpu.features.join(" "));
     field(out, "Features", features);
@@ -143,12 +126,10 @@ fn render_cpu(out: &mut String, cpu: &Cpu) {
 fn render_memory(out: &mut String, m: &Memory) {
     section(out, "Memory");
     field(out, "Total", m.total_bytes.map(format_bytes));
-    let available = m
-        .available_bytes
-        .map(|a| match m.total_bytes.and_then(|t| percent(a, t)) {
-            Some(p) => format!("{} ({p}%)", format_bytes(a)),
-            None => format_bytes(a),
-        });
+    let available = m.available_bytes.map(|a| match m.total_bytes.and_then(|t| percent(a, t)) {
+        Some(p) => format!("{} ({p}%)", format_bytes(a)),
+        None => format_bytes(a),
+    });
     field(out, "Available", available);
     let swap = match (m.swap_total_bytes, m.swap_free_bytes) {
         (Some(0), _) => Some("none".to_string()),
@@ -166,8 +147,7 @@ fn render_memory(out: &mut String, m: &Memory) {
         (Some(total), free, size) => Some(format!(
             "{} free of {total}{}",
             opt(free),
-            size.map(|s| format!(", {} each", format_bytes(s)))
-                .unwrap_or_default()
+            size.map(|s| format!(", {} each", format_bytes(s))).unwrap_or_default()
         )),
         _ => None,
     };
@@ -187,11 +167,7 @@ fn render_dmi(out: &mut String, dmi: Option<&Dmi>) {
         let parts: Vec<&str> = parts.iter().filter_map(|p| p.as_deref()).collect();
         (!parts.is_empty()).then(|| parts.join(" "))
     };
-    field(
-        out,
-        "System",
-        join(&[&d.sys_vendor, &d.product_name, &d.product_version]),
-    );
+    field(out, "System", join(&[&d.sys_vendor, &d.product_name, &d.product_version]));
     field(out, "Board", join(&[&d.board_vendor, &d.board_name]));
     let bios_extra = join(&[&d.bios_vendor, &d.bios_date]);
     let bios = match (&d.bios_version, bios_extra) {
@@ -216,11 +192,7 @@ fn render_edac(out: &mut String, controllers: &[MemoryController]) {
             ]
         })
         .collect();
-    table(
-        out,
-        &["CONTROLLER", "NAME", "SIZE", "CORRECTED", "UNCORRECTED"],
-        &rows,
-    );
+    table(out, &["CONTROLLER", "NAME", "SIZE", "CORRECTED", "UNCORRECTED"], &rows);
     let dimms: Vec<Vec<String>> = controllers
         .iter()
         .flat_map(|mc| mc.dimms.iter().map(move |d| (mc, d)))
@@ -237,18 +209,7 @@ fn render_edac(out: &mut String, controllers: &[MemoryController]) {
         .collect();
     if !dimms.is_empty() {
         out.push('\n');
-        table(
-            out,
-            &[
-                "DIMM",
-                "LABEL",
-                "LOCATION",
-                "SIZE",
-                "CORRECTED",
-                "UNCORRECTED",
-            ],
-            &dimms,
-        );
+        table(out, &["DIMM", "LABEL", "LOCATION", "SIZE", "CORRECTED", "UNCORRECTED"], &dimms);
     }
 }
 
@@ -310,16 +271,7 @@ fn render_throttling(out: &mut String, packages: &[PackageThrottling]) {
             ]
         })
         .collect();
-    table(
-        out,
-        &[
-            "PACKAGE",
-            "PACKAGE EVENTS",
-            "MOST CORE EVENTS",
-            "CPUS THROTTLED",
-        ],
-        &rows,
-    );
+    table(out, &["PACKAGE", "PACKAGE EVENTS", "MOST CORE EVENTS", "CPUS THROTTLED"], &rows);
 }
 
 fn render_md(out: &mut String, arrays: &[MdArray]) {
@@ -376,18 +328,12 @@ fn render_nvme(out: &mut String, controllers: &[NvmeController]) {
             ]
         })
         .collect();
-    table(
-        out,
-        &["NAME", "MODEL", "SERIAL", "FIRMWARE", "STATE", "ADDRESS"],
-        &rows,
-    );
+    table(out, &["NAME", "MODEL", "SERIAL", "FIRMWARE", "STATE", "ADDRESS"], &rows);
 }
 
 fn render_pcie(out: &mut String, devices: &[PciDevice]) {
-    let devices: Vec<&PciDevice> = devices
-        .iter()
-        .filter(|d| d.link.is_some() || d.aer.is_some())
-        .collect();
+    let devices: Vec<&PciDevice> =
+        devices.iter().filter(|d| d.link.is_some() || d.aer.is_some()).collect();
     if devices.is_empty() {
         return;
     }
@@ -404,10 +350,7 @@ fn render_pcie(out: &mut String, devices: &[PciDevice]) {
             let (now, capable) = match &d.link {
                 Some(l) => {
                     let (speed, width) = l.capable();
-                    (
-                        link(l.current_speed_mts, l.current_width),
-                        link(speed, width),
-                    )
+                    (link(l.current_speed_mts, l.current_width), link(speed, width))
                 }
                 None => (ABSENT.to_string(), ABSENT.to_string()),
             };
@@ -422,18 +365,7 @@ fn render_pcie(out: &mut String, devices: &[PciDevice]) {
             ]
         })
         .collect();
-    table(
-        out,
-        &[
-            "ADDRESS",
-            "LINK",
-            "CAPABLE",
-            "CORRECTABLE",
-            "NONFATAL",
-            "FATAL",
-        ],
-        &rows,
-    );
+    table(out, &["ADDRESS", "LINK", "CAPABLE", "CORRECTABLE", "NONFATAL", "FATAL"], &rows);
 }
 
 fn render_taint(out: &mut String, taint: Option<&Taint>) {
@@ -501,11 +433,7 @@ fn render_net(out: &mut String, interfaces: &[Interface]) {
             ]
         })
         .collect();
-    table(
-        out,
-        &["NAME", "KIND", "STATE", "SPEED", "MTU", "MAC", "DRIVER"],
-        &rows,
-    );
+    table(out, &["NAME", "KIND", "STATE", "SPEED", "MTU", "MAC", "DRIVER"], &rows);
 }
 
 fn render_pci(out: &mut String, devices: &[PciDevice]) {
@@ -559,14 +487,7 @@ mod tests {
     fn an_empty_report_renders_every_section() {
         let report = crate::report::collect(std::path::Path::new("/nonexistent-root-for-tests"));
         let text = render(&report);
-        for title in [
-            "Host",
-            "CPU",
-            "Memory",
-            "DMI",
-            "Temperatures",
-            "PCI devices",
-        ] {
+        for title in ["Host", "CPU", "Memory", "DMI", "Temperatures", "PCI devices"] {
             assert!(text.contains(&format!("{title}\n")), "{title}");
         }
         assert!(report.warnings.is_empty());

@@ -34,12 +34,7 @@ pub struct WriteError {
 
 impl fmt::Display for WriteError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "cannot write {}: {}",
-            self.path.display(),
-            io_reason(&self.error)
-        )?;
+        write!(f, "cannot write {}: {}", self.path.display(), io_reason(&self.error))?;
         match self.error.raw_os_error().and_then(advice) {
             Some(advice) => write!(f, "; {advice}"),
             None => Ok(()),
@@ -69,10 +64,8 @@ fn advice(errno: i32) -> Option<&'static str> {
 /// write removes its temporary file and leaves any earlier `diag_tool.prom` as it was.
 pub fn write(dir: &Path, text: &str) -> Result<(), WriteError> {
     let path = dir.join(TEXTFILE);
-    let (temporary, mut file) = create_temporary(dir).map_err(|error| WriteError {
-        path: path.clone(),
-        error,
-    })?;
+    let (temporary, mut file) =
+        create_temporary(dir).map_err(|error| WriteError { path: path.clone(), error })?;
     // The new file's time is the file system's "now", whatever the clocks say.
     if let Ok(now) = file.metadata().and_then(|m| m.modified()) {
         remove_stale_temporaries(dir, now);
@@ -173,14 +166,10 @@ mod tests {
              give --textfile a directory on a writable file system"
         );
         assert!(
-            error(libc::ENOSPC)
-                .to_string()
-                .contains("no space left on device; free some space")
+            error(libc::ENOSPC).to_string().contains("no space left on device; free some space")
         );
         assert!(
-            error(libc::EACCES)
-                .to_string()
-                .contains("permission denied; run diag_tool as a user")
+            error(libc::EACCES).to_string().contains("permission denied; run diag_tool as a user")
         );
         for errno in [libc::EROFS, libc::ENOSPC, libc::EACCES, libc::ENOTDIR] {
             let message = error(errno).to_string();
@@ -212,11 +201,7 @@ mod tests {
         fs::remove_dir_all(&dir).unwrap();
         assert_eq!(
             names,
-            [
-                ".diag_tool.prom.00000000cafebabe.tmp",
-                ".other.prom.tmp",
-                "diag_tool.prom"
-            ]
+            [".diag_tool.prom.00000000cafebabe.tmp", ".other.prom.tmp", "diag_tool.prom"]
         );
     }
 

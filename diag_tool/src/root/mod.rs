@@ -65,10 +65,8 @@ impl Root {
     }
 
     pub fn warn(&mut self, rel: &str, reason: impl Into<String>) {
-        let warning = Warning {
-            path: rel.trim_start_matches('/').to_string(),
-            reason: reason.into(),
-        };
+        let warning =
+            Warning { path: rel.trim_start_matches('/').to_string(), reason: reason.into() };
         if self.seen.insert(warning.clone()) {
             self.warnings.push(warning);
         }
@@ -112,8 +110,7 @@ impl Root {
 
     /// A one-value sysfs file, trimmed of surrounding whitespace and NUL padding.
     pub fn value(&mut self, rel: &str) -> Option<String> {
-        self.read_capped(rel, MAX_VALUE_BYTES)
-            .map(|s| trim_value(&s).to_string())
+        self.read_capped(rel, MAX_VALUE_BYTES).map(|s| trim_value(&s).to_string())
     }
 
     /// A one-value file that must not be empty; empty ones count as absent.
@@ -148,9 +145,7 @@ impl Root {
         let Some(tree) = &self.tree else {
             return Vec::new();
         };
-        let listed = tree
-            .open_at(rel, tree::LIST)
-            .and_then(|dir| sys::list(dir, MAX_ENTRIES));
+        let listed = tree.open_at(rel, tree::LIST).and_then(|dir| sys::list(dir, MAX_ENTRIES));
         let (names, more) = match listed {
             Ok(listed) => listed,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -171,15 +166,10 @@ impl Root {
             }
         };
         if more {
-            self.warn(
-                rel,
-                format!("more than {MAX_ENTRIES} entries, the rest left out"),
-            );
+            self.warn(rel, format!("more than {MAX_ENTRIES} entries, the rest left out"));
         }
-        let mut names: Vec<String> = names
-            .into_iter()
-            .filter_map(|name| name.into_string().ok())
-            .collect();
+        let mut names: Vec<String> =
+            names.into_iter().filter_map(|name| name.into_string().ok()).collect();
         names.sort_by(|a, b| natural_cmp(a, b));
         names
     }
@@ -190,9 +180,7 @@ impl Root {
     }
 
     pub fn is_dir(&self, rel: &str) -> bool {
-        self.tree
-            .as_ref()
-            .is_some_and(|t| t.stat(rel).is_ok_and(|m| m.is_dir()))
+        self.tree.as_ref().is_some_and(|t| t.stat(rel).is_ok_and(|m| m.is_dir()))
     }
 
     /// Last component of a symlink's target, e.g. the driver name from `device/driver`.
@@ -239,9 +227,7 @@ impl Root {
             return Err("not a regular file".to_string());
         }
         let mut bytes = Vec::new();
-        file.take(cap + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| io_reason(&e))?;
+        file.take(cap + 1).read_to_end(&mut bytes).map_err(|e| io_reason(&e))?;
         if bytes.len() as u64 > cap {
             return Err(format!("larger than {cap} bytes, not read"));
         }

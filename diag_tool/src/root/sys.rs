@@ -61,11 +61,7 @@ pub fn openat2(
         0 => LARGE,
         _ => libc::O_CLOEXEC,
     };
-    let how = OpenHow {
-        flags: (flags | extra) as u64,
-        mode: 0,
-        resolve,
-    };
+    let how = OpenHow { flags: (flags | extra) as u64, mode: 0, resolve };
     // SAFETY: `path` and `how` outlive the call and `how` has the kernel's layout and size.
     let fd = unsafe {
         libc::syscall(
@@ -86,12 +82,7 @@ pub fn readlink(fd: BorrowedFd) -> io::Result<OsString> {
         // SAFETY: the buffer is valid for `buf.len()` bytes; an empty path reads the link
         // `fd` refers to (Linux 2.6.39 and later).
         let n = unsafe {
-            libc::readlinkat(
-                fd.as_raw_fd(),
-                c"".as_ptr(),
-                buf.as_mut_ptr().cast(),
-                buf.len(),
-            )
+            libc::readlinkat(fd.as_raw_fd(), c"".as_ptr(), buf.as_mut_ptr().cast(), buf.len())
         };
         if n < 0 {
             return Err(io::Error::last_os_error());
@@ -125,11 +116,7 @@ pub fn list(dir: OwnedFd, limit: usize) -> io::Result<(Vec<OsString>, bool)> {
         let entry = unsafe { readdir(stream) };
         if entry.is_null() {
             let e = io::Error::last_os_error();
-            break if e.raw_os_error() == Some(0) {
-                Ok(())
-            } else {
-                Err(e)
-            };
+            break if e.raw_os_error() == Some(0) { Ok(()) } else { Err(e) };
         }
         // SAFETY: readdir returned a valid entry whose d_name is NUL-terminated.
         let name = unsafe { CStr::from_ptr((*entry).d_name.as_ptr()) }.to_bytes();

@@ -12,17 +12,11 @@ pub fn trim_value(s: &str) -> &str {
 /// Shows a rejected value in a warning: quoted, escaped, and short.
 pub fn quote(s: &str) -> String {
     let short: String = s.chars().take(40).collect();
-    if short.len() < s.len() {
-        format!("{short:?}...")
-    } else {
-        format!("{short:?}")
-    }
+    if short.len() < s.len() { format!("{short:?}...") } else { format!("{short:?}") }
 }
 
 pub fn parse_number<T: FromStr>(s: &str) -> Result<T, String> {
-    s.trim()
-        .parse()
-        .map_err(|_| format!("expected a number, found {}", quote(s)))
+    s.trim().parse().map_err(|_| format!("expected a number, found {}", quote(s)))
 }
 
 /// A 0/1 sysfs flag.

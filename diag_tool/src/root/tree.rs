@@ -47,10 +47,7 @@ impl Tree {
             .read(true)
             .custom_flags(libc::O_PATH | libc::O_DIRECTORY)
             .open(base)?;
-        Ok(Tree {
-            root: root.into(),
-            openat2: Cell::new(resolver == Resolver::Kernel),
-        })
+        Ok(Tree { root: root.into(), openat2: Cell::new(resolver == Resolver::Kernel) })
     }
 
     /// Opens `rel` with `flags`, following links inside the tree.
@@ -75,11 +72,7 @@ impl Tree {
 
     fn resolve(&self, rel: &str, flags: libc::c_int, follow_last: bool) -> io::Result<OwnedFd> {
         if self.openat2.get() {
-            let flags = if follow_last {
-                flags
-            } else {
-                flags | libc::O_NOFOLLOW
-            };
+            let flags = if follow_last { flags } else { flags | libc::O_NOFOLLOW };
             let resolve = libc::RESOLVE_IN_ROOT | libc::RESOLVE_NO_MAGICLINKS;
             let path = if rel.is_empty() { "." } else { rel };
             for _ in 0..3 {
@@ -164,11 +157,7 @@ pub fn walk(
 
 /// Path components in reverse order, so that the next one is popped from the end.
 fn components(path: &[u8]) -> Vec<Vec<u8>> {
-    path.split(|&c| c == b'/')
-        .filter(|c| !c.is_empty())
-        .rev()
-        .map(<[u8]>::to_vec)
-        .collect()
+    path.split(|&c| c == b'/').filter(|c| !c.is_empty()).rev().map(<[u8]>::to_vec).collect()
 }
 
 #[cfg(test)]
@@ -189,11 +178,7 @@ mod tests {
             std::fs::create_dir_all(dir.join("root/sys/class/dmi")).unwrap();
             std::fs::write(dir.join("secret"), "outside").unwrap();
             std::fs::write(dir.join("root/secret"), "inside").unwrap();
-            std::fs::write(
-                dir.join("root/sys/devices/virtual/dmi/id/sys_vendor"),
-                "Dell",
-            )
-            .unwrap();
+            std::fs::write(dir.join("root/sys/devices/virtual/dmi/id/sys_vendor"), "Dell").unwrap();
             Scratch(dir)
         }
 
@@ -237,29 +222,14 @@ mod tests {
     #[test]
     fn links_inside_the_tree_work_as_in_sysfs() {
         let s = Scratch::new("inside");
-        symlink(
-            "../../devices/virtual/dmi/id",
-            s.root().join("sys/class/dmi/id"),
-        )
-        .unwrap();
+        symlink("../../devices/virtual/dmi/id", s.root().join("sys/class/dmi/id")).unwrap();
         for tree in both(&s) {
             assert_eq!(read(&tree, "sys/class/dmi/id/sys_vendor").unwrap(), "Dell");
-            assert!(
-                tree.lstat("sys/class/dmi/id")
-                    .unwrap()
-                    .file_type()
-                    .is_symlink()
-            );
+            assert!(tree.lstat("sys/class/dmi/id").unwrap().file_type().is_symlink());
             assert!(tree.stat("sys/class/dmi/id").unwrap().is_dir());
-            assert_eq!(
-                tree.read_link("sys/class/dmi/id").unwrap(),
-                "../../devices/virtual/dmi/id"
-            );
+            assert_eq!(tree.read_link("sys/class/dmi/id").unwrap(), "../../devices/virtual/dmi/id");
             // `..` after a link goes up from where the link led, as the kernel does.
-            assert_eq!(
-                read(&tree, "sys/class/dmi/id/../id/sys_vendor").unwrap(),
-                "Dell"
-            );
+            assert_eq!(read(&tree, "sys/class/dmi/id/../id/sys_vendor").unwrap(), "Dell");
         }
     }
 

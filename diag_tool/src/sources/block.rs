@@ -21,9 +21,7 @@ serialize_struct!(BlockDevice { name, size_bytes, rotational, removable, read_on
 /// Bytes from the `size` attribute, which counts 512-byte sectors whatever the logical block size.
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let sectors: u64 = parse_number(text)?;
-    sectors
-        .checked_mul(512)
-        .ok_or_else(|| format!("size out of range: {}", quote(text.trim())))
+    sectors.checked_mul(512).ok_or_else(|| format!("size out of range: {}", quote(text.trim())))
 }
 
 /// Loop and RAM disks are scratch devices, not hardware; leave them out.
@@ -32,11 +30,8 @@ pub fn is_scratch_device(name: &str) -> bool {
 }
 
 pub fn read(root: &mut Root) -> Vec<BlockDevice> {
-    let mut names: Vec<(String, String)> = root
-        .list("sys/block")
-        .into_iter()
-        .map(|n| (n.clone(), format!("sys/block/{n}")))
-        .collect();
+    let mut names: Vec<(String, String)> =
+        root.list("sys/block").into_iter().map(|n| (n.clone(), format!("sys/block/{n}"))).collect();
     for n in root.list("sys/class/block") {
         let dir = format!("sys/class/block/{n}");
         if !names.iter().any(|(known, _)| *known == n) && !root.exists(&format!("{dir}/partition"))
@@ -55,9 +50,8 @@ pub fn read(root: &mut Root) -> Vec<BlockDevice> {
         if size_bytes == Some(0) {
             continue;
         }
-        let is_virtual = root
-            .link_target(&dir)
-            .is_some_and(|target| target.contains("devices/virtual/"));
+        let is_virtual =
+            root.link_target(&dir).is_some_and(|target| target.contains("devices/virtual/"));
         devices.push(BlockDevice {
             size_bytes,
             rotational: root.parse_with(&format!("{dir}/queue/rotational"), parse_flag),

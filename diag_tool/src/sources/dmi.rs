@@ -40,10 +40,8 @@ const DMI_DIR: &str = "sys/class/dmi/id";
 
 /// Serial numbers and UUIDs are left out: they are root-only on real systems.
 pub fn read(root: &mut Root) -> Option<Dmi> {
-    let mut field = |name: &str| {
-        root.value(&format!("{DMI_DIR}/{name}"))
-            .and_then(|t| parse_string(&t))
-    };
+    let mut field =
+        |name: &str| root.value(&format!("{DMI_DIR}/{name}")).and_then(|t| parse_string(&t));
     let dmi = Dmi {
         sys_vendor: field("sys_vendor"),
         product_name: field("product_name"),

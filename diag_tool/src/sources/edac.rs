@@ -18,14 +18,7 @@ pub struct MemoryController {
     /// The memory modules behind it (`dimmN` or, on old drivers, `rankN`).
     pub dimms: Vec<Dimm>,
 }
-serialize_struct!(MemoryController {
-    controller,
-    name,
-    corrected,
-    uncorrected,
-    size_bytes,
-    dimms
-});
+serialize_struct!(MemoryController { controller, name, corrected, uncorrected, size_bytes, dimms });
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dimm {
@@ -42,14 +35,7 @@ pub struct Dimm {
     /// `dimm_ue_count`.
     pub uncorrected: Option<u64>,
 }
-serialize_struct!(Dimm {
-    dimm,
-    label,
-    location,
-    size_bytes,
-    corrected,
-    uncorrected
-});
+serialize_struct!(Dimm { dimm, label, location, size_bytes, corrected, uncorrected });
 
 impl Dimm {
     /// `CPU_SrcID#1_MC#0_Chan#1_DIMM#0 (channel 1 slot 0)`: what a technician looks for.
@@ -71,11 +57,8 @@ pub fn parse_count(text: &str) -> Result<u64, String> {
 const MC_DIR: &str = "sys/devices/system/edac/mc";
 
 pub fn read(root: &mut Root) -> Vec<MemoryController> {
-    let names: Vec<String> = root
-        .list(MC_DIR)
-        .into_iter()
-        .filter(|n| index_suffix(n, "mc").is_some())
-        .collect();
+    let names: Vec<String> =
+        root.list(MC_DIR).into_iter().filter(|n| index_suffix(n, "mc").is_some()).collect();
     names
         .into_iter()
         .map(|mc| {

@@ -22,16 +22,7 @@ pub struct Fan {
     /// `fanN_fault`: the chip sees no fan signal at all.
     pub fault: Option<bool>,
 }
-serialize_struct!(Fan {
-    device,
-    chip,
-    sensor,
-    label,
-    rpm,
-    min_rpm,
-    alarm,
-    fault
-});
+serialize_struct!(Fan { device, chip, sensor, label, rpm, min_rpm, alarm, fault });
 
 impl Fan {
     /// What people call the fan: the chip and its label, e.g. `nct7904 CPU1`.
@@ -133,34 +124,18 @@ mod tests {
     #[test]
     fn a_stopped_fan_slow_fan_or_alarm_is_a_problem() {
         assert!(fan(0, None, false).problem().unwrap().contains("stopped"));
-        assert!(
-            fan(800, Some(1000), false)
-                .problem()
-                .unwrap()
-                .contains("below")
-        );
-        assert!(
-            fan(5000, Some(1000), true)
-                .problem()
-                .unwrap()
-                .contains("alarm")
-        );
+        assert!(fan(800, Some(1000), false).problem().unwrap().contains("below"));
+        assert!(fan(5000, Some(1000), true).problem().unwrap().contains("alarm"));
         assert_eq!(fan(5000, Some(1000), false).problem(), None);
         assert_eq!(fan(5000, Some(0), false).problem(), None);
     }
 
     #[test]
     fn only_fan_inputs_are_fans() {
-        let names: Vec<String> = [
-            "fan10_input",
-            "fan2_input",
-            "fan2_min",
-            "pwm1",
-            "temp1_input",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let names: Vec<String> = ["fan10_input", "fan2_input", "fan2_min", "pwm1", "temp1_input"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         assert_eq!(fan_inputs(&names), [2, 10]);
     }
 }

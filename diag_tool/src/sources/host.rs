@@ -13,20 +13,11 @@ pub struct Host {
     /// 1, 5 and 15 minute load averages.
     pub load_average: Option<[f64; 3]>,
 }
-serialize_struct!(Host {
-    hostname,
-    kernel,
-    os,
-    uptime_seconds,
-    load_average
-});
+serialize_struct!(Host { hostname, kernel, os, uptime_seconds, load_average });
 
 /// `PRETTY_NAME` from os-release text, with shell quoting removed.
 pub fn parse_os_release(text: &str) -> Option<String> {
-    let value = text
-        .lines()
-        .rev()
-        .find_map(|line| line.trim().strip_prefix("PRETTY_NAME="))?;
+    let value = text.lines().rev().find_map(|line| line.trim().strip_prefix("PRETTY_NAME="))?;
     let unquoted = unquote(value.trim());
     (!unquoted.is_empty()).then_some(unquoted)
 }
@@ -54,8 +45,7 @@ fn unquote(value: &str) -> String {
 pub fn parse_uptime(text: &str) -> Result<u64, String> {
     let first = text.split_whitespace().next().unwrap_or("");
     let secs = first.split('.').next().unwrap_or("");
-    secs.parse()
-        .map_err(|_| format!("expected seconds, found {}", quote(text.trim())))
+    secs.parse().map_err(|_| format!("expected seconds, found {}", quote(text.trim())))
 }
 
 /// The three load averages from `/proc/loadavg` ("0.52 0.58 0.59 1/467 12345").
@@ -75,25 +65,15 @@ pub fn parse_loadavg(text: &str) -> Result<[f64; 3], String> {
 }
 
 pub fn read(root: &mut Root) -> Host {
-    let hostname = root
-        .text("proc/sys/kernel/hostname")
-        .or_else(|| root.text("etc/hostname"));
+    let hostname = root.text("proc/sys/kernel/hostname").or_else(|| root.text("etc/hostname"));
     let kernel = root.text("proc/sys/kernel/osrelease");
     let os = match root.read("etc/os-release") {
         Some(text) => parse_os_release(&text),
-        None => root
-            .read("usr/lib/os-release")
-            .and_then(|t| parse_os_release(&t)),
+        None => root.read("usr/lib/os-release").and_then(|t| parse_os_release(&t)),
     };
     let uptime_seconds = root.parse_with("proc/uptime", parse_uptime);
     let load_average = root.parse_with("proc/loadavg", parse_loadavg);
-    Host {
-        hostname,
-        kernel,
-        os,
-        uptime_seconds,
-        load_average,
-    }
+    Host { hostname, kernel, os, uptime_seconds, load_average }
 }
 
 #[cfg(test)]
@@ -103,18 +83,12 @@ mod tests {
     #[test]
     fn pretty_name_is_unquoted() {
         let text = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nID=debian\n";
-        assert_eq!(
-            parse_os_release(text).as_deref(),
-            Some("Debian GNU/Linux 12 (bookworm)")
-        );
+        assert_eq!(parse_os_release(text).as_deref(), Some("Debian GNU/Linux 12 (bookworm)"));
         assert_eq!(
             parse_os_release("PRETTY_NAME='Amazon Linux 2023'\n").as_deref(),
             Some("Amazon Linux 2023")
         );
-        assert_eq!(
-            parse_os_release("PRETTY_NAME=Alpine\n").as_deref(),
-            Some("Alpine")
-        );
+        assert_eq!(parse_os_release("PRETTY_NAME=Alpine\n").as_deref(), Some("Alpine"));
     }
 
     #[test]
@@ -132,10 +106,7 @@ mod tests {
 
     #[test]
     fn loadavg_reads_three_averages_and_rejects_truncation() {
-        assert_eq!(
-            parse_loadavg("0.52 0.58 0.59 1/467 12345\n"),
-            Ok([0.52, 0.58, 0.59])
-        );
+        assert_eq!(parse_loadavg("0.52 0.58 0.59 1/467 12345\n"), Ok([0.52, 0.58, 0.59]));
         assert!(parse_loadavg("0.52 0.5").is_err());
         assert!(parse_loadavg("NaN 1 1").is_err());
         assert!(parse_loadavg("-1 1 1").is_err());

@@ -49,17 +49,8 @@ impl MdArray {
     }
 }
 
-const PERSONALITIES: &[&str] = &[
-    "linear",
-    "multipath",
-    "raid0",
-    "raid1",
-    "raid4",
-    "raid5",
-    "raid6",
-    "raid10",
-    "faulty",
-];
+const PERSONALITIES: &[&str] =
+    &["linear", "multipath", "raid0", "raid1", "raid4", "raid5", "raid6", "raid10", "faulty"];
 
 /// `/proc/mdstat` as `md_seq_show` and `status_resync` in `drivers/md/md.c` print it:
 ///
@@ -81,16 +72,11 @@ pub fn parse_mdstat(text: &str) -> (Vec<MdArray>, Vec<String>) {
         }
         if !line.starts_with(char::is_whitespace) {
             let Some((name, rest)) = line.split_once(" : ") else {
-                problems.push(format!(
-                    "expected `mdN : state level devices`, found {}",
-                    quote(line)
-                ));
+                problems
+                    .push(format!("expected `mdN : state level devices`, found {}", quote(line)));
                 continue;
             };
-            let mut array = MdArray {
-                name: name.trim().to_string(),
-                ..MdArray::default()
-            };
+            let mut array = MdArray { name: name.trim().to_string(), ..MdArray::default() };
             let mut words = rest.split_whitespace().peekable();
             let mut state = words.next().map(str::to_string);
             while let Some(w) = words.peek().filter(|w| w.starts_with('(')) {
@@ -257,10 +243,7 @@ mod tests {
 
     #[test]
     fn no_arrays_is_an_empty_list_and_garbage_is_a_problem() {
-        assert_eq!(
-            parse_mdstat("Personalities : \nunused devices: <none>\n"),
-            (vec![], vec![])
-        );
+        assert_eq!(parse_mdstat("Personalities : \nunused devices: <none>\n"), (vec![], vec![]));
         let (_, problems) = parse_mdstat(
             "md0 : active raid1 sda[0]\n      10 blocks [2/3] [U_]\n      recovery = lots\n",
         );

@@ -62,10 +62,9 @@ pub fn parse_meminfo(text: &str) -> (Memory, Vec<String>) {
         };
         match value {
             Some(v) => *slot = Some(v),
-            None => problems.push(format!(
-                "{key}: expected a number, found {}",
-                quote(rest.trim())
-            )),
+            None => {
+                problems.push(format!("{key}: expected a number, found {}", quote(rest.trim())))
+            }
         }
     }
     (memory, problems)

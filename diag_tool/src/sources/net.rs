@@ -18,16 +18,7 @@ pub struct Interface {
     /// Driver bound to the backing device, from the `device/driver` link.
     pub driver: Option<String>,
 }
-serialize_struct!(Interface {
-    name,
-    operstate,
-    admin_up,
-    speed_mbps,
-    mtu,
-    mac,
-    physical,
-    driver
-});
+serialize_struct!(Interface { name, operstate, admin_up, speed_mbps, mtu, mac, physical, driver });
 
 /// `speed`: the kernel prints -1 (older ones 65535 or 4294967295) when unknown.
 pub fn parse_speed(text: &str) -> Result<Option<u32>, String> {
@@ -56,9 +47,8 @@ pub fn read(root: &mut Root) -> Vec<Interface> {
             continue;
         }
         // Reading `speed` of a link that is down fails with EINVAL on real kernels.
-        let speed_mbps = root
-            .read_quiet(&format!("{dir}/speed"))
-            .and_then(|t| parse_speed(&t).ok().flatten());
+        let speed_mbps =
+            root.read_quiet(&format!("{dir}/speed")).and_then(|t| parse_speed(&t).ok().flatten());
         interfaces.push(Interface {
             operstate: root.text(&format!("{dir}/operstate")),
             admin_up: root.parse_with(&format!("{dir}/flags"), parse_admin_up),

@@ -18,15 +18,7 @@ pub struct NvmeController {
     /// `address`: the PCI address for `pcie`, `traddr=...` for fabrics.
     pub address: Option<String>,
 }
-serialize_struct!(NvmeController {
-    name,
-    model,
-    serial,
-    firmware,
-    state,
-    transport,
-    address
-});
+serialize_struct!(NvmeController { name, model, serial, firmware, state, transport, address });
 
 impl NvmeController {
     pub fn is_live(&self) -> bool {

@@ -109,9 +109,7 @@ pub fn parse_aer_stats(text: &str) -> Result<(u64, Vec<String>), String> {
             kinds.push(name.to_string());
         }
     }
-    total
-        .map(|t| (t, kinds))
-        .ok_or_else(|| "no TOTAL_ERR_ line (truncated?)".to_string())
+    total.map(|t| (t, kinds)).ok_or_else(|| "no TOTAL_ERR_ line (truncated?)".to_string())
 }
 
 /// `current_link_speed`/`max_link_speed`: `8.0 GT/s PCIe` (5.x kernels and later), `8 GT/s`
@@ -122,12 +120,7 @@ pub fn parse_link_speed(text: &str) -> Result<Option<u32>, String> {
     if value.starts_with("Unknown") {
         return Ok(None);
     }
-    let bad = || {
-        format!(
-            "expected a speed such as `8.0 GT/s PCIe`, found {}",
-            quote(value)
-        )
-    };
+    let bad = || format!("expected a speed such as `8.0 GT/s PCIe`, found {}", quote(value));
     let number = value.strip_suffix("PCIe").unwrap_or(value).trim();
     let number = number.strip_suffix("GT/s").ok_or_else(bad)?.trim();
     let (whole, tenths) = match number.split_once('.') {
@@ -137,11 +130,7 @@ pub fn parse_link_speed(text: &str) -> Result<Option<u32>, String> {
     };
     let whole: u32 = whole.parse().map_err(|_| bad())?;
     let tenths: u32 = tenths.parse().map_err(|_| bad())?;
-    whole
-        .checked_mul(1000)
-        .and_then(|w| w.checked_add(tenths * 100))
-        .map(Some)
-        .ok_or_else(bad)
+    whole.checked_mul(1000).and_then(|w| w.checked_add(tenths * 100)).map(Some).ok_or_else(bad)
 }
 
 /// `current_link_width`/`max_link_width`: decimal lanes; 0 means no link.
@@ -194,10 +183,7 @@ const VENDORS: &[(&str, &str)] = &[
 ];
 
 pub fn vendor_name(vendor_id: &str) -> Option<&'static str> {
-    VENDORS
-        .iter()
-        .find(|(id, _)| *id == vendor_id)
-        .map(|(_, n)| *n)
+    VENDORS.iter().find(|(id, _)| *id == vendor_id).map(|(_, n)| *n)
 }
 
 /// Class (first four hex digits) to name; the base class alone as a fallback.
@@ -286,12 +272,10 @@ fn read_link(root: &mut Root, dir: &str) -> Option<PcieLink> {
         return None;
     }
     let speed = |root: &mut Root, d: &str, f: &str| {
-        root.parse_with(&format!("{d}/{f}"), parse_link_speed)
-            .flatten()
+        root.parse_with(&format!("{d}/{f}"), parse_link_speed).flatten()
     };
     let width = |root: &mut Root, d: &str, f: &str| {
-        root.parse_with(&format!("{d}/{f}"), parse_link_width)
-            .flatten()
+        root.parse_with(&format!("{d}/{f}"), parse_link_width).flatten()
     };
     // The sysfs device path nests a device below the port it hangs off:
     // devices/pci0000:5d/0000:5d:00.0/0000:5e:00.0.
@@ -306,10 +290,7 @@ fn read_link(root: &mut Root, dir: &str) -> Option<PcieLink> {
         .map(|p| format!("{PCI_DIR}/{p}"))
         .filter(|p| root.exists(&format!("{p}/max_link_speed")));
     let (port_max_speed_mts, port_max_width) = match &port {
-        Some(p) => (
-            speed(root, p, "max_link_speed"),
-            width(root, p, "max_link_width"),
-        ),
+        Some(p) => (speed(root, p, "max_link_speed"), width(root, p, "max_link_width")),
         None => (None, None),
     };
     Some(PcieLink {
@@ -332,10 +313,7 @@ pub fn read(root: &mut Root) -> Vec<PciDevice> {
         let vendor_id = root.parse_with(&format!("{dir}/vendor"), |t| parse_id(t, 4));
         let class = root.parse_with(&format!("{dir}/class"), |t| parse_id(t, 6));
         devices.push(PciDevice {
-            vendor: vendor_id
-                .as_deref()
-                .and_then(vendor_name)
-                .map(str::to_string),
+            vendor: vendor_id.as_deref().and_then(vendor_name).map(str::to_string),
             vendor_id,
             device_id: root.parse_with(&format!("{dir}/device"), |t| parse_id(t, 4)),
             class_name: class.as_deref().and_then(class_name).map(str::to_string),

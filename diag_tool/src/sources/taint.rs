@@ -19,11 +19,7 @@ pub struct TaintFlag {
     pub letter: String,
     pub reason: String,
 }
-serialize_struct!(TaintFlag {
-    bit,
-    letter,
-    reason
-});
+serialize_struct!(TaintFlag { bit, letter, reason });
 
 /// Bit, letter when set, and reason, in the kernel's table order.
 const FLAGS: &[(u32, char, &str)] = &[
@@ -34,35 +30,19 @@ const FLAGS: &[(u32, char, &str)] = &[
     (4, 'M', "processor reported a Machine Check Exception (MCE)"),
     (5, 'B', "bad page referenced or some unexpected page flags"),
     (6, 'U', "taint requested by userspace application"),
-    (
-        7,
-        'D',
-        "kernel died recently, i.e. there was an OOPS or BUG",
-    ),
+    (7, 'D', "kernel died recently, i.e. there was an OOPS or BUG"),
     (8, 'A', "an ACPI table was overridden by user"),
     (9, 'W', "kernel issued warning"),
     (10, 'C', "staging driver was loaded"),
     (11, 'I', "workaround for bug in platform firmware applied"),
-    (
-        12,
-        'O',
-        "externally-built (\"out-of-tree\") module was loaded",
-    ),
+    (12, 'O', "externally-built (\"out-of-tree\") module was loaded"),
     (13, 'E', "unsigned module was loaded"),
     (14, 'L', "soft lockup occurred"),
     (15, 'K', "kernel has been live patched"),
     (16, 'X', "auxiliary taint, defined for and used by distros"),
-    (
-        17,
-        'T',
-        "kernel was built with the struct randomization plugin",
-    ),
+    (17, 'T', "kernel was built with the struct randomization plugin"),
     (18, 'N', "an in-kernel test has been run"),
-    (
-        19,
-        'J',
-        "userspace used a mutating debug operation in fwctl",
-    ),
+    (19, 'J', "userspace used a mutating debug operation in fwctl"),
 ];
 
 /// The decimal bit mask of `proc/sys/kernel/tainted`.
@@ -71,11 +51,9 @@ pub fn parse_tainted(text: &str) -> Result<Taint, String> {
     let flags = (0..64)
         .filter(|bit| value & (1 << bit) != 0)
         .map(|bit| match FLAGS.iter().find(|(b, _, _)| *b == bit) {
-            Some((_, letter, reason)) => TaintFlag {
-                bit,
-                letter: letter.to_string(),
-                reason: reason.to_string(),
-            },
+            Some((_, letter, reason)) => {
+                TaintFlag { bit, letter: letter.to_string(), reason: reason.to_string() }
+            }
             None => TaintFlag {
                 bit,
                 letter: "?".to_string(),
@@ -103,13 +81,7 @@ mod tests {
 
     #[test]
     fn an_untainted_kernel_has_no_flags() {
-        assert_eq!(
-            parse_tainted("0\n"),
-            Ok(Taint {
-                value: 0,
-                flags: vec![]
-            })
-        );
+        assert_eq!(parse_tainted("0\n"), Ok(Taint { value: 0, flags: vec![] }));
     }
 
     #[test]

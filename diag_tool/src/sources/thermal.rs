@@ -64,11 +64,7 @@ pub fn temp_inputs(names: &[String]) -> Vec<u32> {
 
 /// Lowest trip temperature of the given type among `(type, millicelsius)` pairs.
 pub fn lowest_trip(trips: &[(String, i64)], kind: &str) -> Option<i64> {
-    trips
-        .iter()
-        .filter(|(t, _)| t == kind)
-        .map(|(_, c)| *c)
-        .min()
+    trips.iter().filter(|(t, _)| t == kind).map(|(_, c)| *c).min()
 }
 
 pub fn read(root: &mut Root) -> Vec<Temperature> {
@@ -119,12 +115,7 @@ fn read_thermal_zones(root: &mut Root) -> Vec<Temperature> {
         let mut trip_ids: Vec<u32> = root
             .list(&dir)
             .iter()
-            .filter_map(|n| {
-                n.strip_prefix("trip_point_")?
-                    .strip_suffix("_type")?
-                    .parse()
-                    .ok()
-            })
+            .filter_map(|n| n.strip_prefix("trip_point_")?.strip_suffix("_type")?.parse().ok())
             .collect();
         trip_ids.sort_unstable();
         let mut trips = Vec::new();

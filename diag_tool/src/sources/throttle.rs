@@ -65,10 +65,7 @@ pub fn read(root: &mut Root) -> Vec<PackageThrottling> {
             .number::<i64>(&format!("{CPU_DIR}/{name}/topology/physical_package_id"))
             .unwrap_or(0);
         let core = root.parse_with(&format!("{dir}/core_throttle_count"), parse_throttle_count);
-        let pkg = root.parse_with(
-            &format!("{dir}/package_throttle_count"),
-            parse_throttle_count,
-        );
+        let pkg = root.parse_with(&format!("{dir}/package_throttle_count"), parse_throttle_count);
         cpus.push((package, core, pkg));
     }
     summarize(&cpus)

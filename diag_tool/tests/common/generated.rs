@@ -19,10 +19,7 @@ pub fn package_dir() -> PathBuf {
 }
 
 pub fn workspace_dir() -> PathBuf {
-    package_dir()
-        .parent()
-        .expect("the package is in a workspace")
-        .to_path_buf()
+    package_dir().parent().expect("the package is in a workspace").to_path_buf()
 }
 
 /// Every generated file: its path from the workspace root and its contents. `run` runs
@@ -61,10 +58,7 @@ pub fn machines() -> Vec<PathBuf> {
 
 /// What diag_tool says of one machine: the golden files in its `expected/`.
 pub fn golden(machine: &Path, run: Run) -> Files {
-    let rel = machine
-        .strip_prefix(workspace_dir())
-        .expect("a TestArea machine")
-        .join("expected");
+    let rel = machine.strip_prefix(workspace_dir()).expect("a TestArea machine").join("expected");
     let mut files = Vec::new();
     for (file, args) in [
         ("report.json", &["report", "--json"][..]),
@@ -95,16 +89,11 @@ pub fn in_process(args: &[&str], root: &Path) -> (String, u8) {
 /// README.md with its field table written from the report schema.
 fn readme() -> String {
     let readme = std::fs::read_to_string(package_dir().join("README.md")).expect("README.md");
-    let (before, rest) = readme
-        .split_once(TABLE_BEGIN)
-        .expect("README.md has the generated table's BEGIN marker");
-    let (_, after) = rest
-        .split_once(TABLE_END)
-        .expect("README.md has the generated table's END marker");
-    format!(
-        "{before}{TABLE_BEGIN}\n{}{TABLE_END}{after}",
-        schema_table()
-    )
+    let (before, rest) =
+        readme.split_once(TABLE_BEGIN).expect("README.md has the generated table's BEGIN marker");
+    let (_, after) =
+        rest.split_once(TABLE_END).expect("README.md has the generated table's END marker");
+    format!("{before}{TABLE_BEGIN}\n{}{TABLE_END}{after}", schema_table())
 }
 
 /// Completions and man pages from the CLI definition: paths under `assets/` and contents.
@@ -124,22 +113,14 @@ fn cli_assets() -> Vec<(String, Vec<u8>)> {
     // The main page refers to `diag_tool-report(1)` and friends: ship those pages too.
     command.build();
     let pages = std::iter::once((name.clone(), command.clone())).chain(
-        command
-            .get_subcommands()
-            .filter(|sub| sub.get_name() != "help")
-            .map(|sub| {
-                let page = format!("{name}-{}", sub.get_name());
-                (
-                    page.clone(),
-                    sub.clone().display_name(page.clone()).bin_name(page),
-                )
-            }),
+        command.get_subcommands().filter(|sub| sub.get_name() != "help").map(|sub| {
+            let page = format!("{name}-{}", sub.get_name());
+            (page.clone(), sub.clone().display_name(page.clone()).bin_name(page))
+        }),
     );
     for (page, cmd) in pages {
         let mut man = Vec::new();
-        clap_mangen::Man::new(cmd)
-            .render(&mut man)
-            .expect("rendering to memory");
+        clap_mangen::Man::new(cmd).render(&mut man).expect("rendering to memory");
         assets.push((format!("man/{page}.1"), man));
     }
     assets
@@ -168,11 +149,7 @@ fn type_name(schema: &Json) -> String {
         },
         other => other.to_string(),
     };
-    if nullable {
-        format!("{name} or null")
-    } else {
-        name
-    }
+    if nullable { format!("{name} or null") } else { name }
 }
 
 fn table_rows(schema: &Json, prefix: &str, rows: &mut Vec<String>) {
@@ -185,11 +162,8 @@ fn table_rows(schema: &Json, prefix: &str, rows: &mut Vec<String>) {
             .and_then(Json::as_str)
             .unwrap_or_else(|| panic!("{prefix}{key} has no description"));
         let items = prop.get("items").filter(|i| i.get("properties").is_some());
-        let path = if items.is_some() {
-            format!("{prefix}{key}[]")
-        } else {
-            format!("{prefix}{key}")
-        };
+        let path =
+            if items.is_some() { format!("{prefix}{key}[]") } else { format!("{prefix}{key}") };
         rows.push(format!(
             "| `{path}` | {} | {} |",
             type_name(prop),
@@ -206,10 +180,7 @@ fn table_rows(schema: &Json, prefix: &str, rows: &mut Vec<String>) {
 /// report's) order.
 fn schema_table() -> String {
     let text = std::fs::read_to_string(package_dir().join("assets/report.schema.json")).unwrap();
-    let mut rows = vec![
-        "| key | type | meaning |".to_string(),
-        "|---|---|---|".to_string(),
-    ];
+    let mut rows = vec!["| key | type | meaning |".to_string(), "|---|---|---|".to_string()];
     table_rows(&Json::parse(&text), "", &mut rows);
     rows.join("\n") + "\n"
 }

@@ -27,8 +27,5 @@ pub fn binary_command() -> Command {
 
 /// Runs the built binary (see [`binary_command`]).
 pub fn run_binary<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
-    binary_command()
-        .args(args)
-        .output()
-        .expect("diag_tool runs")
+    binary_command().args(args).output().expect("diag_tool runs")
 }

@@ -46,12 +46,7 @@ impl flags::Adopt {
         let before = files::read_text(&manifest)?;
         let adopted = adopt(sh, &manifest, &dir, &rel, self.bin.as_deref());
         // All or nothing: a package cargo refuses leaves Cargo.toml as it was.
-        let Adopted {
-            package,
-            policy,
-            include,
-            removed,
-        } = match adopted {
+        let Adopted { package, policy, include, removed } = match adopted {
             Ok(done) => done,
             Err(e) => {
                 files::write_atomic(&manifest, before.as_bytes())?;
@@ -64,10 +59,7 @@ impl flags::Adopt {
         );
         println!("include = {include:?}");
         if !removed.is_empty() {
-            println!(
-                "removed what described `{previous}`: {}",
-                removed.join(", ")
-            );
+            println!("removed what described `{previous}`: {}", removed.join(", "));
         }
         next_steps(sh, &policy, &previous);
         Ok(())
@@ -97,9 +89,8 @@ fn adopt(sh: &Shell, manifest: &Path, dir: &Path, rel: &str, bin: Option<&str>) 
 
     let text = files::read_text(manifest)?;
     let release = &toml::from_str::<toml::Table>(&text)?["workspace"]["metadata"]["release"];
-    let removed: Vec<&'static str> = (PACKAGE_KEYS.into_iter())
-        .filter(|&key| release.get(key).is_some())
-        .collect();
+    let removed: Vec<&'static str> =
+        (PACKAGE_KEYS.into_iter()).filter(|&key| release.get(key).is_some()).collect();
     let mut changes: Vec<Change> = (PACKAGE_KEYS.iter()).map(|&key| set(key, None)).collect();
     changes.push(set("package", Some(package.name.clone().into())));
     if let Some(bin) = binaries(&package, bin)? {
@@ -110,20 +101,11 @@ fn adopt(sh: &Shell, manifest: &Path, dir: &Path, rel: &str, bin: Option<&str>) 
     files::write_atomic(manifest, cargo_toml::edit(&text, &changes)?.as_bytes())?;
     // Everything the policy says must hold for the new package.
     let policy = Policy::read(sh).context("reading the policy for the adopted package")?;
-    Ok(Adopted {
-        package,
-        policy,
-        include,
-        removed,
-    })
+    Ok(Adopted { package, policy, include, removed })
 }
 
 fn set(key: &str, value: Option<Value>) -> Change<'_> {
-    Change {
-        table: RELEASE,
-        key,
-        value,
-    }
+    Change { table: RELEASE, key, value }
 }
 
 /// Adds `rel` to the workspace's members, sorted, unless it is one.
@@ -139,11 +121,7 @@ fn join_members(manifest: &Path, rel: &str) -> Result<()> {
     }
     members.push(rel.into());
     members.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
-    let change = Change {
-        table: "workspace",
-        key: "members",
-        value: Some(members.into()),
-    };
+    let change = Change { table: "workspace", key: "members", value: Some(members.into()) };
     files::write_atomic(manifest, cargo_toml::edit(&text, &[change])?.as_bytes())
 }
 
@@ -172,11 +150,9 @@ fn binaries(package: &Package, chosen: Option<&str>) -> Result<Option<Vec<String
             bins.join(", ")
         ),
         (Some(bin), _) if bins.contains(&bin) => Ok(Some(vec![bin.to_string()])),
-        (Some(bin), _) => bail!(
-            "`{}` has no binary `{bin}`; it has {}",
-            package.name,
-            bins.join(", ")
-        ),
+        (Some(bin), _) => {
+            bail!("`{}` has no binary `{bin}`; it has {}", package.name, bins.join(", "))
+        }
     }
 }
 
@@ -202,10 +178,7 @@ fn next_steps(sh: &Shell, policy: &Policy, previous: &str) {
             "  add a `## [{version}]` section to CHANGELOG.md: dist takes the release notes from it"
         );
     }
-    println!(
-        "  set what else the package needs in [{RELEASE}]: {}",
-        PACKAGE_KEYS.join(", ")
-    );
+    println!("  set what else the package needs in [{RELEASE}]: {}", PACKAGE_KEYS.join(", "));
     println!("  remove `{previous}` from the members and its folder when it should go");
     println!("  cargo xtask doctor && cargo xtask dist");
 }

@@ -10,12 +10,9 @@ impl flags::Bench {
     pub fn run(self, sh: &Shell) -> Result<()> {
         let xtask = std::env::current_exe().context("finding the xtask binary")?;
         let builds = self.builds.then_some("--builds");
-        cmd!(
-            sh,
-            "cargo run --locked --quiet --package bench -- {builds...}"
-        )
-        .env("XTASK_BINARY", xtask)
-        .run()
-        .context("running the bench")
+        cmd!(sh, "cargo run --locked --quiet --package bench -- {builds...}")
+            .env("XTASK_BINARY", xtask)
+            .run()
+            .context("running the bench")
     }
 }

@@ -9,14 +9,8 @@ use crate::flags;
 impl flags::Ci {
     pub fn run(self, sh: &Shell) -> Result<()> {
         flags::Codegen { check: true }.run(sh)?;
-        cmd!(sh, "cargo fmt --all -- --check")
-            .run()
-            .context("run `cargo fmt` and commit")?;
-        cmd!(
-            sh,
-            "cargo clippy --workspace --all-targets --locked -- -D warnings"
-        )
-        .run()?;
+        cmd!(sh, "cargo fmt --all -- --check").run().context("run `cargo fmt` and commit")?;
+        cmd!(sh, "cargo clippy --workspace --all-targets --locked -- -D warnings").run()?;
         lint_workflows(sh)?;
         cmd!(sh, "cargo test --workspace --locked").run()?;
         Ok(())
@@ -36,12 +30,9 @@ fn lint_workflows(sh: &Shell) -> Result<()> {
     cmd!(sh, "actionlint {workflows...}")
         .run()
         .with_context(|| format!("actionlint failed or is missing: {fix}"))?;
-    cmd!(
-        sh,
-        "check-jsonschema --builtin-schema vendor.github-workflows {workflows...}"
-    )
-    .run()
-    .with_context(|| format!("check-jsonschema failed or is missing: {fix}"))?;
+    cmd!(sh, "check-jsonschema --builtin-schema vendor.github-workflows {workflows...}")
+        .run()
+        .with_context(|| format!("check-jsonschema failed or is missing: {fix}"))?;
     // The security linter: unpinned actions, persisted credentials, broad permissions,
     // template injection. Offline, so it judges the files alone.
     cmd!(sh, "zizmor --offline .github/workflows")

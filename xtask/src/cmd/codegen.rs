@@ -52,17 +52,12 @@ fn package_files(sh: &Shell, codegen: &mut Codegen, policy: &Policy) -> Result<(
     if out.exists() {
         std::fs::remove_dir_all(&out).with_context(|| format!("removing {}", out.display()))?;
     }
-    cmd!(
-        sh,
-        "cargo run --quiet --locked --package {package} --example generate -- {out}"
-    )
-    .run()
-    .with_context(|| format!("running {package}'s generate example"))?;
+    cmd!(sh, "cargo run --quiet --locked --package {package} --example generate -- {out}")
+        .run()
+        .with_context(|| format!("running {package}'s generate example"))?;
     for file in files::walk(&out, &|_| false)? {
         let rel = file.strip_prefix(&out).expect("walked from out");
-        let rel = rel
-            .to_str()
-            .with_context(|| format!("{} is not UTF-8", rel.display()))?;
+        let rel = rel.to_str().with_context(|| format!("{} is not UTF-8", rel.display()))?;
         let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
         codegen.ensure(rel, &bytes)?;
     }

@@ -19,18 +19,14 @@ use crate::util::files;
 
 impl flags::Dist {
     pub fn run(self, sh: &Shell) -> Result<()> {
-        let out = Output {
-            json: self.message_format == Some(MessageFormat::Json),
-        };
+        let out = Output { json: self.message_format == Some(MessageFormat::Json) };
         let policy = Policy::read(sh)?;
         let machine = Machine::probe(sh)?;
         let targets = match self.target.is_empty() {
             true => policy.targets.clone(),
-            false => self
-                .target
-                .iter()
-                .map(|t| policy.target(&t.to_string()))
-                .collect::<Result<_>>()?,
+            false => {
+                self.target.iter().map(|t| policy.target(&t.to_string())).collect::<Result<_>>()?
+            }
         };
         let builder = self.builder.and_then(|b| b.0);
         let plans: Vec<TargetPlan> = targets
@@ -51,15 +47,9 @@ impl flags::Dist {
         // workspace, are refused by name.
         if let Some(dup) = plans.iter().enumerate().find_map(|(i, p)| {
             let t = &p.policy.target;
-            plans[..i]
-                .iter()
-                .any(|q| q.policy.target.triple() == t.triple())
-                .then_some(t)
+            plans[..i].iter().any(|q| q.policy.target.triple() == t.triple()).then_some(t)
         }) {
-            bail!(
-                "--target {} is given twice: name each target once",
-                dup.triple()
-            );
+            bail!("--target {} is given twice: name each target once", dup.triple());
         }
         let included = archive::included_files(&sh.current_dir(), &policy.include)?;
         let staging = files::Staging::begin(&out_dir)?;

@@ -56,13 +56,7 @@ fn print_table(plans: &[TargetPlan], machine: &Machine) {
                 Ok(r) => r[0].clone(),
                 Err(m) => format!("no ({})", m.what),
             };
-            vec![
-                p.build_target().to_string(),
-                p.builder.to_string(),
-                p.why.clone(),
-                runner,
-                status,
-            ]
+            vec![p.build_target().to_string(), p.builder.to_string(), p.why.clone(), runner, status]
         })
         .collect();
     crate::util::print_table(&["TARGET", "BUILDER", "WHY", "SMOKE-RUN", "STATUS"], &rows);
@@ -71,10 +65,7 @@ fn print_table(plans: &[TargetPlan], machine: &Machine) {
 /// Every fix command once, in the order the targets need them.
 fn fixes(plans: &[TargetPlan]) -> Vec<String> {
     let mut fixes: Vec<String> = Vec::new();
-    for m in plans
-        .iter()
-        .flat_map(|p| p.missing.iter().chain(p.runner.as_ref().err()))
-    {
+    for m in plans.iter().flat_map(|p| p.missing.iter().chain(p.runner.as_ref().err())) {
         if !fixes.contains(&m.fix) {
             fixes.push(m.fix.clone());
         }

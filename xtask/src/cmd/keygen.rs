@@ -25,23 +25,17 @@ impl flags::Keygen {
             None => KeyPair::generate_unencrypted_keypair(),
         }
         .context("generating a key pair")?;
-        let sk_box = sk
-            .to_box(Some("diag_tool release signing key"))
-            .context("encoding the key")?;
+        let sk_box =
+            sk.to_box(Some("diag_tool release signing key")).context("encoding the key")?;
         let pk_box: PublicKeyBox = pk.to_box().context("encoding the public key")?;
         files::write_atomic_with(&key, |file| {
             use std::io::Write;
             use std::os::unix::fs::PermissionsExt;
             file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-            file.write_all(sk_box.to_string().as_bytes())
-                .context("writing the key")
+            file.write_all(sk_box.to_string().as_bytes()).context("writing the key")
         })?;
         files::write_atomic(&public, pk_box.to_string().as_bytes())?;
-        println!(
-            "wrote {} (keep it secret) and {}",
-            key.display(),
-            public.display()
-        );
+        println!("wrote {} (keep it secret) and {}", key.display(), public.display());
         println!("\nPut the public key in the shipped package's Cargo.toml:\n");
         println!("[package.metadata.binstall.signing]");
         println!("algorithm = \"minisign\"");

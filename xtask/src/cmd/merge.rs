@@ -21,11 +21,8 @@ impl flags::Merge {
             bail!("name the directories to merge: cargo xtask merge DIR... --out-dir OUT");
         }
         let out_dir = crate::util::user_path(&self.out_dir)?;
-        let inputs: Vec<PathBuf> = self
-            .inputs
-            .iter()
-            .map(|d| crate::util::user_path(d))
-            .collect::<Result<_>>()?;
+        let inputs: Vec<PathBuf> =
+            self.inputs.iter().map(|d| crate::util::user_path(d)).collect::<Result<_>>()?;
         let policy = Policy::read(sh)?;
         // Built beside the out dir and switched in whole, as dist does.
         let staging = files::Staging::begin(&out_dir)?;
@@ -34,11 +31,7 @@ impl flags::Merge {
             release::check_publishable(&policy, &merged)?;
         }
         staging.commit()?;
-        println!(
-            "merged {} target(s) into {}",
-            merged.targets.len(),
-            out_dir.display()
-        );
+        println!("merged {} target(s) into {}", merged.targets.len(), out_dir.display());
         Ok(())
     }
 }
@@ -114,17 +107,9 @@ fn same_release(first: &Manifest, part: &Manifest, dir: &Path) -> Result<()> {
         ("version", show(&first.version), show(&part.version)),
         ("package", show(&first.package), show(&part.package)),
         ("commit", show(&first.commit), show(&part.commit)),
-        (
-            "minisign_pubkey",
-            show(&first.minisign_pubkey),
-            show(&part.minisign_pubkey),
-        ),
+        ("minisign_pubkey", show(&first.minisign_pubkey), show(&part.minisign_pubkey)),
         ("toolchain", show(&first.toolchain), show(&part.toolchain)),
-        (
-            "source_date_epoch",
-            show(&first.source_date_epoch),
-            show(&part.source_date_epoch),
-        ),
+        ("source_date_epoch", show(&first.source_date_epoch), show(&part.source_date_epoch)),
     ];
     for (key, a, b) in fields {
         if a != b {
@@ -165,11 +150,7 @@ mod tests {
 
     fn policy() -> Policy {
         let sh = Shell::new().unwrap();
-        sh.change_dir(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .parent()
-                .unwrap(),
-        );
+        sh.change_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap());
         Policy::read(&sh).unwrap()
     }
 
@@ -183,11 +164,8 @@ mod tests {
         let payload = format!("binary for {target}");
         std::fs::write(&binary, &payload).unwrap();
         let names = crate::config::names::default_for("diag_tool", target, version);
-        let files = [ArchiveFile {
-            name: "diag_tool".into(),
-            source: binary.clone(),
-            executable: true,
-        }];
+        let files =
+            [ArchiveFile { name: "diag_tool".into(), source: binary.clone(), executable: true }];
         let archive = archive::write_archive(dir, &names, &files, 1_700_000_000).unwrap();
         std::fs::remove_file(binary).unwrap();
         let name = names.archive;
@@ -209,11 +187,7 @@ mod tests {
     #[test]
     fn parts_from_several_machines_merge_into_one_checked_release() {
         let tmp = tempfile::tempdir().unwrap();
-        let (a, b, out) = (
-            tmp.path().join("a"),
-            tmp.path().join("b"),
-            tmp.path().join("out"),
-        );
+        let (a, b, out) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("out"));
         let c = tmp.path().join("c");
         part(&a, "x86_64-unknown-linux-musl", "1.0.0");
         part(&b, "aarch64-unknown-linux-gnu", "1.0.0");
@@ -233,10 +207,7 @@ mod tests {
         let [image, installer] = &merged.files[..] else {
             panic!("expected the image and the installer: {:?}", merged.files)
         };
-        assert_eq!(
-            (image.kind, installer.kind),
-            (ArtifactKind::OciImage, ArtifactKind::Installer)
-        );
+        assert_eq!((image.kind, installer.kind), (ArtifactKind::OciImage, ArtifactKind::Installer));
         let part_image = checksums::sha256_file(&a.join(&image.name)).unwrap();
         assert_ne!(part_image, image.sha256);
         let sums = checksums::read_sums(&out.join("SHA256SUMS")).unwrap();
@@ -252,10 +223,7 @@ mod tests {
             assert_eq!(checksums::sha256_file(&out.join(&name)).unwrap(), hex);
             assert!(out.join(format!("{name}.sha256")).is_file());
         }
-        assert_eq!(
-            Manifest::read(&out.join(manifest::FILE_NAME)).unwrap(),
-            merged
-        );
+        assert_eq!(Manifest::read(&out.join(manifest::FILE_NAME)).unwrap(), merged);
         let status = std::process::Command::new("sha256sum")
             .args(["--check", "--strict", "SHA256SUMS"])
             .current_dir(&out)
@@ -267,19 +235,12 @@ mod tests {
     #[test]
     fn parts_of_different_versions_are_refused() {
         let tmp = tempfile::tempdir().unwrap();
-        let (a, b, out) = (
-            tmp.path().join("a"),
-            tmp.path().join("b"),
-            tmp.path().join("out"),
-        );
+        let (a, b, out) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("out"));
         part(&a, "x86_64-unknown-linux-musl", "1.0.0");
         part(&b, "aarch64-unknown-linux-gnu", "1.0.1");
         std::fs::create_dir_all(&out).unwrap();
         let err = merge(&policy(), &[&a, &b], &out).unwrap_err().to_string();
-        assert!(
-            err.contains("has version \"1.0.1\", but the first input has \"1.0.0\""),
-            "{err}"
-        );
+        assert!(err.contains("has version \"1.0.1\", but the first input has \"1.0.0\""), "{err}");
         assert!(!out.join("SHA256SUMS").exists());
     }
 
@@ -309,21 +270,14 @@ mod tests {
         std::fs::write(&path, serde_json::to_string(&part).unwrap()).unwrap();
         std::fs::create_dir_all(&out).unwrap();
         let err = merge(&policy(), &[&a], &out).unwrap_err().to_string();
-        assert!(
-            err.contains("holding diag_tool, but [package.metadata.binstall]"),
-            "{err}"
-        );
+        assert!(err.contains("holding diag_tool, but [package.metadata.binstall]"), "{err}");
         assert!(!out.join("SHA256SUMS").exists());
     }
 
     #[test]
     fn the_same_target_from_two_parts_is_refused() {
         let tmp = tempfile::tempdir().unwrap();
-        let (a, b, out) = (
-            tmp.path().join("a"),
-            tmp.path().join("b"),
-            tmp.path().join("out"),
-        );
+        let (a, b, out) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("out"));
         part(&a, "x86_64-unknown-linux-musl", "1.0.0");
         part(&b, "x86_64-unknown-linux-musl", "1.0.0");
         std::fs::create_dir_all(&out).unwrap();

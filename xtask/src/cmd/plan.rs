@@ -18,11 +18,7 @@ impl flags::Plan {
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("reading {}", path.display()))?;
             let notes = changelog::section(&text, policy.version()).with_context(|| {
-                format!(
-                    "{} has no `## [{}]` section",
-                    path.display(),
-                    policy.version()
-                )
+                format!("{} has no `## [{}]` section", path.display(), policy.version())
             })?;
             println!("{notes}");
             return Ok(());
@@ -61,14 +57,7 @@ impl flags::Plan {
             })
             .collect();
         crate::util::print_table(
-            &[
-                "TARGET",
-                "GLIBC FLOOR",
-                "BUILDER",
-                "RUNS ON",
-                "QEMU",
-                "DEBIAN PACKAGES",
-            ],
+            &["TARGET", "GLIBC FLOOR", "BUILDER", "RUNS ON", "QEMU", "DEBIAN PACKAGES"],
             &rows,
         );
         println!();
@@ -76,16 +65,9 @@ impl flags::Plan {
             println!("{}: {}", t.target, t.archives.join(", "));
         }
         for p in plans.iter().filter(|p| !p.missing.is_empty()) {
-            let what: Vec<String> = p
-                .missing
-                .iter()
-                .map(|m| format!("{} ({})", m.what, m.fix))
-                .collect();
-            println!(
-                "{}: dist refuses it here: {}",
-                p.policy.target,
-                what.join("; ")
-            );
+            let what: Vec<String> =
+                p.missing.iter().map(|m| format!("{} ({})", m.what, m.fix)).collect();
+            println!("{}: dist refuses it here: {}", p.policy.target, what.join("; "));
         }
         Ok(())
     }

@@ -63,11 +63,7 @@ fn commands<'a>(
     repository: &str,
     username: Option<&str>,
 ) -> Result<(Option<Cmd<'a>>, Cmd<'a>)> {
-    let Some(image) = manifest
-        .files
-        .iter()
-        .find(|f| f.kind == ArtifactKind::OciImage)
-    else {
+    let Some(image) = manifest.files.iter().find(|f| f.kind == ArtifactKind::OciImage) else {
         bail!(
             "{} lists no OCI image (the release has no musl target): nothing to push",
             dir.join(manifest::FILE_NAME).display()
@@ -92,20 +88,14 @@ fn commands<'a>(
             image.sha256
         );
     }
-    let login = username.map(|username| {
-        cmd!(
-            sh,
-            "skopeo login --username {username} --password-stdin {registry}"
-        )
-    });
+    let login = username
+        .map(|username| cmd!(sh, "skopeo login --username {username} --password-stdin {registry}"));
     // `--all` copies the index and every platform; `--preserve-digests` refuses to convert
     // anything, so the pushed digests are the ones in the archive.
     let source = format!("oci-archive:{}:{tag}", path.display());
     let destination = format!("docker://{repository}:{tag}");
-    let copy = cmd!(
-        sh,
-        "skopeo copy --all --preserve-digests --retry-times 3 {source} {destination}"
-    );
+    let copy =
+        cmd!(sh, "skopeo copy --all --preserve-digests --retry-times 3 {source} {destination}");
     Ok((login, copy))
 }
 
@@ -171,10 +161,7 @@ mod tests {
         assert!(err.to_string().contains("found `acme/diag_tool`"), "{err}");
         std::fs::write(tmp.path().join("diag_tool-v1.0.0-oci.tar"), "other").unwrap();
         let err = commands(&sh, &manifest, tmp.path(), "ghcr.io/a/b", None).unwrap_err();
-        assert!(
-            err.to_string().contains("push the release as built"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("push the release as built"), "{err}");
         let mut without = manifest.clone();
         without.files.clear();
         let err = commands(&sh, &without, tmp.path(), "ghcr.io/a/b", None).unwrap_err();

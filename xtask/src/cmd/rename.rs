@@ -132,11 +132,7 @@ fn find(text: &str, names: &Names) -> Vec<Match> {
         });
         match hit {
             Some((p, form)) => {
-                found.push(Match {
-                    start: i,
-                    len: p.len(),
-                    form: *form,
-                });
+                found.push(Match { start: i, len: p.len(), form: *form });
                 i += p.len();
             }
             None => i += 1,
@@ -149,11 +145,7 @@ fn find(text: &str, names: &Names) -> Vec<Match> {
 /// Rust identifier (in Rust code outside strings and comments, or `old::run` anywhere) or else
 /// a package, binary, directory or archive name: Cargo.toml, docs, scripts, `-p old`, argv[0].
 fn rewrite(text: &str, old: &Names, new: &Names, rust_source: bool) -> String {
-    let prose = if rust_source {
-        strings_and_comments(text)
-    } else {
-        Vec::new()
-    };
+    let prose = if rust_source { strings_and_comments(text) } else { Vec::new() };
     let in_code = |at: usize| rust_source && !prose.iter().any(|r| r.contains(&at));
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
@@ -216,9 +208,7 @@ fn strings_and_comments(text: &str) -> Vec<std::ops::Range<usize>> {
             }
             let close = format!("\"{}", "#".repeat(hashes));
             let body = r + 2 + hashes;
-            i = text[body..]
-                .find(&close)
-                .map_or(b.len(), |n| body + n + close.len());
+            i = text[body..].find(&close).map_or(b.len(), |n| body + n + close.len());
         } else if b[i] == b'"' {
             i += 1;
             while i < b.len() && b[i] != b'"' {
@@ -228,17 +218,10 @@ fn strings_and_comments(text: &str) -> Vec<std::ops::Range<usize>> {
         } else if b[i] == b'\'' {
             // A char literal ('x', '\n', '\''), else a lifetime or label.
             if b.get(i + 1) == Some(&b'\\') {
-                i = text
-                    .get(i + 3..)
-                    .and_then(|t| t.find('\''))
-                    .map_or(b.len(), |n| i + 3 + n + 1);
+                i = text.get(i + 3..).and_then(|t| t.find('\'')).map_or(b.len(), |n| i + 3 + n + 1);
             } else {
                 let len = text[i + 1..].chars().next().map_or(0, char::len_utf8);
-                i += if b.get(i + 1 + len) == Some(&b'\'') {
-                    len + 2
-                } else {
-                    1
-                };
+                i += if b.get(i + 1 + len) == Some(&b'\'') { len + 2 } else { 1 };
             }
             continue;
         } else {
@@ -279,9 +262,8 @@ fn check_name(new: &str, old: &str) -> Result<()> {
     if new == old {
         bail!("`{new}` is already the name of the shipped package");
     }
-    let valid_chars = new
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    let valid_chars =
+        new.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
     if !valid_chars || !new.as_bytes()[0].is_ascii_lowercase() {
         bail!(
             "`{new}` is not a package name: use lowercase ASCII letters, digits, `-` and `_`, \
@@ -331,11 +313,7 @@ impl Plan {
             if renamed != name {
                 let to = rel.with_file_name(renamed);
                 if root.join(&to).symlink_metadata().is_ok() {
-                    bail!(
-                        "cannot move {} to {}: it exists",
-                        rel.display(),
-                        to.display()
-                    );
+                    bail!("cannot move {} to {}: it exists", rel.display(), to.display());
                 }
                 moves.push((rel.clone(), to));
             }
@@ -388,18 +366,11 @@ fn workspace_paths(root: &Path) -> Result<Vec<(PathBuf, bool)>> {
     };
     let mut paths: Vec<(PathBuf, bool)> = Vec::new();
     for file in files::walk(root, &skip)? {
-        let rel = file
-            .strip_prefix(root)
-            .expect("walked from root")
-            .to_path_buf();
+        let rel = file.strip_prefix(root).expect("walked from root").to_path_buf();
         if rel == Path::new("Cargo.lock") || file.symlink_metadata()?.file_type().is_symlink() {
             continue;
         }
-        for dir in rel
-            .ancestors()
-            .skip(1)
-            .filter(|d| !d.as_os_str().is_empty())
-        {
+        for dir in rel.ancestors().skip(1).filter(|d| !d.as_os_str().is_empty()) {
             if !paths.iter().any(|(p, _)| p == dir) {
                 paths.push((dir.to_path_buf(), true));
             }
@@ -417,11 +388,7 @@ fn check_dependencies(root: &Path, new: &Names) -> Result<()> {
     };
     let lock = Lock::parse(&text).with_context(|| format!("reading {}", path.display()))?;
     let normalized = |n: &str| n.replace('-', "_");
-    if let Some(dep) = lock
-        .package
-        .iter()
-        .find(|p| normalized(&p.name) == new.rust)
-    {
+    if let Some(dep) = lock.package.iter().find(|p| normalized(&p.name) == new.rust) {
         bail!(
             "`{}` would collide with the dependency `{}`: pick another name",
             new.package,
@@ -472,11 +439,7 @@ let o = new_tool(&["report"]); /* new-tool /* nested */ new-tool */ new_tool::ru
             "fn main() {\n    let code = new_tool::run(std::env::args_os());\n}\n"
         );
         assert_eq!(
-            rename(
-                "use old_tool;\nextern crate old_tool;\n",
-                "old_tool",
-                "new-tool"
-            ),
+            rename("use old_tool;\nextern crate old_tool;\n", "old_tool", "new-tool"),
             "use new_tool;\nextern crate new_tool;\n"
         );
         let toml = "members = [\"old_tool\", \"xtask\"]\npackage = \"old_tool\"\n";
@@ -499,11 +462,7 @@ let o = new_tool(&["report"]); /* new-tool /* nested */ new-tool */ new_tool::ru
             "v=$(cat new-tool/Cargo.toml)\nnew-tool-$1-v$v/new-tool --version\n"
         );
         assert_eq!(
-            rename(
-                "man/old_tool.1 completions/old_tool.bash",
-                "old_tool",
-                "new-tool"
-            ),
+            rename("man/old_tool.1 completions/old_tool.bash", "old_tool", "new-tool"),
             "man/new-tool.1 completions/new-tool.bash"
         );
         assert_eq!(
@@ -522,30 +481,20 @@ let o = new_tool(&["report"]); /* new-tool /* nested */ new-tool */ new_tool::ru
             ),
             "new-tool_1.0-1_amd64.deb new-tool_<version>-1_arm64.deb site-functions/_new_tool"
         );
-        assert_eq!(
-            rename("__old_tool x_old_tool", "old_tool", "new"),
-            "__old_tool x_old_tool"
-        );
+        assert_eq!(rename("__old_tool x_old_tool", "old_tool", "new"), "__old_tool x_old_tool");
     }
 
     #[test]
     fn other_words_that_contain_the_name_are_left_alone() {
         let text = "old_tools xold_tool old_tool_x old_toolbox old_tool2 myold_tool";
         assert_eq!(rename(text, "old_tool", "new-tool"), text);
-        assert_eq!(
-            rename("the old_tool.", "old_tool", "new-tool"),
-            "the new-tool."
-        );
+        assert_eq!(rename("the old_tool.", "old_tool", "new-tool"), "the new-tool.");
     }
 
     #[test]
     fn constants_and_environment_variables_get_the_screaming_name() {
         assert_eq!(
-            rename(
-                ".TH OLD_TOOL 1\nOLD_TOOL_ROOT=/host",
-                "old_tool",
-                "new-tool"
-            ),
+            rename(".TH OLD_TOOL 1\nOLD_TOOL_ROOT=/host", "old_tool", "new-tool"),
             ".TH NEW_TOOL 1\nNEW_TOOL_ROOT=/host"
         );
         assert_eq!(rename("OLD_TOOLS", "old_tool", "new-tool"), "OLD_TOOLS");
@@ -592,14 +541,8 @@ let o = new_tool(&["report"]); /* new-tool /* nested */ new-tool */ new_tool::ru
             "version = 4\n\n[[package]]\nname = \"serde_json\"\nversion = \"1.0.0\"\n",
         )
         .unwrap();
-        let err = Plan::new(tmp.path(), "old_tool", "serde-json")
-            .err()
-            .unwrap();
-        assert!(
-            err.to_string()
-                .contains("collide with the dependency `serde_json`"),
-            "{err}"
-        );
+        let err = Plan::new(tmp.path(), "old_tool", "serde-json").err().unwrap();
+        assert!(err.to_string().contains("collide with the dependency `serde_json`"), "{err}");
     }
 
     #[test]
@@ -629,15 +572,9 @@ let o = new_tool(&["report"]); /* new-tool /* nested */ new-tool */ new_tool::ru
         plan.apply(root).unwrap();
         let read = |rel: &str| fs::read_to_string(root.join(rel)).unwrap();
         assert_eq!(read("Cargo.toml"), "members = [\"new-tool\"]\n");
-        assert_eq!(
-            read("new-tool/src/main.rs"),
-            "fn main() { new_tool::run() }\n"
-        );
+        assert_eq!(read("new-tool/src/main.rs"), "fn main() { new_tool::run() }\n");
         assert_eq!(read("new-tool/man/new-tool.1"), ".TH NEW_TOOL 1\n");
-        assert_eq!(
-            read("new-tool/completions/_new-tool"),
-            "#compdef new-tool\n"
-        );
+        assert_eq!(read("new-tool/completions/_new-tool"), "#compdef new-tool\n");
         assert_eq!(read("target/CACHEDIR.TAG"), "old_tool\n");
         assert!(!root.join("old_tool").exists());
     }

@@ -32,11 +32,8 @@ impl flags::Repo {
         };
         let dir = crate::util::user_path(&self.out)?;
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        let releases = self
-            .releases
-            .iter()
-            .map(|r| crate::util::user_path(r))
-            .collect::<Result<Vec<_>>>()?;
+        let releases =
+            self.releases.iter().map(|r| crate::util::user_path(r)).collect::<Result<Vec<_>>>()?;
         let request = Request {
             base_url: &self.base_url,
             dir: &dir,

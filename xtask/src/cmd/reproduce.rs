@@ -39,14 +39,7 @@ impl flags::Reproduce {
             false => self.target.iter().map(|t| t.triple()).collect(),
         };
         let rebuilt = scratch.join("dist");
-        rebuild(
-            sh,
-            &checkout,
-            &scratch.join("target"),
-            &rebuilt,
-            &release,
-            &targets,
-        )?;
+        rebuild(sh, &checkout, &scratch.join("target"), &rebuilt, &release, &targets)?;
 
         let consistent = problems.is_empty();
         let files = expected_files(&release, &targets);
@@ -66,11 +59,7 @@ impl flags::Reproduce {
             ));
         }
         if !problems.is_empty() {
-            bail!(
-                "{} does not reproduce:\n- {}",
-                dir.display(),
-                problems.join("\n- ")
-            );
+            bail!("{} does not reproduce:\n- {}", dir.display(), problems.join("\n- "));
         }
         println!(
             "reproduced: {} files of {} {} (commit {commit}) are byte for byte what this \
@@ -90,12 +79,7 @@ fn commit_here(sh: &Shell, release: &Manifest) -> Result<String> {
          nothing to rebuild from",
     )?;
     let object = format!("{commit}^{{commit}}");
-    if cmd!(sh, "git cat-file -e {object}")
-        .quiet()
-        .ignore_stderr()
-        .run()
-        .is_err()
-    {
+    if cmd!(sh, "git cat-file -e {object}").quiet().ignore_stderr().run().is_err() {
         bail!(
             "the manifest's commit {commit} is not in this repository: fetch it \
              (git fetch origin {commit}) or reproduce in a clone that has it"
@@ -165,10 +149,7 @@ fn check_release_dir(dir: &Path, release: &Manifest) -> Vec<String> {
 /// A detached worktree of `commit` at `path`, replacing one an earlier run left.
 fn worktree(sh: &Shell, path: &Path, commit: &str) -> Result<()> {
     if path.exists() {
-        let _ = cmd!(sh, "git worktree remove --force {path}")
-            .quiet()
-            .ignore_stderr()
-            .run();
+        let _ = cmd!(sh, "git worktree remove --force {path}").quiet().ignore_stderr().run();
         if path.exists() {
             std::fs::remove_dir_all(path)
                 .with_context(|| format!("removing {}", path.display()))?;
@@ -201,12 +182,7 @@ fn toolchain_drift(recorded: &Toolchain, here: &Toolchain) -> Vec<String> {
             &Some(here.host.clone()),
             "rebuild on a machine of that architecture",
         ),
-        (
-            "zig",
-            &recorded.zig,
-            &here.zig,
-            "pip install ziglang==<version>",
-        ),
+        ("zig", &recorded.zig, &here.zig, "pip install ziglang==<version>"),
         (
             "cargo-zigbuild",
             &recorded.cargo_zigbuild,
@@ -227,11 +203,7 @@ fn toolchain_drift(recorded: &Toolchain, here: &Toolchain) -> Vec<String> {
             let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".into());
             let version = recorded.as_deref().unwrap_or_default();
             let fix = fix.replace("<version>", version.rsplit(' ').next().unwrap_or(version));
-            format!(
-                "{what}: recorded {}, here {} ({fix})",
-                show(recorded),
-                show(here)
-            )
+            format!("{what}: recorded {}, here {} ({fix})", show(recorded), show(here))
         })
         .collect()
 }
@@ -250,12 +222,8 @@ fn rebuild(
         std::fs::remove_dir_all(out).with_context(|| format!("removing {}", out.display()))?;
     }
     let commit = release.commit.as_deref().unwrap_or_default();
-    let same_xtask = cmd!(
-        sh,
-        "git diff --quiet {commit} -- xtask Cargo.lock Cargo.toml"
-    )
-    .run()
-    .is_ok();
+    let same_xtask =
+        cmd!(sh, "git diff --quiet {commit} -- xtask Cargo.lock Cargo.toml").run().is_ok();
     let _dir = sh.push_dir(checkout);
     let epoch = release.source_date_epoch.to_string();
     let mut args = vec![
@@ -270,10 +238,7 @@ fn rebuild(
     let xtask: PathBuf = std::env::current_exe().context("finding the xtask binary")?;
     let dist = match same_xtask {
         true => cmd!(sh, "{xtask} {args...}").env("CARGO_MANIFEST_DIR", checkout.join("xtask")),
-        false => cmd!(
-            sh,
-            "cargo run --locked --quiet --package xtask -- {args...}"
-        ),
+        false => cmd!(sh, "cargo run --locked --quiet --package xtask -- {args...}"),
     };
     dist.env("SOURCE_DATE_EPOCH", epoch)
         .env("CARGO_TARGET_DIR", target_dir)
@@ -307,9 +272,7 @@ fn compare(sh: &Shell, ours: &Path, rebuilt: &Path, recorded: &Artifact) -> Resu
     let a = match files::read_regular(ours, recorded.size) {
         Ok(a) => a,
         Err(e) => {
-            return Ok(Some(format!(
-                "{name}: cannot read the release's copy: {e:#}"
-            )));
+            return Ok(Some(format!("{name}: cannot read the release's copy: {e:#}")));
         }
     };
     if checksums::sha256_bytes(&a) != recorded.sha256 {
@@ -328,16 +291,8 @@ fn compare(sh: &Shell, ours: &Path, rebuilt: &Path, recorded: &Artifact) -> Resu
     if recorded.kind == ArtifactKind::Archive {
         problem.push_str(&format!(": {}", first_differing_entry(&a, &b)));
     } else {
-        let at = a
-            .iter()
-            .zip(&b)
-            .position(|(x, y)| x != y)
-            .unwrap_or(a.len().min(b.len()));
-        problem.push_str(&format!(
-            " from byte {at} ({} against {} bytes)",
-            a.len(),
-            b.len()
-        ));
+        let at = a.iter().zip(&b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
+        problem.push_str(&format!(" from byte {at} ({} against {} bytes)", a.len(), b.len()));
     }
     if let Some(report) = diffoscope(sh, ours, rebuilt) {
         let lines: Vec<&str> = report.lines().take(40).collect();
@@ -349,20 +304,14 @@ fn compare(sh: &Shell, ours: &Path, rebuilt: &Path, recorded: &Artifact) -> Resu
 /// diffoscope's report, when it is installed; limited to five minutes and 4 GiB of address
 /// space, since it unpacks whatever it is given.
 fn diffoscope(sh: &Shell, ours: &Path, rebuilt: &Path) -> Option<String> {
-    let found = cmd!(sh, "diffoscope --version")
-        .quiet()
-        .ignore_stdout()
-        .ignore_stderr();
+    let found = cmd!(sh, "diffoscope --version").quiet().ignore_stdout().ignore_stderr();
     found.run().ok()?;
     let limits = ["--kill-after=10", "300", "prlimit", "--as=4294967296", "--"];
-    let report = cmd!(
-        sh,
-        "timeout {limits...} diffoscope --text - {ours} {rebuilt}"
-    )
-    .quiet()
-    .ignore_status()
-    .ignore_stderr()
-    .read();
+    let report = cmd!(sh, "timeout {limits...} diffoscope --text - {ours} {rebuilt}")
+        .quiet()
+        .ignore_status()
+        .ignore_stderr()
+        .read();
     Some(report.unwrap_or_default())
 }
 

@@ -65,10 +65,8 @@ const TEST_PIP: &[(&str, &str)] = &[
     ("diffoscope", "diffoscope==332"),
 ];
 /// Checked by import rather than by command: the CycloneDX validator for the SBOMs.
-const TEST_PIP_MODULES: &[(&str, &str)] = &[(
-    "cyclonedx.validation.json",
-    "cyclonedx-python-lib[json-validation]==11.12.0",
-)];
+const TEST_PIP_MODULES: &[(&str, &str)] =
+    &[("cyclonedx.validation.json", "cyclonedx-python-lib[json-validation]==11.12.0")];
 /// From crates.io: what checks the auditable data in the binaries.
 const TEST_CARGO: &[(&str, &str)] = &[("rust-audit-info", "0.5.4")];
 
@@ -104,10 +102,7 @@ impl flags::Setup {
                 .run()
                 .with_context(|| format!("`{}` failed", command.join(" ")))?;
         }
-        let programs = TEST_TOOLS
-            .iter()
-            .chain(TEST_PIP)
-            .map(|(program, _)| *program);
+        let programs = TEST_TOOLS.iter().chain(TEST_PIP).map(|(program, _)| *program);
         let absent: Vec<&str> = programs.filter(|p| !machine.which(p)).collect();
         if !absent.is_empty() {
             bail!(
@@ -129,12 +124,8 @@ fn rustup(policy: &Policy, machine: &Machine) -> Option<Vec<String>> {
         .filter(|t| !machine.rust_std_installed(&t.target))
         .map(|t| t.target.triple())
         .collect();
-    (!missing.is_empty()).then(|| {
-        words(&["rustup", "target", "add"])
-            .into_iter()
-            .chain(missing)
-            .collect()
-    })
+    (!missing.is_empty())
+        .then(|| words(&["rustup", "target", "add"]).into_iter().chain(missing).collect())
 }
 
 fn apt(sh: &Shell, policy: &Policy, debian: bool) -> Vec<Vec<String>> {
@@ -149,38 +140,21 @@ fn apt(sh: &Shell, policy: &Policy, debian: bool) -> Vec<Vec<String>> {
     if packages.is_empty() {
         return Vec::new();
     }
-    let sudo = if is_root(sh) {
-        vec![]
-    } else {
-        words(&["sudo"])
-    };
+    let sudo = if is_root(sh) { vec![] } else { words(&["sudo"]) };
     vec![
-        sudo.iter()
-            .cloned()
-            .chain(words(&["apt-get", "update"]))
-            .collect(),
-        sudo.into_iter()
-            .chain(words(&["apt-get", "install", "-y"]))
-            .chain(packages)
-            .collect(),
+        sudo.iter().cloned().chain(words(&["apt-get", "update"])).collect(),
+        sudo.into_iter().chain(words(&["apt-get", "install", "-y"])).chain(packages).collect(),
     ]
 }
 
 fn pip(sh: &Shell, policy: &Policy, machine: &Machine) -> Option<Vec<String>> {
     let mut pip: Vec<String> = Vec::new();
-    let needs_zig = policy
-        .targets
-        .iter()
-        .any(|tp| build::floor_below_host(tp, machine).is_some());
+    let needs_zig = policy.targets.iter().any(|tp| build::floor_below_host(tp, machine).is_some());
     if needs_zig {
         let tools = &policy.tools;
         for (pinned, found, package) in [
             (&tools.ziglang, &machine.tools.ziglang, "ziglang"),
-            (
-                &tools.cargo_zigbuild,
-                &machine.tools.cargo_zigbuild,
-                "cargo-zigbuild",
-            ),
+            (&tools.cargo_zigbuild, &machine.tools.cargo_zigbuild, "cargo-zigbuild"),
         ] {
             match pinned {
                 Some(version) if found.as_ref() != Some(version) => {
@@ -193,22 +167,14 @@ fn pip(sh: &Shell, policy: &Policy, machine: &Machine) -> Option<Vec<String>> {
     }
     for (command, requirement) in TEST_PIP {
         let wanted = requirement.rsplit("==").next().unwrap_or_default();
-        let installed = cmd!(sh, "{command} --version")
-            .quiet()
-            .ignore_stderr()
-            .read();
+        let installed = cmd!(sh, "{command} --version").quiet().ignore_stderr().read();
         if !installed.is_ok_and(|v| v.contains(wanted)) {
             pip.push(requirement.to_string());
         }
     }
     for (module, requirement) in TEST_PIP_MODULES {
         let code = format!("import {module}");
-        if cmd!(sh, "python3 -c {code}")
-            .quiet()
-            .ignore_stderr()
-            .run()
-            .is_err()
-        {
+        if cmd!(sh, "python3 -c {code}").quiet().ignore_stderr().run().is_err() {
             pip.push(requirement.to_string());
         }
     }
@@ -216,17 +182,10 @@ fn pip(sh: &Shell, policy: &Policy, machine: &Machine) -> Option<Vec<String>> {
     // to install: these tools go to /usr/local (or ~/.local), beside Debian's packages and not
     // over them. Older pips ignore the variable.
     (!pip.is_empty()).then(|| {
-        words(&[
-            "env",
-            "PIP_BREAK_SYSTEM_PACKAGES=1",
-            "python3",
-            "-m",
-            "pip",
-            "install",
-        ])
-        .into_iter()
-        .chain(pip)
-        .collect()
+        words(&["env", "PIP_BREAK_SYSTEM_PACKAGES=1", "python3", "-m", "pip", "install"])
+            .into_iter()
+            .chain(pip)
+            .collect()
     })
 }
 
@@ -258,10 +217,7 @@ fn is_debian_like() -> bool {
     os_release.lines().any(|line| {
         let (key, value) = line.split_once('=').unwrap_or_default();
         (key == "ID" || key == "ID_LIKE")
-            && value
-                .trim_matches('"')
-                .split(' ')
-                .any(|id| id == "debian" || id == "ubuntu")
+            && value.trim_matches('"').split(' ').any(|id| id == "debian" || id == "ubuntu")
     })
 }
 
@@ -275,10 +231,7 @@ fn dpkg_installed(sh: &Shell, package: &str) -> bool {
 }
 
 fn is_root(sh: &Shell) -> bool {
-    cmd!(sh, "id -u")
-        .quiet()
-        .read()
-        .is_ok_and(|uid| uid.trim() == "0")
+    cmd!(sh, "id -u").quiet().read().is_ok_and(|uid| uid.trim() == "0")
 }
 
 #[cfg(test)]
@@ -338,9 +291,7 @@ mod tests {
             dir.ends_with("target") || dir.ends_with(".git") || dir.ends_with("fixtures")
         })
         .unwrap();
-        let rust = files
-            .into_iter()
-            .filter(|f| f.extension().is_some_and(|e| e == "rs"));
+        let rust = files.into_iter().filter(|f| f.extension().is_some_and(|e| e == "rs"));
         rust.filter_map(|file| {
             let text = std::fs::read_to_string(&file).ok()?;
             let whole = file.components().any(|c| c.as_os_str() == "tests")
@@ -364,10 +315,7 @@ mod tests {
         let known = |p: &str| {
             // `/usr/bin/promtool` is promtool.
             let p = p.rsplit('/').next().unwrap_or(p);
-            tools
-                .iter()
-                .chain(TEST_PIP)
-                .any(|(program, _)| *program == p)
+            tools.iter().chain(TEST_PIP).any(|(program, _)| *program == p)
                 || TEST_CARGO.iter().any(|(krate, _)| *krate == p)
                 || STANDARD.contains(&p)
         };
@@ -381,10 +329,7 @@ mod tests {
     }
 
     fn workspace() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .unwrap()
-            .to_path_buf()
+        Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
     }
 
     #[test]
@@ -405,12 +350,7 @@ mod tests {
             .filter(|(program, _)| *program != "riscv64-linux-gnu-gcc")
             .collect();
         let unknown = unknown_programs(&without, &workspace());
-        assert!(
-            unknown
-                .iter()
-                .any(|u| u.starts_with("riscv64-linux-gnu-gcc (")),
-            "{unknown:#?}"
-        );
+        assert!(unknown.iter().any(|u| u.starts_with("riscv64-linux-gnu-gcc (")), "{unknown:#?}");
         let found = programs_named(
             "Command::new(\"a\"); cmd!(\n sh,\n \"b --x\"); tool(\"c\"); run_on(\"{x}\")",
         );

@@ -30,12 +30,9 @@ impl flags::Test {
             };
             // Cargo runs the test binaries under the runner; tests that start the built binary
             // themselves find the runner in TARGET_RUNNER.
-            cmd!(
-                sh,
-                "cargo test --locked --package {package} --target {triple}"
-            )
-            .env("TARGET_RUNNER", runner.join(" "))
-            .run()?;
+            cmd!(sh, "cargo test --locked --package {package} --target {triple}")
+                .env("TARGET_RUNNER", runner.join(" "))
+                .run()?;
         }
         Ok(())
     }

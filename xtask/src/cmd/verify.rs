@@ -21,13 +21,8 @@ impl flags::Verify {
         let remaps = build::remaps(&sh.current_dir(), &policy.target_dir);
         let machine_paths: Vec<&std::path::Path> =
             remaps.iter().map(|(p, _)| p.as_path()).collect();
-        let checked = checks::run(
-            sh,
-            &policy,
-            (&bytes, &self.file),
-            (&target, floor),
-            &machine_paths,
-        )?;
+        let checked =
+            checks::run(sh, &policy, (&bytes, &self.file), (&target, floor), &machine_paths)?;
         println!("{}\n{}", self.file.display(), checked.facts);
         println!(
             "ok: meets the release policy of {target}; its cargo-auditable data lists the {} \

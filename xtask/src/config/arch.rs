@@ -58,11 +58,8 @@ const fn glibc(major: u32, minor: u32, patch: u32) -> GlibcVersion {
 }
 
 /// EABI version 5, hard-float calling convention (`EF_ARM_EABI_VER5 | EF_ARM_ABI_FLOAT_HARD`).
-const ARM_EABI5_HARD_FLOAT: (u32, u32, &str) = (
-    0xff00_0400,
-    0x0500_0400,
-    "EABI version 5 with the hard-float ABI",
-);
+const ARM_EABI5_HARD_FLOAT: (u32, u32, &str) =
+    (0xff00_0400, 0x0500_0400, "EABI version 5 with the hard-float ABI");
 /// `EF_RISCV_FLOAT_ABI_DOUBLE` within `EF_RISCV_FLOAT_ABI_MASK`: the lp64d ABI.
 const RISCV_DOUBLE_FLOAT: (u32, u32, &str) = (0x6, 0x4, "the double-float ABI (lp64d)");
 /// The ELFv2 ABI, the only one of little-endian POWER.
@@ -277,10 +274,7 @@ impl Arch {
 
     /// The loader's file name, which a glibc binary may also list in `DT_NEEDED`.
     pub fn glibc_loader_name(&self) -> &'static str {
-        self.glibc_loader
-            .rsplit('/')
-            .next()
-            .unwrap_or(self.glibc_loader)
+        self.glibc_loader.rsplit('/').next().unwrap_or(self.glibc_loader)
     }
 
     /// Debian packages with the gcc cross-linker and the C library to link glibc binaries.
@@ -301,11 +295,7 @@ impl Arch {
 
     /// `ELF64 big-endian s390x`: what a binary of this architecture is.
     pub fn elf_description(&self) -> String {
-        let endian = if self.little_endian {
-            "little-endian"
-        } else {
-            "big-endian"
-        };
+        let endian = if self.little_endian { "little-endian" } else { "big-endian" };
         format!("ELF{} {endian} {}", self.class, self.rust)
     }
 }
@@ -321,12 +311,7 @@ mod tests {
                 assert_ne!(a.rust, b.rust);
                 assert_ne!(a.debian, b.debian);
                 assert_ne!(a.e_machine, b.e_machine);
-                assert!(
-                    a.uname.iter().all(|u| !b.uname.contains(u)),
-                    "{} {}",
-                    a.rust,
-                    b.rust
-                );
+                assert!(a.uname.iter().all(|u| !b.uname.contains(u)), "{} {}", a.rust, b.rust);
             }
             assert!(a.glibc_loader.starts_with('/'));
             assert!(matches!(a.class, 32 | 64));

@@ -225,19 +225,11 @@ mod tests {
             bin_dir: Some("dir".into()),
             ..Binstall::default()
         };
-        let o = Override {
-            pkg_url: Some("other".into()),
-            ..Override::default()
-        };
-        table
-            .overrides
-            .insert("x86_64-unknown-linux-musl".into(), o);
+        let o = Override { pkg_url: Some("other".into()), ..Override::default() };
+        table.overrides.insert("x86_64-unknown-linux-musl".into(), o);
         let f = table.fields("x86_64-unknown-linux-musl");
         assert_eq!((f.pkg_url, f.bin_dir), (Some("other"), Some("dir")));
-        assert_eq!(
-            table.fields("aarch64-unknown-linux-musl").pkg_url,
-            Some("base")
-        );
+        assert_eq!(table.fields("aarch64-unknown-linux-musl").pkg_url, Some("base"));
     }
 
     #[test]

@@ -72,18 +72,11 @@ impl fmt::Display for Builder {
 /// The lowest glibc floor a gnu binary of `arch` can have, and why: the port's first glibc, or
 /// the lowest any builder links for it when that is higher.
 pub fn lowest_floor(arch: &Arch) -> (GlibcVersion, String) {
-    let builders = arch
-        .zig_glibc
-        .map_or(DEBIAN_CROSS_GLIBC, |zig| zig.min(DEBIAN_CROSS_GLIBC));
+    let builders = arch.zig_glibc.map_or(DEBIAN_CROSS_GLIBC, |zig| zig.min(DEBIAN_CROSS_GLIBC));
     if builders <= arch.glibc_first {
-        return (
-            arch.glibc_first,
-            format!("the first glibc of {}", arch.rust),
-        );
+        return (arch.glibc_first, format!("the first glibc of {}", arch.rust));
     }
-    let zig = arch
-        .zig_glibc
-        .map_or("zig links none".to_string(), |v| format!("zig from {v}"));
+    let zig = arch.zig_glibc.map_or("zig links none".to_string(), |v| format!("zig from {v}"));
     let why = format!(
         "the lowest any builder links for {} ({zig}, Debian's cross gcc from {DEBIAN_CROSS_GLIBC})",
         arch.rust

@@ -45,22 +45,12 @@ pub struct Resolved {
 /// Cargo.lock's text.
 pub fn from_metadata(json: &str, lock: &str, package: &str) -> Result<Resolved> {
     let metadata: Metadata = serde_json::from_str(json).context("parsing `cargo metadata`")?;
-    let resolve = metadata
-        .resolve
-        .as_ref()
-        .context("`cargo metadata` printed no resolve graph")?;
+    let resolve = metadata.resolve.as_ref().context("`cargo metadata` printed no resolve graph")?;
     let lock = Lock::parse(lock)?;
-    let checksums: BTreeMap<(String, String), String> = lock
-        .package
-        .into_iter()
-        .filter_map(|p| Some(((p.name, p.version), p.checksum?)))
-        .collect();
+    let checksums: BTreeMap<(String, String), String> =
+        lock.package.into_iter().filter_map(|p| Some(((p.name, p.version), p.checksum?))).collect();
     let graph = Graph {
-        packages: metadata
-            .packages
-            .iter()
-            .map(|p| (p.id.as_str(), p))
-            .collect(),
+        packages: metadata.packages.iter().map(|p| (p.id.as_str(), p)).collect(),
         nodes: resolve.nodes.iter().map(|n| (n.id.as_str(), n)).collect(),
     };
     let root = metadata
@@ -69,18 +59,14 @@ pub fn from_metadata(json: &str, lock: &str, package: &str) -> Result<Resolved> 
         .find(|p| p.name == package && p.source.is_none())
         .with_context(|| format!("`cargo metadata` has no workspace package `{package}`"))?;
     let runtime = graph.reachable(&root.id, false)?;
-    let via_proc_macros = (graph.reachable(&root.id, true)?.difference(&runtime))
-        .map(|id| graph.key(id))
-        .collect();
+    let via_proc_macros =
+        (graph.reachable(&root.id, true)?.difference(&runtime)).map(|id| graph.key(id)).collect();
     let mut out: Vec<Dependency> = runtime
         .iter()
         .map(|id| {
             let p = graph.packages[id.as_str()];
-            let mut deps: Vec<String> = graph
-                .edges(graph.nodes[id.as_str()], false)
-                .iter()
-                .map(|d| graph.key(d))
-                .collect();
+            let mut deps: Vec<String> =
+                graph.edges(graph.nodes[id.as_str()], false).iter().map(|d| graph.key(d)).collect();
             deps.sort();
             Dependency {
                 name: p.name.clone(),
@@ -96,10 +82,7 @@ pub fn from_metadata(json: &str, lock: &str, package: &str) -> Result<Resolved> 
     out.sort_by(|a, b| {
         (a.name != package, &a.name, &a.version).cmp(&(b.name != package, &b.name, &b.version))
     });
-    Ok(Resolved {
-        deps: out,
-        via_proc_macros,
-    })
+    Ok(Resolved { deps: out, via_proc_macros })
 }
 
 /// The resolve graph, by package id.
@@ -116,11 +99,7 @@ impl Graph<'_> {
             .iter()
             .filter(|d| d.dep_kinds.iter().any(|k| k.kind.is_none()))
             .filter(|d| {
-                proc_macros
-                    || !self
-                        .packages
-                        .get(d.pkg.as_str())
-                        .is_some_and(|p| p.is_proc_macro())
+                proc_macros || !self.packages.get(d.pkg.as_str()).is_some_and(|p| p.is_proc_macro())
             })
             .map(|d| d.pkg.clone())
             .collect()
@@ -139,10 +118,7 @@ impl Graph<'_> {
                 pending.extend(self.edges(node, proc_macros));
             }
         }
-        if let Some(id) = seen
-            .iter()
-            .find(|id| !self.packages.contains_key(id.as_str()))
-        {
+        if let Some(id) = seen.iter().find(|id| !self.packages.contains_key(id.as_str())) {
             anyhow::bail!("`cargo metadata` resolves {id} but lists no such package");
         }
         Ok(seen)
@@ -151,9 +127,7 @@ impl Graph<'_> {
     /// Whether a node's build dependencies include a C compiler driver (`cc`, `cmake`).
     fn builds_c(&self, node: &Node) -> bool {
         node.deps.iter().any(|d| {
-            d.dep_kinds
-                .iter()
-                .any(|k| k.kind.as_deref() == Some("build"))
+            d.dep_kinds.iter().any(|k| k.kind.as_deref() == Some("build"))
                 && self
                     .packages
                     .get(d.pkg.as_str())
@@ -214,23 +188,13 @@ mod tests {
 
     #[test]
     fn only_normal_dependencies_and_no_proc_macros_reach_the_binary() {
-        let Resolved {
-            deps,
-            via_proc_macros,
-        } = from_metadata(METADATA, LOCK, "tool").unwrap();
-        assert_eq!(
-            Vec::from_iter(via_proc_macros),
-            ["serde_derive@1.0.0", "syn@2.0.0"]
-        );
+        let Resolved { deps, via_proc_macros } = from_metadata(METADATA, LOCK, "tool").unwrap();
+        assert_eq!(Vec::from_iter(via_proc_macros), ["serde_derive@1.0.0", "syn@2.0.0"]);
         let keys: Vec<String> = deps.iter().map(Dependency::key).collect();
         assert_eq!(keys, ["tool@0.1.0", "serde@1.0.0", "zstd-sys@2.0.0"]);
         assert_eq!(deps[0].dependencies, ["serde@1.0.0", "zstd-sys@2.0.0"]);
         let c_code: Vec<bool> = deps.iter().map(|d| d.c_code).collect();
-        assert_eq!(
-            c_code,
-            [true, false, true],
-            "cc as a build dependency, or `links`"
-        );
+        assert_eq!(c_code, [true, false, true], "cc as a build dependency, or `links`");
         assert_eq!(deps[1].source, "crates.io");
         assert_eq!(deps[1].checksum.as_deref(), Some("abc"));
         assert_eq!(deps[0].source, "local");

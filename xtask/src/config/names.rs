@@ -74,12 +74,7 @@ impl ReleaseNames {
                 vars.bin
             );
         }
-        Ok(ReleaseNames {
-            dir: dir.to_string(),
-            archive,
-            binary,
-            format,
-        })
+        Ok(ReleaseNames { dir: dir.to_string(), archive, binary, format })
     }
 
     /// The archive's name without the format's extension, which the SBOM beside it shares.
@@ -99,13 +94,7 @@ impl ReleaseNames {
 #[cfg(test)]
 pub fn default_for(name: &str, triple: &str, version: &str) -> ReleaseNames {
     let target = crate::config::target::Target::parse(triple).expect("a valid triple");
-    let vars = Vars {
-        name,
-        version,
-        bin: name,
-        repo: None,
-        target: &target,
-    };
+    let vars = Vars { name, version, bin: name, repo: None, target: &target };
     ReleaseNames::new(None, &vars).expect("the default names render")
 }
 

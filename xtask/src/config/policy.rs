@@ -189,16 +189,10 @@ impl Policy {
             .filter(|t| t.kind.iter().any(|k| k == "custom-build"))
             .map(|t| t.src_path.clone())
             .collect();
-        let package = metadata
-            .packages
-            .into_iter()
-            .find(|p| p.name == release.package)
-            .with_context(|| {
-                format!(
-                    "{WHERE}: package `{}` is not a workspace member",
-                    release.package
-                )
-            })?;
+        let package =
+            metadata.packages.into_iter().find(|p| p.name == release.package).with_context(
+                || format!("{WHERE}: package `{}` is not a workspace member", release.package),
+            )?;
         let bin = shipped_bin(&package, release.binaries.as_deref())?;
         let binstall = binstall_table(&package)?;
         if release.targets.is_empty() {
@@ -210,12 +204,7 @@ impl Policy {
                 bail!("{WHERE}: {} is listed twice", entry.triple);
             }
             let names = |target: &Target| {
-                release_names(
-                    &package,
-                    binstall.as_ref(),
-                    &bin,
-                    (target, &package.version),
-                )
+                release_names(&package, binstall.as_ref(), &bin, (target, &package.version))
             };
             targets.push(target_policy(entry, release.glibc_floor, names)?);
         }
@@ -251,22 +240,14 @@ impl Policy {
     /// The names of `target`'s files in a release of `version`, which merge may be given parts
     /// of: the configured ones when it is this checkout's version.
     pub fn names_at(&self, target: &Target, version: &str) -> Result<ReleaseNames> {
-        release_names(
-            &self.package,
-            self.binstall.as_ref(),
-            &self.bin,
-            (target, version),
-        )
+        release_names(&self.package, self.binstall.as_ref(), &self.bin, (target, version))
     }
 
     /// The policy for `triple`, which must be configured: release rules are not invented on the
     /// command line. A zigbuild suffix on the command line (`.2.28`) sets the glibc floor.
     pub fn target(&self, triple: &str) -> Result<TargetPolicy> {
         let wanted = Target::parse(triple)?;
-        let Some(configured) = self
-            .targets
-            .iter()
-            .find(|t| t.target.triple() == wanted.triple())
+        let Some(configured) = self.targets.iter().find(|t| t.target.triple() == wanted.triple())
         else {
             let known: Vec<String> = self.targets.iter().map(|t| t.target.triple()).collect();
             bail!(
@@ -303,12 +284,7 @@ impl Policy {
         let names = |target: &Target| self.names_at(target, self.version());
         targets
             .map(|triple| {
-                let entry = TargetEntry {
-                    triple,
-                    builder: None,
-                    glibc_floor: None,
-                    runs_on: None,
-                };
+                let entry = TargetEntry { triple, builder: None, glibc_floor: None, runs_on: None };
                 target_policy(entry, self.glibc_floor, names)
             })
             .collect()
@@ -321,9 +297,7 @@ impl Policy {
             return None;
         }
         let configured = self.targets.iter().find(|t| t.target == *target);
-        let floor = target
-            .glibc_suffix
-            .or(configured.map_or(self.glibc_floor, |t| t.policy_floor));
+        let floor = target.glibc_suffix.or(configured.map_or(self.glibc_floor, |t| t.policy_floor));
         effective_floor(target, floor)
     }
 }
@@ -354,10 +328,7 @@ fn binstall_table(package: &Package) -> Result<Option<Binstall>> {
 
 /// The smoke run: the policy's, or `--version`; what it must print is the version unless set.
 fn smoke(configured: Option<Smoke>, version: &str) -> Smoke {
-    let mut smoke = configured.unwrap_or(Smoke {
-        args: version_flag(),
-        expect: String::new(),
-    });
+    let mut smoke = configured.unwrap_or(Smoke { args: version_flag(), expect: String::new() });
     if smoke.expect.is_empty() {
         smoke.expect = version.to_string();
     }
@@ -404,13 +375,8 @@ fn release_names(
     bin: &str,
     (target, version): (&Target, &str),
 ) -> Result<ReleaseNames> {
-    let vars = Vars {
-        name: &package.name,
-        version,
-        bin,
-        repo: package.repository.as_deref(),
-        target,
-    };
+    let vars =
+        Vars { name: &package.name, version, bin, repo: package.repository.as_deref(), target };
     ReleaseNames::new(table, &vars)
 }
 
@@ -526,8 +492,7 @@ impl<'de> Deserialize<'de> for Target {
 impl<'de> Deserialize<'de> for BuilderChoice {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        text.parse()
-            .map_err(|e| serde::de::Error::custom(format!("{e:#}")))
+        text.parse().map_err(|e| serde::de::Error::custom(format!("{e:#}")))
     }
 }
 
@@ -571,21 +536,11 @@ mod tests {
         }))
         .unwrap();
         let floors: Vec<_> = policy.targets.iter().map(|t| t.glibc_floor).collect();
-        assert_eq!(
-            floors,
-            [
-                Some(GlibcVersion([2, 17, 0])),
-                Some(GlibcVersion([2, 28, 0])),
-                None
-            ]
-        );
+        assert_eq!(floors, [Some(GlibcVersion([2, 17, 0])), Some(GlibcVersion([2, 28, 0])), None]);
         assert_eq!(policy.targets[1].builder, Some(Builder::Cargo));
         assert_eq!(policy.targets[0].runs_on, DEFAULT_RUNNER);
         assert_eq!(policy.targets[2].runs_on, "ubuntu-24.04-arm");
-        assert_eq!(
-            (policy.bin.as_str(), policy.version()),
-            ("diag_tool", "1.2.3")
-        );
+        assert_eq!((policy.bin.as_str(), policy.version()), ("diag_tool", "1.2.3"));
         let package = &policy.package;
         assert_eq!(package.description.as_deref(), Some("Hardware diagnostics"));
         assert_eq!(package.license.as_deref(), Some("MIT OR Apache-2.0"));
@@ -602,10 +557,7 @@ mod tests {
         .unwrap();
         let riscv = &policy.targets[0];
         assert_eq!(riscv.glibc_floor, Some(GlibcVersion([2, 27, 0])));
-        assert_eq!(
-            riscv.floor_note().unwrap(),
-            "2.27: the first glibc of riscv64gc (policy 2.17)"
-        );
+        assert_eq!(riscv.floor_note().unwrap(), "2.27: the first glibc of riscv64gc (policy 2.17)");
     }
 
     #[test]
@@ -623,14 +575,8 @@ mod tests {
             "2.32: the lowest any builder links for powerpc64le (zig from 2.32, Debian's cross \
              gcc from 2.36) (policy 2.17)"
         );
-        let err = default
-            .target("powerpc64le-unknown-linux-gnu.2.18")
-            .err()
-            .unwrap();
-        assert!(
-            format!("{err:#}").contains("floor that can be met is 2.32"),
-            "{err:#}"
-        );
+        let err = default.target("powerpc64le-unknown-linux-gnu.2.18").err().unwrap();
+        assert!(format!("{err:#}").contains("floor that can be met is 2.32"), "{err:#}");
         let own = policy(serde_json::json!({
             "package": "diag_tool",
             "targets": [{ "triple": "riscv64gc-unknown-linux-gnu", "glibc-floor": "2.17" }]
@@ -651,12 +597,8 @@ mod tests {
             "targets": [{ "triple": "x86_64-unknown-linux-musl" }]
         }))
         .unwrap();
-        let all: Vec<String> = policy
-            .every_arch()
-            .unwrap()
-            .iter()
-            .map(|t| t.target.triple())
-            .collect();
+        let all: Vec<String> =
+            policy.every_arch().unwrap().iter().map(|t| t.target.triple()).collect();
         assert_eq!(all.len(), 15, "{all:?}");
         assert!(all.contains(&"s390x-unknown-linux-gnu".to_string()));
         assert!(!all.contains(&"s390x-unknown-linux-musl".to_string()));
@@ -671,20 +613,14 @@ mod tests {
         }))
         .err()
         .unwrap();
-        assert!(
-            format!("{err:#}").contains("unknown field `glibc-flor`"),
-            "{err:#}"
-        );
+        assert!(format!("{err:#}").contains("unknown field `glibc-flor`"), "{err:#}");
         let err = policy(serde_json::json!({
             "package": "diag_tool",
             "targets": [{ "triple": "mips-unknown-linux-gnu" }]
         }))
         .err()
         .unwrap();
-        assert!(
-            format!("{err:#}").contains("unsupported architecture `mips`"),
-            "{err:#}"
-        );
+        assert!(format!("{err:#}").contains("unsupported architecture `mips`"), "{err:#}");
     }
 
     #[test]
@@ -694,15 +630,8 @@ mod tests {
             "targets": [{ "triple": "x86_64-unknown-linux-musl" }]
         }))
         .unwrap();
-        let err = policy
-            .target("aarch64-unknown-linux-gnu")
-            .err()
-            .unwrap()
-            .to_string();
-        assert!(
-            err.contains("configured are: x86_64-unknown-linux-musl"),
-            "{err}"
-        );
+        let err = policy.target("aarch64-unknown-linux-gnu").err().unwrap().to_string();
+        assert!(err.contains("configured are: x86_64-unknown-linux-musl"), "{err}");
     }
 
     #[test]
@@ -732,10 +661,7 @@ mod tests {
         let other = serde_json::json!({ "overrides": { "x86_64-unknown-linux-gnu": zip } });
         let policy = with_table(other).unwrap();
         let names = &policy.targets[0].names;
-        assert_eq!(
-            names.archive,
-            "diag_tool-x86_64-unknown-linux-musl-v1.2.3.tar.gz"
-        );
+        assert_eq!(names.archive, "diag_tool-x86_64-unknown-linux-musl-v1.2.3.tar.gz");
         let ours = serde_json::json!({ "overrides": { "x86_64-unknown-linux-musl": zip } });
         let err = format!("{:#}", with_table(ours).err().unwrap());
         assert!(err.contains("pkg-fmt `zip` is not supported"), "{err}");
@@ -759,10 +685,7 @@ mod tests {
         assert_eq!(signed.unwrap().minisign_pubkey.as_deref(), Some(key));
         let refused = |signing| format!("{:#}", with_signing(signing).err().unwrap());
         let err = refused(serde_json::json!({ "algorithm": "gpg", "pubkey": key }));
-        assert!(
-            err.contains("algorithm `gpg`, expected `minisign`"),
-            "{err}"
-        );
+        assert!(err.contains("algorithm `gpg`, expected `minisign`"), "{err}");
         let err = refused(serde_json::json!({ "algorithm": "minisign", "pubkey": "RW x'" }));
         assert!(err.contains("is not a minisign public key"), "{err}");
         let unsigned = policy(serde_json::json!({
@@ -777,10 +700,7 @@ mod tests {
         let json = serde_json::json!({
             "metadata": null, "packages": [], "target_directory": "/t"
         });
-        let err = Policy::from_metadata(&json.to_string())
-            .err()
-            .unwrap()
-            .to_string();
+        let err = Policy::from_metadata(&json.to_string()).err().unwrap().to_string();
         assert!(err.contains("[workspace.metadata.release]"), "{err}");
     }
 
@@ -789,14 +709,9 @@ mod tests {
         let p = policy(serde_json::json!({"package": "diag_tool", "targets": [{"triple": "x86_64-unknown-linux-musl"}]})).unwrap();
         let smoke = &p.smoke;
         assert_eq!(smoke.args, ["--version"]);
-        let first = smoke
-            .judge("diag_tool 1.2.3 (rev abc123)\nbuilt with love\n")
-            .unwrap();
+        let first = smoke.judge("diag_tool 1.2.3 (rev abc123)\nbuilt with love\n").unwrap();
         assert_eq!(first, "diag_tool 1.2.3 (rev abc123)");
-        let err = smoke
-            .judge("diag_tool 1.2.2\n1.2.3\n")
-            .unwrap_err()
-            .to_string();
+        let err = smoke.judge("diag_tool 1.2.2\n1.2.3\n").unwrap_err().to_string();
         assert!(err.contains("`--version` printed `diag_tool 1.2.2` as its first line, expected one containing `1.2.3`"), "{err}");
         let smoke = serde_json::json!({"args": ["version", "--short"], "expect": "v1.2"});
         let p = policy(serde_json::json!({"package": "diag_tool", "smoke": smoke, "targets": [{"triple": "x86_64-unknown-linux-musl"}]})).unwrap();
@@ -815,27 +730,15 @@ mod tests {
             .as_array_mut()
             .unwrap()
             .push(serde_json::json!({"kind": ["bin"], "name": "helper"}));
-        let err = Policy::from_metadata(&json.to_string())
-            .err()
-            .unwrap()
-            .to_string();
+        let err = Policy::from_metadata(&json.to_string()).err().unwrap().to_string();
         assert!(
             err.contains("has 2 binaries (diag_tool, helper): name the one to ship with `binaries = [\"diag_tool\"]`"),
             "{err}"
         );
         json["metadata"]["release"]["binaries"] = serde_json::json!(["helper"]);
-        assert_eq!(
-            Policy::from_metadata(&json.to_string()).unwrap().bin,
-            "helper"
-        );
+        assert_eq!(Policy::from_metadata(&json.to_string()).unwrap().bin, "helper");
         json["metadata"]["release"]["binaries"] = serde_json::json!(["nope"]);
-        let err = Policy::from_metadata(&json.to_string())
-            .err()
-            .unwrap()
-            .to_string();
-        assert!(
-            err.contains("names `nope`, which package `diag_tool` does not build"),
-            "{err}"
-        );
+        let err = Policy::from_metadata(&json.to_string()).err().unwrap().to_string();
+        assert!(err.contains("names `nope`, which package `diag_tool` does not build"), "{err}");
     }
 }

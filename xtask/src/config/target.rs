@@ -59,11 +59,7 @@ impl Target {
             ),
             _ => bail!(
                 "unsupported environment `{env}` in `{triple}`: supported for {arch_name} are {gnu}{}",
-                if arch.musl {
-                    format!(" and {musl}")
-                } else {
-                    String::new()
-                }
+                if arch.musl { format!(" and {musl}") } else { String::new() }
             ),
         };
         let glibc_suffix = match suffix {
@@ -76,23 +72,12 @@ impl Target {
                     .with_context(|| format!("malformed glibc suffix in `{triple}`: {hint}"))?,
             ),
         };
-        Ok(Target {
-            arch,
-            vendor: vendor.to_string(),
-            libc,
-            glibc_suffix,
-        })
+        Ok(Target { arch, vendor: vendor.to_string(), libc, glibc_suffix })
     }
 
     /// The triple rustup and cargo know, without the glibc suffix.
     pub fn triple(&self) -> String {
-        format!(
-            "{}-{}-linux-{}{}",
-            self.arch.rust,
-            self.vendor,
-            self.libc.name(),
-            self.arch.abi
-        )
+        format!("{}-{}-linux-{}{}", self.arch.rust, self.vendor, self.libc.name(), self.arch.abi)
     }
 
     /// The triple as cargo-zigbuild takes it, with the glibc suffix when there is one.
@@ -104,10 +89,7 @@ impl Target {
     }
 
     pub fn with_glibc_suffix(&self, version: GlibcVersion) -> Target {
-        Target {
-            glibc_suffix: Some(version),
-            ..self.clone()
-        }
+        Target { glibc_suffix: Some(version), ..self.clone() }
     }
 
     /// Cargo's environment-variable spelling of the triple (`CARGO_TARGET_<THIS>_LINKER`).
@@ -167,8 +149,7 @@ mod tests {
         assert_eq!(musl.triple(), "armv7-unknown-linux-musleabihf");
         let err = Target::parse("armv7-unknown-linux-gnueabi").unwrap_err();
         assert!(
-            err.to_string()
-                .contains("supported for armv7 are gnueabihf and musleabihf"),
+            err.to_string().contains("supported for armv7 are gnueabihf and musleabihf"),
             "{err}"
         );
         let err = Target::parse("s390x-unknown-linux-musl").unwrap_err();

@@ -58,9 +58,7 @@ pub struct BuildTarget {
 
 impl Package {
     pub fn is_proc_macro(&self) -> bool {
-        self.targets
-            .iter()
-            .any(|t| t.kind.iter().any(|k| k == "proc-macro"))
+        self.targets.iter().any(|t| t.kind.iter().any(|k| k == "proc-macro"))
     }
 }
 

@@ -72,10 +72,7 @@ pub fn included_files(root: &Path, includes: &[PathBuf]) -> Result<Vec<ArchiveFi
 
 fn archive_name(relative: &Path) -> Result<String> {
     let name = relative.to_str().with_context(|| {
-        format!(
-            "{} is not UTF-8: archive entry names must be",
-            relative.display()
-        )
+        format!("{} is not UTF-8: archive entry names must be", relative.display())
     })?;
     Ok(name.to_string())
 }
@@ -111,10 +108,7 @@ pub fn write_archive(
         "" => String::new(),
         dir => format!("{dir}/"),
     };
-    let layout = Layout {
-        prefix: &prefix,
-        owner: None,
-    };
+    let layout = Layout { prefix: &prefix, owner: None };
     let path = out_dir.join(name);
     let (sha256, size) = write_atomic_with(&path, |file| {
         let gzip = tarball::write(
@@ -155,12 +149,7 @@ mod tests {
         let spec = [
             ("diag_tool", "bin", true, exe_mode),
             ("README.md", "readme\n", false, doc_mode),
-            (
-                "completions/diag_tool.bash",
-                "complete -F _diag diag_tool\n",
-                false,
-                doc_mode,
-            ),
+            ("completions/diag_tool.bash", "complete -F _diag diag_tool\n", false, doc_mode),
             ("man/diag_tool.1", ".TH DIAG_TOOL 1\n", false, doc_mode),
             ("LICENSE", "MIT\n", false, doc_mode),
         ];
@@ -173,22 +162,14 @@ mod tests {
                 let file = File::options().write(true).open(&source).unwrap();
                 file.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(file_mtime))
                     .unwrap();
-                ArchiveFile {
-                    name: name.to_string(),
-                    source,
-                    executable: *executable,
-                }
+                ArchiveFile { name: name.to_string(), source, executable: *executable }
             })
             .collect()
     }
 
     fn run(cmd: &mut Command) -> String {
         let out = cmd.output().expect("running a command");
-        assert!(
-            out.status.success(),
-            "{cmd:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap()
     }
 
@@ -199,27 +180,17 @@ mod tests {
     #[test]
     fn default_names_are_a_binstall_default_name() {
         let names = names();
-        assert_eq!(
-            (names.archive, names.dir),
-            (format!("{STEM}.tar.gz"), STEM.into())
-        );
+        assert_eq!((names.archive, names.dir), (format!("{STEM}.tar.gz"), STEM.into()));
     }
 
     #[test]
     fn bin_dir_without_a_directory_puts_the_files_at_the_top() {
         let tmp = tempfile::tempdir().unwrap();
         let files = sources(tmp.path(), 0o700, 0o600, 1_000_000);
-        let names = ReleaseNames {
-            dir: String::new(),
-            binary: "diag_tool".into(),
-            ..names()
-        };
+        let names = ReleaseNames { dir: String::new(), binary: "diag_tool".into(), ..names() };
         let archive = write_archive(tmp.path(), &names, &files, MTIME).unwrap();
         let listing = run(Command::new("tar").arg("-tzf").arg(&archive.path));
-        assert!(
-            listing.starts_with("LICENSE\nREADME.md\ncompletions/\n"),
-            "{listing}"
-        );
+        assert!(listing.starts_with("LICENSE\nREADME.md\ncompletions/\n"), "{listing}");
     }
 
     #[test]
@@ -250,10 +221,8 @@ mod tests {
             .args(["--numeric-owner", "--full-time", "-tvzf"])
             .arg(&archive.path)
             .env("TZ", "UTC"));
-        let rows: Vec<Vec<&str>> = listing
-            .lines()
-            .map(|l| l.split_whitespace().collect())
-            .collect();
+        let rows: Vec<Vec<&str>> =
+            listing.lines().map(|l| l.split_whitespace().collect()).collect();
         let expected = [
             ("drwxr-xr-x", ""),
             ("-rw-r--r--", "LICENSE"),
@@ -275,18 +244,11 @@ mod tests {
 
         let extracted = tmp.path().join("extracted");
         fs::create_dir(&extracted).unwrap();
-        run(Command::new("tar")
-            .arg("-xzf")
-            .arg(&archive.path)
-            .arg("-C")
-            .arg(&extracted));
+        run(Command::new("tar").arg("-xzf").arg(&archive.path).arg("-C").arg(&extracted));
         assert_eq!(names_in(&extracted), [STEM]);
         let bin = extracted.join(STEM).join("diag_tool");
         assert_eq!(fs::read_to_string(&bin).unwrap(), "bin");
-        assert_eq!(
-            fs::metadata(&bin).unwrap().permissions().mode() & 0o111,
-            0o111
-        );
+        assert_eq!(fs::metadata(&bin).unwrap().permissions().mode() & 0o111, 0o111);
     }
 
     #[test]
@@ -307,11 +269,7 @@ mod tests {
         let source = tmp.path().join("doc");
         fs::write(&source, "doc").unwrap();
         let name = format!("doc/{}.md", "x".repeat(150));
-        let files = [ArchiveFile {
-            name: name.clone(),
-            source,
-            executable: false,
-        }];
+        let files = [ArchiveFile { name: name.clone(), source, executable: false }];
         let archive = write_archive(tmp.path(), &names(), &files, MTIME).unwrap();
         let listing = run(Command::new("tar").arg("-tzf").arg(&archive.path));
         assert_eq!(listing, format!("{STEM}/\n{STEM}/doc/\n{STEM}/{name}\n"));
@@ -328,10 +286,7 @@ mod tests {
         });
         let out = tmp.path().join("out");
         fs::create_dir(&out).unwrap();
-        let err = format!(
-            "{:#}",
-            write_archive(&out, &names(), &files, MTIME).unwrap_err()
-        );
+        let err = format!("{:#}", write_archive(&out, &names(), &files, MTIME).unwrap_err());
         assert!(err.contains("missing"), "{err}");
         assert!(names_in(&out).is_empty(), "{:?}", names_in(&out));
     }
@@ -345,15 +300,8 @@ mod tests {
         symlink(&real, &link).unwrap();
         let out = tmp.path().join("out");
         fs::create_dir(&out).unwrap();
-        let files = [ArchiveFile {
-            name: "diag_tool".into(),
-            source: link,
-            executable: true,
-        }];
-        let err = format!(
-            "{:#}",
-            write_archive(&out, &names(), &files, MTIME).unwrap_err()
-        );
+        let files = [ArchiveFile { name: "diag_tool".into(), source: link, executable: true }];
+        let err = format!("{:#}", write_archive(&out, &names(), &files, MTIME).unwrap_err());
         assert!(err.contains("is a symlink"), "{err}");
         assert!(names_in(&out).is_empty());
 
@@ -362,14 +310,8 @@ mod tests {
             source: tmp.path().to_owned(),
             executable: true,
         }];
-        let err = format!(
-            "{:#}",
-            write_archive(&out, &names(), &files, MTIME).unwrap_err()
-        );
-        assert!(
-            err.contains("is a directory: only regular files are read"),
-            "{err}"
-        );
+        let err = format!("{:#}", write_archive(&out, &names(), &files, MTIME).unwrap_err());
+        assert!(err.contains("is a directory: only regular files are read"), "{err}");
     }
 
     #[test]
@@ -394,16 +336,10 @@ mod tests {
             vec!["a/b", "a"],
         ] {
             let files: Vec<ArchiveFile> = entries.iter().map(|n| file(n)).collect();
-            assert!(
-                write_archive(tmp.path(), &names(), &files, MTIME).is_err(),
-                "{entries:?}"
-            );
+            assert!(write_archive(tmp.path(), &names(), &files, MTIME).is_err(), "{entries:?}");
         }
         assert!(write_archive(tmp.path(), &names(), &[], MTIME).is_err());
-        let bad = ReleaseNames {
-            archive: "a/b".into(),
-            ..names()
-        };
+        let bad = ReleaseNames { archive: "a/b".into(), ..names() };
         assert!(write_archive(tmp.path(), &bad, &[file("x")], MTIME).is_err());
         assert_eq!(names_in(tmp.path()), ["f"]);
     }
@@ -411,9 +347,7 @@ mod tests {
     #[test]
     fn gzip_to_round_trips_through_gzip() {
         let tmp = tempfile::tempdir().unwrap();
-        let data: Vec<u8> = (0..300_000u32)
-            .flat_map(|i| (i % 1000).to_le_bytes())
-            .collect();
+        let data: Vec<u8> = (0..300_000u32).flat_map(|i| (i % 1000).to_le_bytes()).collect();
         let path = tmp.path().join("data.gz");
         let file = gzip_to(&data[..], File::create(&path).unwrap()).unwrap();
         file.sync_all().unwrap();
@@ -431,18 +365,12 @@ mod tests {
         fs::write(root.join("tool/assets/top.txt"), "x").unwrap();
         fs::write(root.join("README.md"), "# tool").unwrap();
         let includes = [PathBuf::from("README.md"), PathBuf::from("tool/assets")];
-        let mut names: Vec<String> = included_files(root, &includes)
-            .unwrap()
-            .into_iter()
-            .map(|f| f.name)
-            .collect();
+        let mut names: Vec<String> =
+            included_files(root, &includes).unwrap().into_iter().map(|f| f.name).collect();
         names.sort();
         assert_eq!(names, ["README.md", "man/tool.1", "top.txt"]);
         let err = included_files(root, &[PathBuf::from("LICENSE")]).unwrap_err();
-        assert!(
-            format!("{err:#}").contains("LICENSE is listed in `include`"),
-            "{err:#}"
-        );
+        assert!(format!("{err:#}").contains("LICENSE is listed in `include`"), "{err:#}");
     }
     #[test]
     fn timestamps_are_utc_civil_dates() {

@@ -5,14 +5,8 @@
 /// there is no such section or it is empty.
 pub fn section(text: &str, version: &str) -> Option<String> {
     let heading = format!("## [{version}]");
-    let mut lines = text
-        .lines()
-        .skip_while(|l| !l.starts_with(&heading))
-        .skip(1);
-    let body: Vec<&str> = lines
-        .by_ref()
-        .take_while(|l| !l.starts_with("## "))
-        .collect();
+    let mut lines = text.lines().skip_while(|l| !l.starts_with(&heading)).skip(1);
+    let body: Vec<&str> = lines.by_ref().take_while(|l| !l.starts_with("## ")).collect();
     let body = body.join("\n").trim().to_string();
     (!body.is_empty()).then_some(body)
 }
@@ -50,11 +44,7 @@ mod tests {
         assert!(notes.ends_with("- A bug."), "{notes}");
         assert_eq!(
             items(&notes),
-            [
-                "Added: apt and dnf repositories.",
-                "Added: Signed .rpm.",
-                "Fixed: A bug."
-            ]
+            ["Added: apt and dnf repositories.", "Added: Signed .rpm.", "Fixed: A bug."]
         );
         assert_eq!(items(&section(TEXT, "0.1.0").unwrap()), ["First."]);
         assert_eq!(section(TEXT, "0.1"), None);

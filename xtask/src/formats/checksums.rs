@@ -46,20 +46,12 @@ pub struct HashingWriter<W> {
 
 impl<W: Write> HashingWriter<W> {
     pub fn new(inner: W) -> HashingWriter<W> {
-        HashingWriter {
-            inner,
-            hasher: Sha256::new(),
-            written: 0,
-        }
+        HashingWriter { inner, hasher: Sha256::new(), written: 0 }
     }
 
     /// The inner writer, the lowercase hex SHA-256 and the number of bytes written.
     pub fn finish(self) -> (W, String, u64) {
-        (
-            self.inner,
-            format!("{:x}", self.hasher.finalize()),
-            self.written,
-        )
+        (self.inner, format!("{:x}", self.hasher.finalize()), self.written)
     }
 }
 
@@ -178,11 +170,7 @@ fn parse_sums_line(line: &str) -> Result<(String, String)> {
 
 /// Rejects what `sha256sum` would print escaped or could not read back.
 fn check_entry(name: &str, hex: &str) -> Result<()> {
-    if hex.len() != 64
-        || !hex
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    {
+    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
         bail!("expected 64 lowercase hex digits as the SHA-256 of {name:?}, found {hex:?}");
     }
     crate::util::files::plain_name(name)?;
@@ -227,16 +215,11 @@ mod tests {
     fn sha256_file_agrees_with_sha256sum_across_buffer_boundaries() {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("big");
-        let data: Vec<u8> = (0..READ_BUFFER * 2 + 12345)
-            .map(|i| (i * 7 % 251) as u8)
-            .collect();
+        let data: Vec<u8> = (0..READ_BUFFER * 2 + 12345).map(|i| (i * 7 % 251) as u8).collect();
         fs::write(&path, &data).unwrap();
         let out = Command::new("sha256sum").arg(&path).output().unwrap();
         let expected = String::from_utf8(out.stdout).unwrap();
-        assert_eq!(
-            sha256_file(&path).unwrap(),
-            expected.split_whitespace().next().unwrap()
-        );
+        assert_eq!(sha256_file(&path).unwrap(), expected.split_whitespace().next().unwrap());
     }
 
     #[test]
@@ -251,16 +234,10 @@ mod tests {
 
         let sidecar = write_sidecar(&a, &sum_a).unwrap();
         assert_eq!(sidecar, dir.join("tool-a-v1.tar.gz.sha256"));
-        assert_eq!(
-            fs::read_to_string(&sidecar).unwrap(),
-            format!("{sum_a}  tool-a-v1.tar.gz\n")
-        );
+        assert_eq!(fs::read_to_string(&sidecar).unwrap(), format!("{sum_a}  tool-a-v1.tar.gz\n"));
         let sums = write_sums(
             dir,
-            &[
-                ("tool-b-v1.tar.gz".into(), sum_b),
-                ("tool-a-v1.tar.gz".into(), sum_a),
-            ],
+            &[("tool-b-v1.tar.gz".into(), sum_b), ("tool-a-v1.tar.gz".into(), sum_a)],
         )
         .unwrap();
         assert!(sha256sum_check(dir, "tool-a-v1.tar.gz.sha256"));
@@ -268,10 +245,7 @@ mod tests {
 
         fs::write(&a, "archive A").unwrap();
         assert!(!sha256sum_check(dir, "tool-a-v1.tar.gz.sha256"));
-        assert!(!sha256sum_check(
-            dir,
-            sums.file_name().unwrap().to_str().unwrap()
-        ));
+        assert!(!sha256sum_check(dir, sums.file_name().unwrap().to_str().unwrap()));
     }
 
     #[test]
@@ -293,11 +267,8 @@ mod tests {
     fn write_sums_lists_only_the_given_entries() {
         let tmp = tempfile::tempdir().unwrap();
         fs::write(tmp.path().join("tool-x-v0.9.tar.gz"), "stale").unwrap();
-        let path = write_sums(
-            tmp.path(),
-            &[("tool-x-v1.0.tar.gz".into(), ABC_SHA256.into())],
-        )
-        .unwrap();
+        let path =
+            write_sums(tmp.path(), &[("tool-x-v1.0.tar.gz".into(), ABC_SHA256.into())]).unwrap();
         assert_eq!(
             fs::read_to_string(path).unwrap(),
             format!("{ABC_SHA256}  tool-x-v1.0.tar.gz\n")
@@ -307,10 +278,7 @@ mod tests {
     #[test]
     fn one_name_with_two_sums_is_a_conflict() {
         let tmp = tempfile::tempdir().unwrap();
-        let entries = [
-            ("a".to_owned(), "1".repeat(64)),
-            ("a".to_owned(), "2".repeat(64)),
-        ];
+        let entries = [("a".to_owned(), "1".repeat(64)), ("a".to_owned(), "2".repeat(64))];
         let err = write_sums(tmp.path(), &entries).unwrap_err();
         assert!(err.to_string().contains("two different"), "{err}");
         assert!(!tmp.path().join("SHA256SUMS").exists());
@@ -322,10 +290,7 @@ mod tests {
         let path = tmp.path().join("SHA256SUMS");
         fs::write(
             &path,
-            format!(
-                "{}  a.tar.gz\n{ABC_SHA256} *b.tar.gz\n",
-                ABC_SHA256.to_uppercase()
-            ),
+            format!("{}  a.tar.gz\n{ABC_SHA256} *b.tar.gz\n", ABC_SHA256.to_uppercase()),
         )
         .unwrap();
         assert_eq!(
@@ -353,10 +318,7 @@ mod tests {
         ] {
             fs::write(&path, format!("{ABC_SHA256}  ok.tar.gz\n{bad}\n")).unwrap();
             let err = format!("{:#}", read_sums(&path).unwrap_err());
-            assert!(
-                err.contains("SHA256SUMS: line 2: malformed"),
-                "{bad:?}: {err}"
-            );
+            assert!(err.contains("SHA256SUMS: line 2: malformed"), "{bad:?}: {err}");
         }
     }
 

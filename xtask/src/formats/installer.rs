@@ -55,10 +55,7 @@ fn render(manifest: &Manifest) -> Result<String> {
         let (glibc, loader) = match target.libc {
             // The newest glibc the binary asks for, as verify read it from the ELF bytes;
             // `-`: a gnu binary that needs no versioned glibc symbol runs on any.
-            Libc::Gnu => (
-                entry.binary.glibc_max.as_deref().unwrap_or("-"),
-                arch.glibc_loader,
-            ),
+            Libc::Gnu => (entry.binary.glibc_max.as_deref().unwrap_or("-"), arch.glibc_loader),
             Libc::Musl => ("-", "-"),
         };
         let archive = entry.archive();
@@ -82,14 +79,8 @@ fn render(manifest: &Manifest) -> Result<String> {
         ("NAME", manifest.name.clone()),
         ("BIN", manifest.package.bin.clone()),
         ("VERSION", manifest.version.clone()),
-        (
-            "DEFAULT_BASE_URL",
-            default_base_url(manifest).unwrap_or_default(),
-        ),
-        (
-            "MINISIGN_PUBKEY",
-            manifest.minisign_pubkey.clone().unwrap_or_default(),
-        ),
+        ("DEFAULT_BASE_URL", default_base_url(manifest).unwrap_or_default()),
+        ("MINISIGN_PUBKEY", manifest.minisign_pubkey.clone().unwrap_or_default()),
         ("ARCHIVES", rows),
         ("SMOKE_ARGS", words(&manifest.package.smoke.args)),
         ("SMOKE_EXPECT", manifest.package.smoke.expect.clone()),
@@ -118,10 +109,7 @@ fn archive_dir<'a>(entry: &'a TargetEntry, bin: &str) -> Result<&'a str> {
 /// One line of `ARCHIVES`, read by the script with `read -r`: every field one plain word.
 fn word_row(fields: &[&str]) -> Result<String> {
     let plain = |c: char| c.is_ascii_alphanumeric() || "._,/+-".contains(c);
-    if let Some(field) = fields
-        .iter()
-        .find(|f| f.is_empty() || !f.chars().all(plain))
-    {
+    if let Some(field) = fields.iter().find(|f| f.is_empty() || !f.chars().all(plain)) {
         bail!(
             "the manifest holds {field:?}, which install.sh cannot carry: expected a name made of \
              letters, digits and `._,/+-`"
@@ -151,15 +139,10 @@ fn default_base_url(manifest: &Manifest) -> Option<String> {
         .strip_prefix("https://github.com/")?;
     let (owner, name) = path.split_once('/')?;
     let word = |s: &str| {
-        !s.is_empty()
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
     };
     (word(owner) && word(name)).then(|| {
-        format!(
-            "https://github.com/{owner}/{name}/releases/download/v{}",
-            manifest.version
-        )
+        format!("https://github.com/{owner}/{name}/releases/download/v{}", manifest.version)
     })
 }
 

@@ -20,10 +20,7 @@ pub struct Signer {
 impl Signer {
     /// The key the environment gave, or `None` when it gave none: the release is unsigned.
     pub fn from_env() -> Result<Option<Signer>> {
-        let text = match (
-            secrets::get("MINISIGN_KEY_FILE"),
-            secrets::get("MINISIGN_KEY"),
-        ) {
+        let text = match (secrets::get("MINISIGN_KEY_FILE"), secrets::get("MINISIGN_KEY")) {
             (Some(path), _) => files::read_text(Path::new(path)).with_context(|| {
                 format!("reading MINISIGN_KEY_FILE={}", Path::new(path).display())
             })?,
@@ -39,9 +36,7 @@ impl Signer {
         let sk_box = SecretKeyBox::from_string(text).context("reading the minisign secret key")?;
         let secret = match password {
             Some(password) => sk_box.into_secret_key(Some(password)),
-            None => sk_box
-                .into_unencrypted_secret_key()
-                .or_else(|e| unchecked_key(text).ok_or(e)),
+            None => sk_box.into_unencrypted_secret_key().or_else(|e| unchecked_key(text).ok_or(e)),
         }
         .map_err(|e| {
             anyhow::anyhow!(
@@ -61,19 +56,13 @@ impl Signer {
 
     /// What the manifest records of the key.
     pub fn signing(&self) -> Signing {
-        Signing {
-            algorithm: "minisign".into(),
-            public_key: self.public_base64(),
-        }
+        Signing { algorithm: "minisign".into(), public_key: self.public_base64() }
     }
 
     /// Writes `<file>.sig`. The trusted comment names the file and the release's time, as
     /// minisign's own comment does, so that `minisign -V` shows what was signed.
     pub fn sign_file(&self, path: &Path, source_date_epoch: u64) -> Result<()> {
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .context("a UTF-8 file name")?;
+        let name = path.file_name().and_then(|n| n.to_str()).context("a UTF-8 file name")?;
         let file = files::open_regular(path)?;
         let comment = format!("timestamp:{source_date_epoch}\tfile:{name}\thashed");
         let signature =
@@ -94,9 +83,7 @@ fn unchecked_key(text: &str) -> Option<SecretKey> {
     // The checksum is the last 32 bytes of the key.
     let unencrypted = bytes.get(2..4) == Some(&[0, 0][..]);
     let zero_checksum = bytes.len() >= 32 && bytes[bytes.len() - 32..].iter().all(|&b| b == 0);
-    (unencrypted && zero_checksum)
-        .then(|| SecretKey::from_bytes(&bytes).ok())
-        .flatten()
+    (unencrypted && zero_checksum).then(|| SecretKey::from_bytes(&bytes).ok()).flatten()
 }
 
 /// Checks `path` against its `.sig` with `public_key` (base64, as in Cargo.toml).
@@ -104,9 +91,7 @@ pub fn verify_file(path: &Path, public_key: &str) -> Result<()> {
     let public = PublicKey::from_base64(public_key).context("reading the public key")?;
     let sig_path = path.with_file_name(format!(
         "{}.sig",
-        path.file_name()
-            .and_then(|n| n.to_str())
-            .context("a UTF-8 file name")?
+        path.file_name().and_then(|n| n.to_str()).context("a UTF-8 file name")?
     ));
     let text = files::read_text(&sig_path)?;
     let signature = SignatureBox::from_string(&text).context("reading the signature")?;
@@ -133,16 +118,9 @@ mod tests {
             .arg(&pk)
             .output()
             .expect("minisign is needed: apt-get install minisign");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let public = std::fs::read_to_string(&pk).unwrap();
-        (
-            std::fs::read_to_string(sk).unwrap(),
-            public.lines().nth(1).unwrap().to_string(),
-        )
+        (std::fs::read_to_string(sk).unwrap(), public.lines().nth(1).unwrap().to_string())
     }
 
     fn signer(text: &str) -> Signer {
@@ -152,10 +130,9 @@ mod tests {
     fn minisign_verifies(file: &Path, public_key: &str) -> bool {
         Command::new("minisign")
             .args(["-V", "-q", "-P", public_key, "-x"])
-            .arg(file.with_file_name(format!(
-                "{}.sig",
-                file.file_name().unwrap().to_str().unwrap()
-            )))
+            .arg(
+                file.with_file_name(format!("{}.sig", file.file_name().unwrap().to_str().unwrap())),
+            )
             .arg("-m")
             .arg(file)
             .status()
@@ -185,9 +162,7 @@ mod tests {
         let KeyPair { sk, .. } = KeyPair::generate_encrypted_keypair(Some("pw".into())).unwrap();
         let text = sk.to_box(None).unwrap().to_string();
         assert!(Signer::from_key_file_text(&text, Some("pw".into())).is_ok());
-        let err = Signer::from_key_file_text(&text, Some("wrong".into()))
-            .err()
-            .unwrap();
+        let err = Signer::from_key_file_text(&text, Some("wrong".into())).err().unwrap();
         assert!(format!("{err:#}").contains("MINISIGN_PASSWORD"), "{err:#}");
         std::fs::write(&file, "archive bytes").unwrap();
         assert!(minisign_verifies(&file, &public));

@@ -68,26 +68,17 @@ pub fn write_image(manifest: &Manifest, out_dir: &Path) -> Result<Option<Artifac
             continue;
         }
         let binary = binary_from_archive(entry, out_dir)?;
-        let platform = Platform {
-            architecture: target.arch.oci.0,
-            os: "linux",
-            variant: target.arch.oci.1,
-        };
+        let platform =
+            Platform { architecture: target.arch.oci.0, os: "linux", variant: target.arch.oci.1 };
         let tag = platform_tag(&manifest.version, &platform);
         let image = image(&mut blobs, manifest, &platform, &binary, &annotations)?;
-        let image = Descriptor {
-            platform: Some(platform),
-            ..image
-        };
+        let image = Descriptor { platform: Some(platform), ..image };
         platforms.push((image, tag));
     }
     if platforms.is_empty() {
         return Ok(None);
     }
-    let multi_arch = Index::new(
-        platforms.iter().map(|(d, _)| d.clone()).collect(),
-        annotations,
-    );
+    let multi_arch = Index::new(platforms.iter().map(|(d, _)| d.clone()).collect(), annotations);
     // index.json names the multi-arch image (what a registry gets) and, for tools that take
     // one platform's image, each platform's: the layout of the image-layout spec's example.
     let multi_arch = blobs.add_json(INDEX, &multi_arch)?;
@@ -97,12 +88,7 @@ pub fn write_image(manifest: &Manifest, out_dir: &Path) -> Result<Option<Artifac
     let path = out_dir.join(&name);
     let index = Index::new(refs, Annotations::new());
     let (sha256, size) = write_layout(&path, &blobs, &index, manifest.source_date_epoch)?;
-    Ok(Some(Artifact {
-        name,
-        kind: ArtifactKind::OciImage,
-        size,
-        sha256,
-    }))
+    Ok(Some(Artifact { name, kind: ArtifactKind::OciImage, size, sha256 }))
 }
 
 /// One platform's image: its layer, config and manifest go into `blobs`; returns the manifest.
@@ -132,10 +118,7 @@ fn image(
             cmd: manifest.package.image_command.clone(),
             labels: annotations.clone(),
         },
-        rootfs: RootFs {
-            kind: "layers",
-            diff_ids: vec![diff_id],
-        },
+        rootfs: RootFs { kind: "layers", diff_ids: vec![diff_id] },
         history: vec![History {
             created,
             created_by: format!("cargo xtask dist: /{entrypoint}, static"),
@@ -158,22 +141,13 @@ fn annotations(manifest: &Manifest) -> Annotations {
     let pairs = [
         ("title", Some(manifest.name.clone())),
         ("version", Some(manifest.version.clone())),
-        (
-            "created",
-            Some(tarball::rfc3339(manifest.source_date_epoch)),
-        ),
+        ("created", Some(tarball::rfc3339(manifest.source_date_epoch))),
         ("revision", manifest.commit.clone()),
         ("description", package.description.clone()),
         ("licenses", package.license.clone()),
         ("source", package.repository.clone()),
-        (
-            "url",
-            package.homepage.clone().or(package.repository.clone()),
-        ),
-        (
-            "authors",
-            (!package.authors.is_empty()).then(|| package.authors.join(", ")),
-        ),
+        ("url", package.homepage.clone().or(package.repository.clone())),
+        ("authors", (!package.authors.is_empty()).then(|| package.authors.join(", "))),
     ];
     pairs
         .into_iter()
@@ -205,10 +179,7 @@ fn binary_from_archive(entry: &TargetEntry, out_dir: &Path) -> Result<Vec<u8>> {
     }
     let wanted = entry.binary_in_archive.as_str();
     let mut tar = tar::Archive::new(GzDecoder::new(&bytes[..]));
-    for item in tar
-        .entries()
-        .with_context(|| format!("reading {}", path.display()))?
-    {
+    for item in tar.entries().with_context(|| format!("reading {}", path.display()))? {
         let mut item = item.with_context(|| format!("reading {}", path.display()))?;
         if item.header().entry_type() != EntryType::Regular || *item.path()? != *wanted {
             continue;
@@ -229,31 +200,19 @@ fn binary_from_archive(entry: &TargetEntry, out_dir: &Path) -> Result<Vec<u8>> {
         }
         return Ok(binary);
     }
-    bail!(
-        "{} holds no {wanted}: expected the binary where dist puts it",
-        path.display()
-    )
+    bail!("{} holds no {wanted}: expected the binary where dist puts it", path.display())
 }
 
 /// Writes the image layout as one tar archive at `path`: `oci-layout`, `index.json` and the
 /// blobs, as the image-layout spec lays them out. Returns its SHA-256 and size.
 fn write_layout(path: &Path, blobs: &Blobs, index: &Index, mtime: u64) -> Result<(String, u64)> {
     let index = serde_json::to_vec(index).context("serializing index.json")?;
-    let names: Vec<String> = blobs
-        .0
-        .keys()
-        .map(|hex| format!("blobs/sha256/{hex}"))
-        .collect();
+    let names: Vec<String> = blobs.0.keys().map(|hex| format!("blobs/sha256/{hex}")).collect();
     let mut files: Vec<(&str, &[u8], u32)> = vec![
         ("oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#, 0o644),
         ("index.json", &index, 0o644),
     ];
-    files.extend(
-        names
-            .iter()
-            .zip(blobs.0.values())
-            .map(|(n, b)| (n.as_str(), &b[..], 0o644)),
-    );
+    files.extend(names.iter().zip(blobs.0.values()).map(|(n, b)| (n.as_str(), &b[..], 0o644)));
     files::write_atomic_with(path, |file| {
         let hashing = layer_tar(HashingWriter::new(file), &files, mtime)?;
         let (_, sha256, size) = hashing.finish();
@@ -267,16 +226,9 @@ fn write_layout(path: &Path, blobs: &Blobs, index: &Index, mtime: u64) -> Result
 fn layer_tar<W: Write>(writer: W, files: &[(&str, &[u8], u32)], mtime: u64) -> Result<W> {
     let entries: Vec<TarFile> = files
         .iter()
-        .map(|&(name, bytes, mode)| TarFile {
-            name,
-            mode,
-            data: Data::Bytes(bytes),
-        })
+        .map(|&(name, bytes, mode)| TarFile { name, mode, data: Data::Bytes(bytes) })
         .collect();
-    let layout = Layout {
-        prefix: "",
-        owner: None,
-    };
+    let layout = Layout { prefix: "", owner: None };
     tarball::write(writer, &entries, &layout, mtime)
 }
 
@@ -349,12 +301,7 @@ struct Index {
 
 impl Index {
     fn new(manifests: Vec<Descriptor>, annotations: Annotations) -> Index {
-        Index {
-            schema_version: 2,
-            media_type: INDEX,
-            manifests,
-            annotations,
-        }
+        Index { schema_version: 2, media_type: INDEX, manifests, annotations }
     }
 }
 
@@ -423,11 +370,8 @@ mod tests {
         let source = dir.join(format!("{target}.bin"));
         std::fs::write(&source, binary).unwrap();
         let names = crate::config::names::default_for("diag_tool", target, "1.0.0");
-        let files = [ArchiveFile {
-            name: "diag_tool".into(),
-            source: source.clone(),
-            executable: true,
-        }];
+        let files =
+            [ArchiveFile { name: "diag_tool".into(), source: source.clone(), executable: true }];
         let written = archive::write_archive(dir, &names, &files, MTIME).unwrap();
         std::fs::remove_file(source).unwrap();
         Artifact {
@@ -509,10 +453,8 @@ mod tests {
         assert_eq!(names[..2], ["blobs/", "blobs/sha256/"]);
         assert_eq!(names[names.len() - 2..], ["index.json", "oci-layout"]);
         assert!(listed.iter().all(|e| (e.owner, e.mtime) == ((0, 0), MTIME)));
-        let files: BTreeMap<&str, &[u8]> = listed
-            .iter()
-            .map(|e| (e.name.as_str(), &e.bytes[..]))
-            .collect();
+        let files: BTreeMap<&str, &[u8]> =
+            listed.iter().map(|e| (e.name.as_str(), &e.bytes[..])).collect();
         assert_eq!(json(files["oci-layout"])["imageLayoutVersion"], "1.0.0");
         // Every blob is named by its digest.
         for (name, bytes) in &files {
@@ -540,11 +482,7 @@ mod tests {
             .collect();
         assert_eq!(
             refs,
-            [
-                (INDEX, "1.0.0"),
-                (MANIFEST, "1.0.0-arm64-v8"),
-                (MANIFEST, "1.0.0-amd64")
-            ]
+            [(INDEX, "1.0.0"), (MANIFEST, "1.0.0-arm64-v8"), (MANIFEST, "1.0.0-amd64")]
         );
         let multi_arch = json(blob(&index["manifests"][0]));
         assert_eq!(multi_arch["mediaType"], INDEX);
@@ -554,10 +492,7 @@ mod tests {
         );
         let platforms = multi_arch["manifests"].as_array().unwrap();
         assert_eq!(platforms.len(), 2, "the gnu target has no image");
-        for (platform, binary) in platforms
-            .iter()
-            .zip([&b"static aarch64"[..], b"static x86_64"])
-        {
+        for (platform, binary) in platforms.iter().zip([&b"static aarch64"[..], b"static x86_64"]) {
             let image = json(blob(platform));
             assert_eq!(image["mediaType"], MANIFEST);
             assert_eq!(image["config"]["mediaType"], CONFIG);
@@ -566,16 +501,10 @@ mod tests {
             assert_eq!(config["architecture"], platform["platform"]["architecture"]);
             assert_eq!(config["os"], "linux");
             assert_eq!(config["created"], "2023-11-14T22:13:20Z");
-            assert_eq!(
-                config["config"]["Entrypoint"][0],
-                "/usr/local/bin/diag_tool"
-            );
+            assert_eq!(config["config"]["Entrypoint"][0], "/usr/local/bin/diag_tool");
             let labels = &config["config"]["Labels"];
             assert_eq!(labels["org.opencontainers.image.version"], "1.0.0");
-            assert_eq!(
-                labels["org.opencontainers.image.licenses"],
-                "MIT OR Apache-2.0"
-            );
+            assert_eq!(labels["org.opencontainers.image.licenses"], "MIT OR Apache-2.0");
             assert_eq!(
                 labels["org.opencontainers.image.revision"],
                 manifest.commit.as_deref().unwrap()
@@ -587,15 +516,7 @@ mod tests {
             assert_eq!(config["rootfs"]["diff_ids"][0], diff_id);
             let layer = entries(&tar[..]);
             let names: Vec<&str> = layer.iter().map(|e| e.name.as_str()).collect();
-            assert_eq!(
-                names,
-                [
-                    "usr/",
-                    "usr/local/",
-                    "usr/local/bin/",
-                    "usr/local/bin/diag_tool"
-                ]
-            );
+            assert_eq!(names, ["usr/", "usr/local/", "usr/local/bin/", "usr/local/bin/diag_tool"]);
             assert_eq!((layer[3].mode, &layer[3].bytes[..]), (0o755, binary));
         }
     }
@@ -603,25 +524,16 @@ mod tests {
     #[test]
     fn the_same_release_in_another_directory_gives_the_same_image() {
         let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-        let a = write_image(&release(one.path()), one.path())
-            .unwrap()
-            .unwrap();
-        let b = write_image(&release(two.path()), two.path())
-            .unwrap()
-            .unwrap();
+        let a = write_image(&release(one.path()), one.path()).unwrap().unwrap();
+        let b = write_image(&release(two.path()), two.path()).unwrap().unwrap();
         assert_eq!(a, b);
     }
 
     #[test]
     fn skopeo_reads_the_archive_as_a_multi_arch_image() {
         let tmp = tempfile::tempdir().unwrap();
-        let image = write_image(&release(tmp.path()), tmp.path())
-            .unwrap()
-            .unwrap();
-        let source = format!(
-            "oci-archive:{}:1.0.0",
-            tmp.path().join(image.name).display()
-        );
+        let image = write_image(&release(tmp.path()), tmp.path()).unwrap().unwrap();
+        let source = format!("oci-archive:{}:1.0.0", tmp.path().join(image.name).display());
         let skopeo = |args: &[&str]| {
             let output = Command::new("skopeo")
                 .arg("inspect")
@@ -638,10 +550,7 @@ mod tests {
         for arch in ["amd64", "arm64"] {
             let inspected = skopeo(&["--override-os", "linux", "--override-arch", arch]);
             assert_eq!(inspected["Architecture"], arch);
-            assert_eq!(
-                inspected["Labels"]["org.opencontainers.image.title"],
-                "diag_tool"
-            );
+            assert_eq!(inspected["Labels"]["org.opencontainers.image.title"], "diag_tool");
             assert_eq!(inspected["Created"], "2023-11-14T22:13:20Z");
         }
     }
@@ -680,16 +589,11 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let manifest = release(tmp.path());
         let mut dynamic = manifest.clone();
-        let musl = dynamic
-            .targets
-            .iter_mut()
-            .find(|t| t.target.ends_with("musl"));
+        let musl = dynamic.targets.iter_mut().find(|t| t.target.ends_with("musl"));
         musl.unwrap().binary.interpreter = Some("/lib/ld-musl-aarch64.so.1".into());
         let err = write_image(&dynamic, tmp.path()).unwrap_err().to_string();
         assert!(err.contains("its binary must be static"), "{err}");
-        let archive = tmp
-            .path()
-            .join("diag_tool-x86_64-unknown-linux-musl-v1.0.0.tar.gz");
+        let archive = tmp.path().join("diag_tool-x86_64-unknown-linux-musl-v1.0.0.tar.gz");
         std::fs::write(&archive, "changed").unwrap();
         let err = write_image(&manifest, tmp.path()).unwrap_err().to_string();
         assert!(err.contains("but the manifest says"), "{err}");
@@ -703,10 +607,7 @@ mod tests {
                 .args(["-u", "-d", &format!("@{seconds}"), "+%Y-%m-%dT%H:%M:%SZ"])
                 .output()
                 .unwrap();
-            assert_eq!(
-                tarball::rfc3339(seconds),
-                String::from_utf8_lossy(&date.stdout).trim()
-            );
+            assert_eq!(tarball::rfc3339(seconds), String::from_utf8_lossy(&date.stdout).trim());
         }
     }
 }

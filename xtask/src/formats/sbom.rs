@@ -103,18 +103,12 @@ pub fn cyclonedx(deps: &[Dependency], triple: &str, source_date_epoch: u64) -> S
                 }],
             },
             component: component(root, "application"),
-            properties: vec![Property {
-                name: "target",
-                value: triple,
-            }],
+            properties: vec![Property { name: "target", value: triple }],
         },
         components: rest.iter().map(|d| component(d, "library")).collect(),
         dependencies: deps
             .iter()
-            .map(|d| DependencyEntry {
-                reference: d.key(),
-                depends_on: &d.dependencies,
-            })
+            .map(|d| DependencyEntry { reference: d.key(), depends_on: &d.dependencies })
             .collect(),
     };
     let unnumbered = serde_json::to_vec(&bom).expect("the SBOM serializes");
@@ -131,19 +125,8 @@ fn component<'a>(dep: &'a Dependency, kind: &'static str) -> Component<'a> {
         name: &dep.name,
         version: &dep.version,
         purl: format!("pkg:cargo/{}@{}", dep.name, dep.version),
-        licenses: dep
-            .license
-            .iter()
-            .map(|l| License { expression: l })
-            .collect(),
-        hashes: dep
-            .checksum
-            .iter()
-            .map(|c| Hash {
-                alg: "SHA-256",
-                content: c,
-            })
-            .collect(),
+        licenses: dep.license.iter().map(|l| License { expression: l }).collect(),
+        hashes: dep.checksum.iter().map(|c| Hash { alg: "SHA-256", content: c }).collect(),
     }
 }
 
@@ -197,11 +180,7 @@ mod tests {
             .unwrap()
             .deps;
         let sbom = cyclonedx(&deps, triple, 1_700_000_000);
-        assert_eq!(
-            sbom,
-            cyclonedx(&deps, triple, 1_700_000_000),
-            "reproducible"
-        );
+        assert_eq!(sbom, cyclonedx(&deps, triple, 1_700_000_000), "reproducible");
 
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("sbom.cdx.json");
@@ -210,11 +189,7 @@ mod tests {
                       from cyclonedx.validation.json import JsonStrictValidator\n\
                       e = JsonStrictValidator(SchemaVersion.V1_5).validate_str(open(sys.argv[1]).read())\n\
                       sys.exit(str(e) if e else 0)";
-        let out = Command::new("python3")
-            .args(["-c", script])
-            .arg(&path)
-            .output()
-            .unwrap();
+        let out = Command::new("python3").args(["-c", script]).arg(&path).output().unwrap();
         assert!(
             out.status.success(),
             "CycloneDX rejects the SBOM (pip install 'cyclonedx-python-lib[json-validation]'): {}",
@@ -241,11 +216,7 @@ mod tests {
             .lines()
             .filter_map(|l| {
                 let mut words = l.split_whitespace();
-                Some(format!(
-                    "{}@{}",
-                    words.next()?,
-                    words.next()?.strip_prefix('v')?
-                ))
+                Some(format!("{}@{}", words.next()?, words.next()?.strip_prefix('v')?))
             })
             .collect();
         let from_sbom: BTreeSet<String> = deps.iter().map(Dependency::key).collect();

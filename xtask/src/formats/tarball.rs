@@ -82,10 +82,7 @@ fn plan_entries<'a>(files: &'a [TarFile<'a>]) -> Result<BTreeMap<Vec<&'a str>, E
     entries.insert(Vec::new(), Entry::Dir);
     for file in files {
         let components: Vec<&str> = file.name.split('/').collect();
-        if components
-            .iter()
-            .any(|c| c.is_empty() || *c == "." || *c == ".." || c.contains('\0'))
-        {
+        if components.iter().any(|c| c.is_empty() || *c == "." || *c == ".." || c.contains('\0')) {
             bail!(
                 "expected a relative path such as completions/diag_tool.bash inside the archive, found {:?}",
                 file.name
@@ -103,10 +100,7 @@ fn plan_entries<'a>(files: &'a [TarFile<'a>]) -> Result<BTreeMap<Vec<&'a str>, E
             entries.insert(dir, Entry::Dir);
         }
         if entries.insert(components, Entry::File(file)).is_some() {
-            bail!(
-                "{:?} is listed twice, or is also a directory in the archive",
-                file.name
-            );
+            bail!("{:?} is listed twice, or is also a directory in the archive", file.name);
         }
     }
     Ok(entries)
@@ -121,13 +115,8 @@ fn append_file<W: Write>(
 ) -> Result<()> {
     let source = match file.data {
         Data::Bytes(bytes) => {
-            let mut header = header(
-                EntryType::Regular,
-                file.mode,
-                bytes.len() as u64,
-                mtime,
-                layout,
-            )?;
+            let mut header =
+                header(EntryType::Regular, file.mode, bytes.len() as u64, mtime, layout)?;
             return append(tar, &mut header, name, bytes);
         }
         Data::File(source) => source,
@@ -202,10 +191,7 @@ fn header(kind: EntryType, mode: u32, size: u64, mtime: u64, layout: &Layout) ->
 /// The gzip settings of every archive: best compression, and a header with neither time
 /// nor file name and a fixed OS byte, so the bytes depend on the contents only.
 pub fn gzip_encoder<W: Write>(writer: W) -> GzEncoder<W> {
-    GzBuilder::new()
-        .mtime(0)
-        .operating_system(255)
-        .write(writer, Compression::best())
+    GzBuilder::new().mtime(0).operating_system(255).write(writer, Compression::best())
 }
 
 /// Compresses `reader` into `writer` exactly as archives are compressed, returning the

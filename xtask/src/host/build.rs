@@ -30,38 +30,20 @@ pub fn choose(tp: &TargetPolicy, machine: &Machine, c_code: &[String]) -> (Build
                 ),
             )
         } else if native {
-            (
-                Builder::Cargo,
-                "static musl target: rustc links it self-contained".into(),
-            )
+            (Builder::Cargo, "static musl target: rustc links it self-contained".into())
         } else if linker {
-            (
-                Builder::Cargo,
-                "static musl target: rust-lld links it self-contained".into(),
-            )
+            (Builder::Cargo, "static musl target: rust-lld links it self-contained".into())
         } else if machine.zig {
-            (
-                Builder::Zigbuild,
-                "static musl target for another arch: zig links it".into(),
-            )
+            (Builder::Zigbuild, "static musl target for another arch: zig links it".into())
         } else if machine.container_engine.is_some() {
-            (
-                Builder::Cross,
-                "musl for another arch, no linker or zig: cross's container".into(),
-            )
+            (Builder::Cross, "musl for another arch, no linker or zig: cross's container".into())
         } else {
-            (
-                Builder::Cargo,
-                "musl for another arch: needs a configured linker".into(),
-            )
+            (Builder::Cargo, "musl for another arch: needs a configured linker".into())
         };
     }
     if let Some((floor, host)) = floor_below_host(tp, machine) {
         return if machine.zig && t.arch.zig_glibc.is_some() {
-            (
-                Builder::Zigbuild,
-                format!("glibc floor {floor} is below this machine's {host}"),
-            )
+            (Builder::Zigbuild, format!("glibc floor {floor} is below this machine's {host}"))
         } else {
             (
                 Builder::Cargo,
@@ -79,15 +61,9 @@ pub fn choose(tp: &TargetPolicy, machine: &Machine, c_code: &[String]) -> (Build
     } else if machine.zig && t.arch.zig_glibc.is_some() {
         (Builder::Zigbuild, "no cross-linker; zig links it".into())
     } else if machine.container_engine.is_some() {
-        (
-            Builder::Cross,
-            "no cross-linker or zig; cross's container has one".into(),
-        )
+        (Builder::Cross, "no cross-linker or zig; cross's container has one".into())
     } else {
-        (
-            Builder::Cargo,
-            "no cross-linker, zig or container engine".into(),
-        )
+        (Builder::Cargo, "no cross-linker, zig or container engine".into())
     }
 }
 
@@ -135,19 +111,10 @@ impl Invocation<'_> {
         };
         // cargo-auditable wraps cargo's own subcommand: `cargo auditable zigbuild` works too.
         let auditable = self.auditable && self.builder != Builder::Cross;
-        let mut args: Vec<String> = auditable
-            .then(|| "auditable".to_string())
-            .into_iter()
-            .collect();
+        let mut args: Vec<String> =
+            auditable.then(|| "auditable".to_string()).into_iter().collect();
         args.extend(
-            [
-                subcommand,
-                "--release",
-                "--locked",
-                "--package",
-                self.package,
-            ]
-            .map(String::from),
+            [subcommand, "--release", "--locked", "--package", self.package].map(String::from),
         );
         if !self.features.is_empty() {
             args.extend(["--features".to_string(), self.features.join(",")]);
@@ -184,10 +151,7 @@ impl Invocation<'_> {
             cmd = cmd.env(key, value);
         }
         // cross's cargo runs in a container, where the pipe's descriptors do not exist.
-        if let Some(makeflags) = self
-            .makeflags
-            .as_ref()
-            .filter(|_| self.builder != Builder::Cross)
+        if let Some(makeflags) = self.makeflags.as_ref().filter(|_| self.builder != Builder::Cross)
         {
             cmd = cmd.env("CARGO_MAKEFLAGS", makeflags);
         }
@@ -199,10 +163,9 @@ impl Invocation<'_> {
     /// cargo builder's cross gcc.
     pub fn env(&self) -> Vec<(String, String)> {
         match (self.builder, self.target.glibc_suffix, &self.linker) {
-            (Builder::Cross, Some(floor), _) => vec![(
-                format!("CROSS_TARGET_{}_ZIG", self.target.env_key()),
-                floor.to_string(),
-            )],
+            (Builder::Cross, Some(floor), _) => {
+                vec![(format!("CROSS_TARGET_{}_ZIG", self.target.env_key()), floor.to_string())]
+            }
             (Builder::Cargo, _, Some(gcc)) => machine::c_compilers(&self.target, gcc),
             _ => Vec::new(),
         }
@@ -240,10 +203,7 @@ impl Invocation<'_> {
 
     /// Where the built binary `bin` lands.
     pub fn binary_path(&self, bin: &str) -> PathBuf {
-        self.target_dir
-            .join(self.target.triple())
-            .join("release")
-            .join(bin)
+        self.target_dir.join(self.target.triple()).join("release").join(bin)
     }
 }
 
@@ -273,9 +233,7 @@ fn shell_quote(word: &str) -> String {
 
 /// The standard remaps: workspace, cargo home, rustup home and the build directory.
 pub fn remaps(workspace: &Path, target_dir: &Path) -> Vec<(PathBuf, String)> {
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_default();
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
     let cargo_home = std::env::var_os("CARGO_HOME").map_or(home.join(".cargo"), PathBuf::from);
     let rustup_home = std::env::var_os("RUSTUP_HOME").map_or(home.join(".rustup"), PathBuf::from);
     // rustc applies the last matching remap, so the more specific paths come later.
@@ -360,10 +318,7 @@ mod tests {
         let c_code = ["tikv-jemalloc-sys".to_string(), "libz-sys".to_string()];
         let (builder, why) = choose(&tp, &machine, &c_code);
         assert_eq!(builder, Builder::Zigbuild, "{why}");
-        assert!(
-            why.contains("C code (tikv-jemalloc-sys, libz-sys)"),
-            "{why}"
-        );
+        assert!(why.contains("C code (tikv-jemalloc-sys, libz-sys)"), "{why}");
         assert_eq!(choose(&tp, &machine, &[]).0, Builder::Cargo);
         let missing = machine.missing(&tp.target, Builder::Cargo, &c_code);
         let compiler = missing.iter().find(|m| m.what.starts_with("a C compiler"));
@@ -449,31 +404,19 @@ mod tests {
         };
         let recorded = inv.portable_display();
         assert!(!recorded.contains("/home/ci"), "{recorded}");
-        assert!(
-            recorded.contains("--target-dir $WORKSPACE/target/dist-build/x"),
-            "{recorded}"
-        );
-        assert!(
-            recorded.contains("--remap-path-prefix=$CARGO_HOME=/cargo"),
-            "{recorded}"
-        );
+        assert!(recorded.contains("--target-dir $WORKSPACE/target/dist-build/x"), "{recorded}");
+        assert!(recorded.contains("--remap-path-prefix=$CARGO_HOME=/cargo"), "{recorded}");
     }
 
     #[test]
     fn builder_names_parse_and_auto_means_none() {
-        assert_eq!(
-            "auto".parse::<BuilderChoice>().unwrap(),
-            BuilderChoice(None)
-        );
+        assert_eq!("auto".parse::<BuilderChoice>().unwrap(), BuilderChoice(None));
         assert_eq!(
             "zigbuild".parse::<BuilderChoice>().unwrap(),
             BuilderChoice(Some(Builder::Zigbuild))
         );
         let err = "docker".parse::<BuilderChoice>().unwrap_err().to_string();
-        assert!(
-            err.contains("expected auto, cargo, zigbuild or cross"),
-            "{err}"
-        );
+        assert!(err.contains("expected auto, cargo, zigbuild or cross"), "{err}");
     }
 
     #[test]
@@ -489,10 +432,7 @@ mod tests {
         assert_eq!(found.as_deref(), Some(binary.as_str()));
         // Rust's strings run into each other; the path is found after another one's end.
         let run_on = format!("library/std/src/panicking.rs{w}/src/main.rs");
-        assert_eq!(
-            embedded_path(run_on.as_bytes(), &paths, &[]).as_deref(),
-            Some(run_on.as_str())
-        );
+        assert_eq!(embedded_path(run_on.as_bytes(), &paths, &[]).as_deref(), Some(run_on.as_str()));
         assert_eq!(embedded_path(b"/build/src/main.rs", &paths, &[]), None);
         // The same letters inside another path, going on to what the workspace does not hold.
         let inside = format!("/rust/deps/addr2line-0.25.1{w}/line.rs\0{w}-old/src");

@@ -62,11 +62,7 @@ impl CargoConfig {
             Config::load_with_options(cwd, options).context("reading cargo's configuration")?;
         let files =
             de::Config::load_with_options(cwd, home).context("reading cargo's configuration")?;
-        Ok(CargoConfig {
-            resolved,
-            files,
-            env,
-        })
+        Ok(CargoConfig { resolved, files, env })
     }
 
     /// `linker` and `runner` for `target`, with where each was set.
@@ -79,8 +75,7 @@ impl CargoConfig {
         let linker = resolved.linker.map(|path| {
             let source = self.source(target, "LINKER", |t| {
                 let linker = t.linker.as_ref()?;
-                path.ends_with(&linker.val)
-                    .then_some(linker.definition.as_ref()?)
+                path.ends_with(&linker.val).then_some(linker.definition.as_ref()?)
             });
             source.with(path.display().to_string())
         });
@@ -129,16 +124,8 @@ enum Source {
 impl Source {
     fn with<T>(self, value: T) -> Setting<T> {
         match self {
-            Source::Env(source) => Setting {
-                value,
-                source,
-                from_env: true,
-            },
-            Source::File(source) => Setting {
-                value,
-                source,
-                from_env: false,
-            },
+            Source::Env(source) => Setting { value, source, from_env: true },
+            Source::File(source) => Setting { value, source, from_env: false },
         }
     }
 }
@@ -211,14 +198,8 @@ mod tests {
     fn a_deeper_directory_wins_and_the_home_file_is_the_fallback() {
         let tmp = tempfile::tempdir().unwrap();
         let inner = tmp.path().join("project");
-        write(
-            tmp.path(),
-            "[target.aarch64-unknown-linux-gnu]\nlinker = \"outer-gcc\"\n",
-        );
-        write(
-            &inner,
-            "[target.aarch64-unknown-linux-gnu]\nlinker = \"inner-gcc\"\n",
-        );
+        write(tmp.path(), "[target.aarch64-unknown-linux-gnu]\nlinker = \"outer-gcc\"\n");
+        write(&inner, "[target.aarch64-unknown-linux-gnu]\nlinker = \"inner-gcc\"\n");
         let home = tempfile::tempdir().unwrap();
         std::fs::write(
             home.path().join("config.toml"),
@@ -228,17 +209,10 @@ mod tests {
         let settings = load(&inner, home.path()).target(&aarch64()).unwrap();
         let linker = settings.linker.unwrap();
         assert_eq!(linker.value, "inner-gcc");
-        assert!(
-            linker.source.starts_with(&inner.display().to_string()),
-            "{linker:?}"
-        );
+        assert!(linker.source.starts_with(&inner.display().to_string()), "{linker:?}");
         let runner = settings.runner.unwrap();
         assert_eq!(runner.value, ["qemu-aarch64", "-L", "/sysroot"]);
-        assert!(
-            runner
-                .source
-                .starts_with(&home.path().display().to_string())
-        );
+        assert!(runner.source.starts_with(&home.path().display().to_string()));
     }
 
     /// Cargo joins most arrays across files, but not a program with its arguments:
@@ -248,20 +222,10 @@ mod tests {
     fn a_deeper_runner_array_replaces_the_others_like_cargo_does() {
         let tmp = tempfile::tempdir().unwrap();
         let inner = tmp.path().join("project");
-        write(
-            tmp.path(),
-            "[target.aarch64-unknown-linux-gnu]\nrunner = [\"qemu-aarch64\"]\n",
-        );
-        write(
-            &inner,
-            "[target.aarch64-unknown-linux-gnu]\nrunner = [\"-L\", \"/x\"]\n",
-        );
+        write(tmp.path(), "[target.aarch64-unknown-linux-gnu]\nrunner = [\"qemu-aarch64\"]\n");
+        write(&inner, "[target.aarch64-unknown-linux-gnu]\nrunner = [\"-L\", \"/x\"]\n");
         let home = tempfile::tempdir().unwrap();
-        let runner = load(&inner, home.path())
-            .target(&aarch64())
-            .unwrap()
-            .runner
-            .unwrap();
+        let runner = load(&inner, home.path()).target(&aarch64()).unwrap().runner.unwrap();
         assert_eq!(runner.value, ["-L", "/x"]);
         assert!(runner.source.starts_with(&inner.display().to_string()));
     }
@@ -276,9 +240,7 @@ mod tests {
         let home = tempfile::tempdir().unwrap();
         let cfg = ["target_arch=\"aarch64\"", "target_os=\"linux\"", "unix"];
         let rustc = fake_rustc(home.path(), &cfg);
-        let settings = load_rustc(tmp.path(), home.path(), &[], rustc)
-            .target(&aarch64())
-            .unwrap();
+        let settings = load_rustc(tmp.path(), home.path(), &[], rustc).target(&aarch64()).unwrap();
         assert_eq!(settings.linker.unwrap().value, "triple-gcc");
         let runner = settings.runner.unwrap();
         assert_eq!(runner.value, ["qemu-aarch64-static"]);
@@ -288,20 +250,10 @@ mod tests {
     #[test]
     fn relative_linker_paths_are_relative_to_the_directory_holding_dot_cargo() {
         let tmp = tempfile::tempdir().unwrap();
-        write(
-            tmp.path(),
-            "[target.aarch64-unknown-linux-gnu]\nlinker = \"tools/gcc\"\n",
-        );
+        write(tmp.path(), "[target.aarch64-unknown-linux-gnu]\nlinker = \"tools/gcc\"\n");
         let home = tempfile::tempdir().unwrap();
-        let linker = load(tmp.path(), home.path())
-            .target(&aarch64())
-            .unwrap()
-            .linker
-            .unwrap();
-        assert_eq!(
-            linker.value,
-            tmp.path().join("tools/gcc").display().to_string()
-        );
+        let linker = load(tmp.path(), home.path()).target(&aarch64()).unwrap().linker.unwrap();
+        assert_eq!(linker.value, tmp.path().join("tools/gcc").display().to_string());
         assert!(linker.source.starts_with(&tmp.path().display().to_string()));
     }
 
@@ -315,15 +267,10 @@ mod tests {
         );
         let env = [
             ("CARGO_TARGET_S390X_UNKNOWN_LINUX_GNU_LINKER", "env-gcc"),
-            (
-                "CARGO_TARGET_S390X_UNKNOWN_LINUX_GNU_RUNNER",
-                "qemu-s390x -L /s",
-            ),
+            ("CARGO_TARGET_S390X_UNKNOWN_LINUX_GNU_RUNNER", "qemu-s390x -L /s"),
         ];
         let home = tempfile::tempdir().unwrap();
-        let settings = load_env(tmp.path(), home.path(), &env)
-            .target(&target)
-            .unwrap();
+        let settings = load_env(tmp.path(), home.path(), &env).target(&target).unwrap();
         let linker = settings.linker.unwrap();
         assert_eq!((linker.value.as_str(), linker.from_env), ("env-gcc", true));
         assert_eq!(linker.source, "CARGO_TARGET_S390X_UNKNOWN_LINUX_GNU_LINKER");

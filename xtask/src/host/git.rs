@@ -13,38 +13,22 @@ pub fn source_date_epoch(sh: &Shell) -> Result<u64> {
             .parse()
             .with_context(|| format!("SOURCE_DATE_EPOCH=`{value}` is not a number of seconds"));
     }
-    let time = cmd!(sh, "git log -1 --format=%ct")
-        .quiet()
-        .ignore_stderr()
-        .read()
-        .context(
-            "no commit to take the archive timestamp from: commit first, or set SOURCE_DATE_EPOCH",
-        )?;
-    time.trim()
-        .parse()
-        .with_context(|| format!("`git log` printed `{time}`, not a time"))
+    let time = cmd!(sh, "git log -1 --format=%ct").quiet().ignore_stderr().read().context(
+        "no commit to take the archive timestamp from: commit first, or set SOURCE_DATE_EPOCH",
+    )?;
+    time.trim().parse().with_context(|| format!("`git log` printed `{time}`, not a time"))
 }
 
 /// What `git status` lists: changes and untracked files, which the commit does not hold.
 pub fn dirty_files(sh: &Shell) -> Vec<String> {
-    let status = cmd!(sh, "git status --porcelain")
-        .quiet()
-        .ignore_stderr()
-        .read()
-        .unwrap_or_default();
-    let mut files: Vec<String> = status
-        .lines()
-        .filter_map(|l| l.get(3..))
-        .map(str::to_string)
-        .collect();
+    let status =
+        cmd!(sh, "git status --porcelain").quiet().ignore_stderr().read().unwrap_or_default();
+    let mut files: Vec<String> =
+        status.lines().filter_map(|l| l.get(3..)).map(str::to_string).collect();
     files.sort();
     files
 }
 
 pub fn commit(sh: &Shell) -> Option<String> {
-    cmd!(sh, "git rev-parse HEAD")
-        .quiet()
-        .ignore_stderr()
-        .read()
-        .ok()
+    cmd!(sh, "git rev-parse HEAD").quiet().ignore_stderr().read().ok()
 }

@@ -39,26 +39,17 @@ impl Gpg {
         let home = std::env::temp_dir().join(format!(
             "xtask-gpg-{}-{}",
             std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)?
-                .subsec_nanos()
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.subsec_nanos()
         ));
         std::fs::create_dir(&home).with_context(|| format!("creating {}", home.display()))?;
         std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700))?;
-        let mut gpg = Gpg {
-            home,
-            password,
-            fingerprint: String::new(),
-            created: 0,
-        };
+        let mut gpg = Gpg { home, password, fingerprint: String::new(), created: 0 };
         gpg.gpg(sh, &["--import"])
             .stdin(text)
             .ignore_stderr()
             .run()
             .context("gpg --import refused PGP_KEY/PGP_KEY_FILE: it must be an armored secret key (gpg --armor --export-secret-keys)")?;
-        let listing = gpg
-            .gpg(sh, &["--with-colons", "--list-secret-keys"])
-            .read()?;
+        let listing = gpg.gpg(sh, &["--with-colons", "--list-secret-keys"]).read()?;
         gpg.fingerprint = primary_fingerprint(&listing).context(
             "PGP_KEY/PGP_KEY_FILE holds no secret key: export it with gpg --armor --export-secret-keys",
         )?;
@@ -113,10 +104,7 @@ impl Gpg {
     /// Fails unless the armored public key in `path` is this key's.
     pub fn check_public_key(&self, sh: &Shell, path: &Path) -> Result<()> {
         let listing = self
-            .gpg(
-                sh,
-                &["--with-colons", "--import-options", "show-only", "--import"],
-            )
+            .gpg(sh, &["--with-colons", "--import-options", "show-only", "--import"])
             .arg(path)
             .ignore_stderr()
             .read()
@@ -149,13 +137,9 @@ impl Drop for Gpg {
 
 /// The first `fpr` record after the first `pub` or `sec` one in gpg's `--with-colons` output.
 fn primary_fingerprint(listing: &str) -> Option<String> {
-    let mut lines = listing
-        .lines()
-        .skip_while(|l| !l.starts_with("pub:") && !l.starts_with("sec:"));
-    lines
-        .find(|l| l.starts_with("fpr:"))
-        .and_then(|l| l.split(':').nth(9))
-        .map(str::to_string)
+    let mut lines =
+        listing.lines().skip_while(|l| !l.starts_with("pub:") && !l.starts_with("sec:"));
+    lines.find(|l| l.starts_with("fpr:")).and_then(|l| l.split(':').nth(9)).map(str::to_string)
 }
 
 /// A throwaway RSA key (armored secret and public halves) made with gpg itself, for tests
@@ -168,24 +152,17 @@ pub fn throwaway_key(sh: &Shell, name: &str, password: &str) -> Result<(String, 
     let pass = ["--pinentry-mode", "loopback", "--passphrase", password];
     let uid = format!("{name} <{name}@example.invalid>");
     let made = (|| {
-        cmd!(
-            sh,
-            "gpg --batch --homedir {home} {pass...} --quick-gen-key {uid} rsa2048 sign never"
-        )
-        .quiet()
-        .ignore_stderr()
-        .run()?;
-        let secret = cmd!(
-            sh,
-            "gpg --batch --homedir {home} {pass...} --armor --export-secret-keys"
-        )
-        .read()?;
+        cmd!(sh, "gpg --batch --homedir {home} {pass...} --quick-gen-key {uid} rsa2048 sign never")
+            .quiet()
+            .ignore_stderr()
+            .run()?;
+        let secret =
+            cmd!(sh, "gpg --batch --homedir {home} {pass...} --armor --export-secret-keys")
+                .read()?;
         let public = cmd!(sh, "gpg --batch --homedir {home} --armor --export").read()?;
         anyhow::Ok((secret, public))
     })();
-    let _ = cmd!(sh, "gpgconf --homedir {home} --kill gpg-agent")
-        .quiet()
-        .run();
+    let _ = cmd!(sh, "gpgconf --homedir {home} --kill gpg-agent").quiet().run();
     let _ = std::fs::remove_dir_all(&dir);
     made.context("making a key with gpg --quick-gen-key")
 }
@@ -208,24 +185,15 @@ mod tests {
         let err = gpg.check_public_key(&sh, &other).unwrap_err();
         assert!(format!("{err:#}").contains("pgp-public-key"), "{err:#}");
 
-        let signature = gpg
-            .sign(&sh, b"Release\n", &["--detach-sign"], None)
-            .unwrap();
+        let signature = gpg.sign(&sh, b"Release\n", &["--detach-sign"], None).unwrap();
         let (data, sig) = (dir.path().join("data"), dir.path().join("data.sig"));
         std::fs::write(&data, b"Release\n").unwrap();
         std::fs::write(&sig, &signature).unwrap();
         let verify = |keyring: &Path| {
             let ring = dir.path().join("ring.gpg");
             let _ = std::fs::remove_file(&ring);
-            cmd!(sh, "gpg --batch --dearmor --output {ring} {keyring}")
-                .quiet()
-                .run()
-                .unwrap();
-            cmd!(sh, "gpgv --keyring {ring} {sig} {data}")
-                .quiet()
-                .ignore_stderr()
-                .run()
-                .is_ok()
+            cmd!(sh, "gpg --batch --dearmor --output {ring} {keyring}").quiet().run().unwrap();
+            cmd!(sh, "gpgv --keyring {ring} {sig} {data}").quiet().ignore_stderr().run().is_ok()
         };
         assert!(verify(&key));
         assert!(!verify(&other));

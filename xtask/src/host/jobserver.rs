@@ -30,19 +30,11 @@ impl Jobserver {
         // own children do.
         // SAFETY: `fds` has room for the two descriptors pipe(2) writes.
         if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
-            bail!(
-                "creating the builds' jobserver pipe: {}",
-                std::io::Error::last_os_error()
-            );
+            bail!("creating the builds' jobserver pipe: {}", std::io::Error::last_os_error());
         }
         // SAFETY: pipe(2) succeeded, so both are open descriptors that nothing else owns.
         let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), File::from_raw_fd(fds[1])) };
-        let server = Jobserver {
-            read,
-            write,
-            slots,
-            running: Mutex::new(builds),
-        };
+        let server = Jobserver { read, write, slots, running: Mutex::new(builds) };
         server.put(slots.saturating_sub(builds))?;
         Ok(server)
     }
@@ -64,17 +56,11 @@ impl Jobserver {
     pub fn finished(&self) -> Result<()> {
         let mut running = self.running.lock().expect("jobserver");
         *running = running.saturating_sub(1);
-        if *running < self.slots {
-            self.put(1)
-        } else {
-            Ok(())
-        }
+        if *running < self.slots { self.put(1) } else { Ok(()) }
     }
 
     fn put(&self, tokens: usize) -> Result<()> {
-        (&self.write)
-            .write_all(&vec![b'+'; tokens])
-            .map_err(|e| anyhow::anyhow!("jobserver: {e}"))
+        (&self.write).write_all(&vec![b'+'; tokens]).map_err(|e| anyhow::anyhow!("jobserver: {e}"))
     }
 }
 
@@ -96,11 +82,7 @@ mod tests {
     #[test]
     fn the_slots_of_finished_targets_go_to_the_last_ones() {
         let server = Jobserver::new(2, 4).unwrap();
-        assert_eq!(
-            tokens(&server),
-            0,
-            "four builds on two slots: none to spare"
-        );
+        assert_eq!(tokens(&server), 0, "four builds on two slots: none to spare");
         server.finished().unwrap();
         server.finished().unwrap();
         assert_eq!(tokens(&server), 0, "two still running fill both slots");

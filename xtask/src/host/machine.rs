@@ -51,14 +51,8 @@ pub struct Missing {
 
 impl Machine {
     pub fn probe(sh: &Shell) -> Result<Machine> {
-        let sysroot = cmd!(sh, "rustc --print sysroot")
-            .quiet()
-            .read()
-            .context("running rustc")?;
-        let host = cmd!(sh, "rustc --print host-tuple")
-            .quiet()
-            .read()
-            .context("running rustc")?;
+        let sysroot = cmd!(sh, "rustc --print sysroot").quiet().read().context("running rustc")?;
+        let host = cmd!(sh, "rustc --print host-tuple").quiet().read().context("running rustc")?;
         let host_glibc = cmd!(sh, "getconf GNU_LIBC_VERSION")
             .quiet()
             .ignore_stderr()
@@ -69,10 +63,8 @@ impl Machine {
             .map(|p| std::env::split_paths(&p).collect())
             .unwrap_or_default();
         let sysroot = PathBuf::from(sysroot);
-        let rustc_targets = cmd!(sh, "rustc --print target-list")
-            .quiet()
-            .read()
-            .context("running rustc")?;
+        let rustc_targets =
+            cmd!(sh, "rustc --print target-list").quiet().read().context("running rustc")?;
         let mut machine = Machine {
             rustc_targets: rustc_targets.lines().map(str::to_string).collect(),
             host_arch: Arch::host(),
@@ -88,12 +80,7 @@ impl Machine {
             path,
         };
         let quiet_ok = |program: &str, args: &[&str]| {
-            cmd!(sh, "{program} {args...}")
-                .quiet()
-                .ignore_stdout()
-                .ignore_stderr()
-                .run()
-                .is_ok()
+            cmd!(sh, "{program} {args...}").quiet().ignore_stdout().ignore_stderr().run().is_ok()
         };
         machine.installed_crates = installed_crates(sh);
         machine.tools = ToolVersions::probe(sh, &machine.installed_crates);
@@ -107,9 +94,7 @@ impl Machine {
     }
 
     pub fn installed_crate(&self, name: &str, version: &str) -> bool {
-        self.installed_crates
-            .iter()
-            .any(|(n, v)| n == name && v == version)
+        self.installed_crates.iter().any(|(n, v)| n == name && v == version)
     }
 
     pub fn which(&self, program: &str) -> bool {
@@ -138,11 +123,7 @@ impl Machine {
     }
 
     pub fn rust_std_installed(&self, target: &Target) -> bool {
-        self.sysroot
-            .join("lib/rustlib")
-            .join(target.triple())
-            .join("lib")
-            .is_dir()
+        self.sysroot.join("lib/rustlib").join(target.triple()).join("lib").is_dir()
     }
 
     /// How to run a binary of `target` here: nothing for the host's arch, the configured
@@ -187,12 +168,7 @@ impl Machine {
             ));
         }
         if builder == Builder::Zigbuild {
-            tools.push((
-                "zig",
-                &pinned.ziglang,
-                &self.tools.ziglang,
-                "pip install ziglang==",
-            ));
+            tools.push(("zig", &pinned.ziglang, &self.tools.ziglang, "pip install ziglang=="));
             let found = &self.tools.cargo_zigbuild;
             tools.push((
                 "cargo-zigbuild",
@@ -216,10 +192,7 @@ impl Machine {
                     ),
                     fix: install,
                 }),
-                None => missing.push(Missing {
-                    what: format!("{tool} {pinned}"),
-                    fix: install,
-                }),
+                None => missing.push(Missing { what: format!("{tool} {pinned}"), fix: install }),
             }
         }
         missing
@@ -279,12 +252,8 @@ impl Machine {
     /// The cargo builder's C and C++ compilers: the cross gcc's siblings, the host's `cc` and
     /// `c++`, and for musl none at all: only zig compiles C into a static musl binary here.
     fn missing_c_compiler(&self, target: &Target, c_code: &[String]) -> Vec<Missing> {
-        let what = |compiler: &str| {
-            format!(
-                "C compiler `{compiler}` ({} have C code)",
-                c_code.join(", ")
-            )
-        };
+        let what =
+            |compiler: &str| format!("C compiler `{compiler}` ({} have C code)", c_code.join(", "));
         if target.libc == Libc::Musl {
             return vec![Missing {
                 what: format!(
@@ -298,16 +267,9 @@ impl Machine {
                         .into(),
             }];
         }
-        let linker = self
-            .settings(target)
-            .ok()
-            .and_then(|s| s.linker)
-            .map(|l| l.value);
+        let linker = self.settings(target).ok().and_then(|s| s.linker).map(|l| l.value);
         let compilers = match linker.as_deref() {
-            Some(gcc) => c_compilers(target, gcc)
-                .into_iter()
-                .map(|(_, c)| c)
-                .collect(),
+            Some(gcc) => c_compilers(target, gcc).into_iter().map(|(_, c)| c).collect(),
             None => vec!["cc".to_string(), "c++".to_string()],
         };
         let fix = match debian_linker_packages(target) {
@@ -317,10 +279,7 @@ impl Machine {
         compilers
             .iter()
             .filter(|c| !self.which(c))
-            .map(|c| Missing {
-                what: what(c),
-                fix: fix.clone(),
-            })
+            .map(|c| Missing { what: what(c), fix: fix.clone() })
             .collect()
     }
 
@@ -352,10 +311,7 @@ impl Machine {
                     Some(pkgs) if linker.value.ends_with("-gcc") => {
                         format!("apt-get install {}", pkgs.join(" "))
                     }
-                    _ => format!(
-                        "install `{}` or change it in {}",
-                        linker.value, linker.source
-                    ),
+                    _ => format!("install `{}` or change it in {}", linker.value, linker.source),
                 },
                 what: format!("linker `{}`", linker.value),
             }),
@@ -372,11 +328,7 @@ impl Machine {
 
 /// What `cargo install` installed, from `cargo install --list` (`name vX.Y.Z:` lines).
 fn installed_crates(sh: &Shell) -> Vec<(String, String)> {
-    let list = cmd!(sh, "cargo install --list")
-        .quiet()
-        .ignore_stderr()
-        .read()
-        .unwrap_or_default();
+    let list = cmd!(sh, "cargo install --list").quiet().ignore_stderr().read().unwrap_or_default();
     list.lines()
         .filter(|l| !l.starts_with(' '))
         .filter_map(|l| {
@@ -389,11 +341,7 @@ fn installed_crates(sh: &Shell) -> Vec<(String, String)> {
 impl ToolVersions {
     fn probe(sh: &Shell, crates: &[(String, String)]) -> ToolVersions {
         let read = |program: &str, args: &[&str]| {
-            cmd!(sh, "{program} {args...}")
-                .quiet()
-                .ignore_stderr()
-                .read()
-                .ok()
+            cmd!(sh, "{program} {args...}").quiet().ignore_stderr().read().ok()
         };
         let ziglang =
             read("zig", &["version"]).or_else(|| read("python3", &["-m", "ziglang", "version"]));
@@ -486,9 +434,7 @@ pub fn smoke_run(sh: &Shell, runner: &[String], binary: &Path, smoke: &Smoke) ->
         .read()
         .with_context(|| format!("running {}", binary.display()))?;
     let first = smoke.judge(&output)?;
-    let how = runner
-        .first()
-        .map_or("natively".to_string(), |r| format!("under {r}"));
+    let how = runner.first().map_or("natively".to_string(), |r| format!("under {r}"));
     Ok(format!("`{}` {how}: {first}", smoke.args.join(" ")))
 }
 
@@ -514,9 +460,6 @@ mod tests {
             debian_linker_packages(&t("armv7-unknown-linux-gnueabihf")).unwrap(),
             ["gcc-arm-linux-gnueabihf", "libc6-dev-armhf-cross"]
         );
-        assert_eq!(
-            debian_linker_packages(&t("aarch64-unknown-linux-musl")),
-            None
-        );
+        assert_eq!(debian_linker_packages(&t("aarch64-unknown-linux-musl")), None);
     }
 }

@@ -43,9 +43,5 @@ pub fn run(
             path.display()
         );
     }
-    Ok(Checked {
-        facts,
-        deps: resolved.deps,
-        audited,
-    })
+    Ok(Checked { facts, deps: resolved.deps, audited })
 }

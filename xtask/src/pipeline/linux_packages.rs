@@ -29,10 +29,7 @@ pub fn file_names(policy: &Policy, target: &Target) -> Vec<String> {
         return Vec::new();
     }
     let (name, version) = (package_name(policy), full_version(policy));
-    vec![
-        deb::file_name(&name, &version, target.arch),
-        rpm::file_name(&name, &version, target.arch),
-    ]
+    vec![deb::file_name(&name, &version, target.arch), rpm::file_name(&name, &version, target.arch)]
 }
 
 /// `diag-tool`: Debian allows no `_` in package names, and Fedora's follow suit.
@@ -184,11 +181,7 @@ pub fn files(
         files.extend(man_pages(&configured(root, dir, "man")?)?);
     }
     if let Some(dir) = &policy.completions {
-        files.extend(completions(
-            distro,
-            bin,
-            &configured(root, dir, "completions")?,
-        )?);
+        files.extend(completions(distro, bin, &configured(root, dir, "completions")?)?);
     }
     let licenses = license_files(policy, root)?;
     match distro {
@@ -267,11 +260,7 @@ fn completions(distro: Distro, bin: &str, dir: &Path) -> Result<Vec<InstallFile>
             );
         };
         let contents = files::read_regular(&path, files::TEXT_CAP)?;
-        files.push(InstallFile {
-            path: installed,
-            contents,
-            kind: Kind::Other,
-        });
+        files.push(InstallFile { path: installed, contents, kind: Kind::Other });
     }
     Ok(files)
 }
@@ -279,26 +268,19 @@ fn completions(distro: Distro, bin: &str, dir: &Path) -> Result<Vec<InstallFile>
 /// Whether a file's name says it holds a license text.
 pub fn is_license(name: &str) -> bool {
     let upper = name.to_uppercase();
-    ["LICENSE", "LICENCE", "COPYING", "UNLICENSE"]
-        .iter()
-        .any(|p| upper.starts_with(p))
+    ["LICENSE", "LICENCE", "COPYING", "UNLICENSE"].iter().any(|p| upper.starts_with(p))
 }
 
 /// The license texts, by file name: the package's `license-file`, and the `LICENSE*`,
 /// `COPYING*` and `UNLICENSE` files of the package's folder and among the `include` files.
 pub fn license_files(policy: &Policy, root: &Path) -> Result<Vec<(String, String)>> {
     let package_dir = (policy.package.manifest_path.parent()).context("a package folder")?;
-    let mut paths: Vec<std::path::PathBuf> = (policy.package.license_file.iter())
-        .map(|f| package_dir.join(f))
-        .collect();
+    let mut paths: Vec<std::path::PathBuf> =
+        (policy.package.license_file.iter()).map(|f| package_dir.join(f)).collect();
     let beside = std::fs::read_dir(package_dir).context("reading the package's folder")?;
     let mut beside: Vec<_> = beside.filter_map(|e| e.ok()).map(|e| e.path()).collect();
     beside.sort();
-    paths.extend(
-        beside
-            .into_iter()
-            .filter(|p| is_license(&file_name(p).unwrap_or_default())),
-    );
+    paths.extend(beside.into_iter().filter(|p| is_license(&file_name(p).unwrap_or_default())));
     for include in &policy.include {
         if (include.file_name()).is_some_and(|n| is_license(&n.to_string_lossy())) {
             paths.push(files::inside(root, include, "`include` entry")?);
@@ -349,10 +331,7 @@ mod tests {
         let bin = &policy.bin;
         let paths = |distro| -> Vec<String> {
             let files = files(distro, &policy, &meta, b"binary", &sh.current_dir()).unwrap();
-            assert_eq!(
-                files[0].contents, b"binary",
-                "the bytes given are the binary"
-            );
+            assert_eq!(files[0].contents, b"binary", "the bytes given are the binary");
             files.into_iter().map(|f| f.path).collect()
         };
         let debian = paths(Distro::Debian);
@@ -364,10 +343,7 @@ mod tests {
             format!("usr/share/bash-completion/completions/{bin}"),
             format!("usr/share/fish/vendor_completions.d/{bin}.fish"),
         ] {
-            assert!(
-                debian.contains(&shared) && rpm.contains(&shared),
-                "{shared}"
-            );
+            assert!(debian.contains(&shared) && rpm.contains(&shared), "{shared}");
         }
         let doc = format!("usr/share/doc/{}", meta.name);
         assert!(debian.contains(&format!("usr/share/zsh/vendor-completions/_{bin}")));
@@ -405,11 +381,7 @@ mod tests {
         policy.man = None;
         policy.completions = None;
         let files = files(Distro::Rpm, &policy, &meta, b"", &sh.current_dir()).unwrap();
-        assert!(
-            files
-                .iter()
-                .all(|f| !f.path.contains("/man/") && !f.path.contains("completion"))
-        );
+        assert!(files.iter().all(|f| !f.path.contains("/man/") && !f.path.contains("completion")));
     }
 
     #[test]
@@ -422,10 +394,7 @@ mod tests {
         let gnu = Target::parse("aarch64-unknown-linux-gnu").unwrap();
         assert_eq!(
             file_names(&policy, &gnu),
-            [
-                format!("{name}_{version}-1_arm64.deb"),
-                format!("{name}-{version}-1.aarch64.rpm")
-            ]
+            [format!("{name}_{version}-1_arm64.deb"), format!("{name}-{version}-1.aarch64.rpm")]
         );
         let musl = Target::parse("aarch64-unknown-linux-musl").unwrap();
         assert!(file_names(&policy, &musl).is_empty());
@@ -433,27 +402,14 @@ mod tests {
     }
 
     fn file(path: &str) -> InstallFile {
-        InstallFile {
-            path: path.into(),
-            contents: Vec::new(),
-            kind: Kind::Other,
-        }
+        InstallFile { path: path.into(), contents: Vec::new(), kind: Kind::Other }
     }
 
     #[test]
     fn every_parent_directory_is_listed_once_before_its_children() {
         let files = [file("usr/bin/tool"), file("usr/share/man/man1/tool.1.gz")];
         let dirs: Vec<String> = directories(&files).into_iter().collect();
-        assert_eq!(
-            dirs,
-            [
-                "usr",
-                "usr/bin",
-                "usr/share",
-                "usr/share/man",
-                "usr/share/man/man1"
-            ]
-        );
+        assert_eq!(dirs, ["usr", "usr/bin", "usr/share", "usr/share/man", "usr/share/man/man1"]);
     }
 
     #[test]

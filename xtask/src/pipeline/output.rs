@@ -64,10 +64,7 @@ impl Output {
 
     pub fn summary(&self, summary: &Summary) {
         if self.json {
-            println!(
-                "{}",
-                serde_json::to_string(summary).expect("the summary serializes")
-            );
+            println!("{}", serde_json::to_string(summary).expect("the summary serializes"));
             return;
         }
         let rows: Vec<Vec<String>> = summary
@@ -107,11 +104,7 @@ impl Output {
             Some(key) => format!("signed with minisign key {key}"),
             None => "unsigned (no MINISIGN_KEY_FILE or MINISIGN_KEY)".to_string(),
         };
-        println!(
-            "\n{} target(s) in {:.1}s, {signed}",
-            summary.targets.len(),
-            summary.seconds
-        );
+        println!("\n{} target(s) in {:.1}s, {signed}", summary.targets.len(), summary.seconds);
     }
 }
 

@@ -39,10 +39,7 @@ impl TargetPlan {
     ) -> TargetPlan {
         let mut missing = Vec::new();
         let c_code = cargo::c_code(sh, release, &policy.target).unwrap_or_else(|e| {
-            missing.push(Missing {
-                what: "the dependency graph".into(),
-                fix: format!("{e:#}"),
-            });
+            missing.push(Missing { what: "the dependency graph".into(), fix: format!("{e:#}") });
             Vec::new()
         });
         let (builder, why) = match (builder, policy.builder) {
@@ -60,11 +57,7 @@ impl TargetPlan {
             missing,
             runner,
             c_code,
-            linker: machine
-                .settings(&policy.target)
-                .ok()
-                .and_then(|s| s.linker)
-                .map(|l| l.value),
+            linker: machine.settings(&policy.target).ok().and_then(|s| s.linker).map(|l| l.value),
             policy,
         }
     }
@@ -99,9 +92,7 @@ impl TargetPlan {
 /// with a builder that can meet it.
 fn unmet_floor(policy: &TargetPolicy, builder: Builder, machine: &Machine) -> Option<Missing> {
     let (floor, arch) = (policy.glibc_floor?, policy.target.arch);
-    let host = machine
-        .host_glibc
-        .filter(|_| Some(arch) == machine.host_arch);
+    let host = machine.host_glibc.filter(|_| Some(arch) == machine.host_arch);
     let links = match builder.lowest_glibc(arch, host) {
         Some(lowest) if lowest <= floor => return None,
         Some(lowest) => format!("it links {} against glibc {lowest}", arch.rust),
@@ -112,16 +103,10 @@ fn unmet_floor(policy: &TargetPolicy, builder: Builder, machine: &Machine) -> Op
             "pip install ziglang cargo-zigbuild, then --builder zigbuild or auto".into()
         }
         Builder::Zigbuild | Builder::Cross => {
-            format!(
-                "--builder cargo with glibc-floor = \"{}\"",
-                builder::DEBIAN_CROSS_GLIBC
-            )
+            format!("--builder cargo with glibc-floor = \"{}\"", builder::DEBIAN_CROSS_GLIBC)
         }
     };
-    Some(Missing {
-        what: format!("a {builder} build within glibc floor {floor} ({links})"),
-        fix,
-    })
+    Some(Missing { what: format!("a {builder} build within glibc floor {floor} ({links})"), fix })
 }
 
 /// One cargo invocation per target, each with its own target directory so that all of them run
@@ -153,10 +138,8 @@ pub fn invocation<'a>(
 /// Debian packages a target needs on an x86_64 build machine: the cross gcc and C library
 /// (the cargo builder and `cargo xtask test --target` link with them) and QEMU to run it.
 pub fn debian_packages(target: &Target) -> Vec<String> {
-    let mut packages: Vec<String> = machine::debian_linker_packages(target)
-        .into_iter()
-        .flatten()
-        .collect();
+    let mut packages: Vec<String> =
+        machine::debian_linker_packages(target).into_iter().flatten().collect();
     if target.libc == Libc::Gnu && !target.is_native() {
         // C++ dependencies compile with the cross gcc's g++.
         packages.push(format!("g++-{}", target.arch.gnu_triple.replace('_', "-")));
@@ -233,12 +216,7 @@ pub fn plan_json(policy: &Policy, plans: &[TargetPlan], machine: &Machine) -> Pl
                 libc: target.libc.name(),
                 elf: [
                     format!("ELF{}", target.arch.class),
-                    if target.arch.little_endian {
-                        "little endian"
-                    } else {
-                        "big endian"
-                    }
-                    .into(),
+                    if target.arch.little_endian { "little endian" } else { "big endian" }.into(),
                     target.arch.binutils.into(),
                 ],
                 glibc_floor: p.policy.glibc_floor.map(|v| v.to_string()),

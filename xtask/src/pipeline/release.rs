@@ -128,10 +128,7 @@ fn run(
                 signer.sign_file(&out_dir.join(name), manifest.source_date_epoch)?;
             }
             let key = signer.public_base64();
-            Ok(Some(format!(
-                "{} .sig files (minisign key {key})",
-                names.len()
-            )))
+            Ok(Some(format!("{} .sig files (minisign key {key})", names.len())))
         }
     }
 }

@@ -61,11 +61,7 @@ pub fn update(sh: &Shell, request: &Request) -> Result<(usize, usize)> {
                     artifact.sha256
                 );
             }
-            incoming.push((
-                dir.join(pool).join(&artifact.name),
-                bytes,
-                manifest.source_date_epoch,
-            ));
+            incoming.push((dir.join(pool).join(&artifact.name), bytes, manifest.source_date_epoch));
         }
         name = manifest.name.replace('_', "-");
         date = date.max(manifest.source_date_epoch);
@@ -216,10 +212,7 @@ fn write_dnf(sh: &Shell, gpg: &Gpg, root: &Path, date: u64) -> Result<usize> {
 /// index names (by their hash or file name).
 fn prune(dir: &Path, indexes: &[&str]) -> Result<()> {
     for path in files::walk(dir, &|_| false)? {
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         let named = |text: &&str| {
             let key = name.split('-').next().unwrap_or(name);
             text.contains(key)
@@ -246,10 +239,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
 
         let deb = dir.path().join("pool/t_1_amd64.deb");
-        assert_eq!(
-            to_write(&sh, &gpg, &deb, b"one".to_vec(), 1).unwrap(),
-            Some(b"one".to_vec())
-        );
+        assert_eq!(to_write(&sh, &gpg, &deb, b"one".to_vec(), 1).unwrap(), Some(b"one".to_vec()));
         write(&deb, b"one").unwrap();
         assert_eq!(to_write(&sh, &gpg, &deb, b"one".to_vec(), 1).unwrap(), None);
         let err = to_write(&sh, &gpg, &deb, b"two".to_vec(), 1).unwrap_err();
@@ -259,19 +249,12 @@ mod tests {
         let (_tmp, sample) = write_sample("x86_64", rpm::build, rpm::file_name);
         let unsigned = std::fs::read(&sample).unwrap();
         let path = dir.path().join("packages/t.rpm");
-        let signed = to_write(&sh, &gpg, &path, unsigned.clone(), 1)
-            .unwrap()
-            .unwrap();
+        let signed = to_write(&sh, &gpg, &path, unsigned.clone(), 1).unwrap().unwrap();
         assert!(Package::parse(&signed).unwrap().is_signed());
-        let again = to_write(&sh, &gpg, &path, unsigned.clone(), 1)
-            .unwrap()
-            .unwrap();
+        let again = to_write(&sh, &gpg, &path, unsigned.clone(), 1).unwrap().unwrap();
         assert_eq!(signed, again, "the same inputs give the same signed bytes");
         write(&path, &signed).unwrap();
-        assert_eq!(
-            to_write(&sh, &gpg, &path, unsigned.clone(), 1).unwrap(),
-            None
-        );
+        assert_eq!(to_write(&sh, &gpg, &path, unsigned.clone(), 1).unwrap(), None);
         let mut other = unsigned;
         let last = other.len() - 1;
         other[last] ^= 1;

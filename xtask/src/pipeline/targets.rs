@@ -140,19 +140,14 @@ impl Dist<'_> {
                     scope.spawn(move || self.run_target(&sh, plan))
                 })
                 .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("dist thread panicked"))
-                .collect()
+            handles.into_iter().map(|h| h.join().expect("dist thread panicked")).collect()
         });
 
         let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
         let mut signing = None;
         let mut release_seconds = Vec::new();
         if failed == 0 {
-            let targets = outcomes
-                .iter()
-                .filter_map(|o| o.result.as_ref().ok().cloned());
+            let targets = outcomes.iter().filter_map(|o| o.result.as_ref().ok().cloned());
             let mut manifest = Manifest::new(
                 self.policy,
                 git::commit(sh),
@@ -191,8 +186,7 @@ impl Dist<'_> {
             .iter()
             .try_for_each(|&step| {
                 if let Some(why) = not_applicable(step, plan) {
-                    self.out
-                        .status("Skipped", &triple, &format!("{}: {why}", step.name()));
+                    self.out.status("Skipped", &triple, &format!("{}: {why}", step.name()));
                     return Ok(());
                 }
                 let started = Instant::now();
@@ -261,8 +255,7 @@ impl Dist<'_> {
 
     fn build(&self, sh: &Shell, job: &mut Job) -> Result<String> {
         let target = job.inv.target.to_string();
-        self.out
-            .status("Building", &target, &format!("with {}", job.inv.builder));
+        self.out.status("Building", &target, &format!("with {}", job.inv.builder));
         let started = Instant::now();
         let mut build = job.inv.cmd(sh);
         if self.out.json {
@@ -280,18 +273,10 @@ impl Dist<'_> {
         let policy = &job.plan.policy;
         let machine_paths: Vec<&Path> = job.inv.remaps.iter().map(|(p, _)| p.as_path()).collect();
         let target = (&policy.target, policy.glibc_floor);
-        let checked = checks::run(
-            sh,
-            self.policy,
-            (&job.bytes, &binary),
-            target,
-            &machine_paths,
-        )?;
+        let checked = checks::run(sh, self.policy, (&job.bytes, &binary), target, &machine_paths)?;
         let (facts, audited) = (checked.facts, checked.audited);
         job.deps = checked.deps;
-        let glibc = facts
-            .glibc_max
-            .map_or(String::new(), |v| format!(", needs glibc {v}"));
+        let glibc = facts.glibc_max.map_or(String::new(), |v| format!(", needs glibc {v}"));
         let detail = format!(
             "{}, {}{glibc}, stripped, lists its {audited} packages",
             facts.architecture(),
@@ -338,11 +323,7 @@ impl Dist<'_> {
             executable: true,
         }];
         files.extend(self.included.iter().cloned());
-        for sbom in job
-            .artifacts
-            .iter()
-            .filter(|a| a.kind == ArtifactKind::Sbom)
-        {
+        for sbom in job.artifacts.iter().filter(|a| a.kind == ArtifactKind::Sbom) {
             files.push(ArchiveFile {
                 name: names::SBOM_IN_ARCHIVE.to_string(),
                 source: self.out_dir.join(&sbom.name),
@@ -363,10 +344,7 @@ impl Dist<'_> {
 
     /// The manifest entry of a target that went through every step.
     fn entry(&self, job: &mut Job) -> Result<TargetEntry> {
-        let facts = job
-            .facts
-            .as_ref()
-            .ok_or_else(|| anyhow!("no verified facts"))?;
+        let facts = job.facts.as_ref().ok_or_else(|| anyhow!("no verified facts"))?;
         Ok(TargetEntry {
             target: job.plan.policy.target.triple(),
             build_target: job.inv.target.to_string(),
@@ -393,10 +371,7 @@ fn preflight(plan: &TargetPlan) -> Result<String> {
     if plan.missing.is_empty() {
         return Ok(format!("{} is installed", plan.builder));
     }
-    let fixes: Vec<String> = plan
-        .missing
-        .iter()
-        .map(|m| format!("{} is missing: {}", m.what, m.fix))
-        .collect();
+    let fixes: Vec<String> =
+        plan.missing.iter().map(|m| format!("{} is missing: {}", m.what, m.fix)).collect();
     bail!("{}", fixes.join("; "))
 }

@@ -21,10 +21,7 @@ pub fn edit(text: &str, changes: &[Change]) -> Result<String> {
         let (start, end) = section(&lines, change.table)?;
         let entry =
             find_entry(&lines[start..end], change.key)?.map(|(a, b)| (start + a, start + b));
-        let new = change
-            .value
-            .as_ref()
-            .map(|v| format!("{} = {}\n", change.key, inline(v)));
+        let new = change.value.as_ref().map(|v| format!("{} = {}\n", change.key, inline(v)));
         match (entry, new) {
             (Some((a, b)), new) => {
                 lines.splice(a..b, new);
@@ -138,12 +135,7 @@ fn entry_at(lines: &[String]) -> Option<(String, usize)> {
         if let Ok(table) = toml::from_str::<Table>(&text) {
             let key = table.keys().next()?.clone();
             // A dotted key (`a.b = 1`) parses as the table `a`; its line names it whole.
-            let written = first
-                .split('=')
-                .next()?
-                .trim()
-                .trim_matches('"')
-                .to_string();
+            let written = first.split('=').next()?.trim().trim_matches('"').to_string();
             return Some((if written == key { key } else { written }, n + 1));
         }
     }
@@ -178,18 +170,10 @@ mod tests {
         let edited = edit(
             TEXT,
             &[
-                change(
-                    "workspace",
-                    "members",
-                    Some(Value::Array(vec!["a".into(), "b".into()])),
-                ),
+                change("workspace", "members", Some(Value::Array(vec!["a".into(), "b".into()]))),
                 change(release, "package", Some("b".into())),
                 change(release, "long-description", None),
-                change(
-                    release,
-                    "include",
-                    Some(Value::Array(vec!["b/LICENSE".into()])),
-                ),
+                change(release, "include", Some(Value::Array(vec!["b/LICENSE".into()]))),
                 change(release, "binaries", Some(Value::Array(vec!["bee".into()]))),
                 change(release, "man", None),
                 change(release, "completions", None),

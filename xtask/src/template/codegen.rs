@@ -17,11 +17,7 @@ pub struct Codegen {
 
 impl Codegen {
     pub fn new(root: &Path, check: bool) -> Codegen {
-        Codegen {
-            root: root.to_path_buf(),
-            check,
-            stale: Vec::new(),
-        }
+        Codegen { root: root.to_path_buf(), check, stale: Vec::new() }
     }
 
     pub fn root(&self) -> &Path {
@@ -41,8 +37,7 @@ impl Codegen {
             return Ok(());
         }
         if self.check {
-            self.stale
-                .push(describe_difference(path, current.as_deref(), contents));
+            self.stale.push(describe_difference(path, current.as_deref(), contents));
             return Ok(());
         }
         if let Some(parent) = full.parent() {
@@ -80,10 +75,7 @@ fn describe_difference(path: &str, current: Option<&[u8]>, wanted: &[u8]) -> Str
     let Some(current) = current else {
         return format!("  {path}: missing");
     };
-    let (current, wanted) = (
-        String::from_utf8_lossy(current),
-        String::from_utf8_lossy(wanted),
-    );
+    let (current, wanted) = (String::from_utf8_lossy(current), String::from_utf8_lossy(wanted));
     let mut found = current.lines();
     for (n, want) in wanted.lines().enumerate() {
         match found.next() {
@@ -109,11 +101,7 @@ pub fn stray_triples(root: &Path) -> Result<Vec<String>> {
     let mut files = vec![PathBuf::from("README.md")];
     for dir in [".ci", ".github/workflows"] {
         for file in files::walk(&root.join(dir), &|_| false)? {
-            files.push(
-                file.strip_prefix(root)
-                    .expect("walked from root")
-                    .to_path_buf(),
-            );
+            files.push(file.strip_prefix(root).expect("walked from root").to_path_buf());
         }
     }
     let mut found = Vec::new();
@@ -175,28 +163,16 @@ mod tests {
         codegen.ensure("f", b"a\nB\nc\n").unwrap();
         codegen.ensure("g", b"new\n").unwrap();
         let err = codegen.finish().unwrap_err().to_string();
-        assert!(
-            err.contains("run `cargo xtask codegen` and commit"),
-            "{err}"
-        );
-        assert!(
-            err.contains("f:2:\n    generated: B\n    committed: b"),
-            "{err}"
-        );
+        assert!(err.contains("run `cargo xtask codegen` and commit"), "{err}");
+        assert!(err.contains("f:2:\n    generated: B\n    committed: b"), "{err}");
         assert!(err.contains("g: missing"), "{err}");
-        assert_eq!(
-            std::fs::read_to_string(tmp.path().join("f")).unwrap(),
-            "a\nb\nc\n"
-        );
+        assert_eq!(std::fs::read_to_string(tmp.path().join("f")).unwrap(), "a\nb\nc\n");
         assert!(!tmp.path().join("g").exists());
 
         let mut codegen = Codegen::new(tmp.path(), false);
         codegen.ensure("f", b"a\nB\nc\n").unwrap();
         codegen.finish().unwrap();
-        assert_eq!(
-            std::fs::read_to_string(tmp.path().join("f")).unwrap(),
-            "a\nB\nc\n"
-        );
+        assert_eq!(std::fs::read_to_string(tmp.path().join("f")).unwrap(), "a\nB\nc\n");
     }
 
     #[test]

@@ -61,9 +61,7 @@ fn scan(root: &Path) -> Result<Links> {
 
 /// The path as the list writes it; a name the one-line format cannot hold is refused.
 fn slash(path: &Path) -> Result<String> {
-    let text = path
-        .to_str()
-        .with_context(|| format!("{} is not UTF-8", path.display()))?;
+    let text = path.to_str().with_context(|| format!("{} is not UTF-8", path.display()))?;
     if text.contains(" -> ") || text.contains('\n') || text.starts_with('#') {
         bail!("{text}: a link named like this cannot be listed in {LIST}");
     }
@@ -160,10 +158,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let links: Links = [
             ("TestArea/m/proc/loadavg", "loadavg"),
-            (
-                "TestArea/m/sys/class/net/eth0",
-                "../../devices/pci/net/eth0",
-            ),
+            ("TestArea/m/sys/class/net/eth0", "../../devices/pci/net/eth0"),
         ]
         .into_iter()
         .map(|(l, t)| (l.to_string(), t.to_string()))

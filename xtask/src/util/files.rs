@@ -35,10 +35,7 @@ pub fn open_regular(path: &Path) -> Result<File> {
         .custom_flags(libc::O_NONBLOCK)
         .open(path)
         .map_err(|e| anyhow::anyhow!("reading {}: {}", path.display(), describe(&e)))?;
-    let kind = file
-        .metadata()
-        .with_context(|| format!("reading {}", path.display()))?
-        .file_type();
+    let kind = file.metadata().with_context(|| format!("reading {}", path.display()))?.file_type();
     if !kind.is_file() {
         let what = if kind.is_dir() {
             "a directory"
@@ -81,9 +78,7 @@ pub fn read_text(path: &Path) -> Result<String> {
 /// `path` (relative to `root`, or absolute) with every link followed, if it is inside `root`;
 /// an error naming `what` otherwise. Keeps configuration from reaching files of the host.
 pub fn inside(root: &Path, path: &Path, what: &str) -> Result<PathBuf> {
-    let root = root
-        .canonicalize()
-        .with_context(|| format!("resolving {}", root.display()))?;
+    let root = root.canonicalize().with_context(|| format!("resolving {}", root.display()))?;
     let resolved = root
         .join(path)
         .canonicalize()
@@ -119,8 +114,7 @@ pub fn describe(e: &std::io::Error) -> String {
 /// Writes `bytes` to `path` atomically: readers see the old file or the complete new one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomic_with(path, |file| {
-        file.write_all(bytes)
-            .with_context(|| format!("writing {}", path.display()))
+        file.write_all(bytes).with_context(|| format!("writing {}", path.display()))
     })
 }
 
@@ -129,9 +123,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// The temporary file is created exclusively (`O_EXCL`, so no planted link is followed) under
 /// an unpredictable `.{name}.tmp-XXXXXX` name; on any error it is removed.
 pub fn write_atomic_with<T>(path: &Path, write: impl FnOnce(&mut File) -> Result<T>) -> Result<T> {
-    let name = path
-        .file_name()
-        .with_context(|| format!("{} does not name a file", path.display()))?;
+    let name =
+        path.file_name().with_context(|| format!("{} does not name a file", path.display()))?;
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -163,9 +156,7 @@ pub fn write_atomic_with<T>(path: &Path, write: impl FnOnce(&mut File) -> Result
 /// output is ever named. Run under [`lock_dir`], so no other run's files are removed.
 pub fn remove_temp_files(dir: &Path) -> Result<()> {
     for entry in fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
-        let path = entry
-            .with_context(|| format!("reading {}", dir.display()))?
-            .path();
+        let path = entry.with_context(|| format!("reading {}", dir.display()))?.path();
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         let plain = fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
         if name.starts_with('.') && name.contains(".tmp-") && plain {
@@ -262,11 +253,7 @@ impl Staging {
             .prefix(&prefix)
             .tempdir_in(out.parent().expect("canonical"))
             .map_err(cannot)?;
-        Ok(Staging {
-            out,
-            dir,
-            _lock: lock,
-        })
+        Ok(Staging { out, dir, _lock: lock })
     }
 
     /// Where this run writes.
@@ -281,11 +268,7 @@ impl Staging {
         let out = &self.out;
         if fs::symlink_metadata(out).is_err() {
             fs::rename(&staged, out).map_err(|e| {
-                anyhow::anyhow!(
-                    "moving the release into {}: {}",
-                    out.display(),
-                    describe(&e)
-                )
+                anyhow::anyhow!("moving the release into {}: {}", out.display(), describe(&e))
             })?;
         } else {
             exchange(&staged, out)?;
@@ -366,11 +349,7 @@ fn check_replaceable(out: &Path) -> Result<()> {
         }
     }
     tempfile::tempfile_in(out).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot write in the output directory {}: {}",
-            out.display(),
-            describe(&e)
-        )
+        anyhow::anyhow!("cannot write in the output directory {}: {}", out.display(), describe(&e))
     })?;
     Ok(())
 }
@@ -384,9 +363,7 @@ pub fn walk(dir: &Path, skip: &dyn Fn(&Path) -> bool) -> Result<Vec<PathBuf>> {
         for entry in fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
             let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
             let path = entry.path();
-            let kind = entry
-                .file_type()
-                .with_context(|| format!("reading {}", path.display()))?;
+            let kind = entry.file_type().with_context(|| format!("reading {}", path.display()))?;
             if kind.is_dir() {
                 if !skip(&path) {
                     pending.push(path);
@@ -403,10 +380,8 @@ pub fn walk(dir: &Path, skip: &dyn Fn(&Path) -> bool) -> Result<Vec<PathBuf>> {
 /// The sorted names of the entries of `dir`, for tests that check what a step left behind.
 #[cfg(test)]
 pub fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
+    let mut names: Vec<String> =
+        fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
     names
 }
@@ -443,10 +418,7 @@ mod tests {
         let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
         let err = read_regular(&fifo, 10).unwrap_err().to_string();
-        assert!(
-            err.contains("is a FIFO: only regular files are read"),
-            "{err}"
-        );
+        assert!(err.contains("is a FIFO: only regular files are read"), "{err}");
         let err = read_regular(Path::new("/dev/zero"), 10).unwrap_err();
         assert!(err.to_string().contains("is a device"), "{err}");
         fs::write(tmp.path().join("big"), [0; 11]).unwrap();
@@ -463,15 +435,8 @@ mod tests {
         fs::write(root.join("docs/a"), "").unwrap();
         std::os::unix::fs::symlink("/etc", root.join("out")).unwrap();
         std::os::unix::fs::symlink("docs/a", root.join("in")).unwrap();
-        for bad in [
-            "/etc/hostname",
-            "../../../../../../etc/passwd",
-            "out/passwd",
-            "out",
-        ] {
-            let err = inside(&root, Path::new(bad), "entry")
-                .unwrap_err()
-                .to_string();
+        for bad in ["/etc/hostname", "../../../../../../etc/passwd", "out/passwd", "out"] {
+            let err = inside(&root, Path::new(bad), "entry").unwrap_err().to_string();
             assert!(err.contains("outside"), "{bad}: {err}");
         }
         let found = inside(&root, Path::new("in"), "entry").unwrap();
@@ -495,9 +460,7 @@ mod tests {
         fs::write(&victim, "keep").unwrap();
         let path = tmp.path().join("SHA256SUMS");
         for n in 0..4 {
-            let planted = tmp
-                .path()
-                .join(format!(".SHA256SUMS.tmp-{}-{n}", std::process::id()));
+            let planted = tmp.path().join(format!(".SHA256SUMS.tmp-{}-{n}", std::process::id()));
             std::os::unix::fs::symlink(&victim, planted).unwrap();
         }
         write_atomic(&path, b"new").unwrap();

@@ -33,10 +33,8 @@ struct AuditPackage {
 /// The `name@version` of every package the binary says was compiled into it, root included.
 pub fn packages(bytes: &[u8]) -> Result<Option<BTreeSet<String>>> {
     let elf = goblin::elf::Elf::parse(bytes).context("reading the section headers")?;
-    let Some(section) = elf
-        .section_headers
-        .iter()
-        .find(|sh| elf.shdr_strtab.get_at(sh.sh_name) == Some(SECTION))
+    let Some(section) =
+        elf.section_headers.iter().find(|sh| elf.shdr_strtab.get_at(sh.sh_name) == Some(SECTION))
     else {
         return Ok(None);
     };
@@ -88,10 +86,7 @@ pub fn check(bytes: &[u8], resolved: &Resolved) -> Result<usize> {
 /// [`check`] on the `name@version` list the binary carries.
 fn compare(found: &BTreeSet<String>, resolved: &Resolved) -> Result<usize> {
     let expected: BTreeSet<String> = resolved.deps.iter().map(Dependency::key).collect();
-    let name = |key: &str| {
-        key.rsplit_once('@')
-            .map_or(key.to_string(), |(n, _)| n.to_string())
-    };
+    let name = |key: &str| key.rsplit_once('@').map_or(key.to_string(), |(n, _)| n.to_string());
     let mut causes: Vec<String> = Vec::new();
     for want in expected.difference(found) {
         causes.push(match found.iter().find(|f| name(f) == name(want)) {
@@ -130,10 +125,7 @@ mod tests {
     fn a_binary_without_the_section_is_reported_as_such() {
         let bytes = std::fs::read(std::env::current_exe().unwrap()).unwrap();
         assert_eq!(packages(&bytes).unwrap(), None);
-        let none = Resolved {
-            deps: Vec::new(),
-            via_proc_macros: BTreeSet::new(),
-        };
+        let none = Resolved { deps: Vec::new(), via_proc_macros: BTreeSet::new() };
         let err = check(&bytes, &none).unwrap_err().to_string();
         assert!(err.contains("no cargo-auditable data"), "{err}");
     }
@@ -161,28 +153,20 @@ mod tests {
         // cargo-auditable 0.7.7 lists displaydoc (it has test targets) and what it uses.
         let found = set(&["tool@1.0.0", "serde@1.0.1", "displaydoc@0.2.5", "syn@2.0.0"]);
         assert_eq!(compare(&found, &resolved).unwrap(), 2);
-        assert_eq!(
-            compare(&set(&["tool@1.0.0", "serde@1.0.1"]), &resolved).unwrap(),
-            2
-        );
+        assert_eq!(compare(&set(&["tool@1.0.0", "serde@1.0.1"]), &resolved).unwrap(), 2);
         let err = compare(&set(&["tool@1.0.0", "serde@1.0.0"]), &resolved).unwrap_err();
         assert_eq!(
             err.to_string(),
             "its cargo-auditable data lists serde@1.0.0 where this workspace's Cargo.lock has \
              serde@1.0.1: built from another Cargo.lock"
         );
-        let err = compare(
-            &set(&["tool@1.0.0", "serde@1.0.1", "libc@0.2.0"]),
-            &resolved,
-        );
+        let err = compare(&set(&["tool@1.0.0", "serde@1.0.1", "libc@0.2.0"]), &resolved);
         let err = err.unwrap_err().to_string();
         assert!(
             err.contains("libc@0.2.0, which this target neither links nor runs as a proc-macro"),
             "{err}"
         );
-        let err = compare(&set(&["tool@1.0.0"]), &resolved)
-            .unwrap_err()
-            .to_string();
+        let err = compare(&set(&["tool@1.0.0"]), &resolved).unwrap_err().to_string();
         assert!(
             err.contains("no serde@1.0.1, which this target links: built with other features"),
             "{err}"

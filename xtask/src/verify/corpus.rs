@@ -16,9 +16,7 @@ pub const RECORD: &str = "fuzz/corpus/verify_elf.txt";
 /// Whether a rejection by [`judge_as_every_target`] blames the file, as every one must: the
 /// reader's two kinds of message, never a failure of something else.
 pub fn says_the_file_is_bad(message: &str) -> bool {
-    ["malformed ELF: ", "not an ELF file: "]
-        .iter()
-        .any(|start| message.starts_with(start))
+    ["malformed ELF: ", "not an ELF file: "].iter().any(|start| message.starts_with(start))
 }
 
 /// `ok` and the triples that accept the input, or `err` and its message up to the first
@@ -34,10 +32,8 @@ pub fn outcome(bytes: &[u8]) -> String {
             if !says_the_file_is_bad(&text) {
                 return format!("an error that does not say the file is malformed: {text}");
             }
-            let stable: String = text
-                .chars()
-                .take_while(|c| !c.is_ascii_digit() && *c != '\n')
-                .collect();
+            let stable: String =
+                text.chars().take_while(|c| !c.is_ascii_digit() && *c != '\n').collect();
             format!("err {}", stable.trim_end())
         }
     }

@@ -49,15 +49,9 @@ pub fn inspect(bytes: &[u8]) -> Result<BinaryFacts> {
     };
     let pie =
         header.e_type == ET_DYN && matches!(file_type, FileType::Executable | FileType::StaticPie);
-    let mut stacks = phdrs
-        .iter()
-        .filter(|ph| ph.p_type == PT_GNU_STACK)
-        .peekable();
+    let mut stacks = phdrs.iter().filter(|ph| ph.p_type == PT_GNU_STACK).peekable();
     let nx_stack = stacks.peek().is_some() && stacks.all(|ph| ph.p_flags & PF_X == 0);
-    let relro = match (
-        phdrs.iter().any(|ph| ph.p_type == PT_GNU_RELRO),
-        dynamic.bind_now,
-    ) {
+    let relro = match (phdrs.iter().any(|ph| ph.p_type == PT_GNU_RELRO), dynamic.bind_now) {
         (false, _) => Relro::None,
         (true, false) => Relro::Partial,
         (true, true) => Relro::Full,
@@ -92,25 +86,18 @@ fn file_header(bytes: &[u8]) -> Result<(Header, Ctx)> {
         bail!("not an ELF file: starts with {}", describe_start(bytes));
     }
     let ident = bytes.get(..header::SIZEOF_IDENT).ok_or_else(|| {
-        malformed!(
-            "the file ends inside the ELF identification ({} bytes)",
-            bytes.len()
-        )
+        malformed!("the file ends inside the ELF identification ({} bytes)", bytes.len())
     })?;
     let (class, ehsize) = match ident[header::EI_CLASS] {
         header::ELFCLASS32 => (32, header::header32::SIZEOF_EHDR),
         header::ELFCLASS64 => (64, header::header64::SIZEOF_EHDR),
         other => {
-            return Err(malformed!(
-                "unknown ELF class {other} (EI_CLASS must be 1 or 2)"
-            ));
+            return Err(malformed!("unknown ELF class {other} (EI_CLASS must be 1 or 2)"));
         }
     };
     let data = ident[header::EI_DATA];
     if !matches!(data, header::ELFDATA2LSB | header::ELFDATA2MSB) {
-        return Err(malformed!(
-            "unknown byte order {data} (EI_DATA must be 1 or 2)"
-        ));
+        return Err(malformed!("unknown byte order {data} (EI_DATA must be 1 or 2)"));
     }
     if bytes.len() < ehsize {
         return Err(malformed!(
@@ -135,9 +122,7 @@ fn describe_start(bytes: &[u8]) -> String {
         return "nothing: the file is empty".to_string();
     }
     let head = &bytes[..bytes.len().min(16)];
-    let printable = head
-        .iter()
-        .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace());
+    let printable = head.iter().all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace());
     if printable {
         format!("{:?}", String::from_utf8_lossy(head))
     } else {
@@ -161,9 +146,7 @@ fn program_headers(bytes: &[u8], header: &Header, ctx: Ctx) -> Result<Vec<Progra
     }
     if header.e_phnum == u16::MAX {
         // PN_XNUM: the real count hides in section 0. No linker we ship with writes it.
-        return Err(malformed!(
-            "e_phnum is PN_XNUM (65535 or more program headers)"
-        ));
+        return Err(malformed!("e_phnum is PN_XNUM (65535 or more program headers)"));
     }
     let entsize = ProgramHeader::size(ctx);
     if usize::from(header.e_phentsize) != entsize {
@@ -222,9 +205,7 @@ impl Sections {
             strndx = headers.first().map_or(0, |sh| sh.sh_link);
         }
         if strndx == 0 && headers.len() > 1 {
-            return Err(malformed!(
-                "the section names have no string table (e_shstrndx is 0)"
-            ));
+            return Err(malformed!("the section names have no string table (e_shstrndx is 0)"));
         }
         let names_table = match headers.get(strndx as usize) {
             Some(sh) if strndx != 0 => section_bytes(bytes, sh),
@@ -434,15 +415,12 @@ impl DynamicFacts {
 
 /// The file bytes from virtual address `addr` to the end of the `PT_LOAD` segment holding it.
 fn mapped<'a>(bytes: &'a [u8], phdrs: &[ProgramHeader], addr: u64) -> Option<&'a [u8]> {
-    phdrs
-        .iter()
-        .filter(|ph| ph.p_type == PT_LOAD)
-        .find_map(|ph| {
-            let delta = addr.checked_sub(ph.p_vaddr)?;
-            if delta >= ph.p_filesz {
-                return None;
-            }
-            let range = file_range(bytes, ph.p_offset.checked_add(delta)?, ph.p_filesz - delta)?;
-            Some(&bytes[range])
-        })
+    phdrs.iter().filter(|ph| ph.p_type == PT_LOAD).find_map(|ph| {
+        let delta = addr.checked_sub(ph.p_vaddr)?;
+        if delta >= ph.p_filesz {
+            return None;
+        }
+        let range = file_range(bytes, ph.p_offset.checked_add(delta)?, ph.p_filesz - delta)?;
+        Some(&bytes[range])
+    })
 }

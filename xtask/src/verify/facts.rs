@@ -91,10 +91,7 @@ impl BinaryFacts {
     /// The sections that make the file unstripped, `.symtab` first.
     pub(super) fn unstripped_sections(&self) -> Vec<&str> {
         let symtab = self.has_symtab.then_some(".symtab");
-        symtab
-            .into_iter()
-            .chain(self.debug_sections.iter().map(String::as_str))
-            .collect()
+        symtab.into_iter().chain(self.debug_sections.iter().map(String::as_str)).collect()
     }
 
     /// A readable name for `e_machine`.
@@ -107,17 +104,8 @@ impl BinaryFacts {
 
     /// Class, byte order and machine, such as `ELF64 little-endian x86_64 (e_machine 62)`.
     pub fn architecture(&self) -> String {
-        let endian = if self.little_endian {
-            "little-endian"
-        } else {
-            "big-endian"
-        };
-        format!(
-            "ELF{} {endian} {} (e_machine {})",
-            self.class,
-            self.machine_name(),
-            self.machine
-        )
+        let endian = if self.little_endian { "little-endian" } else { "big-endian" };
+        format!("ELF{} {endian} {} (e_machine {})", self.class, self.machine_name(), self.machine)
     }
 
     /// The libraries from which versions matching `wanted` are required.
@@ -162,11 +150,7 @@ pub(super) fn glibc_summary(
 impl fmt::Display for BinaryFacts {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let list = |items: &[String]| {
-            if items.is_empty() {
-                "none".to_string()
-            } else {
-                items.join(", ")
-            }
+            if items.is_empty() { "none".to_string() } else { items.join(", ") }
         };
         let yes_no = |b: bool| if b { "yes" } else { "no" };
         let mut glibc = match self.glibc_max {
@@ -184,12 +168,7 @@ impl fmt::Display for BinaryFacts {
             ("architecture", self.architecture()),
             ("file type", self.file_type.name().to_string()),
             ("linkage", self.linkage().to_string()),
-            (
-                "interpreter",
-                self.interpreter
-                    .clone()
-                    .unwrap_or_else(|| "none".to_string()),
-            ),
+            ("interpreter", self.interpreter.clone().unwrap_or_else(|| "none".to_string())),
             ("needed", list(&self.needed)),
             ("glibc", glibc),
             ("stripped", stripped),
@@ -259,12 +238,10 @@ impl From<&BinaryFacts> for manifest::Binary {
             version_requirements: f
                 .version_requirements
                 .iter()
-                .map(
-                    |VersionRequirement { file, version }| manifest::Requirement {
-                        file: file.clone(),
-                        version: version.clone(),
-                    },
-                )
+                .map(|VersionRequirement { file, version }| manifest::Requirement {
+                    file: file.clone(),
+                    version: version.clone(),
+                })
                 .collect(),
             glibc_max: f.glibc_max.map(|v| v.to_string()),
             glibc_unnumbered: f.glibc_unnumbered.clone(),

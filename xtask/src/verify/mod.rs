@@ -37,20 +37,12 @@ pub fn verify_bytes(
 ) -> Result<BinaryFacts> {
     let facts = inspect(bytes).with_context(|| format!("inspecting {}", path.display()))?;
     let violations = check(&facts, target, glibc_floor);
-    if violations.is_empty() {
-        Ok(facts)
-    } else {
-        Err(violations_error(path, target, &violations))
-    }
+    if violations.is_empty() { Ok(facts) } else { Err(violations_error(path, target, &violations)) }
 }
 
 fn violations_error(path: &Path, target: &Target, violations: &[Violation]) -> anyhow::Error {
     let count = violations.len();
-    let noun = if count == 1 {
-        "violation"
-    } else {
-        "violations"
-    };
+    let noun = if count == 1 { "violation" } else { "violations" };
     let list: Vec<String> = violations.iter().map(|v| v.to_string()).collect();
     anyhow!(
         "{}: {count} release policy {noun} for {target}:\n\n{}",
@@ -67,11 +59,7 @@ pub fn judge_as_every_target(bytes: &[u8]) -> Result<Vec<String>> {
     let facts = inspect(bytes)?;
     let mut accepted_by = Vec::new();
     for target in supported_targets() {
-        let floors = [
-            None,
-            Some(GlibcVersion([2, 17, 0])),
-            Some(target.arch.glibc_first),
-        ];
+        let floors = [None, Some(GlibcVersion([2, 17, 0])), Some(target.arch.glibc_first)];
         for floor in floors {
             let violations = check(&facts, &target, floor);
             if violations.is_empty() && floor.is_none() {
@@ -87,11 +75,7 @@ pub fn judge_as_every_target(bytes: &[u8]) -> Result<Vec<String>> {
 /// Every gnu and musl target of every architecture in the table.
 fn supported_targets() -> impl Iterator<Item = Target> {
     ARCHES.iter().flat_map(|arch| {
-        let libcs = if arch.musl {
-            &[Libc::Gnu, Libc::Musl][..]
-        } else {
-            &[Libc::Gnu][..]
-        };
+        let libcs = if arch.musl { &[Libc::Gnu, Libc::Musl][..] } else { &[Libc::Gnu][..] };
         libcs.iter().map(|&libc| Target {
             arch,
             vendor: "unknown".to_string(),

@@ -29,11 +29,7 @@ pub struct Violation {
 
 impl Violation {
     fn new(found: impl Into<String>, expected: impl Into<String>, fix: impl Into<String>) -> Self {
-        Violation {
-            found: found.into(),
-            expected: expected.into(),
-            fix: fix.into(),
-        }
+        Violation { found: found.into(), expected: expected.into(), fix: fix.into() }
     }
 }
 
@@ -178,10 +174,7 @@ fn gnu_libraries(facts: &BinaryFacts, target: &Target) -> Option<Violation> {
         .collect();
     (!foreign.is_empty()).then(|| {
         Violation::new(
-            format!(
-                "needed shared libraries not on every glibc host: {}",
-                foreign.join(", ")
-            ),
+            format!("needed shared libraries not on every glibc host: {}", foreign.join(", ")),
             format!("only {} and {loader}", ALLOWED_GNU_LIBRARIES.join(", ")),
             "remove the dependency or link it statically (many -sys crates have a \
              `vendored` or `static` feature), or ship the musl target",

@@ -25,34 +25,19 @@ struct Tool {
 }
 
 const fn tool(program: &'static str, install: &'static str) -> Tool {
-    Tool {
-        program,
-        args: &[],
-        install,
-    }
+    Tool { program, args: &[], install }
 }
 
 const GCC: Tool = tool("gcc", "apt-get install gcc");
 const MUSL_GCC: Tool = tool("musl-gcc", "apt-get install musl-tools");
-const AARCH64_GCC: Tool = tool(
-    "aarch64-linux-gnu-gcc",
-    "apt-get install gcc-aarch64-linux-gnu",
-);
-const ARMHF_GCC: Tool = tool(
-    "arm-linux-gnueabihf-gcc",
-    "apt-get install gcc-arm-linux-gnueabihf",
-);
-const RISCV64_GCC: Tool = tool(
-    "riscv64-linux-gnu-gcc",
-    "apt-get install gcc-riscv64-linux-gnu",
-);
+const AARCH64_GCC: Tool = tool("aarch64-linux-gnu-gcc", "apt-get install gcc-aarch64-linux-gnu");
+const ARMHF_GCC: Tool = tool("arm-linux-gnueabihf-gcc", "apt-get install gcc-arm-linux-gnueabihf");
+const RISCV64_GCC: Tool = tool("riscv64-linux-gnu-gcc", "apt-get install gcc-riscv64-linux-gnu");
 const STRIP: Tool = tool("strip", "apt-get install binutils");
 const READELF: Tool = tool("readelf", "apt-get install binutils");
 const RUSTC: Tool = tool("rustc", "rustup target add x86_64-unknown-linux-musl");
-const ZIG_CC: Tool = Tool {
-    args: &["-m", "ziglang", "cc"],
-    ..tool("python3", "pip install ziglang")
-};
+const ZIG_CC: Tool =
+    Tool { args: &["-m", "ziglang", "cc"], ..tool("python3", "pip install ziglang") };
 
 /// Builds test inputs in a test's own temporary directory, removed when the test ends.
 trait Build {
@@ -118,11 +103,7 @@ fn violations(path: &Path, triple: &str, floor: Option<GlibcVersion>) -> Vec<Vio
 
 fn assert_one_violation<'a>(found: &'a [Violation], needle: &str) -> &'a Violation {
     let matching: Vec<&Violation> = found.iter().filter(|v| v.found.contains(needle)).collect();
-    assert_eq!(
-        matching.len(),
-        1,
-        "expected one violation mentioning `{needle}`, got {found:#?}"
-    );
+    assert_eq!(matching.len(), 1, "expected one violation mentioning `{needle}`, got {found:#?}");
     matching[0]
 }
 
@@ -143,15 +124,7 @@ fn accepted_gnu_binary(
 ) -> BinaryFacts {
     let facts = verify_file(path, &target(triple), glibc(floor)).unwrap();
     let interpreter = facts.interpreter.as_deref().unwrap_or("none");
-    assert_eq!(
-        (
-            facts.class,
-            facts.little_endian,
-            facts.machine_name(),
-            interpreter
-        ),
-        expected
-    );
+    assert_eq!((facts.class, facts.little_endian, facts.machine_name(), interpreter), expected);
     facts
 }
 
@@ -162,22 +135,10 @@ fn plain_gnu_binary(scratch: &TempDir) -> PathBuf {
 #[test]
 fn rust_static_pie_musl_binary_is_accepted() {
     let scratch = tempdir().unwrap();
-    std::fs::write(
-        scratch.path().join("main.rs"),
-        "fn main() { println!(\"hi\"); }\n",
-    )
-    .unwrap();
+    std::fs::write(scratch.path().join("main.rs"), "fn main() { println!(\"hi\"); }\n").unwrap();
     scratch.run(
         &RUSTC,
-        &[
-            "--target",
-            "x86_64-unknown-linux-musl",
-            "-C",
-            "strip=symbols",
-            "-o",
-            "main",
-            "main.rs",
-        ],
+        &["--target", "x86_64-unknown-linux-musl", "-C", "strip=symbols", "-o", "main", "main.rs"],
     );
     let path = scratch.path().join("main");
 
@@ -215,10 +176,7 @@ fn musl_binary_with_interpreter_is_rejected() {
 
     let err = verify_file(&path, &target("x86_64-unknown-linux-musl"), None).unwrap_err();
     let text = format!("{err:#}");
-    assert!(
-        text.contains("2 release policy violations for x86_64-unknown-linux-musl"),
-        "{text}"
-    );
+    assert!(text.contains("2 release policy violations for x86_64-unknown-linux-musl"), "{text}");
     assert!(
         text.contains("found:") && text.contains("expected:") && text.contains("fix:"),
         "{text}"
@@ -232,11 +190,7 @@ fn aarch64_binary_checked_as_x86_64_is_rejected() {
     for triple in ["x86_64-unknown-linux-gnu", "x86_64-unknown-linux-musl"] {
         let found = violations(&path, triple, glibc("2.40"));
         let v = only_violation(&found, "ELF64 little-endian aarch64 (e_machine 183)");
-        assert!(
-            v.expected
-                .contains("ELF64 little-endian x86_64 (e_machine 62)"),
-            "{v}"
-        );
+        assert!(v.expected.contains("ELF64 little-endian x86_64 (e_machine 62)"), "{v}");
         assert!(v.fix.contains(&format!("--target {triple}")), "{v}");
     }
 }
@@ -292,21 +246,11 @@ fn armv7_hard_float_binary_is_accepted_as_armv7_unknown_linux_gnueabihf() {
 fn armv7_soft_float_binary_is_rejected() {
     let scratch = tempdir().unwrap();
     let path = scratch.bare(&ARMHF_GCC, &["-mfloat-abi=soft"]);
-    for triple in [
-        "armv7-unknown-linux-gnueabihf",
-        "armv7-unknown-linux-musleabihf",
-    ] {
+    for triple in ["armv7-unknown-linux-gnueabihf", "armv7-unknown-linux-musleabihf"] {
         let found = violations(&path, triple, None);
         let v = only_violation(&found, "e_flags 0x05000200");
-        assert!(
-            v.expected
-                .starts_with("EABI version 5 with the hard-float ABI"),
-            "{v}"
-        );
-        assert!(
-            v.expected.ends_with(&format!("as {triple} requires")),
-            "{v}"
-        );
+        assert!(v.expected.starts_with("EABI version 5 with the hard-float ABI"), "{v}");
+        assert!(v.expected.ends_with(&format!("as {triple} requires")), "{v}");
         assert!(v.fix.contains("another ABI of armv7"), "{v}");
     }
 }
@@ -324,11 +268,7 @@ fn riscv64_double_float_binary_is_accepted_as_riscv64gc_unknown_linux_gnu() {
 fn with_e_flags(path: &Path, e_flags: u32, name: &str) -> PathBuf {
     let mut bytes = std::fs::read(path).unwrap();
     let at = if bytes[4] == 2 { 48 } else { 36 };
-    let value = if bytes[5] == 1 {
-        e_flags.to_le_bytes()
-    } else {
-        e_flags.to_be_bytes()
-    };
+    let value = if bytes[5] == 1 { e_flags.to_le_bytes() } else { e_flags.to_be_bytes() };
     bytes[at..at + 4].copy_from_slice(&value);
     let out = path.with_file_name(name);
     std::fs::write(&out, bytes).unwrap();
@@ -346,8 +286,7 @@ fn riscv64_binary_without_the_double_float_abi_is_rejected() {
         let found = violations(&path, "riscv64gc-unknown-linux-gnu", glibc("2.40"));
         let v = only_violation(&found, e_flags);
         assert!(
-            v.expected
-                .starts_with("the double-float ABI (lp64d) (e_flags & 0x6 == 0x4)"),
+            v.expected.starts_with("the double-float ABI (lp64d) (e_flags & 0x6 == 0x4)"),
             "{v}"
         );
     }
@@ -356,12 +295,7 @@ fn riscv64_binary_without_the_double_float_abi_is_rejected() {
 #[test]
 fn s390x_big_endian_binary_is_accepted_for_its_target_and_rejected_for_others() {
     let scratch = tempdir().unwrap();
-    let path = scratch.cc(
-        &ZIG_CC,
-        &["-target", "s390x-linux-gnu.2.17", "-s"],
-        HELLO,
-        "hello",
-    );
+    let path = scratch.cc(&ZIG_CC, &["-target", "s390x-linux-gnu.2.17", "-s"], HELLO, "hello");
     let expected = (64, false, "s390x", "/lib/ld64.so.1");
     let facts = accepted_gnu_binary(&path, "s390x-unknown-linux-gnu", "2.17", expected);
     // Read from big-endian DT_VERNEED and .gnu.version_r entries.
@@ -408,28 +342,16 @@ fn every_architecture_is_judged_by_its_own_table_entry() {
         assert!(found.is_empty(), "{triple}: {found:#?}");
 
         let mut damaged = vec![
-            BinaryFacts {
-                class: 96 - arch.class,
-                ..good.clone()
-            },
-            BinaryFacts {
-                little_endian: !arch.little_endian,
-                ..good.clone()
-            },
-            BinaryFacts {
-                interpreter: Some("/lib/ld-other.so.1".to_string()),
-                ..good.clone()
-            },
+            BinaryFacts { class: 96 - arch.class, ..good.clone() },
+            BinaryFacts { little_endian: !arch.little_endian, ..good.clone() },
+            BinaryFacts { interpreter: Some("/lib/ld-other.so.1".to_string()), ..good.clone() },
         ];
         // Every other architecture's machine number makes a foreign binary.
         damaged.extend(
             ARCHES
                 .iter()
                 .filter(|other| *other != arch)
-                .map(|other| BinaryFacts {
-                    machine: other.e_machine,
-                    ..good.clone()
-                }),
+                .map(|other| BinaryFacts { machine: other.e_machine, ..good.clone() }),
         );
         // The lowest bit the ABI mask covers, flipped.
         if let Some((mask, value, _)) = arch.e_flags {
@@ -453,17 +375,9 @@ fn gnu_binary_above_the_glibc_floor_is_rejected() {
     let found = violations(&path, "x86_64-unknown-linux-gnu", glibc("2.17"));
     let v = only_violation(&found, "requires GLIBC_2.34 (from libc.so.6)");
     assert!(v.expected.contains("above GLIBC_2.17"), "{v}");
-    assert!(
-        v.fix
-            .contains("cargo zigbuild --target x86_64-unknown-linux-gnu.2.17"),
-        "{v}"
-    );
+    assert!(v.fix.contains("cargo zigbuild --target x86_64-unknown-linux-gnu.2.17"), "{v}");
     assert!(v.fix.contains("--builder zigbuild"), "{v}");
-    assert!(
-        v.fix
-            .contains("`glibc-floor` in `[workspace.metadata.release]`"),
-        "{v}"
-    );
+    assert!(v.fix.contains("`glibc-floor` in `[workspace.metadata.release]`"), "{v}");
 }
 
 #[test]
@@ -473,15 +387,9 @@ fn gnu_binary_within_a_higher_floor_is_accepted() {
     let facts = verify_file(&path, &target("x86_64-unknown-linux-gnu"), glibc("2.40")).unwrap();
     assert_eq!(facts.glibc_max, glibc("2.34"));
     assert!(facts.glibc_unnumbered.is_empty());
-    assert_eq!(
-        facts.interpreter.as_deref(),
-        Some("/lib64/ld-linux-x86-64.so.2")
-    );
+    assert_eq!(facts.interpreter.as_deref(), Some("/lib64/ld-linux-x86-64.so.2"));
     assert_eq!(facts.needed, ["libc.so.6"]);
-    assert_eq!(
-        (facts.file_type, facts.linkage()),
-        (FileType::Executable, "dynamic")
-    );
+    assert_eq!((facts.file_type, facts.linkage()), (FileType::Executable, "dynamic"));
     assert!(facts.version_requirements.contains(&VersionRequirement {
         file: "libc.so.6".to_string(),
         version: "GLIBC_2.2.5".to_string(),
@@ -491,18 +399,9 @@ fn gnu_binary_within_a_higher_floor_is_accepted() {
 #[test]
 fn zig_built_binary_meets_the_glibc_2_17_floor() {
     let scratch = tempdir().unwrap();
-    let path = scratch.cc(
-        &ZIG_CC,
-        &["-target", "x86_64-linux-gnu.2.17", "-s"],
-        HELLO,
-        "hello",
-    );
-    let facts = verify_file(
-        &path,
-        &target("x86_64-unknown-linux-gnu.2.17"),
-        glibc("2.17"),
-    )
-    .unwrap();
+    let path = scratch.cc(&ZIG_CC, &["-target", "x86_64-linux-gnu.2.17", "-s"], HELLO, "hello");
+    let facts =
+        verify_file(&path, &target("x86_64-unknown-linux-gnu.2.17"), glibc("2.17")).unwrap();
     // 2.2.5 < 2.17 only as integers: as strings or floats it would look higher.
     assert_eq!(facts.glibc_max, glibc("2.2.5"));
 }
@@ -513,11 +412,7 @@ fn aarch64_gnu_binary_is_accepted_for_its_target() {
     let path = scratch.cc(&AARCH64_GCC, &["-s"], HELLO, "hello");
     let expected = (64, true, "aarch64", "/lib/ld-linux-aarch64.so.1");
     let facts = accepted_gnu_binary(&path, "aarch64-unknown-linux-gnu", "2.40", expected);
-    assert!(
-        facts
-            .glibc_max
-            .is_some_and(|v| v >= GlibcVersion([2, 17, 0]))
-    );
+    assert!(facts.glibc_max.is_some_and(|v| v >= GlibcVersion([2, 17, 0])));
 }
 
 #[test]
@@ -526,14 +421,8 @@ fn unstripped_binary_is_rejected_and_accepted_after_strip() {
     let path = scratch.cc(&GCC, &["-g"], HELLO, "hello");
     let found = violations(&path, "x86_64-unknown-linux-gnu", glibc("2.40"));
     let v = assert_one_violation(&found, "not stripped");
-    assert!(
-        v.found.contains(".symtab") && v.found.contains(".debug_info"),
-        "{v}"
-    );
-    assert!(
-        v.fix.contains("strip = true") && v.fix.contains("[profile.release]"),
-        "{v}"
-    );
+    assert!(v.found.contains(".symtab") && v.found.contains(".debug_info"), "{v}");
+    assert!(v.fix.contains("strip = true") && v.fix.contains("[profile.release]"), "{v}");
     assert_eq!(found.len(), 1, "{found:#?}");
 
     scratch.strip(&path);
@@ -558,12 +447,7 @@ fn runpath_is_rejected() {
 #[test]
 fn old_style_rpath_is_rejected() {
     let scratch = tempdir().unwrap();
-    let path = scratch.cc(
-        &GCC,
-        &["-s", "-Wl,--disable-new-dtags,-rpath,/opt/x"],
-        HELLO,
-        "hello",
-    );
+    let path = scratch.cc(&GCC, &["-s", "-Wl,--disable-new-dtags,-rpath,/opt/x"], HELLO, "hello");
     let facts = facts_of(&path);
     assert_eq!(
         (facts.rpath.as_slice(), facts.runpath.len()),
@@ -585,11 +469,7 @@ fn glibc_private_requirement_is_rejected_whatever_the_floor() {
     let found = check(&facts, &target("x86_64-unknown-linux-gnu"), glibc("2.99"));
     let v = assert_one_violation(&found, "GLIBC_PRIVATE");
     assert!(v.found.contains("ld-linux-x86-64.so.2"), "{v}");
-    assert!(
-        v.expected
-            .contains("only numbered glibc versions up to GLIBC_2.99"),
-        "{v}"
-    );
+    assert!(v.expected.contains("only numbered glibc versions up to GLIBC_2.99"), "{v}");
 }
 
 #[test]
@@ -604,10 +484,8 @@ fn dt_relr_requirement_violates_the_floor() {
 
 #[test]
 fn glibc_versions_are_compared_as_integers() {
-    let req = |version: &str| VersionRequirement {
-        file: "libc.so.6".into(),
-        version: version.into(),
-    };
+    let req =
+        |version: &str| VersionRequirement { file: "libc.so.6".into(), version: version.into() };
     let (max, unnumbered) = glibc_summary(&[
         req("GLIBC_2.4"),
         req("GLIBC_2.17"),
@@ -619,21 +497,14 @@ fn glibc_versions_are_compared_as_integers() {
         req("GLIBC_PRIVATE"),
     ]);
     assert_eq!(max, glibc("2.17"));
-    assert_eq!(
-        unnumbered,
-        ["GLIBC_PRIVATE", "GLIBC_ABI_DT_RELR", "GLIBC_2.1.2.3"]
-    );
+    assert_eq!(unnumbered, ["GLIBC_PRIVATE", "GLIBC_ABI_DT_RELR", "GLIBC_2.1.2.3"]);
 }
 
 #[test]
 fn shared_library_is_not_an_executable() {
     let scratch = tempdir().unwrap();
-    let path = scratch.cc(
-        &GCC,
-        &["-s", "-shared", "-fPIC"],
-        "int f(void) { return 1; }\n",
-        "libf.so",
-    );
+    let path =
+        scratch.cc(&GCC, &["-s", "-shared", "-fPIC"], "int f(void) { return 1; }\n", "libf.so");
     let facts = facts_of(&path);
     assert_eq!(facts.file_type, FileType::SharedLibrary);
     assert!(!facts.pie);
@@ -645,19 +516,11 @@ fn shared_library_is_not_an_executable() {
 #[test]
 fn library_outside_the_allowed_list_is_rejected() {
     let scratch = tempdir().unwrap();
-    scratch.cc(
-        &GCC,
-        &["-shared", "-fPIC"],
-        "int extra(void) { return 1; }\n",
-        "libextra.so",
-    );
+    scratch.cc(&GCC, &["-shared", "-fPIC"], "int extra(void) { return 1; }\n", "libextra.so");
     let source = "int extra(void);\nint main(void) { return extra(); }\n";
     let path = scratch.cc(&GCC, &["-s", "-L.", "-lextra"], source, "uses-extra");
     let found = violations(&path, "x86_64-unknown-linux-gnu", glibc("2.40"));
-    let v = only_violation(
-        &found,
-        "needed shared libraries not on every glibc host: libextra.so",
-    );
+    let v = only_violation(&found, "needed shared libraries not on every glibc host: libextra.so");
     assert!(v.expected.contains("libc.so.6"), "{v}");
 }
 
@@ -668,11 +531,7 @@ fn statically_linked_glibc_binary_is_rejected_for_a_gnu_target() {
     let found = violations(&path, "x86_64-unknown-linux-gnu", glibc("2.40"));
     assert_eq!(found.len(), 1, "{found:#?}");
     assert!(found[0].found.starts_with("no interpreter"), "{}", found[0]);
-    assert!(
-        found[0].expected.contains("/lib64/ld-linux-x86-64.so.2"),
-        "{}",
-        found[0]
-    );
+    assert!(found[0].expected.contains("/lib64/ld-linux-x86-64.so.2"), "{}", found[0]);
 }
 
 #[test]
@@ -680,10 +539,7 @@ fn static_pie_is_an_executable_not_a_shared_library() {
     let scratch = tempdir().unwrap();
     let path = scratch.cc(&GCC, &["-s", "-static-pie"], HELLO, "hello");
     let facts = facts_of(&path);
-    assert_eq!(
-        (facts.file_type, facts.linkage()),
-        (FileType::StaticPie, "static-pie")
-    );
+    assert_eq!((facts.file_type, facts.linkage()), (FileType::StaticPie, "static-pie"));
     assert!(facts.pie);
 }
 
@@ -701,28 +557,16 @@ fn executable_stack_is_rejected() {
 #[test]
 fn non_elf_file_is_rejected() {
     let err = inspect(b"#!/bin/sh\necho hello\n").unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "not an ELF file: starts with \"#!/bin/sh\\necho h\""
-    );
+    assert_eq!(err.to_string(), "not an ELF file: starts with \"#!/bin/sh\\necho h\"");
     let err = inspect(&[0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "not an ELF file: starts with 50 4b 03 04 14 00"
-    );
+    assert_eq!(err.to_string(), "not an ELF file: starts with 50 4b 03 04 14 00");
     let err = inspect(b"").unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "not an ELF file: starts with nothing: the file is empty"
-    );
+    assert_eq!(err.to_string(), "not an ELF file: starts with nothing: the file is empty");
 
     let scratch = tempdir().unwrap();
     let missing = scratch.path().join("missing");
     let err = verify_file(&missing, &target("x86_64-unknown-linux-musl"), None).unwrap_err();
-    assert!(
-        format!("{err:#}").starts_with(&format!("reading {}", missing.display())),
-        "{err:#}"
-    );
+    assert!(format!("{err:#}").starts_with(&format!("reading {}", missing.display())), "{err:#}");
 }
 
 #[test]
@@ -732,10 +576,7 @@ fn truncated_elf_is_malformed_not_a_panic() {
     for len in [4, 16, 63, 64, 200, bytes.len() / 2, bytes.len() - 1] {
         let err = inspect(&bytes[..len]).unwrap_err().to_string();
         assert!(err.starts_with("malformed ELF: "), "cut at {len}: {err}");
-        assert!(
-            err.contains("truncated") || err.contains("ends inside"),
-            "cut at {len}: {err}"
-        );
+        assert!(err.contains("truncated") || err.contains("ends inside"), "cut at {len}: {err}");
     }
     let err = inspect(&bytes[..200]).unwrap_err().to_string();
     assert!(err.contains("program header table"), "{err}");
@@ -773,18 +614,8 @@ fn byte_mutations_never_panic_and_rejections_blame_the_file() {
 /// Locations of the fields the damage tests below overwrite, found with goblin.
 fn dynamic_entry_value_offset(bytes: &[u8], tag: u64) -> usize {
     let elf = goblin::elf::Elf::parse(bytes).unwrap();
-    let ph = elf
-        .program_headers
-        .iter()
-        .find(|ph| ph.p_type == PT_DYNAMIC)
-        .unwrap();
-    let index = elf
-        .dynamic
-        .unwrap()
-        .dyns
-        .iter()
-        .position(|d| d.d_tag == tag)
-        .unwrap();
+    let ph = elf.program_headers.iter().find(|ph| ph.p_type == PT_DYNAMIC).unwrap();
+    let index = elf.dynamic.unwrap().dyns.iter().position(|d| d.d_tag == tag).unwrap();
     ph.p_offset as usize + index * 16 + 8
 }
 
@@ -804,10 +635,7 @@ fn a_repeated_dynamic_tag_counts_as_the_loader_counts_it_the_last_one() {
         bytes[at + 8..at + 16].copy_from_slice(&value.to_le_bytes());
     }
     let facts = facts_of_bytes(&bytes);
-    assert!(
-        !facts.bind_now,
-        "ld.so binds lazily: its last DT_FLAGS says so"
-    );
+    assert!(!facts.bind_now, "ld.so binds lazily: its last DT_FLAGS says so");
     assert_eq!(facts.relro, Relro::Partial);
     assert!(facts.pie);
 }
@@ -822,27 +650,17 @@ fn version_requirements_the_sections_do_not_show_are_malformed() {
     let at = dynamic_entry_value_offset(&bytes, DT_VERNEEDNUM);
     bytes[at] += 1;
     let err = inspect(&bytes).unwrap_err().to_string();
-    assert!(
-        err.starts_with("malformed ELF: version requirements"),
-        "{err}"
-    );
+    assert!(err.starts_with("malformed ELF: version requirements"), "{err}");
 
     // The section retyped so that section-based readers (goblin's `verneed`) see nothing.
     let mut bytes = original.clone();
     let elf = goblin::elf::Elf::parse(&original).unwrap();
-    let index = elf
-        .section_headers
-        .iter()
-        .position(|sh| sh.sh_type == SHT_GNU_VERNEED)
-        .unwrap();
+    let index = elf.section_headers.iter().position(|sh| sh.sh_type == SHT_GNU_VERNEED).unwrap();
     let sh_type = elf.header.e_shoff as usize + index * 64 + 4;
     bytes[sh_type..sh_type + 4].copy_from_slice(&1u32.to_le_bytes());
     assert!(goblin::elf::Elf::parse(&bytes).unwrap().verneed.is_none());
     let err = inspect(&bytes).unwrap_err().to_string();
-    assert!(
-        err.contains("but there is no .gnu.version_r section"),
-        "{err}"
-    );
+    assert!(err.contains("but there is no .gnu.version_r section"), "{err}");
 }
 
 #[test]
@@ -850,33 +668,20 @@ fn unreadable_interpreter_is_malformed_not_static() {
     let scratch = tempdir().unwrap();
     let mut bytes = std::fs::read(plain_gnu_binary(&scratch)).unwrap();
     let elf = goblin::elf::Elf::parse(&bytes).unwrap();
-    let ph = elf
-        .program_headers
-        .iter()
-        .find(|ph| ph.p_type == PT_INTERP)
-        .unwrap();
+    let ph = elf.program_headers.iter().find(|ph| ph.p_type == PT_INTERP).unwrap();
     let (start, end) = (ph.p_offset as usize, (ph.p_offset + ph.p_filesz) as usize);
 
     let mut not_utf8 = bytes.clone();
     not_utf8[start + 1] = 0xff;
     // goblin now reports no interpreter at all, as if the binary were static.
-    assert_eq!(
-        goblin::elf::Elf::parse(&not_utf8).unwrap().interpreter,
-        None
-    );
+    assert_eq!(goblin::elf::Elf::parse(&not_utf8).unwrap().interpreter, None);
     let err = inspect(&not_utf8).unwrap_err().to_string();
-    assert!(
-        err.contains("PT_INTERP") && err.contains("UTF-8 path"),
-        "{err}"
-    );
+    assert!(err.contains("PT_INTERP") && err.contains("UTF-8 path"), "{err}");
 
     // The kernel refuses a PT_INTERP without its NUL, though goblin reads it.
     bytes[end - 1] = b'X';
     let err = inspect(&bytes).unwrap_err().to_string();
-    assert!(
-        err.contains("PT_INTERP") && err.contains("NUL-terminated"),
-        "{err}"
-    );
+    assert!(err.contains("PT_INTERP") && err.contains("NUL-terminated"), "{err}");
 }
 
 #[test]
@@ -899,19 +704,11 @@ fn facts_agree_with_readelf() {
         plain_gnu_binary(&scratch),
         scratch.cc(
             &GCC,
-            &[
-                "-Wl,--disable-new-dtags,-rpath,/opt/a:/opt/b",
-                "-Wl,-z,norelro",
-            ],
+            &["-Wl,--disable-new-dtags,-rpath,/opt/a:/opt/b", "-Wl,-z,norelro"],
             HELLO,
             "rpath",
         ),
-        scratch.cc(
-            &GCC,
-            &["-Wl,-rpath,/opt/x", "-no-pie", "-Wl,-z,lazy"],
-            HELLO,
-            "runpath",
-        ),
+        scratch.cc(&GCC, &["-Wl,-rpath,/opt/x", "-no-pie", "-Wl,-z,lazy"], HELLO, "runpath"),
         scratch.cc(&MUSL_GCC, &["-static-pie"], HELLO, "musl-dynamic"),
         scratch.cc(&MUSL_GCC, &["-static"], HELLO, "musl-static"),
         scratch.cc(&AARCH64_GCC, &[], HELLO, "arm"),
@@ -926,22 +723,13 @@ fn facts_agree_with_readelf() {
                 .collect()
         };
         let name = path.display();
-        assert_eq!(
-            facts.interpreter,
-            bracketed("program interpreter: ").pop(),
-            "{name}"
-        );
+        assert_eq!(facts.interpreter, bracketed("program interpreter: ").pop(), "{name}");
         assert_eq!(facts.needed, bracketed("Shared library: ["), "{name}");
         assert_eq!(facts.rpath, bracketed("Library rpath: ["), "{name}");
         assert_eq!(facts.runpath, bracketed("Library runpath: ["), "{name}");
-        let stack = text
-            .lines()
-            .find(|l| l.trim_start().starts_with("GNU_STACK"))
-            .unwrap();
+        let stack = text.lines().find(|l| l.trim_start().starts_with("GNU_STACK")).unwrap();
         assert_eq!(facts.nx_stack, !stack.contains("RWE"), "{name}: {stack}");
-        let relro = text
-            .lines()
-            .any(|l| l.trim_start().starts_with("GNU_RELRO"));
+        let relro = text.lines().any(|l| l.trim_start().starts_with("GNU_RELRO"));
         assert_eq!(facts.relro != Relro::None, relro, "{name}");
         let now = text.lines().any(|l| {
             (l.contains("(FLAGS)") && l.contains("BIND_NOW"))
@@ -949,11 +737,7 @@ fn facts_agree_with_readelf() {
                 || l.contains("(BIND_NOW)")
         });
         assert_eq!(facts.bind_now, now, "{name}");
-        assert_eq!(
-            facts.pie,
-            text.contains("DYN (Position-Independent Executable"),
-            "{name}"
-        );
+        assert_eq!(facts.pie, text.contains("DYN (Position-Independent Executable"), "{name}");
     }
 }
 
@@ -962,12 +746,7 @@ fn facts_serialize_with_stable_snake_case_keys() {
     let scratch = tempdir().unwrap();
     let facts = facts_of(&plain_gnu_binary(&scratch));
     let json = serde_json::to_value(crate::manifest::Binary::from(&facts)).unwrap();
-    let keys: Vec<&str> = json
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
     let mut expected = vec![
         "class",
         "endian",
@@ -1009,10 +788,7 @@ fn facts_print_as_an_aligned_block() {
     let text = facts_of(&plain_gnu_binary(&scratch)).to_string();
     let row = |key: &str, value: &str| format!("  {key:<13}{value}\n");
     assert!(
-        text.contains(&row(
-            "architecture",
-            "ELF64 little-endian x86_64 (e_machine 62)"
-        )),
+        text.contains(&row("architecture", "ELF64 little-endian x86_64 (e_machine 62)")),
         "{text}"
     );
     assert!(text.contains(&row("glibc", "GLIBC_2.34")), "{text}");

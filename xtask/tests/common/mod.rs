@@ -13,8 +13,7 @@ pub fn root() -> &'static Path {
 #[allow(dead_code)] // tests of a fork run its own
 pub fn xtask() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
-    cmd.current_dir(root())
-        .env("SOURCE_DATE_EPOCH", "1700000000");
+    cmd.current_dir(root()).env("SOURCE_DATE_EPOCH", "1700000000");
     cmd
 }
 
@@ -23,21 +22,11 @@ pub fn xtask() -> Command {
 #[allow(dead_code)] // not every test binary makes a fork
 pub fn copy_checkout(from: &Path, to: &Path) {
     let output = Command::new("git")
-        .args([
-            "ls-files",
-            "-z",
-            "--cached",
-            "--others",
-            "--exclude-standard",
-        ])
+        .args(["ls-files", "-z", "--cached", "--others", "--exclude-standard"])
         .current_dir(from)
         .output()
         .expect("running git ls-files");
-    assert!(
-        output.status.success(),
-        "git ls-files failed in {}",
-        from.display()
-    );
+    assert!(output.status.success(), "git ls-files failed in {}", from.display());
     let listed = String::from_utf8(output.stdout).expect("UTF-8 paths");
     for rel in listed.split('\0').filter(|r| !r.is_empty()) {
         let (source, dest) = (from.join(rel), to.join(rel));
@@ -66,10 +55,7 @@ pub fn try_run(dir: &Path, target: &Path, program: &str, args: &[&str]) -> Resul
         .unwrap_or_else(|e| panic!("running {program}: {e}"));
     let stderr = String::from_utf8_lossy(&output.stderr);
     if !output.status.success() {
-        return Err(format!(
-            "{program} {args:?} failed in {}:\n{stderr}",
-            dir.display()
-        ));
+        return Err(format!("{program} {args:?} failed in {}:\n{stderr}", dir.display()));
     }
     Ok(String::from_utf8(output.stdout).expect("UTF-8 output"))
 }

@@ -22,10 +22,8 @@ pub(super) fn parse(stanzas: &Stanzas, info: &mut CpuInfo) {
         }
     }
     // arm64 kernels print 8 (or "AArch64" on old ones); 32-bit kernels print 7 and below.
-    let asimd = stanzas
-        .blocks
-        .iter()
-        .any(|b| b.get("Features").is_some_and(|f| f.contains("asimd")));
+    let asimd =
+        stanzas.blocks.iter().any(|b| b.get("Features").is_some_and(|f| f.contains("asimd")));
     let architecture = match stanzas.any("CPU architecture") {
         Some("8") | Some("AArch64") => "aarch64",
         Some(_) if asimd => "aarch64",

@@ -88,11 +88,8 @@ const ARM: &[(u32, &str)] = &[
     (0xd90, "C1-Premium"),
 ];
 
-const BROADCOM: &[(u32, &str)] = &[
-    (0x0f, "Brahma-B15"),
-    (0x100, "Brahma-B53"),
-    (0x516, "ThunderX2"),
-];
+const BROADCOM: &[(u32, &str)] =
+    &[(0x0f, "Brahma-B15"), (0x100, "Brahma-B53"), (0x516, "ThunderX2")];
 
 const CAVIUM: &[(u32, &str)] = &[
     (0x0a0, "ThunderX"),
@@ -141,18 +138,11 @@ const QUALCOMM: &[(u32, &str)] = &[
     (0xc01, "Saphira"),
 ];
 
-const SAMSUNG: &[(u32, &str)] = &[
-    (0x001, "exynos-m1"),
-    (0x002, "exynos-m3"),
-    (0x003, "exynos-m4"),
-    (0x004, "exynos-m5"),
-];
+const SAMSUNG: &[(u32, &str)] =
+    &[(0x001, "exynos-m1"), (0x002, "exynos-m3"), (0x003, "exynos-m4"), (0x004, "exynos-m5")];
 
-const MARVELL: &[(u32, &str)] = &[
-    (0x131, "Feroceon-88FR131"),
-    (0x581, "PJ4/PJ4b"),
-    (0x584, "PJ4B-MP"),
-];
+const MARVELL: &[(u32, &str)] =
+    &[(0x131, "Feroceon-88FR131"), (0x581, "PJ4/PJ4b"), (0x584, "PJ4B-MP")];
 
 const APPLE: &[(u32, &str)] = &[
     (0x020, "Icestorm-A14"),
@@ -175,12 +165,8 @@ const APPLE: &[(u32, &str)] = &[
     (0x039, "Avalanche-M2-Max"),
 ];
 
-const PHYTIUM: &[(u32, &str)] = &[
-    (0x660, "FTC660"),
-    (0x661, "FTC661"),
-    (0x662, "FTC662"),
-    (0x663, "FTC663"),
-];
+const PHYTIUM: &[(u32, &str)] =
+    &[(0x660, "FTC660"), (0x661, "FTC661"), (0x662, "FTC662"), (0x663, "FTC663")];
 
 const AMPERE: &[(u32, &str)] = &[(0xac3, "Ampere-1"), (0xac4, "Ampere-1a")];
 
@@ -210,10 +196,7 @@ const IMPLEMENTERS: &[(u32, &str, Parts)] = &[
 ];
 
 pub fn implementer_name(implementer: u32) -> Option<&'static str> {
-    IMPLEMENTERS
-        .iter()
-        .find(|(id, _, _)| *id == implementer)
-        .map(|(_, name, _)| *name)
+    IMPLEMENTERS.iter().find(|(id, _, _)| *id == implementer).map(|(_, name, _)| *name)
 }
 
 pub fn part_name(implementer: u32, part: u32) -> Option<&'static str> {

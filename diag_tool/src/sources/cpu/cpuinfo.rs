@@ -99,10 +99,7 @@ impl<'a> Stanzas<'a> {
         if !block.fields.is_empty() {
             blocks.push(block);
         }
-        Stanzas {
-            blocks,
-            s390_processor_lines,
-        }
+        Stanzas { blocks, s390_processor_lines }
     }
 
     /// The first value of `key` in any stanza.
@@ -114,10 +111,7 @@ impl<'a> Stanzas<'a> {
     fn shared_flags(&self) -> Option<BTreeSet<&'a str>> {
         let mut shared: Option<BTreeSet<&str>> = None;
         for b in &self.blocks {
-            let flags = b
-                .get("flags")
-                .or_else(|| b.get("Features"))
-                .or_else(|| b.get("features"));
+            let flags = b.get("flags").or_else(|| b.get("Features")).or_else(|| b.get("features"));
             if let Some(flags) = flags {
                 let these: BTreeSet<&str> = flags.split_whitespace().collect();
                 shared = Some(match shared {
@@ -180,8 +174,7 @@ pub fn parse_cpuinfo(text: &str) -> CpuInfo {
     if info.processors == 0 && !text.trim().is_empty() {
         info.problems.push("no processor entries".to_string());
     } else if layout.is_none() && !text.trim().is_empty() {
-        info.problems
-            .push("layout of no known architecture: architecture unknown".to_string());
+        info.problems.push("layout of no known architecture: architecture unknown".to_string());
     }
     info
 }
@@ -256,11 +249,7 @@ const NOTABLE_FEATURES: &[&str] = &[
 
 /// The notable features among `flags`, in [`NOTABLE_FEATURES`] order.
 pub(super) fn notable(flags: &BTreeSet<&str>) -> Vec<String> {
-    NOTABLE_FEATURES
-        .iter()
-        .filter(|f| flags.contains(**f))
-        .map(|f| f.to_string())
-        .collect()
+    NOTABLE_FEATURES.iter().filter(|f| flags.contains(**f)).map(|f| f.to_string()).collect()
 }
 
 pub(super) fn parse_hex(value: &str) -> Result<u32, String> {
@@ -289,10 +278,7 @@ mod tests {
         assert_eq!(info.vendor.as_deref(), Some("GenuineIntel"));
         assert_eq!(
             info.models,
-            [CpuModel {
-                name: "Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz".into(),
-                cpus: 2
-            }]
+            [CpuModel { name: "Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz".into(), cpus: 2 }]
         );
         // avx512f is missing on one CPU, so it is not reported.
         assert_eq!(info.features, ["aes", "avx", "avx2", "sha_ni"]);
@@ -304,18 +290,10 @@ mod tests {
         let info = parse_cpuinfo(ARM64);
         assert_eq!(info.architecture.as_deref(), Some("aarch64"));
         assert_eq!(info.vendor.as_deref(), Some("ARM"));
-        assert_eq!(
-            info.models,
-            [CpuModel {
-                name: "Neoverse-V1".into(),
-                cpus: 2
-            }]
-        );
+        assert_eq!(info.models, [CpuModel { name: "Neoverse-V1".into(), cpus: 2 }]);
         assert_eq!(
             info.features,
-            [
-                "aes", "asimd", "pmull", "sha1", "sha2", "crc32", "atomics", "sve"
-            ]
+            ["aes", "asimd", "pmull", "sha1", "sha2", "crc32", "atomics", "sve"]
         );
     }
 
@@ -326,14 +304,8 @@ mod tests {
         assert_eq!(
             info.models,
             [
-                CpuModel {
-                    name: "Cortex-A510".into(),
-                    cpus: 2
-                },
-                CpuModel {
-                    name: "Cortex-X3".into(),
-                    cpus: 1
-                }
+                CpuModel { name: "Cortex-A510".into(), cpus: 2 },
+                CpuModel { name: "Cortex-X3".into(), cpus: 1 }
             ]
         );
     }
@@ -344,13 +316,7 @@ mod tests {
         let info = parse_cpuinfo(text);
         assert_eq!(info.processors, 2);
         assert_eq!(info.architecture.as_deref(), Some("aarch64"));
-        assert_eq!(
-            info.models,
-            [CpuModel {
-                name: "Cortex-A53".into(),
-                cpus: 2
-            }]
-        );
+        assert_eq!(info.models, [CpuModel { name: "Cortex-A53".into(), cpus: 2 }]);
     }
 
     #[test]
@@ -362,13 +328,7 @@ mod tests {
         assert_eq!(info.architecture.as_deref(), Some("s390x"));
         assert_eq!(info.vendor.as_deref(), Some("IBM/S390"));
         assert_eq!(info.processors, 2);
-        assert_eq!(
-            info.models,
-            [CpuModel {
-                name: "IBM z15 T01 type 8561".into(),
-                cpus: 2
-            }]
-        );
+        assert_eq!(info.models, [CpuModel { name: "IBM z15 T01 type 8561".into(), cpus: 2 }]);
         assert_eq!(info.features, ["vx", "vxe2", "dflt", "sie"]);
     }
 
@@ -388,10 +348,7 @@ mod tests {
         assert!(info.problems.is_empty(), "{:?}", info.problems);
         assert_eq!(info.architecture.as_deref(), Some("powerpc"));
         assert_eq!(info.vendor.as_deref(), Some("IBM"));
-        assert_eq!(
-            info.models[0].name,
-            "POWER9 (architected), altivec supported"
-        );
+        assert_eq!(info.models[0].name, "POWER9 (architected), altivec supported");
         assert_eq!(info.models[0].cpus, 2);
     }
 
@@ -406,10 +363,7 @@ mod tests {
         // Without uarch (older kernels) there is no model name, and that is no problem.
         let info =
             parse_cpuinfo("processor\t: 0\nhart\t\t: 0\nisa\t\t: rv64imafdcv\nmmu\t\t: sv48\n\n");
-        assert_eq!(
-            (info.architecture.as_deref(), info.processors),
-            (Some("riscv64"), 1)
-        );
+        assert_eq!((info.architecture.as_deref(), info.processors), (Some("riscv64"), 1));
         assert!(info.models.is_empty() && info.problems.is_empty());
     }
 
@@ -432,10 +386,7 @@ mod tests {
         let info = parse_cpuinfo(ia64);
         assert_eq!(info.architecture.as_deref(), Some("ia64"));
         assert_eq!(info.vendor.as_deref(), Some("GenuineIntel"));
-        assert_eq!(
-            info.models[0].name,
-            "Dual-Core Intel(R) Itanium(R) 2 Processor 9140M"
-        );
+        assert_eq!(info.models[0].name, "Dual-Core Intel(R) Itanium(R) 2 Processor 9140M");
     }
 
     #[test]
@@ -444,13 +395,7 @@ mod tests {
         let text = "Processor\t: ARMv7 Processor rev 10 (v7l)\nprocessor\t: 0\nBogoMIPS\t: 790.52\n\nprocessor\t: 1\nBogoMIPS\t: 790.52\n\nFeatures\t: swp half thumb fastmult vfp edsp neon vfpv3 tls\nCPU implementer\t: 0x41\nCPU architecture: 7\nCPU variant\t: 0x2\nCPU part\t: 0xc09\nCPU revision\t: 10\n\nHardware\t: Freescale i.MX 6Quad SABRE Smart Device Board\nRevision\t: 63012\nSerial\t\t: 0000000000000000\n";
         let info = parse_cpuinfo(text);
         assert_eq!(info.architecture.as_deref(), Some("arm"));
-        assert_eq!(
-            info.models,
-            [CpuModel {
-                name: "Cortex-A9".into(),
-                cpus: 2
-            }]
-        );
+        assert_eq!(info.models, [CpuModel { name: "Cortex-A9".into(), cpus: 2 }]);
     }
 
     #[test]
@@ -460,11 +405,7 @@ mod tests {
                 "processor\t: {n}\nmodel name\t: ARMv7 Processor rev 5 (v7l)\nBogoMIPS\t: 38.40\nFeatures\t: half thumb fastmult vfp edsp neon vfpv3 tls vfpv4 idiva idivt vfpd32 lpae evtstrm\nCPU implementer\t: 0x41\nCPU architecture: 7\nCPU variant\t: 0x0\nCPU part\t: 0xc07\nCPU revision\t: 5\n\n"
             )
         };
-        let text = format!(
-            "{}{}Hardware\t: Allwinner sun8i Family\n",
-            stanza(0),
-            stanza(1)
-        );
+        let text = format!("{}{}Hardware\t: Allwinner sun8i Family\n", stanza(0), stanza(1));
         let info = parse_cpuinfo(&text);
         assert_eq!(info.architecture.as_deref(), Some("arm"));
         assert_eq!(info.models[0].cpus, 2);
@@ -497,12 +438,7 @@ mod tests {
         let truncated = &X86[..X86.len() / 2];
         let info = parse_cpuinfo(truncated);
         assert_eq!(info.processors, 1);
-        assert_eq!(
-            parse_cpuinfo("garbage without colons\n\x01\x02")
-                .problems
-                .len(),
-            1
-        );
+        assert_eq!(parse_cpuinfo("garbage without colons\n\x01\x02").problems.len(), 1);
         assert_eq!(parse_cpuinfo(""), CpuInfo::default());
     }
 }

@@ -73,11 +73,8 @@ pub fn read(root: &mut Root) -> Cpu {
     // ppc64le, nor a 32-bit kernel on a 64-bit CPU.
     let architecture = root.text("proc/sys/kernel/arch").or(info.architecture);
 
-    let cpu_dirs: Vec<u32> = root
-        .list(topology::CPU_DIR)
-        .iter()
-        .filter_map(|name| index_suffix(name, "cpu"))
-        .collect();
+    let cpu_dirs: Vec<u32> =
+        root.list(topology::CPU_DIR).iter().filter_map(|name| index_suffix(name, "cpu")).collect();
     let online = topology::read_online(root, &cpu_dirs);
     let topology = topology::read_topology(root, online.as_deref().unwrap_or(&[]), &cpu_dirs);
     let summary = if topology.is_empty() && !info.x86_ids.is_empty() {

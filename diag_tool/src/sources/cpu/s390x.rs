@@ -29,11 +29,7 @@ pub(super) fn parse(stanzas: &Stanzas, flags: &BTreeSet<&str>, info: &mut CpuInf
         info.add_model(name, info.processors.max(1));
     }
     // 31-bit kernels went away in 4.1; `zarch` is the 64-bit z/Architecture.
-    let architecture = if flags.contains("zarch") {
-        "s390x"
-    } else {
-        "s390"
-    };
+    let architecture = if flags.contains("zarch") { "s390x" } else { "s390" };
     info.architecture = Some(architecture.to_string());
 }
 
@@ -62,8 +58,5 @@ fn machine_name(machine: &str) -> Option<&'static str> {
         ("3932", "z16 A02"),
         ("9175", "z17 ME1"),
     ];
-    MACHINES
-        .iter()
-        .find(|(t, _)| *t == machine)
-        .map(|(_, n)| *n)
+    MACHINES.iter().find(|(t, _)| *t == machine).map(|(_, n)| *n)
 }

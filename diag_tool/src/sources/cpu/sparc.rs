@@ -4,10 +4,7 @@
 use super::cpuinfo::{CpuInfo, Stanzas, notable};
 
 pub(super) fn parse(stanzas: &Stanzas, info: &mut CpuInfo) {
-    info.processors = stanzas
-        .any("ncpus active")
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
+    info.processors = stanzas.any("ncpus active").and_then(|n| n.parse().ok()).unwrap_or(0);
     if let Some(name) = stanzas.any("cpu").filter(|n| !n.is_empty()) {
         info.add_model(name.to_string(), info.processors.max(1));
     }

@@ -69,10 +69,7 @@ pub struct TopologySummary {
 /// servers are firmware values (36, 8442) and core ids repeat across packages.
 pub fn summarize_topology(cpus: &[CpuTopology]) -> TopologySummary {
     let packages: BTreeSet<i64> = cpus.iter().filter_map(|c| c.package).collect();
-    let cores: BTreeSet<&Vec<u32>> = cpus
-        .iter()
-        .filter_map(|c| c.core_siblings.as_ref())
-        .collect();
+    let cores: BTreeSet<&Vec<u32>> = cpus.iter().filter_map(|c| c.core_siblings.as_ref()).collect();
     let threads = cores.iter().map(|s| s.len() as u32).max();
     TopologySummary {
         sockets: (!packages.is_empty()).then_some(packages.len() as u32),
@@ -114,10 +111,7 @@ pub(super) fn read_topology(root: &mut Root, online: &[u32], cpu_dirs: &[u32]) -
         }
         let package = root.number::<i64>(&format!("{dir}/physical_package_id"));
         let siblings = [
-            (
-                "core_cpus_list",
-                parse_cpu_list as fn(&str) -> Result<Vec<u32>, String>,
-            ),
+            ("core_cpus_list", parse_cpu_list as fn(&str) -> Result<Vec<u32>, String>),
             ("thread_siblings_list", parse_cpu_list),
             ("core_cpus", parse_cpu_mask),
             ("thread_siblings", parse_cpu_mask),
@@ -126,10 +120,8 @@ pub(super) fn read_topology(root: &mut Root, online: &[u32], cpu_dirs: &[u32]) -
         .find(|(file, _)| root.exists(&format!("{dir}/{file}")))
         .and_then(|(file, parse)| root.parse_with(&format!("{dir}/{file}"), parse))
         .filter(|s| !s.is_empty());
-        topology.push(CpuTopology {
-            package: package.filter(|&p| p >= 0),
-            core_siblings: siblings,
-        });
+        topology
+            .push(CpuTopology { package: package.filter(|&p| p >= 0), core_siblings: siblings });
     }
     topology
 }
@@ -137,11 +129,9 @@ pub(super) fn read_topology(root: &mut Root, online: &[u32], cpu_dirs: &[u32]) -
 /// Node directories are counted, since node numbers can be sparse (0, 2, 3).
 pub(super) fn read_numa_nodes(root: &mut Root) -> Option<u32> {
     const NODE_DIR: &str = "sys/devices/system/node";
-    let nodes = root
-        .list(NODE_DIR)
-        .iter()
-        .filter(|name| index_suffix(name, "node").is_some())
-        .count() as u32;
+    let nodes =
+        root.list(NODE_DIR).iter().filter(|name| index_suffix(name, "node").is_some()).count()
+            as u32;
     if nodes > 0 {
         return Some(nodes);
     }
@@ -156,10 +146,7 @@ mod tests {
 
     #[test]
     fn cpu_lists_expand_ranges_and_reject_garbage() {
-        assert_eq!(
-            parse_cpu_list("0-3,8,10-11\n"),
-            Ok(vec![0, 1, 2, 3, 8, 10, 11])
-        );
+        assert_eq!(parse_cpu_list("0-3,8,10-11\n"), Ok(vec![0, 1, 2, 3, 8, 10, 11]));
         assert_eq!(parse_cpu_list("0"), Ok(vec![0]));
         assert_eq!(parse_cpu_list("\n"), Ok(vec![]));
         assert!(parse_cpu_list("3-1").is_err());
@@ -169,10 +156,7 @@ mod tests {
 
     #[test]
     fn cpu_masks_are_32_bit_words_most_significant_first() {
-        assert_eq!(
-            parse_cpu_mask("00000000,00010000,00000001"),
-            Ok(vec![0, 48])
-        );
+        assert_eq!(parse_cpu_mask("00000000,00010000,00000001"), Ok(vec![0, 48]));
         assert_eq!(parse_cpu_mask("07"), Ok(vec![0, 1, 2]));
         assert_eq!(parse_cpu_mask("80"), Ok(vec![7]));
         assert!(parse_cpu_mask("xyz").is_err());
@@ -197,22 +181,10 @@ mod tests {
     #[test]
     fn smt_siblings_make_one_core() {
         let cpus = [
-            CpuTopology {
-                package: Some(0),
-                core_siblings: Some(vec![0, 2]),
-            },
-            CpuTopology {
-                package: Some(0),
-                core_siblings: Some(vec![1, 3]),
-            },
-            CpuTopology {
-                package: Some(0),
-                core_siblings: Some(vec![0, 2]),
-            },
-            CpuTopology {
-                package: Some(0),
-                core_siblings: Some(vec![1, 3]),
-            },
+            CpuTopology { package: Some(0), core_siblings: Some(vec![0, 2]) },
+            CpuTopology { package: Some(0), core_siblings: Some(vec![1, 3]) },
+            CpuTopology { package: Some(0), core_siblings: Some(vec![0, 2]) },
+            CpuTopology { package: Some(0), core_siblings: Some(vec![1, 3]) },
         ];
         let summary = summarize_topology(&cpus);
         assert_eq!(

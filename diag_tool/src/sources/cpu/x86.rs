@@ -24,10 +24,8 @@ pub(super) fn parse(stanzas: &Stanzas, flags: &BTreeSet<&str>, info: &mut CpuInf
 /// Topology from x86 cpuinfo ids, for trees that have `/proc` but no sysfs topology.
 pub(super) fn summarize_ids(ids: &[(Option<u32>, Option<u32>)]) -> TopologySummary {
     let packages: BTreeSet<u32> = ids.iter().filter_map(|(p, _)| *p).collect();
-    let cores: BTreeSet<(u32, u32)> = ids
-        .iter()
-        .filter_map(|(p, c)| Some(((*p)?, (*c)?)))
-        .collect();
+    let cores: BTreeSet<(u32, u32)> =
+        ids.iter().filter_map(|(p, c)| Some(((*p)?, (*c)?))).collect();
     let mut summary = TopologySummary::default();
     if !packages.is_empty() {
         summary.sockets = Some(packages.len() as u32);

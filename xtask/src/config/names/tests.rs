@@ -86,10 +86,7 @@ fn an_override_for_a_configured_target_is_obeyed_and_others_ignored() {
 fn a_format_dist_cannot_write_is_refused_with_the_one_it_can() {
     let zip = format!("{OVERRIDES}[overrides.x86_64-unknown-linux-gnu]\npkg-fmt = \"zip\"\n");
     let err = names(Some(&zip), "x86_64-unknown-linux-gnu").unwrap_err();
-    assert!(
-        format!("{err:#}").contains("pkg-fmt `zip` is not supported"),
-        "{err:#}"
-    );
+    assert!(format!("{err:#}").contains("pkg-fmt `zip` is not supported"), "{err:#}");
     let guessed = r#"pkg-url = "{ repo }/{ name }-{ target }.tar.xz""#;
     let err = names(Some(guessed), "x86_64-unknown-linux-gnu").unwrap_err();
     assert!(format!("{err:#}").contains("pkg-fmt `txz`"), "{err:#}");
@@ -99,10 +96,7 @@ fn a_format_dist_cannot_write_is_refused_with_the_one_it_can() {
 fn a_bin_dir_naming_another_file_or_an_unknown_variable_is_refused() {
     let other = r#"bin-dir = "{ name }-{ target }/{ name }-cli""#;
     let err = names(Some(other), "x86_64-unknown-linux-gnu").unwrap_err();
-    assert!(
-        format!("{err:#}").contains("a file named `tool-cli`"),
-        "{err:#}"
-    );
+    assert!(format!("{err:#}").contains("a file named `tool-cli`"), "{err:#}");
     let unknown = r#"pkg-url = "{ repo }/{ subcrate }-{ target }.tgz""#;
     let err = names(Some(unknown), "x86_64-unknown-linux-gnu").unwrap_err();
     assert!(format!("{err:#}").contains("`{ subcrate }`"), "{err:#}");

@@ -89,46 +89,23 @@ fn the_script_carries_the_manifests_archives_and_is_shellcheck_clean() {
 #[test]
 fn the_gnu_build_is_chosen_only_from_the_glibc_its_binary_was_verified_to_need() {
     // Versions compare as integers: 2.9 is older than 2.17.
-    for (host, gnu) in [
-        ("2.9", false),
-        ("2.12", false),
-        ("2.17", true),
-        ("2.36", true),
-        ("3.0", true),
-    ] {
-        let output = run(
-            &gnu_and_musl(),
-            "x86_64",
-            Some(host),
-            &["--dry-run", "--from", "/"],
-        );
+    for (host, gnu) in
+        [("2.9", false), ("2.12", false), ("2.17", true), ("2.36", true), ("3.0", true)]
+    {
+        let output = run(&gnu_and_musl(), "x86_64", Some(host), &["--dry-run", "--from", "/"]);
         let text = text(&output);
         assert!(output.status.success(), "{text}");
-        let chosen = if gnu {
-            "x86_64-unknown-linux-gnu,"
-        } else {
-            "x86_64-unknown-linux-musl,"
-        };
+        let chosen = if gnu { "x86_64-unknown-linux-gnu," } else { "x86_64-unknown-linux-musl," };
         assert!(text.contains(chosen), "glibc {host}: {text}");
         assert!(
-            text.contains(&format!(
-                "this host has glibc {host} (getconf GNU_LIBC_VERSION)"
-            )),
+            text.contains(&format!("this host has glibc {host} (getconf GNU_LIBC_VERSION)")),
             "{text}"
         );
-        assert!(
-            text.contains("glibc 2.17 or later (verified from its binary)"),
-            "{text}"
-        );
+        assert!(text.contains("glibc 2.17 or later (verified from its binary)"), "{text}");
     }
     // Where getconf does not answer, the loader does (the busybox chroot of .ci/test-installer
     // has neither).
-    let output = run(
-        &gnu_and_musl(),
-        "amd64",
-        None,
-        &["--dry-run", "--from", "/"],
-    );
+    let output = run(&gnu_and_musl(), "amd64", None, &["--dry-run", "--from", "/"]);
     let text = text(&output);
     assert!(
         text.contains("x86_64-unknown-linux-gnu, because this host has glibc ")
@@ -139,12 +116,7 @@ fn the_gnu_build_is_chosen_only_from_the_glibc_its_binary_was_verified_to_need()
 
 #[test]
 fn a_host_below_the_floor_without_a_musl_build_is_told_the_glibc_it_needs() {
-    let output = run(
-        &gnu_only(),
-        "x86_64",
-        Some("2.12"),
-        &["--dry-run", "--from", "/"],
-    );
+    let output = run(&gnu_only(), "x86_64", Some("2.12"), &["--dry-run", "--from", "/"]);
     assert_eq!(output.status.code(), Some(1));
     let text = text(&output);
     assert!(
@@ -172,11 +144,7 @@ fn without_a_github_repository_the_user_names_where_to_download_from() {
     manifest.package.repository = None;
     let output = run(&manifest, "x86_64", Some("2.36"), &["--dry-run"]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(
-        text(&output).contains("names no GitHub repository"),
-        "{}",
-        text(&output)
-    );
+    assert!(text(&output).contains("names no GitHub repository"), "{}", text(&output));
     manifest.package.repository = Some("https://github.com/acme/diag_tool.git".into());
     let output = run(&manifest, "x86_64", Some("2.36"), &["--dry-run"]);
     assert!(output.status.success(), "{}", text(&output));
@@ -212,10 +180,7 @@ fn a_manifest_value_the_script_cannot_carry_is_refused() {
     let mut manifest = gnu_only();
     manifest.targets[0].artifacts[0].name = "diag tool'.tar.gz".into();
     let err = render(&manifest).unwrap_err().to_string();
-    assert!(
-        err.contains("\"diag tool'.tar.gz\", which install.sh cannot carry"),
-        "{err}"
-    );
+    assert!(err.contains("\"diag tool'.tar.gz\", which install.sh cannot carry"), "{err}");
     // Values outside the rows are quoted instead.
     assert_eq!(sh_quote("it's"), r"'it'\''s'");
 }
@@ -234,12 +199,7 @@ fn the_template_alone_refuses_to_run() {
 fn a_gnu_binary_that_needs_no_glibc_version_takes_any_glibc() {
     let mut manifest = gnu_and_musl();
     manifest.targets[0].binary.glibc_max = None;
-    let output = run(
-        &manifest,
-        "x86_64",
-        Some("2.3"),
-        &["--dry-run", "--from", "/"],
-    );
+    let output = run(&manifest, "x86_64", Some("2.3"), &["--dry-run", "--from", "/"]);
     let text = text(&output);
     assert!(output.status.success(), "{text}");
     assert!(
@@ -259,10 +219,7 @@ fn install_binary_printing(first: &str) -> Output {
     std::fs::write(&bin, format!("#!/bin/sh\necho '{first}'; echo more\n")).unwrap();
     std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
     let name = format!("{top}.tar.gz");
-    let tar = Command::new("tar")
-        .args(["-czf", &name, top])
-        .current_dir(files.path())
-        .status();
+    let tar = Command::new("tar").args(["-czf", &name, top]).current_dir(files.path()).status();
     assert!(tar.unwrap().success());
     let path = files.path().join(&name);
     let mut artifact = archive(&name);
@@ -272,12 +229,7 @@ fn install_binary_printing(first: &str) -> Output {
     manifest.minisign_pubkey = None;
     let prefix = files.path().join("prefix");
     let (from, prefix) = (files.path().to_str().unwrap(), prefix.to_str().unwrap());
-    run(
-        &manifest,
-        "x86_64",
-        Some("2.36"),
-        &["--from", from, "--prefix", prefix],
-    )
+    run(&manifest, "x86_64", Some("2.36"), &["--from", from, "--prefix", prefix])
 }
 
 #[test]

@@ -16,14 +16,8 @@ use crate::formats::tarball::{self, Data, Layout, TarFile};
 /// Where Debian files system administration tools (lshw, dmidecode, smartmontools).
 const SECTION: &str = "admin";
 /// The libraries of glibc itself, which Debian's `libc6` ships, besides the loader.
-const GLIBC_LIBRARIES: &[&str] = &[
-    "libc.so.6",
-    "libm.so.6",
-    "libpthread.so.0",
-    "libdl.so.2",
-    "librt.so.1",
-    "libutil.so.1",
-];
+const GLIBC_LIBRARIES: &[&str] =
+    &["libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1", "libutil.so.1"];
 /// Licenses whose text Debian keeps in /usr/share/common-licenses, by SPDX id: the copyright
 /// file must point there instead of repeating them (lintian errors otherwise).
 const COMMON_LICENSES: &[(&str, &str)] = &[
@@ -57,10 +51,7 @@ pub fn build(meta: &Metadata, files: &[InstallFile], needs: Needs) -> Result<Vec
         contents: text.into_bytes(),
         kind: Kind::Other,
     };
-    let control_files = [
-        control_file("control", control),
-        control_file("md5sums", md5sums),
-    ];
+    let control_files = [control_file("control", control), control_file("md5sums", md5sums)];
     let control_tar = tar_gz(meta.mtime, &control_files)?;
     let data_tar = tar_gz(meta.mtime, files)?;
 
@@ -92,9 +83,7 @@ pub fn build(meta: &Metadata, files: &[InstallFile], needs: Needs) -> Result<Vec
 /// The `control` file of a `.deb`, read back from its bytes: what an apt repository's
 /// `Packages` index lists of it.
 pub fn read_control(deb: &[u8]) -> Result<String> {
-    let mut rest = deb
-        .strip_prefix(b"!<arch>\n")
-        .context("not a .deb: no ar magic")?;
+    let mut rest = deb.strip_prefix(b"!<arch>\n").context("not a .deb: no ar magic")?;
     while rest.len() >= 60 {
         let (header, body) = rest.split_at(60);
         let name = String::from_utf8_lossy(&header[..16]);
@@ -118,11 +107,8 @@ pub fn read_control(deb: &[u8]) -> Result<String> {
 
 fn control(meta: &Metadata, files: &[InstallFile], dirs: usize, depends: &str) -> String {
     // dpkg-gencontrol's measure: KiB per file, rounded up, and one per directory.
-    let kib: u64 = files
-        .iter()
-        .map(|f| (f.contents.len() as u64).div_ceil(1024))
-        .sum::<u64>()
-        + dirs as u64;
+    let kib: u64 =
+        files.iter().map(|f| (f.contents.len() as u64).div_ceil(1024)).sum::<u64>() + dirs as u64;
     let mut text = format!(
         "Package: {}\nVersion: {}\nArchitecture: {}\nMaintainer: {}\nInstalled-Size: {kib}\n",
         meta.name,
@@ -245,11 +231,7 @@ fn copyright(meta: &Metadata, licenses: &[(String, String)]) -> Result<String> {
         .iter()
         .flat_map(|(_, text)| text.lines())
         .filter_map(|line| line.trim().strip_prefix("Copyright"))
-        .map(|rest| {
-            rest.trim_start_matches([' ', '©'])
-                .trim_start_matches("(c)")
-                .trim()
-        })
+        .map(|rest| rest.trim_start_matches([' ', '©']).trim_start_matches("(c)").trim())
         .find(|rest| !rest.is_empty() && !rest.contains('['))
         // A public-domain dedication (UNLICENSE) names no holder: the maintainer then.
         .unwrap_or(&meta.maintainer);
@@ -258,10 +240,7 @@ fn copyright(meta: &Metadata, licenses: &[(String, String)]) -> Result<String> {
         .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
         .filter(|t| !t.is_empty() && !matches!(*t, "OR" | "AND" | "WITH"))
         .collect();
-    let expression = meta
-        .license
-        .replace(" OR ", " or ")
-        .replace(" AND ", " and ");
+    let expression = meta.license.replace(" OR ", " or ").replace(" AND ", " and ");
     let mut text = format!(
         "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\
          Upstream-Name: {}\nUpstream-Contact: {}\n",
@@ -270,17 +249,11 @@ fn copyright(meta: &Metadata, licenses: &[(String, String)]) -> Result<String> {
     if let Some(homepage) = &meta.homepage {
         writeln!(text, "Source: {homepage}").expect("writing to a String");
     }
-    write!(
-        text,
-        "\nFiles: *\nCopyright: {holder}\nLicense: {expression}\n"
-    )
-    .expect("writing to a String");
+    write!(text, "\nFiles: *\nCopyright: {holder}\nLicense: {expression}\n")
+        .expect("writing to a String");
     for id in ids {
         write!(text, "\nLicense: {id}\n").expect("writing to a String");
-        if let Some((_, common)) = COMMON_LICENSES
-            .iter()
-            .find(|(spdx, _)| id.starts_with(spdx))
-        {
+        if let Some((_, common)) = COMMON_LICENSES.iter().find(|(spdx, _)| id.starts_with(spdx)) {
             writeln!(
                 text,
                 " On Debian systems, the complete text of this license can be found in\n \
@@ -297,22 +270,15 @@ fn copyright(meta: &Metadata, licenses: &[(String, String)]) -> Result<String> {
 /// The text of license `id`: `LICENSE-MIT` for MIT, `LICENSE-APACHE` for Apache-2.0,
 /// `UNLICENSE` for Unlicense, or the only license file there is.
 fn license_text<'a>(id: &str, licenses: &'a [(String, String)]) -> Result<&'a str> {
-    let suffix = |name: &str| {
-        name.to_uppercase()
-            .split_once(['-', '.'])
-            .map(|(_, s)| s.to_string())
-    };
+    let suffix =
+        |name: &str| name.to_uppercase().split_once(['-', '.']).map(|(_, s)| s.to_string());
     let found = licenses
         .iter()
         .find(|(name, _)| {
             let id = id.to_uppercase();
             name.to_uppercase() == id || suffix(name).is_some_and(|s| id.starts_with(&s))
         })
-        .or(if licenses.len() == 1 {
-            licenses.first()
-        } else {
-            None
-        });
+        .or(if licenses.len() == 1 { licenses.first() } else { None });
     match found {
         Some((_, text)) => Ok(text.trim_end()),
         None => bail!(
@@ -328,25 +294,17 @@ fn license_text<'a>(id: &str, licenses: &'a [(String, String)]) -> Result<&'a st
 fn tar_gz(mtime: u64, files: &[InstallFile]) -> Result<Vec<u8>> {
     let entries: Vec<TarFile> = files
         .iter()
-        .map(|f| TarFile {
-            name: &f.path,
-            mode: f.mode(),
-            data: Data::Bytes(&f.contents),
-        })
+        .map(|f| TarFile { name: &f.path, mode: f.mode(), data: Data::Bytes(&f.contents) })
         .collect();
-    let layout = Layout {
-        prefix: "./",
-        owner: Some("root"),
-    };
+    let layout = Layout { prefix: "./", owner: Some("root") };
     tarball::tar_gz(&entries, &layout, mtime)
 }
 
 /// `Tue, 14 Nov 2023 22:13:20 +0000`, the date form of Debian changelogs.
 pub fn rfc2822(epoch: u64) -> String {
     const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
+    const MONTHS: [&str; 12] =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let (year, month, day, weekday, seconds) = tarball::civil(epoch);
     format!(
         "{}, {day:02} {} {year} {:02}:{:02}:{:02} +0000",
@@ -375,9 +333,7 @@ mod tests {
         let control = dpkg_deb(&["--field"], &deb);
         let field = |name: &str| {
             let prefix = format!("{name}: ");
-            control
-                .lines()
-                .find_map(|l| l.strip_prefix(&prefix).map(str::to_string))
+            control.lines().find_map(|l| l.strip_prefix(&prefix).map(str::to_string))
         };
         assert_eq!(field("Package").unwrap(), "diag-tool");
         assert_eq!(field("Version").unwrap(), "1.2.0~rc.1-1");
@@ -392,24 +348,12 @@ mod tests {
             "{info}"
         );
         let listing = dpkg_deb(&["--contents"], &deb);
-        let rows: Vec<Vec<&str>> = listing
-            .lines()
-            .map(|l| l.split_whitespace().collect())
-            .collect();
-        assert_eq!(
-            rows[0],
-            ["drwxr-xr-x", "root/root", "0", "2023-11-14", "22:13", "./"]
-        );
-        let binary = rows
-            .iter()
-            .find(|r| r[5] == "./usr/bin/diag_tool")
-            .expect("the binary");
+        let rows: Vec<Vec<&str>> =
+            listing.lines().map(|l| l.split_whitespace().collect()).collect();
+        assert_eq!(rows[0], ["drwxr-xr-x", "root/root", "0", "2023-11-14", "22:13", "./"]);
+        let binary = rows.iter().find(|r| r[5] == "./usr/bin/diag_tool").expect("the binary");
         assert_eq!(binary[..2], ["-rwxr-xr-x", "root/root"]);
-        assert!(
-            rows.iter()
-                .all(|r| r[1] == "root/root" && r[3] == "2023-11-14"),
-            "{listing}"
-        );
+        assert!(rows.iter().all(|r| r[1] == "root/root" && r[3] == "2023-11-14"), "{listing}");
     }
 
     #[test]
@@ -425,31 +369,15 @@ mod tests {
     fn depends_on_the_newest_version_the_binary_requires_of_each_library_package() {
         let (meta, _) = sample("x86_64");
         let (mut libraries, mut versions) = sample_needs();
-        let needs = |l: &[String], v: &[Requirement]| {
-            depends(
-                &meta,
-                Needs {
-                    libraries: l,
-                    versions: v,
-                },
-            )
-        };
+        let needs =
+            |l: &[String], v: &[Requirement]| depends(&meta, Needs { libraries: l, versions: v });
         assert_eq!(needs(&libraries, &versions).unwrap(), "libc6 (>= 2.16)");
         libraries.push("libgcc_s.so.1".into());
-        versions.push(Requirement {
-            file: "libgcc_s.so.1".into(),
-            version: "GCC_4.2.0".into(),
-        });
-        assert_eq!(
-            needs(&libraries, &versions).unwrap(),
-            "libc6 (>= 2.16), libgcc-s1 (>= 4.2)"
-        );
+        versions.push(Requirement { file: "libgcc_s.so.1".into(), version: "GCC_4.2.0".into() });
+        assert_eq!(needs(&libraries, &versions).unwrap(), "libc6 (>= 2.16), libgcc-s1 (>= 4.2)");
         libraries.push("libssl.so.3".into());
         let err = needs(&libraries, &versions).unwrap_err().to_string();
-        assert!(
-            err.contains("needs libssl.so.3, and no Debian package is known"),
-            "{err}"
-        );
+        assert!(err.contains("needs libssl.so.3, and no Debian package is known"), "{err}");
     }
 
     #[test]
@@ -495,10 +423,7 @@ mod tests {
             )),
             "{text}"
         );
-        assert!(
-            text.contains(&format!("License: Unlicense\n {dedication}\n")),
-            "{text}"
-        );
+        assert!(text.contains(&format!("License: Unlicense\n {dedication}\n")), "{text}");
     }
 
     #[test]

@@ -75,10 +75,7 @@ pub struct Needs<'a> {
 
 impl<'a> From<&'a Binary> for Needs<'a> {
     fn from(binary: &'a Binary) -> Needs<'a> {
-        Needs {
-            libraries: &binary.needed,
-            versions: &binary.version_requirements,
-        }
+        Needs { libraries: &binary.needed, versions: &binary.version_requirements }
     }
 }
 
@@ -153,11 +150,7 @@ pub fn sample(rust_arch: &str) -> (Metadata, Vec<InstallFile>) {
     };
     let files = vec![
         file("usr/bin/diag_tool", b"\x7fELF binary", Kind::Program),
-        file(
-            "usr/share/licenses/diag-tool/LICENSE-MIT",
-            b"MIT\n",
-            Kind::License,
-        ),
+        file("usr/share/licenses/diag-tool/LICENSE-MIT", b"MIT\n", Kind::License),
         file("usr/share/man/man1/diag_tool.1.gz", b"gz", Kind::Doc),
     ];
     (meta, files)
@@ -166,10 +159,8 @@ pub fn sample(rust_arch: &str) -> (Metadata, Vec<InstallFile>) {
 /// The needs of a glibc binary: libc.so.6 and libdl.so.2, up to GLIBC_2.16.
 #[cfg(test)]
 pub fn sample_needs() -> (Vec<String>, Vec<Requirement>) {
-    let req = |file: &str, version: &str| Requirement {
-        file: file.into(),
-        version: version.into(),
-    };
+    let req =
+        |file: &str, version: &str| Requirement { file: file.into(), version: version.into() };
     (
         vec!["libc.so.6".into(), "libdl.so.2".into()],
         vec![
@@ -191,20 +182,11 @@ pub fn write_sample(
 ) -> (tempfile::TempDir, std::path::PathBuf) {
     let (meta, files) = sample(rust_arch);
     let (libraries, versions) = sample_needs();
-    let needs = Needs {
-        libraries: &libraries,
-        versions: &versions,
-    };
+    let needs = Needs { libraries: &libraries, versions: &versions };
     let bytes = build(&meta, &files, needs).unwrap();
-    assert_eq!(
-        bytes,
-        build(&meta, &files, needs).unwrap(),
-        "the same bytes every time"
-    );
+    assert_eq!(bytes, build(&meta, &files, needs).unwrap(), "the same bytes every time");
     let tmp = tempfile::tempdir().unwrap();
-    let path = tmp
-        .path()
-        .join(file_name(&meta.name, &meta.full_version(), meta.arch));
+    let path = tmp.path().join(file_name(&meta.name, &meta.full_version(), meta.arch));
     std::fs::write(&path, &bytes).unwrap();
     (tmp, path)
 }
@@ -212,11 +194,7 @@ pub fn write_sample(
 /// What `program args... file` prints; it must succeed.
 #[cfg(test)]
 pub fn run_on(program: &str, args: &[&str], file: &std::path::Path) -> String {
-    let out = std::process::Command::new(program)
-        .args(args)
-        .arg(file)
-        .output()
-        .unwrap();
+    let out = std::process::Command::new(program).args(args).arg(file).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{program} {args:?}: {stderr}");
     String::from_utf8(out.stdout).unwrap()

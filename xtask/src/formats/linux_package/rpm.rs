@@ -136,10 +136,7 @@ fn header_bytes(region: u32, mut entries: Vec<(u32, Value)>) -> Vec<u8> {
     entries.sort_by_key(|(tag, _)| *tag);
     let entry = |tag: u32, kind: u32, offset: usize, count: usize| -> [u8; 16] {
         let mut bytes = [0; 16];
-        for (i, n) in [tag, kind, offset as u32, count as u32]
-            .into_iter()
-            .enumerate()
-        {
+        for (i, n) in [tag, kind, offset as u32, count as u32].into_iter().enumerate() {
             bytes[4 * i..4 * i + 4].copy_from_slice(&n.to_be_bytes());
         }
         bytes
@@ -185,10 +182,7 @@ pub fn build(meta: &Metadata, files: &[InstallFile], needs: Needs) -> Result<Vec
     let mut entries: Vec<Entry> = owned
         .into_iter()
         .map(|path| Entry { path, file: None })
-        .chain(files.iter().map(|f| Entry {
-            path: f.path.clone(),
-            file: Some(f),
-        }))
+        .chain(files.iter().map(|f| Entry { path: f.path.clone(), file: Some(f) }))
         .collect();
     entries.sort_by(|a, b| a.path.cmp(&b.path));
 
@@ -206,10 +200,7 @@ pub fn build(meta: &Metadata, files: &[InstallFile], needs: Needs) -> Result<Vec
         HEADER_SIGNATURES,
         vec![
             (SIG_SHA1, Value::Str(format!("{:x}", Sha1::digest(&header)))),
-            (
-                SIG_SHA256,
-                Value::Str(format!("{:x}", Sha256::digest(&header))),
-            ),
+            (SIG_SHA256, Value::Str(format!("{:x}", Sha256::digest(&header)))),
             (
                 SIG_SIZE,
                 Value::Int32(vec![
@@ -255,12 +246,7 @@ fn requires(meta: &Metadata, needs: Needs) -> Vec<(String, u32, String)> {
         .libraries
         .iter()
         .map(|lib| format!("{lib}(){bits}"))
-        .chain(
-            needs
-                .versions
-                .iter()
-                .map(|r| format!("{}({}){bits}", r.file, r.version)),
-        )
+        .chain(needs.versions.iter().map(|r| format!("{}({}){bits}", r.file, r.version)))
         .map(|name| (name, SENSE_FIND_REQUIRES, String::new()))
         .collect();
     for (feature, version) in [
@@ -312,9 +298,7 @@ fn header_entries(
         (
             FILEDIGESTS,
             each(&|e| {
-                e.file.map_or(String::new(), |f| {
-                    format!("{:x}", Sha256::digest(&f.contents))
-                })
+                e.file.map_or(String::new(), |f| format!("{:x}", Sha256::digest(&f.contents)))
             }),
         ),
         (FILELINKTOS, Value::Strings(vec![String::new(); n])),
@@ -343,18 +327,9 @@ fn header_entries(
     values.extend(changelog(meta));
     values.extend(file_names(entries));
     values.extend([
-        (
-            REQUIREFLAGS,
-            Value::Int32(requires.iter().map(|r| r.1).collect()),
-        ),
-        (
-            REQUIRENAME,
-            Value::Strings(requires.iter().map(|r| r.0.clone()).collect()),
-        ),
-        (
-            REQUIREVERSION,
-            Value::Strings(requires.into_iter().map(|r| r.2).collect()),
-        ),
+        (REQUIREFLAGS, Value::Int32(requires.iter().map(|r| r.1).collect())),
+        (REQUIRENAME, Value::Strings(requires.iter().map(|r| r.0.clone()).collect())),
+        (REQUIREVERSION, Value::Strings(requires.into_iter().map(|r| r.2).collect())),
     ]);
     values
 }
@@ -383,11 +358,7 @@ fn file_names(entries: &[Entry]) -> [(u32, Value); 3] {
 
 /// `%changelog`: one entry for this version, its items as `- ` lines.
 fn changelog(meta: &Metadata) -> [(u32, Value); 3] {
-    let text: Vec<String> = meta
-        .change_lines()
-        .iter()
-        .map(|l| format!("- {l}"))
-        .collect();
+    let text: Vec<String> = meta.change_lines().iter().map(|l| format!("- {l}")).collect();
     let name = format!("{} - {}", meta.maintainer, meta.full_version());
     [
         (CHANGELOGTIME, Value::Int32(vec![meta.mtime as u32])),
@@ -465,20 +436,15 @@ mod tests {
     fn rpm_reads_the_header_checks_the_digests_and_lists_the_payload() {
         let (_tmp, path) = write_sample("x86_64", build, file_name);
         assert!(path.ends_with("diag-tool-1.2.0~rc.1-1.x86_64.rpm"));
-        assert_eq!(
-            rpm(&["-K"], &path),
-            format!("{}: digests OK\n", path.display())
-        );
+        assert_eq!(rpm(&["-K"], &path), format!("{}: digests OK\n", path.display()));
         let query = "%{NAME} %{VERSION} %{RELEASE} %{ARCH} %{BUILDTIME} %{BUILDHOST} %{URL}";
         assert_eq!(
             rpm(&["-qp", "--qf", query], &path),
             "diag-tool 1.2.0~rc.1 1 x86_64 1700000000 reproducible https://example.com/diag_tool"
         );
         let listing = rpm(&["-qlvp"], &path);
-        let rows: Vec<Vec<&str>> = listing
-            .lines()
-            .map(|l| l.split_whitespace().collect())
-            .collect();
+        let rows: Vec<Vec<&str>> =
+            listing.lines().map(|l| l.split_whitespace().collect()).collect();
         let paths: Vec<&str> = rows.iter().map(|r| r[8]).collect();
         // The license directory is the package's own; /usr/bin and the rest are the system's.
         assert_eq!(
@@ -496,10 +462,7 @@ mod tests {
             rpm(&["-qp", "--licensefiles"], &path),
             "/usr/share/licenses/diag-tool/LICENSE-MIT\n"
         );
-        assert_eq!(
-            rpm(&["-qp", "--docfiles"], &path),
-            "/usr/share/man/man1/diag_tool.1.gz\n"
-        );
+        assert_eq!(rpm(&["-qp", "--docfiles"], &path), "/usr/share/man/man1/diag_tool.1.gz\n");
         let requires = rpm(&["-qp", "--requires"], &path);
         for wanted in [
             "libc.so.6()(64bit)",
@@ -507,20 +470,11 @@ mod tests {
             "libdl.so.2(GLIBC_2.2.5)(64bit)",
             "rpmlib(FileDigests) <= 4.6.0-1",
         ] {
-            assert!(
-                requires.lines().any(|l| l == wanted),
-                "{wanted} in\n{requires}"
-            );
+            assert!(requires.lines().any(|l| l == wanted), "{wanted} in\n{requires}");
         }
-        assert_eq!(
-            rpm(&["-qp", "--provides"], &path),
-            "diag-tool = 1.2.0~rc.1-1\n"
-        );
+        assert_eq!(rpm(&["-qp", "--provides"], &path), "diag-tool = 1.2.0~rc.1-1\n");
         let changelog = rpm(&["-qp", "--changelog"], &path);
-        assert!(
-            changelog.ends_with("- Added: a feature.\n- Fixed: a bug.\n\n"),
-            "{changelog}"
-        );
+        assert!(changelog.ends_with("- Added: a feature.\n- Fixed: a bug.\n\n"), "{changelog}");
     }
 
     #[test]
@@ -532,23 +486,13 @@ mod tests {
         assert!(!package.is_signed());
         assert_eq!(package.string(NAME), "diag-tool");
         assert_eq!(package.provides()[0].2, "1.2.0~rc.1-1");
-        assert!(
-            package
-                .files()
-                .contains(&("/usr/share/licenses/diag-tool".into(), true))
-        );
+        assert!(package.files().contains(&("/usr/share/licenses/diag-tool".into(), true)));
         let sh = xshell::Shell::new().unwrap();
         let (secret, public) = throwaway_key(&sh, "rpm", "").unwrap();
         let gpg = Gpg::import(&sh, &secret, String::new()).unwrap();
-        let signature = gpg
-            .sign(&sh, package.header_bytes(), &["--detach-sign"], Some(1))
-            .unwrap();
+        let signature = gpg.sign(&sh, package.header_bytes(), &["--detach-sign"], Some(1)).unwrap();
         let twice = gpg.sign(&sh, package.header_bytes(), &["--detach-sign"], Some(1));
-        assert_eq!(
-            signature,
-            twice.unwrap(),
-            "signatures at one time are the same bytes"
-        );
+        assert_eq!(signature, twice.unwrap(), "signatures at one time are the same bytes");
         let signed = package.with_signature(&signature).unwrap();
         let again = read::Package::parse(&signed).unwrap();
         assert!(again.is_signed());
@@ -558,35 +502,22 @@ mod tests {
         let key = _tmp.path().join("key.asc");
         std::fs::write(&key, public).unwrap();
         let dbpath = format!("--dbpath={}", db.display());
-        xshell::cmd!(sh, "rpm {dbpath} --import {key}")
-            .run()
-            .unwrap();
+        xshell::cmd!(sh, "rpm {dbpath} --import {key}").run().unwrap();
         let checked = xshell::cmd!(sh, "rpm {dbpath} -K {path}").read().unwrap();
-        assert_eq!(
-            checked,
-            format!("{}: digests signatures OK", path.display())
-        );
+        assert_eq!(checked, format!("{}: digests signatures OK", path.display()));
     }
 
     #[test]
     fn a_32_bit_binary_requires_libraries_without_the_64bit_mark() {
         let (meta, _) = sample("armv7");
         let (libraries, versions) = sample_needs();
-        let names: Vec<String> = requires(
-            &meta,
-            Needs {
-                libraries: &libraries,
-                versions: &versions,
-            },
-        )
-        .into_iter()
-        .map(|r| r.0)
-        .collect();
+        let names: Vec<String> =
+            requires(&meta, Needs { libraries: &libraries, versions: &versions })
+                .into_iter()
+                .map(|r| r.0)
+                .collect();
         assert!(names.contains(&"libc.so.6()".to_string()), "{names:?}");
-        assert!(
-            names.contains(&"libc.so.6(GLIBC_2.16)".to_string()),
-            "{names:?}"
-        );
+        assert!(names.contains(&"libc.so.6(GLIBC_2.16)".to_string()), "{names:?}");
     }
 
     #[test]
@@ -610,10 +541,7 @@ mod tests {
     fn integers_are_aligned_to_their_size_in_the_data_store() {
         // The offset of SIZE, the third index entry, after a name of `name.len() + 1` bytes.
         let size_offset = |name: &str| {
-            let entries = vec![
-                (NAME, Value::Str(name.into())),
-                (SIZE, Value::Int32(vec![7])),
-            ];
+            let entries = vec![(NAME, Value::Str(name.into())), (SIZE, Value::Int32(vec![7]))];
             let bytes = header_bytes(HEADER_IMMUTABLE, entries);
             u32::from_be_bytes(bytes[16 + 32 + 8..16 + 32 + 12].try_into().unwrap())
         };

@@ -37,10 +37,7 @@ impl Deb {
 pub fn indexes(debs: &[Deb]) -> Result<Vec<IndexFile>> {
     let mut by_arch: BTreeMap<&str, Vec<&Deb>> = BTreeMap::new();
     for deb in debs {
-        by_arch
-            .entry(deb.field("Architecture"))
-            .or_default()
-            .push(deb);
+        by_arch.entry(deb.field("Architecture")).or_default().push(deb);
     }
     let mut plain = Vec::new();
     for (arch, debs) in by_arch {
@@ -50,23 +47,13 @@ pub fn indexes(debs: &[Deb]) -> Result<Vec<IndexFile>> {
             path: format!("{dir}/Packages.gz"),
             bytes: linux_package::gzip(text.as_bytes())?,
         });
-        plain.push(IndexFile {
-            path: format!("{dir}/Packages"),
-            bytes: text.into_bytes(),
-        });
+        plain.push(IndexFile { path: format!("{dir}/Packages"), bytes: text.into_bytes() });
     }
     let by_hash = plain.iter().map(|f| {
         let (dir, _) = f.path.rsplit_once('/').unwrap_or_default();
-        IndexFile {
-            path: format!("{dir}/by-hash/SHA256/{}", f.sha256()),
-            bytes: f.bytes.clone(),
-        }
+        IndexFile { path: format!("{dir}/by-hash/SHA256/{}", f.sha256()), bytes: f.bytes.clone() }
     });
-    Ok(by_hash
-        .collect::<Vec<_>>()
-        .into_iter()
-        .chain(plain)
-        .collect())
+    Ok(by_hash.collect::<Vec<_>>().into_iter().chain(plain).collect())
 }
 
 /// The `Packages` index: each control file with where the package is and its digest.
@@ -90,10 +77,8 @@ fn packages(debs: &[&Deb]) -> String {
 /// The unsigned `Release` of the suite, listing `indexes` (paths under `dists/<suite>/`),
 /// dated `date` (seconds since the epoch).
 pub fn release(origin: &str, date: u64, indexes: &[IndexFile]) -> String {
-    let mut arches: Vec<&str> = indexes
-        .iter()
-        .filter_map(|f| f.path.split('/').nth(1)?.strip_prefix("binary-"))
-        .collect();
+    let mut arches: Vec<&str> =
+        indexes.iter().filter_map(|f| f.path.split('/').nth(1)?.strip_prefix("binary-")).collect();
     arches.sort();
     arches.dedup();
     let mut text = format!(
@@ -103,12 +88,7 @@ pub fn release(origin: &str, date: u64, indexes: &[IndexFile]) -> String {
         arches.join(" ")
     );
     for file in indexes.iter().filter(|f| !f.path.contains("/by-hash/")) {
-        text.push_str(&format!(
-            " {} {:>16} {}\n",
-            file.sha256(),
-            file.bytes.len(),
-            file.path
-        ));
+        text.push_str(&format!(" {} {:>16} {}\n", file.sha256(), file.bytes.len(), file.path));
     }
     text
 }
@@ -119,13 +99,7 @@ pub fn sources(base_url: &str, public_key: &str) -> String {
     let key: Vec<String> = public_key
         .trim_end()
         .lines()
-        .map(|l| {
-            if l.trim().is_empty() {
-                " .".into()
-            } else {
-                format!(" {l}")
-            }
-        })
+        .map(|l| if l.trim().is_empty() { " .".into() } else { format!(" {l}") })
         .collect();
     format!(
         "Types: deb\nURIs: {}/deb\nSuites: {SUITE}\nComponents: {COMPONENT}\nSigned-By:\n{}\n",
@@ -151,16 +125,10 @@ mod tests {
 
     #[test]
     fn release_lists_each_architectures_packages_with_size_and_sha256() {
-        let debs = [
-            deb("t", "0.1.1", "amd64"),
-            deb("t", "0.1.0", "amd64"),
-            deb("t", "0.1.0", "arm64"),
-        ];
+        let debs =
+            [deb("t", "0.1.1", "amd64"), deb("t", "0.1.0", "amd64"), deb("t", "0.1.0", "arm64")];
         let files = indexes(&debs).unwrap();
-        let packages = files
-            .iter()
-            .find(|f| f.path == "main/binary-amd64/Packages")
-            .unwrap();
+        let packages = files.iter().find(|f| f.path == "main/binary-amd64/Packages").unwrap();
         let text = String::from_utf8(packages.bytes.clone()).unwrap();
         assert!(text.starts_with("Package: t\nVersion: 0.1.0\n"), "{text}");
         assert!(text.contains("\n\nPackage: t\nVersion: 0.1.1\n"), "{text}");
@@ -168,14 +136,8 @@ mod tests {
         let by_hash = format!("main/binary-amd64/by-hash/SHA256/{}", packages.sha256());
         assert!(files.iter().any(|f| f.path == by_hash));
         let release = release("t", 1_700_000_000, &files);
-        assert!(
-            release.contains("Date: Tue, 14 Nov 2023 22:13:20 +0000\n"),
-            "{release}"
-        );
-        assert!(
-            release.contains("Architectures: amd64 arm64\n"),
-            "{release}"
-        );
+        assert!(release.contains("Date: Tue, 14 Nov 2023 22:13:20 +0000\n"), "{release}");
+        assert!(release.contains("Architectures: amd64 arm64\n"), "{release}");
         let line = format!(
             " {} {:>16} main/binary-amd64/Packages\n",
             packages.sha256(),
@@ -187,10 +149,7 @@ mod tests {
 
     #[test]
     fn the_sources_file_carries_the_key_inline_with_blank_lines_as_dots() {
-        let text = sources(
-            "https://x.example/r/",
-            "-----BEGIN-----\n\nabc\n-----END-----\n",
-        );
+        let text = sources("https://x.example/r/", "-----BEGIN-----\n\nabc\n-----END-----\n");
         assert_eq!(
             text,
             "Types: deb\nURIs: https://x.example/r/deb\nSuites: stable\nComponents: main\n\

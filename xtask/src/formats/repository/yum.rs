@@ -48,10 +48,7 @@ pub fn indexes(rpms: &[Rpm], date: u64) -> Result<Vec<IndexFile>> {
         );
         rpms.iter().for_each(|rpm| xml.push_str(&entry(rpm)));
         xml.push_str(&format!("</{root}>\n"));
-        let gz = IndexFile {
-            path: String::new(),
-            bytes: linux_package::gzip(xml.as_bytes())?,
-        };
+        let gz = IndexFile { path: String::new(), bytes: linux_package::gzip(xml.as_bytes())? };
         let path = format!("repodata/{}-{kind}.xml.gz", gz.sha256());
         let open = crate::formats::checksums::sha256_bytes(xml.as_bytes());
         write!(
@@ -67,10 +64,7 @@ pub fn indexes(rpms: &[Rpm], date: u64) -> Result<Vec<IndexFile>> {
         files.push(IndexFile { path, ..gz });
     }
     repomd.push_str("</repomd>\n");
-    files.push(IndexFile {
-        path: "repodata/repomd.xml".into(),
-        bytes: repomd.into_bytes(),
-    });
+    files.push(IndexFile { path: "repodata/repomd.xml".into(), bytes: repomd.into_bytes() });
     Ok(files)
 }
 
@@ -85,10 +79,7 @@ pub fn repo_file(id: &str, base_url: &str, key_url: &str) -> String {
 }
 
 fn xml(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// `<version epoch="0" ver="0.1.0" rel="1"/>`.
@@ -145,17 +136,11 @@ fn primary(rpm: &Rpm) -> String {
         s(tags::BUILDHOST),
         s(tags::SOURCERPM),
     );
-    let requires = newest_libc(
-        p.requires()
-            .into_iter()
-            .filter(|r| !r.0.starts_with("rpmlib(")),
-    );
+    let requires = newest_libc(p.requires().into_iter().filter(|r| !r.0.starts_with("rpmlib(")));
     for (list, capabilities) in [("provides", p.provides()), ("requires", requires)] {
         if !capabilities.is_empty() {
             text.push_str(&format!("    <rpm:{list}>\n"));
-            capabilities
-                .iter()
-                .for_each(|c| text.push_str(&capability(c)));
+            capabilities.iter().for_each(|c| text.push_str(&capability(c)));
             text.push_str(&format!("    </rpm:{list}>\n"));
         }
     }
@@ -196,13 +181,8 @@ fn capability((name, flags, evr): &Capability) -> String {
     };
     if !flag.is_empty() {
         let (epoch, rest) = evr.split_once(':').unwrap_or(("0", evr));
-        let (ver, rel) = rest
-            .rsplit_once('-')
-            .map_or((rest, None), |(v, r)| (v, Some(r)));
-        text.push_str(&format!(
-            " flags=\"{flag}\" epoch=\"{epoch}\" ver=\"{}\"",
-            xml(ver)
-        ));
+        let (ver, rel) = rest.rsplit_once('-').map_or((rest, None), |(v, r)| (v, Some(r)));
+        text.push_str(&format!(" flags=\"{flag}\" epoch=\"{epoch}\" ver=\"{}\"", xml(ver)));
         if let Some(rel) = rel {
             text.push_str(&format!(" rel=\"{}\"", xml(rel)));
         }
@@ -252,10 +232,7 @@ mod tests {
         let files = indexes(&[rpm], 1_700_000_000).unwrap();
         let repomd = String::from_utf8(files[3].bytes.clone()).unwrap();
         for file in &files[..3] {
-            assert!(
-                file.path
-                    .starts_with(&format!("repodata/{}-", file.sha256()))
-            );
+            assert!(file.path.starts_with(&format!("repodata/{}-", file.sha256())));
             assert!(repomd.contains(&format!("<location href=\"{}\"/>", file.path)));
         }
         let mut primary = String::new();
@@ -268,10 +245,7 @@ mod tests {
             primary.contains("<version epoch=\"0\" ver=\"1.2.0~rc.1\" rel=\"1\"/>"),
             "{primary}"
         );
-        assert!(
-            primary.contains("<file>/usr/bin/diag_tool</file>"),
-            "{primary}"
-        );
+        assert!(primary.contains("<file>/usr/bin/diag_tool</file>"), "{primary}");
         assert!(
             primary.contains(
                 "name=\"diag-tool\" flags=\"EQ\" epoch=\"0\" ver=\"1.2.0~rc.1\" rel=\"1\""
@@ -280,10 +254,7 @@ mod tests {
         );
         assert!(!primary.contains("rpmlib("), "{primary}");
         // As createrepo_c writes it: the newest libc version only.
-        assert!(
-            primary.contains("\"libc.so.6(GLIBC_2.16)(64bit)\""),
-            "{primary}"
-        );
+        assert!(primary.contains("\"libc.so.6(GLIBC_2.16)(64bit)\""), "{primary}");
         assert!(!primary.contains("\"libc.so.6()(64bit)\""), "{primary}");
     }
 }

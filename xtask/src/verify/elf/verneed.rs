@@ -60,9 +60,7 @@ impl<'a> VerneedWalk<'a> {
             let (versions, file, aux, next) =
                 entry.ok_or_else(|| self.bad(format!("entry {i} at offset {at:#x} is cut off")))?;
             let file = c_string(self.strtab, u64::from(file)).ok_or_else(|| {
-                self.bad(format!(
-                    "entry {i}: the file name is not in the string table"
-                ))
+                self.bad(format!("entry {i}: the file name is not in the string table"))
             })?;
             let first = (at.checked_add(aux as usize))
                 .ok_or_else(|| self.bad(format!("entry {i}: vn_aux overflows")))?;
@@ -87,19 +85,12 @@ impl<'a> VerneedWalk<'a> {
             self.spend()?;
             let (name, next) =
                 (self.field(at, 8, 4).zip(self.field(at, 12, 4))).ok_or_else(|| {
-                    self.bad(format!(
-                        "entry {i}, version {j} at offset {at:#x} is cut off"
-                    ))
+                    self.bad(format!("entry {i}, version {j} at offset {at:#x} is cut off"))
                 })?;
             let version = c_string(self.strtab, u64::from(name)).ok_or_else(|| {
-                self.bad(format!(
-                    "entry {i}, version {j}: the name is not in the string table"
-                ))
+                self.bad(format!("entry {i}, version {j}: the name is not in the string table"))
             })?;
-            out.push(VersionRequirement {
-                file: file.to_string(),
-                version,
-            });
+            out.push(VersionRequirement { file: file.to_string(), version });
             offset = self.link(Chain::Versions, i, j, count, at, next)?;
         }
         Ok(())
@@ -143,11 +134,7 @@ impl<'a> VerneedWalk<'a> {
         let at = base.checked_add(field)?;
         let raw = self.table.get(at..at.checked_add(width)?)?.iter();
         let value = |v: u32, &b: &u8| v << 8 | u32::from(b);
-        Some(if self.little_endian {
-            raw.rev().fold(0, value)
-        } else {
-            raw.fold(0, value)
-        })
+        Some(if self.little_endian { raw.rev().fold(0, value) } else { raw.fold(0, value) })
     }
 
     fn spend(&mut self) -> Result<()> {
@@ -188,12 +175,10 @@ impl Sections {
             (Some(_), Some(_)) => return Err(malformed!("more than one SHT_GNU_VERNEED section")),
         };
         let name = &self.names[index];
-        let strtab = (sh.sh_link != 0)
-            .then(|| self.headers.get(sh.sh_link as usize))
-            .flatten()
-            .ok_or_else(|| {
-                malformed!("{name} links to no string table (sh_link {})", sh.sh_link)
-            })?;
+        let strtab =
+            (sh.sh_link != 0).then(|| self.headers.get(sh.sh_link as usize)).flatten().ok_or_else(
+                || malformed!("{name} links to no string table (sh_link {})", sh.sh_link),
+            )?;
         let (table, strings) = (section_bytes(bytes, sh), section_bytes(bytes, strtab));
         let mut from_section =
             VerneedWalk::new(table, strings, ctx, name).requirements(u64::from(sh.sh_info))?;

@@ -34,12 +34,7 @@ impl<'a> Package<'a> {
         let (signature, end) = parse_header(bytes, 96).context("reading the signature header")?;
         let start = end.next_multiple_of(8);
         let (header, end) = parse_header(bytes, start).context("reading the header")?;
-        Ok(Package {
-            signature,
-            header,
-            header_range: (start, end),
-            bytes,
-        })
+        Ok(Package { signature, header, header_range: (start, end), bytes })
     }
 
     /// The header's bytes: what a header-only signature signs.
@@ -74,9 +69,7 @@ impl<'a> Package<'a> {
     }
 
     pub fn is_signed(&self) -> bool {
-        self.signature
-            .iter()
-            .any(|(t, _)| *t == SIG_RSA || *t == SIG_DSA)
+        self.signature.iter().any(|(t, _)| *t == SIG_RSA || *t == SIG_DSA)
     }
 
     fn get(&self, tag: u32) -> Option<&Value> {
@@ -185,9 +178,8 @@ fn parse_header(bytes: &[u8], at: usize) -> Result<(Vec<(u32, Value)>, usize)> {
     }
     let (count, size) = (be(at + 8)? as usize, be(at + 12)? as usize);
     let data_start = at + 16 + 16 * count;
-    let data = bytes
-        .get(data_start..data_start + size)
-        .context("the header's data is cut short")?;
+    let data =
+        bytes.get(data_start..data_start + size).context("the header's data is cut short")?;
     let mut entries = Vec::new();
     for i in 0..count {
         let e = at + 16 + 16 * i;
@@ -213,17 +205,9 @@ fn read_value(kind: u32, count: usize, data: &[u8]) -> Result<Value> {
     };
     let bytes = |width: usize| data.get(..count * width).context("numbers cut short");
     Ok(match kind {
-        3 => Value::Int16(
-            bytes(2)?
-                .chunks(2)
-                .map(|c| u16::from_be_bytes([c[0], c[1]]))
-                .collect(),
-        ),
+        3 => Value::Int16(bytes(2)?.chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect()),
         4 => Value::Int32(
-            bytes(4)?
-                .chunks(4)
-                .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
-                .collect(),
+            bytes(4)?.chunks(4).map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]])).collect(),
         ),
         6 => Value::Str(take(1)?.remove(0)),
         7 => Value::Bin(bytes(1)?.to_vec()),
