@@ -4,7 +4,7 @@
 
 use std::fs::{self, File};
 use std::io::{Read, Write};
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -20,7 +20,7 @@ pub const BINARY_CAP: u64 = 1 << 30;
 pub fn plain_name(name: &str) -> Result<&str> {
     if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\0']) {
         bail!(
-            "expected a plain file name such as diag_tool-x86_64-unknown-linux-musl-v0.1.0.tar.gz,              found {name:?}: release files are named without directories"
+            "expected a plain file name such as diag_tool-x86_64-unknown-linux-musl-v0.1.0.tar.gz, found {name:?}: release files are named without directories"
         );
     }
     Ok(name)
@@ -132,24 +132,60 @@ pub fn write_atomic_with<T>(path: &Path, write: impl FnOnce(&mut File) -> Result
     let mut prefix = std::ffi::OsString::from(".");
     prefix.push(name);
     prefix.push(".tmp-");
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&prefix)
-        .tempfile_in(dir)
-        .map_err(|e| anyhow::anyhow!("cannot write in {}: {}", dir.display(), describe(&e)))?;
-    // tempfile creates 0600; release files are read by others (`write` may narrow it again).
+    let cannot = |e| anyhow::anyhow!("cannot write in {}: {}", dir.display(), describe(&e));
+    let (tmp, mut file) = create_unique(dir, &prefix, |p| {
+        fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(p)
+    })
+    .map_err(cannot)?;
+    // Created 0600 whatever the umask; release files are read by others (`write` may narrow it).
     use std::os::unix::fs::PermissionsExt;
-    tmp.as_file()
-        .set_permissions(fs::Permissions::from_mode(0o644))
-        .with_context(|| format!("writing {}", path.display()))?;
-    let value = write(tmp.as_file_mut())?;
+    let written = |e| anyhow::anyhow!("writing {}: {}", path.display(), describe(&e));
+    file.set_permissions(fs::Permissions::from_mode(0o644)).map_err(written)?;
+    let value = write(&mut file)?;
     // Without the sync, a crash after the rename can leave an empty or short file
     // under the final name on some file systems.
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| anyhow::anyhow!("writing {}: {}", path.display(), describe(&e)))?;
-    tmp.persist(path)
-        .map_err(|e| anyhow::anyhow!("writing {}: {}", path.display(), describe(&e.error)))?;
+    file.sync_all().map_err(written)?;
+    fs::rename(tmp.keep(), path).map_err(written)?;
     Ok(value)
+}
+
+/// A file or directory created under an unpredictable name, removed when dropped unless kept.
+struct Temp(Option<PathBuf>);
+
+impl Temp {
+    fn keep(mut self) -> PathBuf {
+        self.0.take().expect("kept once")
+    }
+}
+
+impl Drop for Temp {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = fs::remove_file(&path).or_else(|_| fs::remove_dir_all(&path));
+        }
+    }
+}
+
+/// Runs `create` on `dir/{prefix}` and 16 hex digits until it makes a new entry. `create`
+/// must refuse an existing name (`create_new`, `create_dir`), so that a planted file or link
+/// is skipped and never opened. The digits come from std's per-process random SipHash keys.
+fn create_unique<T>(
+    dir: &Path,
+    prefix: &std::ffi::OsStr,
+    create: impl Fn(&Path) -> std::io::Result<T>,
+) -> std::io::Result<(Temp, T)> {
+    use std::hash::{BuildHasher, Hasher};
+    for _ in 0..64 {
+        let mut name = prefix.to_os_string();
+        name.push(format!("{:016x}", std::hash::RandomState::new().build_hasher().finish()));
+        let path = dir.join(name);
+        match create(&path) {
+            Ok(value) => return Ok((Temp(Some(path)), value)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::ErrorKind::AlreadyExists.into())
 }
 
 /// Removes what interrupted writes left in `dir`: only `.*.tmp-*` files, which no complete
@@ -192,7 +228,7 @@ pub fn lock_dir(dir: &Path) -> Result<DirLock> {
         let mut holder = String::new();
         let _ = file.read_to_string(&mut holder);
         bail!(
-            "another run (pid {}) is writing to {}: wait for it to finish, or choose another              --out-dir",
+            "another run (pid {}) is writing to {}: wait for it to finish, or choose another --out-dir",
             holder.trim(),
             dir.display()
         );
@@ -208,7 +244,7 @@ pub fn lock_dir(dir: &Path) -> Result<DirLock> {
 /// it with the staging directory in one `renameat2(RENAME_EXCHANGE)` and removes the old set.
 pub struct Staging {
     out: PathBuf,
-    dir: tempfile::TempDir,
+    dir: Temp,
     _lock: DirLock,
 }
 
@@ -249,16 +285,16 @@ impl Staging {
         prefix.push(".staging-");
         remove_stale_staging(out.parent().expect("canonical"), &prefix)?;
         check_replaceable(&out)?;
-        let dir = tempfile::Builder::new()
-            .prefix(&prefix)
-            .tempdir_in(out.parent().expect("canonical"))
-            .map_err(cannot)?;
+        let parent = out.parent().expect("canonical");
+        let (dir, ()) =
+            create_unique(parent, &prefix, |p| fs::DirBuilder::new().mode(0o700).create(p))
+                .map_err(cannot)?;
         Ok(Staging { out, dir, _lock: lock })
     }
 
     /// Where this run writes.
     pub fn path(&self) -> &Path {
-        self.dir.path()
+        self.dir.0.as_deref().expect("not yet committed")
     }
 
     /// Makes the staged set the out dir's contents: one exchange of the two directories, then
@@ -348,9 +384,15 @@ fn check_replaceable(out: &Path) -> Result<()> {
             );
         }
     }
-    tempfile::tempfile_in(out).map_err(|e| {
-        anyhow::anyhow!("cannot write in the output directory {}: {}", out.display(), describe(&e))
-    })?;
+    let probe = std::ffi::OsStr::new(".probe.tmp-");
+    create_unique(out, probe, |p| fs::OpenOptions::new().write(true).create_new(true).open(p))
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot write in the output directory {}: {}",
+                out.display(),
+                describe(&e)
+            )
+        })?;
     Ok(())
 }
 
