@@ -81,12 +81,9 @@ pub fn targets(codegen: &mut Codegen, policy: &Policy) -> Result<()> {
 
 /// rustup installs the standard library of every target with the toolchain.
 fn toolchain_targets(policy: &Policy) -> String {
-    let mut out = String::from("targets = [\n");
-    for tp in &policy.targets {
-        out.push_str(&format!("  \"{}\",\n", tp.target.triple()));
-    }
-    out.push_str("]\n");
-    out
+    let lines: String =
+        policy.targets.iter().map(|tp| format!("  \"{}\",\n", tp.target.triple())).collect();
+    format!("targets = [\n{lines}]\n")
 }
 
 fn cargo_config(policy: &Policy) -> String {
@@ -94,16 +91,13 @@ fn cargo_config(policy: &Policy) -> String {
     for tp in &policy.targets {
         let (linker, runner) = machine::default_linker_and_runner(&tp.target);
         out.push_str(&format!("\n[target.{}]\n", tp.target.triple()));
-        match (&linker, tp.target.libc) {
+        match (linker, tp.target.libc) {
+            (Some(linker), _) => out.push_str(&format!("linker = \"{linker}\"\n")),
             (None, Libc::Gnu) => out.push_str("# Native: the system linker.\n"),
             (None, Libc::Musl) => out.push_str(
                 "# rustc's self-contained musl linking gives a static-pie binary; musl-gcc would\n\
                  # give one that needs /lib/ld-musl-*.so.1.\n",
             ),
-            (Some(_), _) => {}
-        }
-        if let Some(linker) = linker {
-            out.push_str(&format!("linker = \"{linker}\"\n"));
         }
         if let Some(runner) = runner {
             out.push_str(&format!("runner = \"{runner}\"\n"));
@@ -113,14 +107,10 @@ fn cargo_config(policy: &Policy) -> String {
 }
 
 fn cross_toml(policy: &Policy) -> String {
-    let mut out = String::new();
-    for tp in &policy.targets {
-        let triple = tp.target.triple();
-        out.push_str(&format!(
-            "\n[target.{triple}]\nimage = \"ghcr.io/cross-rs/{triple}:{CROSS_IMAGE_TAG}\"\n"
-        ));
-    }
-    out
+    let image = |triple: String| {
+        format!("\n[target.{triple}]\nimage = \"ghcr.io/cross-rs/{triple}:{CROSS_IMAGE_TAG}\"\n")
+    };
+    policy.targets.iter().map(|tp| image(tp.target.triple())).collect()
 }
 
 fn readme_table(policy: &Policy) -> String {
