@@ -3,7 +3,7 @@
 //! byte. DIR is only read. Exit 0 only when every file matches.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use xshell::{Shell, cmd};
@@ -163,45 +163,30 @@ fn worktree(sh: &Shell, path: &Path, commit: &str) -> Result<()> {
 
 /// Each difference between the recorded toolchain and this machine's, with the fix.
 fn toolchain_drift(recorded: &Toolchain, here: &Toolchain) -> Vec<String> {
-    let fields = [
+    type Field = fn(&Toolchain) -> Option<&String>;
+    let fields: [(&str, Field, &str); 6] = [
         (
             "rustc",
-            &Some(recorded.rustc.clone()),
-            &Some(here.rustc.clone()),
+            |t| Some(&t.rustc),
             "rustup toolchain install <version> (rust-toolchain.toml of the release's commit names it)",
         ),
-        (
-            "cargo",
-            &Some(recorded.cargo.clone()),
-            &Some(here.cargo.clone()),
-            "rustup toolchain install <version>",
-        ),
-        (
-            "build host",
-            &Some(recorded.host.clone()),
-            &Some(here.host.clone()),
-            "rebuild on a machine of that architecture",
-        ),
-        ("zig", &recorded.zig, &here.zig, "pip install ziglang==<version>"),
-        (
-            "cargo-zigbuild",
-            &recorded.cargo_zigbuild,
-            &here.cargo_zigbuild,
-            "pip install cargo-zigbuild==<version>",
-        ),
+        ("cargo", |t| Some(&t.cargo), "rustup toolchain install <version>"),
+        ("build host", |t| Some(&t.host), "rebuild on a machine of that architecture"),
+        ("zig", |t| t.zig.as_ref(), "pip install ziglang==<version>"),
+        ("cargo-zigbuild", |t| t.cargo_zigbuild.as_ref(), "pip install cargo-zigbuild==<version>"),
         (
             "cargo-auditable",
-            &recorded.cargo_auditable,
-            &here.cargo_auditable,
+            |t| t.cargo_auditable.as_ref(),
             "cargo install --locked cargo-auditable --version <version>",
         ),
     ];
     fields
         .into_iter()
-        .filter(|(_, a, b, _)| a != b)
+        .map(|(what, field, fix)| (what, field(recorded), field(here), fix))
+        .filter(|(_, recorded, here, _)| recorded != here)
         .map(|(what, recorded, here, fix)| {
-            let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".into());
-            let version = recorded.as_deref().unwrap_or_default();
+            let show = |v: Option<&String>| v.cloned().unwrap_or_else(|| "none".into());
+            let version = recorded.map_or("", String::as_str);
             let fix = fix.replace("<version>", version.rsplit(' ').next().unwrap_or(version));
             format!("{what}: recorded {}, here {} ({fix})", show(recorded), show(here))
         })
@@ -225,22 +210,17 @@ fn rebuild(
     let same_xtask =
         cmd!(sh, "git diff --quiet {commit} -- xtask Cargo.lock Cargo.toml").run().is_ok();
     let _dir = sh.push_dir(checkout);
-    let epoch = release.source_date_epoch.to_string();
-    let mut args = vec![
-        "dist".to_string(),
-        "--out-dir".into(),
-        out.display().to_string(),
-        "--no-smoke".into(),
-    ];
+    let out = out.display().to_string();
+    let mut args = vec!["dist", "--out-dir", &out, "--no-smoke"];
     for t in targets {
-        args.extend(["--target".to_string(), t.clone()]);
+        args.extend(["--target", t]);
     }
-    let xtask: PathBuf = std::env::current_exe().context("finding the xtask binary")?;
+    let xtask = std::env::current_exe().context("finding the xtask binary")?;
     let dist = match same_xtask {
         true => cmd!(sh, "{xtask} {args...}").env("CARGO_MANIFEST_DIR", checkout.join("xtask")),
         false => cmd!(sh, "cargo run --locked --quiet --package xtask -- {args...}"),
     };
-    dist.env("SOURCE_DATE_EPOCH", epoch)
+    dist.env("SOURCE_DATE_EPOCH", release.source_date_epoch.to_string())
         .env("CARGO_TARGET_DIR", target_dir)
         // Never signed: the key and its password left this process's environment at start.
         .run()
@@ -271,9 +251,7 @@ fn compare(sh: &Shell, ours: &Path, rebuilt: &Path, recorded: &Artifact) -> Resu
     let name = &recorded.name;
     let a = match files::read_regular(ours, recorded.size) {
         Ok(a) => a,
-        Err(e) => {
-            return Ok(Some(format!("{name}: cannot read the release's copy: {e:#}")));
-        }
+        Err(e) => return Ok(Some(format!("{name}: cannot read the release's copy: {e:#}"))),
     };
     if checksums::sha256_bytes(&a) != recorded.sha256 {
         return Ok(Some(format!(
@@ -368,6 +346,35 @@ mod tests {
         let mut gzip = crate::formats::tarball::gzip_encoder(Vec::new());
         std::io::Write::write_all(&mut gzip, &vec![0; unpacked]).unwrap();
         gzip.finish().unwrap()
+    }
+
+    #[test]
+    fn each_toolchain_difference_is_listed_with_its_fix() {
+        let recorded = Toolchain {
+            rustc: "rustc 1.80.0 (abc 2024-07-21)".into(),
+            cargo: "cargo 1.80.0".into(),
+            host: "x86_64-unknown-linux-gnu".into(),
+            zig: Some("0.13.0".into()),
+            cargo_zigbuild: None,
+            cargo_auditable: Some("0.6.6".into()),
+        };
+        let here = Toolchain {
+            rustc: "rustc 1.81.0".into(),
+            zig: None,
+            cargo_zigbuild: Some("0.19.1".into()),
+            ..recorded.clone()
+        };
+        assert_eq!(
+            toolchain_drift(&recorded, &here),
+            [
+                "rustc: recorded rustc 1.80.0 (abc 2024-07-21), here rustc 1.81.0 (rustup \
+                 toolchain install 2024-07-21) (rust-toolchain.toml of the release's commit \
+                 names it))",
+                "zig: recorded 0.13.0, here none (pip install ziglang==0.13.0)",
+                "cargo-zigbuild: recorded none, here 0.19.1 (pip install cargo-zigbuild==)",
+            ]
+        );
+        assert!(toolchain_drift(&recorded, &recorded).is_empty());
     }
 
     #[test]
