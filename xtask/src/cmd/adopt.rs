@@ -44,15 +44,12 @@ impl flags::Adopt {
         let manifest = root.join("Cargo.toml");
         let previous = Policy::read(sh)?.package.name;
         let before = files::read_text(&manifest)?;
-        let adopted = adopt(sh, &manifest, &dir, &rel, self.bin.as_deref());
         // All or nothing: a package cargo refuses leaves Cargo.toml as it was.
-        let Adopted { package, policy, include, removed } = match adopted {
-            Ok(done) => done,
-            Err(e) => {
+        let Adopted { package, policy, include, removed } =
+            adopt(sh, &manifest, &dir, &rel, self.bin.as_deref()).or_else(|e| {
                 files::write_atomic(&manifest, before.as_bytes())?;
-                return Err(e);
-            }
-        };
+                Err(e)
+            })?;
         println!(
             "`{}` {} ships now (binary `{}`), in place of `{previous}`",
             package.name, package.version, policy.bin
