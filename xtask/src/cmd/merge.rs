@@ -133,10 +133,8 @@ fn copy_checked(source: &Path, dest: &Path, sha256: &str) -> Result<()> {
     }
     if source.canonicalize()? != dest.canonicalize().unwrap_or_default() {
         files::write_atomic_with(dest, |file| {
-            let mut reader = files::open_regular(source)?;
-            std::io::copy(&mut reader, file)
-                .with_context(|| format!("copying {}", source.display()))?;
-            Ok(())
+            std::io::copy(&mut files::open_regular(source)?, file)
+                .with_context(|| format!("copying {}", source.display()))
         })?;
     }
     Ok(())
