@@ -45,12 +45,10 @@ impl flags::PushImage {
 
 /// `ghcr.io/<owner>/<name>`, lowercase as registries require.
 fn default_repository(name: &str, owner: Result<String, std::env::VarError>) -> Result<String> {
-    let owner = owner.map_err(|_| {
-        anyhow::anyhow!(
-            "no repository to push to: pass --to REGISTRY/OWNER/NAME, or set \
-             GITHUB_REPOSITORY_OWNER (GitHub Actions does)"
-        )
-    })?;
+    let owner = owner.ok().context(
+        "no repository to push to: pass --to REGISTRY/OWNER/NAME, or set \
+         GITHUB_REPOSITORY_OWNER (GitHub Actions does)",
+    )?;
     Ok(format!("ghcr.io/{owner}/{name}").to_lowercase())
 }
 
