@@ -72,8 +72,9 @@ impl Names {
 
     /// The spellings to look for; duplicates removed, since `tool` is all of them but one.
     fn patterns(&self) -> Vec<(&str, Form)> {
-        let mut patterns = vec![(self.package.as_str(), Form::Name)];
+        let mut patterns: Vec<(&str, Form)> = Vec::new();
         for (text, form) in [
+            (self.package.as_str(), Form::Name),
             (self.rust.as_str(), Form::Name),
             (self.kebab.as_str(), Form::Kebab),
             (self.screaming.as_str(), Form::Screaming),
@@ -305,11 +306,8 @@ impl Plan {
         for (rel, is_dir) in &workspace_paths(root)? {
             let name = rel.file_name().unwrap().to_string_lossy();
             // zsh completions are named `_<binary>`.
-            let (prefix, rest) = match name.strip_prefix('_') {
-                Some(rest) => ("_", rest),
-                None => ("", &*name),
-            };
-            let renamed = format!("{prefix}{}", rewrite(rest, &old, &new, false));
+            let prefix = if name.starts_with('_') { "_" } else { "" };
+            let renamed = format!("{prefix}{}", rewrite(&name[prefix.len()..], &old, &new, false));
             if renamed != name {
                 let to = rel.with_file_name(renamed);
                 if root.join(&to).symlink_metadata().is_ok() {
@@ -387,8 +385,7 @@ fn check_dependencies(root: &Path, new: &Names) -> Result<()> {
         return Ok(());
     };
     let lock = Lock::parse(&text).with_context(|| format!("reading {}", path.display()))?;
-    let normalized = |n: &str| n.replace('-', "_");
-    if let Some(dep) = lock.package.iter().find(|p| normalized(&p.name) == new.rust) {
+    if let Some(dep) = lock.package.iter().find(|p| p.name.replace('-', "_") == new.rust) {
         bail!(
             "`{}` would collide with the dependency `{}`: pick another name",
             new.package,
