@@ -124,8 +124,7 @@ fn rustup(policy: &Policy, machine: &Machine) -> Option<Vec<String>> {
         .filter(|t| !machine.rust_std_installed(&t.target))
         .map(|t| t.target.triple())
         .collect();
-    (!missing.is_empty())
-        .then(|| words(&["rustup", "target", "add"]).into_iter().chain(missing).collect())
+    (!missing.is_empty()).then(|| command(&["rustup", "target", "add"], missing))
 }
 
 fn apt(sh: &Shell, policy: &Policy, debian: bool) -> Vec<Vec<String>> {
@@ -140,10 +139,10 @@ fn apt(sh: &Shell, policy: &Policy, debian: bool) -> Vec<Vec<String>> {
     if packages.is_empty() {
         return Vec::new();
     }
-    let sudo = if is_root(sh) { vec![] } else { words(&["sudo"]) };
+    let sudo: &[&str] = if is_root(sh) { &[] } else { &["sudo"] };
     vec![
-        sudo.iter().cloned().chain(words(&["apt-get", "update"])).collect(),
-        sudo.into_iter().chain(words(&["apt-get", "install", "-y"])).chain(packages).collect(),
+        command(&[sudo, &["apt-get", "update"]].concat(), []),
+        command(&[sudo, &["apt-get", "install", "-y"]].concat(), packages),
     ]
 }
 
@@ -181,12 +180,8 @@ fn pip(sh: &Shell, policy: &Policy, machine: &Machine) -> Option<Vec<String>> {
     // Debian 12 and Ubuntu 23.04 mark their Python "externally managed", and pip then refuses
     // to install: these tools go to /usr/local (or ~/.local), beside Debian's packages and not
     // over them. Older pips ignore the variable.
-    (!pip.is_empty()).then(|| {
-        words(&["env", "PIP_BREAK_SYSTEM_PACKAGES=1", "python3", "-m", "pip", "install"])
-            .into_iter()
-            .chain(pip)
-            .collect()
-    })
+    let install = ["env", "PIP_BREAK_SYSTEM_PACKAGES=1", "python3", "-m", "pip", "install"];
+    (!pip.is_empty()).then(|| command(&install, pip))
 }
 
 fn cargo_install(policy: &Policy, machine: &Machine) -> Vec<Vec<String>> {
@@ -203,13 +198,14 @@ fn cargo_install(policy: &Policy, machine: &Machine) -> Vec<Vec<String>> {
             *krate == "cargo-auditable" || !machine.installed_crate(krate, version)
         })
         .map(|(krate, version)| {
-            words(&["cargo", "install", "--locked", krate, "--version", version])
+            command(&["cargo", "install", "--locked", krate, "--version", version], [])
         })
         .collect()
 }
 
-fn words(words: &[&str]) -> Vec<String> {
-    words.iter().map(|w| w.to_string()).collect()
+/// A command line: `words`, then `more`.
+fn command(words: &[&str], more: impl IntoIterator<Item = String>) -> Vec<String> {
+    words.iter().map(|w| w.to_string()).chain(more).collect()
 }
 
 fn is_debian_like() -> bool {
