@@ -44,12 +44,9 @@ pub fn merge(policy: &Policy, inputs: &[impl AsRef<Path>], out_dir: &Path) -> Re
         let dir = dir.as_ref();
         let part = release::read_checked(dir)?;
         // A part's release-wide files (its one-platform image) are made again from all parts.
-        copies.extend(
-            part.targets
-                .iter()
-                .flat_map(|t| &t.artifacts)
-                .map(|a| (dir.join(&a.name), a.sha256.clone())),
-        );
+        for artifact in part.targets.iter().flat_map(|t| &t.artifacts) {
+            copies.push((dir.join(&artifact.name), artifact.sha256.clone()));
+        }
         match &mut merged {
             None => merged = Some(part),
             Some(first) => {
