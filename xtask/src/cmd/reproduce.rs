@@ -230,14 +230,13 @@ fn rebuild(
 /// The files the rebuild must give: every file of the chosen targets, and the release-wide
 /// ones when every target was rebuilt.
 fn expected_files<'a>(release: &'a Manifest, targets: &[String]) -> Vec<&'a Artifact> {
-    let all = targets.len() == release.targets.len();
     let mut files: Vec<&Artifact> = release
         .targets
         .iter()
         .filter(|t| targets.contains(&t.target))
         .flat_map(|t| &t.artifacts)
         .collect();
-    if all {
+    if targets.len() == release.targets.len() {
         files.extend(&release.files);
     }
     files
