@@ -126,10 +126,7 @@ pub fn summarize(outcomes: &[Outcome], started: Instant) -> Summary {
     Summary {
         reason: "summary".into(),
         seconds: started.elapsed().as_secs_f64(),
-        build_seconds: match (first, last) {
-            (Some(first), Some(last)) => (last - first).as_secs_f64(),
-            _ => 0.0,
-        },
+        build_seconds: first.zip(last).map_or(0.0, |(first, last)| (last - first).as_secs_f64()),
         targets: outcomes
             .iter()
             .map(|o| SummaryTarget {
