@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 use xshell::Shell;
 
 use crate::config::dependencies::Dependency;
@@ -30,63 +30,28 @@ use crate::pipeline::release;
 use crate::util::files;
 use crate::verify::BinaryFacts;
 
-/// What every target goes through, in order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Step {
-    Preflight,
-    Build,
-    Verify,
-    Smoke,
-    /// The CycloneDX SBOM, beside the archive and inside it.
-    Sbom,
-    Package,
-    Deb,
-    Rpm,
-    Checksum,
-}
-
-const STEPS: [Step; 9] = [
-    Step::Preflight,
-    Step::Build,
-    Step::Verify,
-    Step::Smoke,
-    Step::Sbom,
-    Step::Package,
-    Step::Deb,
-    Step::Rpm,
-    Step::Checksum,
-];
-
-impl Step {
-    fn name(self) -> &'static str {
-        match self {
-            Step::Preflight => "preflight",
-            Step::Build => "build",
-            Step::Verify => "verify",
-            Step::Smoke => "smoke-run",
-            Step::Sbom => "sbom",
-            Step::Package => "package",
-            Step::Deb => "deb",
-            Step::Rpm => "rpm",
-            Step::Checksum => "checksum",
-        }
-    }
-
+/// One of the steps every target goes through.
+struct Step {
+    name: &'static str,
     /// The status word once the step is done, in cargo's style.
-    fn done(self) -> &'static str {
-        match self {
-            Step::Preflight => "Ready",
-            Step::Build => "Built",
-            Step::Verify => "Verified",
-            Step::Smoke => "Smoke-ran",
-            Step::Sbom => "Described",
-            Step::Package => "Packaged",
-            Step::Deb => "Wrote .deb",
-            Step::Rpm => "Wrote .rpm",
-            Step::Checksum => "Checksummed",
-        }
-    }
+    done: &'static str,
+    /// Runs the step; gives the detail of its status line.
+    run: fn(&Dist, &Shell, &mut Job) -> Result<String>,
 }
+
+/// What every target goes through, in order.
+const STEPS: [Step; 9] = [
+    Step { name: "preflight", done: "Ready", run: preflight },
+    Step { name: "build", done: "Built", run: build },
+    Step { name: "verify", done: "Verified", run: verify },
+    Step { name: "smoke-run", done: "Smoke-ran", run: smoke_run },
+    // The CycloneDX SBOM, beside the archive and inside it.
+    Step { name: "sbom", done: "Described", run: sbom },
+    Step { name: "package", done: "Packaged", run: package },
+    Step { name: "deb", done: "Wrote .deb", run: deb },
+    Step { name: "rpm", done: "Wrote .rpm", run: rpm },
+    Step { name: "checksum", done: "Checksummed", run: checksum },
+];
 
 /// One dist run: the release policy, where the files go and how targets are built.
 pub struct Dist<'a> {
@@ -144,23 +109,21 @@ impl Dist<'_> {
         });
 
         let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
-        let mut signing = None;
-        let mut release_seconds = Vec::new();
+        let (mut signed_with, mut release_seconds) = (None, Vec::new());
         if failed == 0 {
-            let targets = outcomes.iter().filter_map(|o| o.result.as_ref().ok().cloned());
             let mut manifest = Manifest::new(
                 self.policy,
                 git::commit(sh),
                 git::dirty_files(sh),
                 self.toolchain.clone(),
                 self.mtime,
-                targets.collect(),
+                outcomes.iter().filter_map(|o| o.result.as_ref().ok().cloned()).collect(),
             );
             release_seconds = release::finish(self.policy, &mut manifest, self.out_dir, &self.out)?;
-            signing = Some(manifest.signing.map(|s| s.public_key));
+            signed_with = manifest.signing.map(|s| s.public_key);
         }
         let mut summary = output::summarize(&outcomes, started);
-        summary.signed_with = signing.flatten();
+        summary.signed_with = signed_with;
         summary.release_step_seconds = release_seconds;
         self.out.summary(&summary);
         if failed > 0 {
@@ -184,18 +147,17 @@ impl Dist<'_> {
         };
         let result = STEPS
             .iter()
-            .try_for_each(|&step| {
+            .try_for_each(|step| {
                 if let Some(why) = not_applicable(step, plan) {
-                    self.out.status("Skipped", &triple, &format!("{}: {why}", step.name()));
+                    self.out.status("Skipped", &triple, &format!("{}: {why}", step.name));
                     return Ok(());
                 }
                 let started = Instant::now();
-                let detail = self
-                    .step(sh, step, &mut job)
-                    .with_context(|| format!("{} failed", step.name()))?;
+                let detail = (step.run)(self, sh, &mut job)
+                    .with_context(|| format!("{} failed", step.name))?;
                 let seconds = started.elapsed().as_secs_f64();
-                job.step_seconds.insert(step.name().into(), seconds);
-                self.out.status(step.done(), &triple, &detail);
+                job.step_seconds.insert(step.name.into(), seconds);
+                self.out.status(step.done, &triple, &detail);
                 Ok(())
             })
             .and_then(|()| self.entry(&mut job));
@@ -216,135 +178,9 @@ impl Dist<'_> {
         }
     }
 
-    fn step(&self, sh: &Shell, step: Step, job: &mut Job) -> Result<String> {
-        match step {
-            Step::Preflight => preflight(job.plan),
-            Step::Build => self.build(sh, job),
-            Step::Verify => self.verify(sh, job),
-            Step::Smoke => self.smoke_run(sh, job),
-            Step::Sbom => self.sbom(job),
-            Step::Package => self.package(job),
-            Step::Deb => self.linux_package(sh, job, Distro::Debian),
-            Step::Rpm => self.linux_package(sh, job, Distro::Rpm),
-            Step::Checksum => {
-                let mut sidecars = Vec::new();
-                for artifact in &job.artifacts {
-                    checksums::write_sidecar(&self.out_dir.join(&artifact.name), &artifact.sha256)?;
-                    sidecars.push(format!("{}.sha256", artifact.name));
-                }
-                Ok(sidecars.join(", "))
-            }
-        }
-    }
-
-    /// The .deb or .rpm of the binary that verify read, with the facts it proved.
-    fn linux_package(&self, sh: &Shell, job: &mut Job, distro: Distro) -> Result<String> {
-        let facts = job.facts.as_ref().context("no verified facts")?;
-        let artifact = linux_packages::write(
-            distro,
-            self.policy,
-            (&job.bytes, facts),
-            job.plan.policy.target.arch,
-            self.mtime,
-            (&sh.current_dir(), self.out_dir),
-        )?;
-        let detail = format!("{} ({} bytes)", artifact.name, artifact.size);
-        job.artifacts.push(artifact);
-        Ok(detail)
-    }
-
-    fn build(&self, sh: &Shell, job: &mut Job) -> Result<String> {
-        let target = job.inv.target.to_string();
-        self.out.status("Building", &target, &format!("with {}", job.inv.builder));
-        let started = Instant::now();
-        let mut build = job.inv.cmd(sh);
-        if self.out.json {
-            build = build.ignore_stdout();
-        }
-        let result = build.run();
-        job.build_span = Some((started, Instant::now()));
-        result.with_context(|| format!("{} failed", job.inv.builder))?;
-        Ok(format!("in {:.1}s", started.elapsed().as_secs_f64()))
-    }
-
-    fn verify(&self, sh: &Shell, job: &mut Job) -> Result<String> {
-        let binary = job.inv.binary_path(&self.policy.bin);
-        job.bytes = files::read_regular(&binary, files::BINARY_CAP)?;
-        let policy = &job.plan.policy;
-        let machine_paths: Vec<&Path> = job.inv.remaps.iter().map(|(p, _)| p.as_path()).collect();
-        let target = (&policy.target, policy.glibc_floor);
-        let checked = checks::run(sh, self.policy, (&job.bytes, &binary), target, &machine_paths)?;
-        let (facts, audited) = (checked.facts, checked.audited);
-        job.deps = checked.deps;
-        let glibc = facts.glibc_max.map_or(String::new(), |v| format!(", needs glibc {v}"));
-        let detail = format!(
-            "{}, {}{glibc}, stripped, lists its {audited} packages",
-            facts.architecture(),
-            facts.linkage()
-        );
-        job.facts = Some(facts);
-        Ok(detail)
-    }
-
-    /// Runs the binary (`--version`) natively or under the runner and checks what it prints.
-    fn smoke_run(&self, sh: &Shell, job: &mut Job) -> Result<String> {
-        job.smoke_run = match (&job.plan.runner, self.smoke) {
-            (_, false) => "skipped: --no-smoke".into(),
-            (Err(missing), _) => format!("skipped: no {} ({})", missing.what, missing.fix),
-            (Ok(runner), true) => {
-                let binary = job.inv.binary_path(&self.policy.bin);
-                machine::smoke_run(sh, runner, &binary, &self.policy.smoke)?
-            }
-        };
-        Ok(job.smoke_run.clone())
-    }
-
-    fn sbom(&self, job: &mut Job) -> Result<String> {
-        let triple = job.plan.policy.target.triple();
-        let name = job.plan.policy.names.sbom();
-        let text = sbom::cyclonedx(&job.deps, &triple, self.mtime);
-        files::write_atomic(&self.out_dir.join(&name), text.as_bytes())?;
-        let detail = format!("{name} ({} packages)", job.deps.len());
-        job.artifacts.push(Artifact {
-            sha256: checksums::sha256_bytes(text.as_bytes()),
-            size: text.len() as u64,
-            name,
-            kind: ArtifactKind::Sbom,
-        });
-        Ok(detail)
-    }
-
-    fn package(&self, job: &mut Job) -> Result<String> {
-        let policy = self.policy;
-        let names = &job.plan.policy.names;
-        let mut files = vec![ArchiveFile {
-            name: policy.bin.clone(),
-            source: job.inv.binary_path(&policy.bin),
-            executable: true,
-        }];
-        files.extend(self.included.iter().cloned());
-        for sbom in job.artifacts.iter().filter(|a| a.kind == ArtifactKind::Sbom) {
-            files.push(ArchiveFile {
-                name: names::SBOM_IN_ARCHIVE.to_string(),
-                source: self.out_dir.join(&sbom.name),
-                executable: false,
-            });
-        }
-        let archive = archive::write_archive(self.out_dir, names, &files, self.mtime)?;
-        let name = names.archive.clone();
-        let detail = format!("{name} ({} bytes)", archive.size);
-        job.artifacts.push(Artifact {
-            name,
-            kind: ArtifactKind::Archive,
-            size: archive.size,
-            sha256: archive.sha256,
-        });
-        Ok(detail)
-    }
-
     /// The manifest entry of a target that went through every step.
     fn entry(&self, job: &mut Job) -> Result<TargetEntry> {
-        let facts = job.facts.as_ref().ok_or_else(|| anyhow!("no verified facts"))?;
+        let facts = job.facts.as_ref().context("no verified facts")?;
         Ok(TargetEntry {
             target: job.plan.policy.target.triple(),
             build_target: job.inv.target.to_string(),
@@ -360,18 +196,140 @@ impl Dist<'_> {
 }
 
 /// Why `step` does nothing for this target, if it does not apply to it.
-fn not_applicable(step: Step, plan: &TargetPlan) -> Option<&'static str> {
-    match step {
-        Step::Deb | Step::Rpm => linux_packages::not_applicable(&plan.policy.target),
+fn not_applicable(step: &Step, plan: &TargetPlan) -> Option<&'static str> {
+    match step.name {
+        "deb" | "rpm" => linux_packages::not_applicable(&plan.policy.target),
         _ => None,
     }
 }
 
-fn preflight(plan: &TargetPlan) -> Result<String> {
+fn preflight(_: &Dist, _: &Shell, job: &mut Job) -> Result<String> {
+    let plan = job.plan;
     if plan.missing.is_empty() {
         return Ok(format!("{} is installed", plan.builder));
     }
     let fixes: Vec<String> =
         plan.missing.iter().map(|m| format!("{} is missing: {}", m.what, m.fix)).collect();
     bail!("{}", fixes.join("; "))
+}
+
+fn build(dist: &Dist, sh: &Shell, job: &mut Job) -> Result<String> {
+    let target = job.inv.target.to_string();
+    dist.out.status("Building", &target, &format!("with {}", job.inv.builder));
+    let started = Instant::now();
+    let mut build = job.inv.cmd(sh);
+    if dist.out.json {
+        build = build.ignore_stdout();
+    }
+    let result = build.run();
+    job.build_span = Some((started, Instant::now()));
+    result.with_context(|| format!("{} failed", job.inv.builder))?;
+    Ok(format!("in {:.1}s", started.elapsed().as_secs_f64()))
+}
+
+fn verify(dist: &Dist, sh: &Shell, job: &mut Job) -> Result<String> {
+    let binary = job.inv.binary_path(&dist.policy.bin);
+    job.bytes = files::read_regular(&binary, files::BINARY_CAP)?;
+    let policy = &job.plan.policy;
+    let machine_paths: Vec<&Path> = job.inv.remaps.iter().map(|(p, _)| p.as_path()).collect();
+    let target = (&policy.target, policy.glibc_floor);
+    let checks::Checked { facts, deps, audited } =
+        checks::run(sh, dist.policy, (&job.bytes, &binary), target, &machine_paths)?;
+    job.deps = deps;
+    let glibc = facts.glibc_max.map_or(String::new(), |v| format!(", needs glibc {v}"));
+    let detail = format!(
+        "{}, {}{glibc}, stripped, lists its {audited} packages",
+        facts.architecture(),
+        facts.linkage()
+    );
+    job.facts = Some(facts);
+    Ok(detail)
+}
+
+/// Runs the binary (`--version`) natively or under the runner and checks what it prints.
+fn smoke_run(dist: &Dist, sh: &Shell, job: &mut Job) -> Result<String> {
+    job.smoke_run = match (&job.plan.runner, dist.smoke) {
+        (_, false) => "skipped: --no-smoke".into(),
+        (Err(missing), _) => format!("skipped: no {} ({})", missing.what, missing.fix),
+        (Ok(runner), true) => {
+            let binary = job.inv.binary_path(&dist.policy.bin);
+            machine::smoke_run(sh, runner, &binary, &dist.policy.smoke)?
+        }
+    };
+    Ok(job.smoke_run.clone())
+}
+
+fn sbom(dist: &Dist, _: &Shell, job: &mut Job) -> Result<String> {
+    let triple = job.plan.policy.target.triple();
+    let name = job.plan.policy.names.sbom();
+    let text = sbom::cyclonedx(&job.deps, &triple, dist.mtime);
+    files::write_atomic(&dist.out_dir.join(&name), text.as_bytes())?;
+    let detail = format!("{name} ({} packages)", job.deps.len());
+    job.artifacts.push(Artifact {
+        sha256: checksums::sha256_bytes(text.as_bytes()),
+        size: text.len() as u64,
+        name,
+        kind: ArtifactKind::Sbom,
+    });
+    Ok(detail)
+}
+
+fn package(dist: &Dist, _: &Shell, job: &mut Job) -> Result<String> {
+    let names = &job.plan.policy.names;
+    let mut files = vec![ArchiveFile {
+        name: dist.policy.bin.clone(),
+        source: job.inv.binary_path(&dist.policy.bin),
+        executable: true,
+    }];
+    files.extend(dist.included.iter().cloned());
+    for sbom in job.artifacts.iter().filter(|a| a.kind == ArtifactKind::Sbom) {
+        files.push(ArchiveFile {
+            name: names::SBOM_IN_ARCHIVE.to_string(),
+            source: dist.out_dir.join(&sbom.name),
+            executable: false,
+        });
+    }
+    let archive = archive::write_archive(dist.out_dir, names, &files, dist.mtime)?;
+    let name = names.archive.clone();
+    let detail = format!("{name} ({} bytes)", archive.size);
+    job.artifacts.push(Artifact {
+        name,
+        kind: ArtifactKind::Archive,
+        size: archive.size,
+        sha256: archive.sha256,
+    });
+    Ok(detail)
+}
+
+fn deb(dist: &Dist, sh: &Shell, job: &mut Job) -> Result<String> {
+    linux_package(dist, sh, job, Distro::Debian)
+}
+
+fn rpm(dist: &Dist, sh: &Shell, job: &mut Job) -> Result<String> {
+    linux_package(dist, sh, job, Distro::Rpm)
+}
+
+/// The .deb or .rpm of the binary that verify read, with the facts it proved.
+fn linux_package(dist: &Dist, sh: &Shell, job: &mut Job, distro: Distro) -> Result<String> {
+    let facts = job.facts.as_ref().context("no verified facts")?;
+    let artifact = linux_packages::write(
+        distro,
+        dist.policy,
+        (&job.bytes, facts),
+        job.plan.policy.target.arch,
+        dist.mtime,
+        (&sh.current_dir(), dist.out_dir),
+    )?;
+    let detail = format!("{} ({} bytes)", artifact.name, artifact.size);
+    job.artifacts.push(artifact);
+    Ok(detail)
+}
+
+fn checksum(dist: &Dist, _: &Shell, job: &mut Job) -> Result<String> {
+    let mut sidecars = Vec::new();
+    for artifact in &job.artifacts {
+        checksums::write_sidecar(&dist.out_dir.join(&artifact.name), &artifact.sha256)?;
+        sidecars.push(format!("{}.sha256", artifact.name));
+    }
+    Ok(sidecars.join(", "))
 }
