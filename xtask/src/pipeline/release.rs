@@ -16,39 +16,27 @@ use crate::manifest::{self, Manifest};
 use crate::pipeline::output::Output;
 use crate::util::files;
 
+/// One of the steps the release goes through.
+struct ReleaseStep {
+    name: &'static str,
+    run: fn(&mut Manifest, &Path, Option<&Signer>) -> Wrote,
+}
+
+/// What a release step wrote, `None` when the release has nothing for it.
+type Wrote = Result<Option<String>>;
+
 /// What the release goes through, in order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ReleaseStep {
-    /// The multi-arch OCI image of the musl targets.
-    Image,
-    /// `install.sh`, with every target's verified facts baked in.
-    Installer,
-    /// `SHA256SUMS` of every file, and a `.sha256` beside each release-wide one.
-    Sums,
-    Manifest,
-    /// `<file>.sig` for every file, `SHA256SUMS` and the manifest, when a key is given.
-    Sign,
-}
-
 const RELEASE_STEPS: [ReleaseStep; 5] = [
-    ReleaseStep::Image,
-    ReleaseStep::Installer,
-    ReleaseStep::Sums,
-    ReleaseStep::Manifest,
-    ReleaseStep::Sign,
+    // The multi-arch OCI image of the musl targets.
+    ReleaseStep { name: "image", run: image },
+    // `install.sh`, with every target's verified facts baked in.
+    ReleaseStep { name: "installer", run: installer },
+    // `SHA256SUMS` of every file, and a `.sha256` beside each release-wide one.
+    ReleaseStep { name: "sums", run: sums },
+    ReleaseStep { name: "manifest", run: write_manifest },
+    // `<file>.sig` for every file, `SHA256SUMS` and the manifest, when a key is given.
+    ReleaseStep { name: "sign", run: sign },
 ];
-
-impl ReleaseStep {
-    fn name(self) -> &'static str {
-        match self {
-            ReleaseStep::Image => "image",
-            ReleaseStep::Installer => "installer",
-            ReleaseStep::Sums => "sums",
-            ReleaseStep::Manifest => "manifest",
-            ReleaseStep::Sign => "sign",
-        }
-    }
-}
 
 /// Runs every release step on `manifest`, whose target files are already in `out_dir`; gives
 /// how long each took.
@@ -69,68 +57,60 @@ pub fn finish(
     manifest.targets.sort_by(|a, b| a.target.cmp(&b.target));
     manifest.files.clear();
     let mut seconds = Vec::new();
-    for step in RELEASE_STEPS {
+    for step in &RELEASE_STEPS {
         let started = Instant::now();
-        let detail = run(step, manifest, out_dir, signer.as_ref())
-            .with_context(|| format!("{} failed", step.name()))?;
-        seconds.push((step.name().to_string(), started.elapsed().as_secs_f64()));
+        let detail = (step.run)(manifest, out_dir, signer.as_ref())
+            .with_context(|| format!("{} failed", step.name))?;
+        seconds.push((step.name.to_string(), started.elapsed().as_secs_f64()));
         match detail {
             Some(detail) => out.status("Wrote", &detail, &out_dir.display().to_string()),
-            None => out.status("Skipped", step.name(), "nothing to make it from"),
+            None => out.status("Skipped", step.name, "nothing to make it from"),
         }
     }
     Ok(seconds)
 }
 
-/// Runs `step`; what it wrote, `None` when the release has nothing for it.
-fn run(
-    step: ReleaseStep,
-    manifest: &mut Manifest,
-    out_dir: &Path,
-    signer: Option<&Signer>,
-) -> Result<Option<String>> {
-    match step {
-        ReleaseStep::Image => {
-            let Some(image) = oci::write_image(manifest, out_dir)? else {
-                return Ok(None);
-            };
-            let name = image.name.clone();
-            manifest.files.push(image);
-            Ok(Some(name))
-        }
-        ReleaseStep::Installer => {
-            let script = installer::write(manifest, out_dir)?;
-            manifest.files.push(script);
-            let note = installer::source_note(manifest);
-            Ok(Some(format!("{} ({note})", installer::FILE_NAME)))
-        }
-        ReleaseStep::Sums => {
-            for file in &manifest.files {
-                checksums::write_sidecar(&out_dir.join(&file.name), &file.sha256)?;
-            }
-            checksums::write_sums(out_dir, &manifest.sums())?;
-            Ok(Some("SHA256SUMS".into()))
-        }
-        ReleaseStep::Manifest => {
-            let path = out_dir.join(manifest::FILE_NAME);
-            files::write_atomic(&path, manifest.to_json().as_bytes())?;
-            Ok(Some(manifest::FILE_NAME.into()))
-        }
-        ReleaseStep::Sign => {
-            let Some(signer) = signer else {
-                return Ok(Some(
-                    "no signatures: unsigned (no MINISIGN_KEY_FILE or MINISIGN_KEY)".into(),
-                ));
-            };
-            let mut names: Vec<String> = manifest.artifacts().map(|a| a.name.clone()).collect();
-            names.extend(["SHA256SUMS".to_string(), manifest::FILE_NAME.to_string()]);
-            for name in &names {
-                signer.sign_file(&out_dir.join(name), manifest.source_date_epoch)?;
-            }
-            let key = signer.public_base64();
-            Ok(Some(format!("{} .sig files (minisign key {key})", names.len())))
-        }
+fn image(manifest: &mut Manifest, out_dir: &Path, _: Option<&Signer>) -> Wrote {
+    let Some(image) = oci::write_image(manifest, out_dir)? else {
+        return Ok(None);
+    };
+    let name = image.name.clone();
+    manifest.files.push(image);
+    Ok(Some(name))
+}
+
+fn installer(manifest: &mut Manifest, out_dir: &Path, _: Option<&Signer>) -> Wrote {
+    let script = installer::write(manifest, out_dir)?;
+    manifest.files.push(script);
+    let note = installer::source_note(manifest);
+    Ok(Some(format!("{} ({note})", installer::FILE_NAME)))
+}
+
+fn sums(manifest: &mut Manifest, out_dir: &Path, _: Option<&Signer>) -> Wrote {
+    for file in &manifest.files {
+        checksums::write_sidecar(&out_dir.join(&file.name), &file.sha256)?;
     }
+    checksums::write_sums(out_dir, &manifest.sums())?;
+    Ok(Some("SHA256SUMS".into()))
+}
+
+fn write_manifest(manifest: &mut Manifest, out_dir: &Path, _: Option<&Signer>) -> Wrote {
+    let path = out_dir.join(manifest::FILE_NAME);
+    files::write_atomic(&path, manifest.to_json().as_bytes())?;
+    Ok(Some(manifest::FILE_NAME.into()))
+}
+
+fn sign(manifest: &mut Manifest, out_dir: &Path, signer: Option<&Signer>) -> Wrote {
+    let Some(signer) = signer else {
+        return Ok(Some("no signatures: unsigned (no MINISIGN_KEY_FILE or MINISIGN_KEY)".into()));
+    };
+    let mut names: Vec<String> = manifest.artifacts().map(|a| a.name.clone()).collect();
+    names.extend(["SHA256SUMS".to_string(), manifest::FILE_NAME.to_string()]);
+    for name in &names {
+        signer.sign_file(&out_dir.join(name), manifest.source_date_epoch)?;
+    }
+    let key = signer.public_base64();
+    Ok(Some(format!("{} .sig files (minisign key {key})", names.len())))
 }
 
 /// cargo-binstall and install.sh check downloads against the key in
