@@ -23,8 +23,6 @@ pub struct TargetPlan {
     pub missing: Vec<Missing>,
     /// How to run its binaries here; `Err` when that is missing.
     pub runner: Result<Vec<String>, Missing>,
-    /// The packages that compile C or C++ for the target.
-    pub c_code: Vec<String>,
     /// The linker cargo's configuration names for the target.
     pub linker: Option<String>,
 }
@@ -50,13 +48,11 @@ impl TargetPlan {
         missing.extend(machine.missing(&policy.target, builder, &c_code));
         missing.extend(machine.wrong_tools(&release.tools, builder));
         missing.extend(unmet_floor(&policy, builder, machine));
-        let runner = machine.runner(&policy.target);
         TargetPlan {
             builder,
             why,
             missing,
-            runner,
-            c_code,
+            runner: machine.runner(&policy.target),
             linker: machine.settings(&policy.target).ok().and_then(|s| s.linker).map(|l| l.value),
             policy,
         }
