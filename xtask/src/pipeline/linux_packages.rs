@@ -4,13 +4,12 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use sha2::{Digest, Sha256};
 
 use crate::config::arch::Arch;
 use crate::config::policy::Policy;
 use crate::config::target::{Libc, Target};
-use crate::formats::changelog;
 use crate::formats::linux_package::{self, Distro, InstallFile, Kind, Metadata, deb, rpm};
+use crate::formats::{changelog, checksums};
 use crate::manifest::{Artifact, ArtifactKind, Binary};
 use crate::util::files;
 use crate::verify::BinaryFacts;
@@ -28,7 +27,8 @@ pub fn file_names(policy: &Policy, target: &Target) -> Vec<String> {
     if not_applicable(target).is_some() {
         return Vec::new();
     }
-    let (name, version) = (package_name(policy), full_version(policy));
+    let name = package_name(policy);
+    let version = format!("{}-{}", upstream_version(policy), linux_package::REVISION);
     vec![deb::file_name(&name, &version, target.arch), rpm::file_name(&name, &version, target.arch)]
 }
 
@@ -37,12 +37,8 @@ fn package_name(policy: &Policy) -> String {
     policy.package.name.replace('_', "-").to_lowercase()
 }
 
-/// `0.1.0-1`: the upstream version, a pre-release after `~` (`1.0.0~rc.1`, which both dpkg
-/// and rpm sort before the release, as semver does), and the packaging revision.
-fn full_version(policy: &Policy) -> String {
-    format!("{}-{}", upstream_version(policy), linux_package::REVISION)
-}
-
+/// `0.1.0`: the upstream version, a pre-release after `~` (`1.0.0~rc.1`, which both dpkg and
+/// rpm sort before the release, as semver does).
 fn upstream_version(policy: &Policy) -> String {
     policy.version().replacen('-', "~", 1)
 }
@@ -73,14 +69,8 @@ pub fn write(
             ArtifactKind::Rpm,
         ),
     };
-    let path = out_dir.join(&name);
-    files::write_atomic(&path, &bytes)?;
-    Ok(Artifact {
-        name,
-        kind,
-        size: bytes.len() as u64,
-        sha256: format!("{:x}", Sha256::digest(&bytes)),
-    })
+    files::write_atomic(&out_dir.join(&name), &bytes)?;
+    Ok(Artifact { name, kind, size: bytes.len() as u64, sha256: checksums::sha256_bytes(&bytes) })
 }
 
 /// The metadata of the shipped package, each missing field named with where it goes.
@@ -240,19 +230,18 @@ fn completions(distro: Distro, bin: &str, dir: &Path) -> Result<Vec<InstallFile>
         Distro::Debian => "usr/share/zsh/vendor-completions",
         Distro::Rpm => "usr/share/zsh/site-functions",
     };
+    let places = [
+        // bash-completion loads a command's completion from the file of its name.
+        (format!("{bin}.bash"), format!("usr/share/bash-completion/completions/{bin}")),
+        (format!("_{bin}"), format!("{zsh}/_{bin}")),
+        (format!("{bin}.fish"), format!("usr/share/fish/vendor_completions.d/{bin}.fish")),
+    ];
     let mut files = Vec::new();
     for path in files::walk(dir, &|_| true)
         .with_context(|| format!("reading the generated completions in {}", dir.display()))?
     {
         let name = file_name(&path)?;
-        let installed = if name == format!("{bin}.bash") {
-            // bash-completion loads a command's completion from the file of its name.
-            format!("usr/share/bash-completion/completions/{bin}")
-        } else if name == format!("_{bin}") {
-            format!("{zsh}/_{bin}")
-        } else if name == format!("{bin}.fish") {
-            format!("usr/share/fish/vendor_completions.d/{bin}.fish")
-        } else {
+        let Some((_, installed)) = places.iter().find(|(file, _)| *file == name) else {
             bail!(
                 "{}: expected the completions {bin}.bash, _{bin} and {bin}.fish only; \
                  say in xtask/src/pipeline/linux_packages.rs where another shell's file is installed",
@@ -260,7 +249,7 @@ fn completions(distro: Distro, bin: &str, dir: &Path) -> Result<Vec<InstallFile>
             );
         };
         let contents = files::read_regular(&path, files::TEXT_CAP)?;
-        files.push(InstallFile { path: installed, contents, kind: Kind::Other });
+        files.push(InstallFile { path: installed.clone(), contents, kind: Kind::Other });
     }
     Ok(files)
 }
