@@ -123,9 +123,8 @@ xflags::xflags! {
 }
 
 /// `--message-format`: status lines for people, or one JSON object per line for programs.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MessageFormat {
-    #[default]
     Human,
     Json,
 }
