@@ -69,9 +69,7 @@ pub fn update(sh: &Shell, request: &Request) -> Result<(usize, usize)> {
     // Every package is checked before any is written: a refused run changes nothing.
     let mut writes = Vec::new();
     for (path, bytes, epoch) in incoming {
-        if let Some(bytes) = to_write(sh, gpg, &path, bytes, epoch)? {
-            writes.push((path, bytes));
-        }
+        writes.extend(to_write(sh, gpg, &path, bytes, epoch)?.map(|bytes| (path, bytes)));
     }
     for (path, bytes) in &writes {
         write(path, bytes)?;
@@ -92,8 +90,7 @@ fn to_write(
     epoch: u64,
 ) -> Result<Option<Vec<u8>>> {
     let is_rpm = path.extension().is_some_and(|e| e == "rpm");
-    let old = std::fs::read(path).ok();
-    if let Some(old) = old {
+    if let Ok(old) = std::fs::read(path) {
         let same = match is_rpm {
             true => Package::parse(&old)?.signed_part() == Package::parse(&bytes)?.signed_part(),
             false => old == bytes,
@@ -137,7 +134,8 @@ fn write_user_files(request: &Request, name: &str) -> Result<()> {
     Ok(())
 }
 
-/// Every file in `dir` with the extension `ext`, sorted, with its bytes.
+/// Every file in `dir` with the extension `ext`, sorted (as [`files::walk`] gives them), with
+/// its bytes.
 fn pool(dir: &Path, ext: &str) -> Result<Vec<(PathBuf, Vec<u8>)>> {
     let mut found = Vec::new();
     for path in files::walk(dir, &|_| false).unwrap_or_default() {
@@ -147,7 +145,6 @@ fn pool(dir: &Path, ext: &str) -> Result<Vec<(PathBuf, Vec<u8>)>> {
             found.push((path, bytes));
         }
     }
-    found.sort();
     Ok(found)
 }
 
