@@ -229,9 +229,7 @@ impl Manifest {
     }
 
     pub fn to_json(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self).expect("the manifest serializes");
-        text.push('\n');
-        text
+        serde_json::to_string_pretty(self).expect("the manifest serializes") + "\n"
     }
 
     pub fn read(path: &Path) -> Result<Manifest> {
@@ -263,13 +261,10 @@ impl Manifest {
     /// Every name a reader joins to a directory (files, the binary, the targets that name
     /// archives) is a plain file name, checked before anything is written.
     pub fn check_names(&self) -> Result<()> {
-        use crate::util::files::plain_name;
-        plain_name(&self.package.bin)?;
-        for target in &self.targets {
-            plain_name(&target.target)?;
-        }
-        for artifact in self.artifacts() {
-            plain_name(&artifact.name)?;
+        let targets = self.targets.iter().map(|t| &t.target);
+        let artifacts = self.artifacts().map(|a| &a.name);
+        for name in std::iter::once(&self.package.bin).chain(targets).chain(artifacts) {
+            crate::util::files::plain_name(name)?;
         }
         Ok(())
     }
