@@ -146,7 +146,7 @@ pub fn changes(policy: &Policy) -> Result<Vec<String>> {
     let text = std::fs::read_to_string(&path).unwrap_or_default();
     let section = changelog::section(&text, version).with_context(|| {
         format!(
-            "{} has no `## [{version}]` section: write the release notes of {version} there              (Keep a Changelog style), or set `changelog = false` in [workspace.metadata.release]",
+            "{} has no `## [{version}]` section: write the release notes of {version} there (Keep a Changelog style), or set `changelog = false` in [workspace.metadata.release]",
             path.display()
         )
     })?;
