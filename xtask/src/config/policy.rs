@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::config::arch::{ARCHES, Arch};
 use crate::config::binstall::{Binstall, Vars};
 use crate::config::builder::{self, Builder, BuilderChoice};
 use crate::config::glibc::GlibcVersion;
@@ -269,20 +268,8 @@ impl Policy {
     /// Every architecture of the table with glibc, and with musl where rustup has it, at the
     /// default floor: what `plan --every-arch` plans and the every-arch workflow builds.
     pub fn every_arch(&self) -> Result<Vec<TargetPolicy>> {
-        let libcs = |arch: &Arch| match arch.musl {
-            true => vec![Libc::Gnu, Libc::Musl],
-            false => vec![Libc::Gnu],
-        };
-        let targets = ARCHES.iter().flat_map(|arch| {
-            libcs(arch).into_iter().map(move |libc| Target {
-                arch,
-                vendor: "unknown".into(),
-                libc,
-                glibc_suffix: None,
-            })
-        });
         let names = |target: &Target| self.names_at(target, self.version());
-        targets
+        Target::every()
             .map(|triple| {
                 let entry = TargetEntry { triple, builder: None, glibc_floor: None, runs_on: None };
                 target_policy(entry, self.glibc_floor, names)

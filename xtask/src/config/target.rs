@@ -5,7 +5,7 @@ use std::fmt;
 
 use anyhow::{Context, Result, bail};
 
-use crate::config::arch::Arch;
+use crate::config::arch::{ARCHES, Arch};
 use crate::config::glibc::GlibcVersion;
 
 /// A Linux target triple, with the optional glibc suffix cargo-zigbuild understands
@@ -73,6 +73,20 @@ impl Target {
             ),
         };
         Ok(Target { arch, vendor: vendor.to_string(), libc, glibc_suffix })
+    }
+
+    /// Every architecture of the table with glibc, and with musl where rustup has it, vendor
+    /// `unknown` and no glibc suffix.
+    pub fn every() -> impl Iterator<Item = Target> {
+        ARCHES.iter().flat_map(|arch| {
+            let libcs = if arch.musl { &[Libc::Gnu, Libc::Musl][..] } else { &[Libc::Gnu][..] };
+            libcs.iter().map(|&libc| Target {
+                arch,
+                vendor: "unknown".to_string(),
+                libc,
+                glibc_suffix: None,
+            })
+        })
     }
 
     /// The triple rustup and cargo know, without the glibc suffix.

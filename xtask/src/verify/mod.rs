@@ -11,9 +11,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow};
 
-use crate::config::arch::ARCHES;
 use crate::config::glibc::GlibcVersion;
-use crate::config::target::{Libc, Target};
+use crate::config::target::Target;
 use elf::inspect;
 pub use facts::{BinaryFacts, FileType, Relro, VersionRequirement};
 use rules::{Violation, check};
@@ -58,7 +57,7 @@ fn violations_error(path: &Path, target: &Target, violations: &[Violation]) -> a
 pub fn judge_as_every_target(bytes: &[u8]) -> Result<Vec<String>> {
     let facts = inspect(bytes)?;
     let mut accepted_by = Vec::new();
-    for target in supported_targets() {
+    for target in Target::every() {
         let floors = [None, Some(GlibcVersion([2, 17, 0])), Some(target.arch.glibc_first)];
         for floor in floors {
             let violations = check(&facts, &target, floor);
@@ -70,19 +69,6 @@ pub fn judge_as_every_target(bytes: &[u8]) -> Result<Vec<String>> {
     }
     let _ = (facts.to_string(), crate::manifest::Binary::from(&facts));
     Ok(accepted_by)
-}
-
-/// Every gnu and musl target of every architecture in the table.
-fn supported_targets() -> impl Iterator<Item = Target> {
-    ARCHES.iter().flat_map(|arch| {
-        let libcs = if arch.musl { &[Libc::Gnu, Libc::Musl][..] } else { &[Libc::Gnu][..] };
-        libcs.iter().map(|&libc| Target {
-            arch,
-            vendor: "unknown".to_string(),
-            libc,
-            glibc_suffix: None,
-        })
-    })
 }
 
 #[cfg(test)]
