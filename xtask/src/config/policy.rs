@@ -462,26 +462,20 @@ impl TargetPolicy {
     }
 }
 
-impl<'de> Deserialize<'de> for GlibcVersion {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        GlibcVersion::parse(&text).map_err(|e| serde::de::Error::custom(format!("{e:#}")))
-    }
+/// The values Cargo.toml writes as strings, read with their own parsers so that a mistake is
+/// named as they name it.
+macro_rules! deserialize_from_str {
+    ($($type:ty),*) => {$(
+        impl<'de> Deserialize<'de> for $type {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(d)?;
+                text.parse().map_err(|e| serde::de::Error::custom(format!("{e:#}")))
+            }
+        }
+    )*};
 }
 
-impl<'de> Deserialize<'de> for Target {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        Target::parse(&text).map_err(|e| serde::de::Error::custom(format!("{e:#}")))
-    }
-}
-
-impl<'de> Deserialize<'de> for BuilderChoice {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        text.parse().map_err(|e| serde::de::Error::custom(format!("{e:#}")))
-    }
-}
+deserialize_from_str!(GlibcVersion, Target, BuilderChoice);
 
 #[cfg(test)]
 mod tests {
