@@ -3,7 +3,7 @@
 //! toml crate and compared with the original table changed as intended, so an edit that would
 //! say anything else is refused instead of written.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use toml::{Table, Value};
 
 /// One entry of `table` (a dotted header such as `workspace.metadata.release`) set to a value,
@@ -79,46 +79,40 @@ fn section(lines: &[String], header: &str) -> Result<(usize, usize)> {
     Ok((start, end))
 }
 
+/// The entries among `lines`, in order: each one's key and its `(start, end)` lines. One that
+/// does not end is an error, and the last item.
+fn entries(lines: &[String]) -> impl Iterator<Item = Result<(String, usize, usize)>> + '_ {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        at += lines.get(at..)?.iter().position(|l| is_key_line(l))?;
+        let Some((key, len)) = entry_at(&lines[at..]) else {
+            at = lines.len();
+            return Some(Err(anyhow!("an entry of Cargo.toml does not end")));
+        };
+        at += len;
+        Some(Ok((key, at - len, at)))
+    })
+}
+
 /// Whether `lines` end inside a multi-line value (an array or a `"""` string).
 fn in_value(lines: &[String]) -> bool {
-    let mut at = 0;
-    while at < lines.len() {
-        if !is_key_line(&lines[at]) {
-            at += 1;
-            continue;
-        }
-        match entry_at(&lines[at..]) {
-            Some((_, len)) => at += len,
-            None => return true,
-        }
-    }
-    false
+    entries(lines).any(|entry| entry.is_err())
 }
 
 /// The `(start, end)` lines of `key`'s entry among `lines`.
 fn find_entry(lines: &[String], key: &str) -> Result<Option<(usize, usize)>> {
-    let mut at = 0;
-    while at < lines.len() {
-        if !is_key_line(&lines[at]) {
-            at += 1;
-            continue;
-        }
-        let (name, len) = entry_at(&lines[at..]).context("an entry of Cargo.toml does not end")?;
+    for entry in entries(lines) {
+        let (name, start, end) = entry?;
         if name == key {
-            return Ok(Some((at, at + len)));
+            return Ok(Some((start, end)));
         }
-        at += len;
     }
     Ok(None)
 }
 
 /// The line after the first entry among `lines`.
 fn find_first_entry_end(lines: &[String]) -> Result<Option<usize>> {
-    let Some(at) = lines.iter().position(|l| is_key_line(l)) else {
-        return Ok(None);
-    };
-    let (_, len) = entry_at(&lines[at..]).context("an entry of Cargo.toml does not end")?;
-    Ok(Some(at + len))
+    entries(lines).next().transpose().map(|entry| entry.map(|(_, _, end)| end))
 }
 
 fn is_key_line(line: &str) -> bool {
