@@ -125,10 +125,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 pub fn write_atomic_with<T>(path: &Path, write: impl FnOnce(&mut File) -> Result<T>) -> Result<T> {
     let name =
         path.file_name().with_context(|| format!("{} does not name a file", path.display()))?;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let dir = parent_dir(path);
     let mut prefix = std::ffi::OsString::from(".");
     prefix.push(name);
     prefix.push(".tmp-");
@@ -147,6 +144,11 @@ pub fn write_atomic_with<T>(path: &Path, write: impl FnOnce(&mut File) -> Result
     file.sync_all().map_err(written)?;
     fs::rename(tmp.keep(), path).map_err(written)?;
     Ok(value)
+}
+
+/// The directory `path` is in: its parent, or `.` for a bare name.
+fn parent_dir(path: &Path) -> &Path {
+    path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
 }
 
 /// A file or directory created under an unpredictable name, removed when dropped unless kept.
@@ -268,9 +270,8 @@ impl Staging {
                 file.display()
             );
         }
-        let parent = out.parent().filter(|p| !p.as_os_str().is_empty());
-        let parent = parent.unwrap_or(Path::new(".")).to_path_buf();
-        fs::create_dir_all(&parent).map_err(cannot)?;
+        let parent = parent_dir(out);
+        fs::create_dir_all(parent).map_err(cannot)?;
         let out = match out.canonicalize() {
             Ok(real) => real,
             Err(_) => parent
@@ -279,13 +280,12 @@ impl Staging {
                 .join(out.file_name().context("an out dir name")?),
         };
         let lock = lock_dir(&out)?;
-        let name = out.file_name().context("an out dir name")?.to_os_string();
         let mut prefix = std::ffi::OsString::from(".");
-        prefix.push(&name);
+        prefix.push(out.file_name().context("an out dir name")?);
         prefix.push(".staging-");
-        remove_stale_staging(out.parent().expect("canonical"), &prefix)?;
-        check_replaceable(&out)?;
         let parent = out.parent().expect("canonical");
+        remove_stale_staging(parent, &prefix)?;
+        check_replaceable(&out)?;
         let (dir, ()) =
             create_unique(parent, &prefix, |p| fs::DirBuilder::new().mode(0o700).create(p))
                 .map_err(cannot)?;
@@ -363,9 +363,8 @@ fn remove_stale_staging(parent: &Path, prefix: &std::ffi::OsStr) -> Result<()> {
 
 /// An existing out dir is replaced whole: it must hold files only, and be writable.
 fn check_replaceable(out: &Path) -> Result<()> {
-    let meta = match fs::symlink_metadata(out) {
-        Ok(meta) => meta,
-        Err(_) => return Ok(()),
+    let Ok(meta) = fs::symlink_metadata(out) else {
+        return Ok(());
     };
     if !meta.is_dir() {
         bail!(
