@@ -44,6 +44,7 @@ pub struct BinstallSigning {
 }
 
 /// The fields binstall uses for one target: the override's where it sets them, else the table's.
+#[derive(Default)]
 pub struct Fields<'a> {
     pub pkg_url: Option<&'a str>,
     pub bin_dir: Option<&'a str>,
