@@ -52,11 +52,9 @@ pub fn packages(bytes: &[u8]) -> Result<Option<BTreeSet<String>>> {
     }
     let data: AuditData = serde_json::from_slice(&json)
         .with_context(|| format!("{SECTION} is not cargo-auditable's JSON"))?;
-    if data.packages.iter().filter(|p| p.root).count() != 1 {
-        bail!(
-            "{SECTION} names {} root packages, expected one",
-            data.packages.iter().filter(|p| p.root).count()
-        );
+    let roots = data.packages.iter().filter(|p| p.root).count();
+    if roots != 1 {
+        bail!("{SECTION} names {roots} root packages, expected one");
     }
     Ok(Some(
         data.packages
