@@ -180,13 +180,9 @@ impl fmt::Display for BinaryFacts {
             ("bind now", yes_no(self.bind_now).to_string()),
             ("size", format!("{} bytes", self.size)),
         ];
-        for (i, (key, value)) in rows.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "  {key:<13}{value}")?;
-        }
-        Ok(())
+        let lines: Vec<String> =
+            rows.iter().map(|(key, value)| format!("  {key:<13}{value}")).collect();
+        f.write_str(&lines.join("\n"))
     }
 }
 
