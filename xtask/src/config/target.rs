@@ -29,10 +29,7 @@ impl Target {
     pub fn parse(triple: &str) -> Result<Target> {
         let hint = "expected <arch>-<vendor>-linux-<gnu|musl>[.<glibc>], \
                     for example x86_64-unknown-linux-gnu or x86_64-unknown-linux-gnu.2.17";
-        let (base, suffix) = match triple.split_once('.') {
-            Some((base, suffix)) => (base, Some(suffix)),
-            None => (triple, None),
-        };
+        let (base, suffix) = triple.split_once('.').map_or((triple, None), |(b, s)| (b, Some(s)));
         let parts: Vec<&str> = base.split('-').collect();
         let [arch_name, vendor, os, env] = parts[..] else {
             bail!("malformed target triple `{triple}`: {hint}");
