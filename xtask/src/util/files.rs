@@ -37,17 +37,13 @@ pub fn open_regular(path: &Path) -> Result<File> {
         .map_err(|e| anyhow::anyhow!("reading {}: {}", path.display(), describe(&e)))?;
     let kind = file.metadata().with_context(|| format!("reading {}", path.display()))?.file_type();
     if !kind.is_file() {
-        let what = if kind.is_dir() {
-            "a directory"
-        } else if kind.is_fifo() {
-            "a FIFO"
-        } else if kind.is_char_device() || kind.is_block_device() {
-            "a device"
-        } else if kind.is_socket() {
-            "a socket"
-        } else {
-            "not a file"
-        };
+        let kinds = [
+            (kind.is_dir(), "a directory"),
+            (kind.is_fifo(), "a FIFO"),
+            (kind.is_char_device() || kind.is_block_device(), "a device"),
+            (kind.is_socket(), "a socket"),
+        ];
+        let what = kinds.iter().find(|(is, _)| *is).map_or("not a file", |(_, what)| what);
         bail!("{} is {what}: only regular files are read", path.display());
     }
     Ok(file)
