@@ -138,6 +138,18 @@ fn file_range(bytes: &[u8], offset: u64, size: u64) -> Option<Range<usize>> {
     (end <= bytes.len()).then_some(start..end)
 }
 
+/// [`file_range`], or an error saying that `what` ends past the end of the file.
+fn in_file(
+    bytes: &[u8],
+    offset: u64,
+    size: u64,
+    what: impl FnOnce() -> String,
+) -> Result<Range<usize>> {
+    file_range(bytes, offset, size).ok_or_else(|| {
+        malformed!("{} ends past the end of the file ({} bytes): truncated?", what(), bytes.len())
+    })
+}
+
 /// goblin's program headers, once `e_phentsize` is the class's and the table and every segment
 /// lie in the file: goblin checks neither, so a truncated file would parse cleanly.
 fn program_headers(bytes: &[u8], header: &Header, ctx: Ctx) -> Result<Vec<ProgramHeader>> {
@@ -156,26 +168,19 @@ fn program_headers(bytes: &[u8], header: &Header, ctx: Ctx) -> Result<Vec<Progra
         ));
     }
     let table = u64::from(header.e_phnum) * entsize as u64;
-    let Some(range) = file_range(bytes, header.e_phoff, table) else {
-        return Err(malformed!(
-            "the program header table (offset {:#x}, {} entries) ends past the end of the file ({} bytes): truncated?",
-            header.e_phoff,
-            header.e_phnum,
-            bytes.len()
-        ));
-    };
+    let range = in_file(bytes, header.e_phoff, table, || {
+        format!(
+            "the program header table (offset {:#x}, {} entries)",
+            header.e_phoff, header.e_phnum
+        )
+    })?;
     let phdrs = ProgramHeader::parse(bytes, range.start, usize::from(header.e_phnum), ctx)
         .map_err(|e| malformed!("program headers: {e}"))?;
     for (i, ph) in phdrs.iter().enumerate() {
-        if file_range(bytes, ph.p_offset, ph.p_filesz).is_none() {
-            return Err(malformed!(
-                "segment {i} ({}) at offset {:#x}, {:#x} bytes, ends past the end of the file ({} bytes): truncated?",
-                pt_to_str(ph.p_type),
-                ph.p_offset,
-                ph.p_filesz,
-                bytes.len()
-            ));
-        }
+        in_file(bytes, ph.p_offset, ph.p_filesz, || {
+            let kind = pt_to_str(ph.p_type);
+            format!("segment {i} ({kind}) at offset {:#x}, {:#x} bytes,", ph.p_offset, ph.p_filesz)
+        })?;
     }
     Ok(phdrs)
 }
@@ -255,29 +260,20 @@ fn section_headers(bytes: &[u8], header: &Header, ctx: Ctx) -> Result<Vec<Sectio
             header.e_shentsize
         ));
     }
-    let in_file = |count: u64| {
-        file_range(bytes, header.e_shoff, count * entsize).ok_or_else(|| {
-            malformed!(
-                "the section header table (offset {:#x}, {count} entries) ends past the end of the file ({} bytes): truncated?",
-                header.e_shoff,
-                bytes.len()
-            )
+    let table = |count: u64| {
+        in_file(bytes, header.e_shoff, count * entsize, || {
+            format!("the section header table (offset {:#x}, {count} entries)", header.e_shoff)
         })
     };
     // With e_shnum 0 the count lives in section 0, which goblin reads: check it, then the rest.
-    let start = in_file(u64::from(header.e_shnum).max(1))?.start;
+    let start = table(u64::from(header.e_shnum).max(1))?.start;
     let headers = SectionHeader::parse(bytes, start, usize::from(header.e_shnum), ctx)
         .map_err(|e| malformed!("section headers: {e}"))?;
-    in_file(headers.len() as u64)?;
-    for (i, sh) in headers.iter().enumerate() {
-        if sh.sh_type != SHT_NOBITS && file_range(bytes, sh.sh_offset, sh.sh_size).is_none() {
-            return Err(malformed!(
-                "section {i} at offset {:#x}, {:#x} bytes, ends past the end of the file ({} bytes): truncated?",
-                sh.sh_offset,
-                sh.sh_size,
-                bytes.len()
-            ));
-        }
+    table(headers.len() as u64)?;
+    for (i, sh) in headers.iter().enumerate().filter(|(_, sh)| sh.sh_type != SHT_NOBITS) {
+        in_file(bytes, sh.sh_offset, sh.sh_size, || {
+            format!("section {i} at offset {:#x}, {:#x} bytes,", sh.sh_offset, sh.sh_size)
+        })?;
     }
     Ok(headers)
 }
