@@ -77,9 +77,8 @@ impl ReleaseNames {
 
     /// The archive's name without the format's extension, which the SBOM beside it shares.
     pub fn stem(&self) -> &str {
-        let ext = self.format.extensions().iter();
-        let mut stems = ext.filter_map(|e| self.archive.strip_suffix(e));
-        stems.next().unwrap_or(&self.archive)
+        let stem = self.format.extensions().iter().find_map(|e| self.archive.strip_suffix(e));
+        stem.unwrap_or(&self.archive)
     }
 
     /// The target's CycloneDX SBOM, beside the archive.

@@ -153,10 +153,7 @@ impl fmt::Display for BinaryFacts {
             if items.is_empty() { "none".to_string() } else { items.join(", ") }
         };
         let yes_no = |b: bool| if b { "yes" } else { "no" };
-        let mut glibc = match self.glibc_max {
-            Some(v) => format!("GLIBC_{v}"),
-            None => "none".to_string(),
-        };
+        let mut glibc = self.glibc_max.map_or("none".to_string(), |v| format!("GLIBC_{v}"));
         if !self.glibc_unnumbered.is_empty() {
             glibc = format!("{glibc}, {}", self.glibc_unnumbered.join(", "));
         }
