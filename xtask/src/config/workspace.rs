@@ -36,10 +36,8 @@ pub struct Package {
     /// `None` for a workspace member, else where it comes from (a registry, git).
     pub source: Option<String>,
     /// `license-file`, relative to its Cargo.toml.
-    #[serde(default)]
     pub license_file: Option<PathBuf>,
     /// `links`: the native library its build script builds or finds.
-    #[serde(default)]
     pub links: Option<String>,
     /// Its Cargo.toml: the generated assets are in `assets/` beside it.
     pub manifest_path: PathBuf,
