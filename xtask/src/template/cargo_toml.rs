@@ -69,13 +69,9 @@ fn section(lines: &[String], header: &str) -> Result<(usize, usize)> {
     let start = (lines.iter().position(|l| l.trim() == wanted))
         .with_context(|| format!("Cargo.toml has no {wanted} table"))?
         + 1;
-    let mut end = start;
-    while end < lines.len() {
-        if lines[end].trim_start().starts_with('[') && !in_value(&lines[start..end]) {
-            break;
-        }
-        end += 1;
-    }
+    let end = (start..lines.len())
+        .find(|&end| lines[end].trim_start().starts_with('[') && !in_value(&lines[start..end]))
+        .unwrap_or(lines.len());
     Ok((start, end))
 }
 
