@@ -401,12 +401,10 @@ pub fn walk(dir: &Path, skip: &dyn Fn(&Path) -> bool) -> Result<Vec<PathBuf>> {
             let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
             let path = entry.path();
             let kind = entry.file_type().with_context(|| format!("reading {}", path.display()))?;
-            if kind.is_dir() {
-                if !skip(&path) {
-                    pending.push(path);
-                }
-            } else {
+            if !kind.is_dir() {
                 files.push(path);
+            } else if !skip(&path) {
+                pending.push(path);
             }
         }
     }

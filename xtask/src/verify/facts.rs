@@ -137,11 +137,8 @@ pub(super) fn glibc_summary(
             Ok(v) if numbered => max = max.max(Some(v)),
             // A name such as GLIBC_2.1.2.3 is neither comparable nor safe to ignore: it goes
             // with the unnumbered ones, which no floor allows.
-            _ => {
-                if !unnumbered.contains(&req.version) {
-                    unnumbered.push(req.version.clone());
-                }
-            }
+            _ if !unnumbered.contains(&req.version) => unnumbered.push(req.version.clone()),
+            _ => {}
         }
     }
     (max, unnumbered)
