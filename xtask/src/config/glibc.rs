@@ -28,16 +28,15 @@ impl GlibcVersion {
 
     /// Parses `2.17`, `2.3.4`, or a symbol version such as `GLIBC_2.17`.
     pub fn parse(text: &str) -> Result<GlibcVersion> {
+        let malformed = || format!("`{text}` is not a glibc version such as 2.17");
         let digits = text.strip_prefix("GLIBC_").unwrap_or(text);
         let mut parts = [0u32; 3];
         let fields: Vec<&str> = digits.split('.').collect();
         if fields.len() < 2 || fields.len() > 3 {
-            bail!("`{text}` is not a glibc version such as 2.17");
+            bail!(malformed());
         }
         for (slot, field) in parts.iter_mut().zip(&fields) {
-            *slot = field
-                .parse()
-                .with_context(|| format!("`{text}` is not a glibc version such as 2.17"))?;
+            *slot = field.parse().with_context(malformed)?;
         }
         Ok(GlibcVersion(parts))
     }
