@@ -56,9 +56,7 @@ impl Metadata {
             false => self.changes.clone(),
         }
     }
-}
 
-impl Metadata {
     /// `0.1.0-1`: the version and the packaging revision.
     pub fn full_version(&self) -> String {
         format!("{}-{REVISION}", self.version)
@@ -109,16 +107,12 @@ impl InstallFile {
 
 /// Every directory above the files, parents first: `usr`, `usr/bin`, ...
 pub fn directories(files: &[InstallFile]) -> BTreeSet<String> {
-    let mut dirs = BTreeSet::new();
-    for file in files {
-        let mut end = 0;
-        while let Some(slash) = file.path[end..].find('/') {
-            end += slash;
-            dirs.insert(file.path[..end].to_string());
-            end += 1;
-        }
-    }
-    dirs
+    files
+        .iter()
+        .flat_map(|file| {
+            file.path.match_indices('/').map(|(slash, _)| file.path[..slash].to_string())
+        })
+        .collect()
 }
 
 /// Compressed as `gzip -9n` does (best compression, no name, no time), which lintian checks
@@ -198,4 +192,27 @@ pub fn run_on(program: &str, args: &[&str], file: &std::path::Path) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{program} {args:?}: {stderr}");
     String::from_utf8(out.stdout).unwrap()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directories_are_every_parent_of_every_file_once() {
+        let (_, files) = sample("x86_64");
+        let dirs: Vec<String> = directories(&files).into_iter().collect();
+        assert_eq!(
+            dirs,
+            [
+                "usr",
+                "usr/bin",
+                "usr/share",
+                "usr/share/licenses",
+                "usr/share/licenses/diag-tool",
+                "usr/share/man",
+                "usr/share/man/man1"
+            ]
+        );
+    }
 }
