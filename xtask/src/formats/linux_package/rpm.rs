@@ -29,11 +29,14 @@ const SIG_PAYLOADSIZE: u32 = 1007;
 pub const NAME: u32 = 1000;
 pub const VERSION: u32 = 1001;
 pub const RELEASE: u32 = 1002;
+/// Read back for a yum repository's metadata; this crate writes no epoch and no vendor.
+pub const EPOCH: u32 = 1003;
 pub const SUMMARY: u32 = 1004;
 pub const DESCRIPTION: u32 = 1005;
 pub const BUILDTIME: u32 = 1006;
 pub const BUILDHOST: u32 = 1007;
 pub const SIZE: u32 = 1009;
+pub const VENDOR: u32 = 1011;
 pub const LICENSE: u32 = 1014;
 pub const PACKAGER: u32 = 1015;
 pub const GROUP: u32 = 1016;

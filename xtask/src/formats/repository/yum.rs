@@ -9,7 +9,9 @@ use anyhow::Result;
 
 use super::{IndexFile, PoolFile};
 use crate::formats::linux_package;
-use crate::formats::linux_package::rpm::read::{Capability, Package, tags};
+use crate::formats::linux_package::rpm::read::{Capability, Package};
+// The header tags (`tags::NAME`, ...) are the constants of the rpm writer.
+use crate::formats::linux_package::rpm as tags;
 
 /// An `.rpm` of the repository: its headers and where it is.
 pub struct Rpm<'a> {

@@ -11,8 +11,6 @@ use super::*;
 /// where EdDSA and ECDSA signatures go.
 const SIG_DSA: u32 = 267;
 const SIG_RSA: u32 = 268;
-pub const EPOCH: u32 = 1003;
-pub const VENDOR: u32 = 1011;
 
 /// A package's headers as read from its bytes.
 pub struct Package<'a> {
@@ -156,15 +154,6 @@ impl<'a> Package<'a> {
             .map(|(time, (name, text))| (time, name, text))
             .collect()
     }
-}
-
-/// Tags a repository's metadata reads besides the ones this crate writes.
-pub mod tags {
-    pub use super::super::{
-        ARCH, BUILDHOST, BUILDTIME, DESCRIPTION, GROUP, LICENSE, NAME, PACKAGER, RELEASE, SIZE,
-        SOURCERPM, SUMMARY, URL, VERSION,
-    };
-    pub use super::{EPOCH, VENDOR};
 }
 
 /// The entries of the header at `at` (its region tag left out) and where it ends.
