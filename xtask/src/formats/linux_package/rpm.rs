@@ -416,11 +416,9 @@ fn cpio(entries: &[Entry], mtime: u64) -> Vec<u8> {
         out.resize(out.len().next_multiple_of(4), 0);
     };
     for (i, entry) in entries.iter().enumerate() {
-        let name = format!("./{}", entry.path);
-        match entry.file {
-            Some(file) => append(i + 1, u32::from(mode(entry)), 1, &name, &file.contents),
-            None => append(i + 1, u32::from(mode(entry)), 2, &name, &[]),
-        }
+        // A directory has the link from its parent and its own `.`.
+        let (nlink, data) = entry.file.map_or((2, &[][..]), |file| (1, &file.contents[..]));
+        append(i + 1, u32::from(mode(entry)), nlink, &format!("./{}", entry.path), data);
     }
     append(0, 0, 1, "TRAILER!!!", &[]);
     out
