@@ -48,15 +48,13 @@ impl<'a> Package<'a> {
     /// The package with `openpgp` (a binary signature packet of [`Self::header_bytes`]) in
     /// its signature header, replacing any header signature there was.
     pub fn with_signature(&self, openpgp: &[u8]) -> Result<Vec<u8>> {
-        let tag = match public_key_algorithm(openpgp)? {
-            1 => SIG_RSA,
-            _ => SIG_DSA,
-        };
+        // Algorithm 1 is RSA; DSA's tag takes the others.
+        let tag = if public_key_algorithm(openpgp)? == 1 { SIG_RSA } else { SIG_DSA };
         let mut entries: Vec<(u32, Value)> = self
             .signature
             .iter()
             .filter(|(t, _)| *t != SIG_RSA && *t != SIG_DSA)
-            .map(|(t, v)| (*t, v.clone()))
+            .cloned()
             .collect();
         entries.push((tag, Value::Bin(openpgp.to_vec())));
         let mut rpm = self.bytes[..96].to_vec();
