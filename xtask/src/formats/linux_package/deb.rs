@@ -3,7 +3,6 @@
 //! the archives already use, and so reproducible byte for byte.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use anyhow::{Context, Result, bail};
 use md5::{Digest, Md5};
@@ -41,11 +40,8 @@ pub fn file_name(name: &str, full_version: &str, arch: &Arch) -> String {
 pub fn build(meta: &Metadata, files: &[InstallFile], needs: Needs) -> Result<Vec<u8>> {
     let dirs = super::directories(files);
     let control = control(meta, files, dirs.len(), &depends(meta, needs)?);
-    let mut md5sums = String::new();
-    for file in files {
-        let digest = Md5::digest(&file.contents);
-        writeln!(md5sums, "{digest:x}  {}", file.path).expect("writing to a String");
-    }
+    let md5sums: String =
+        files.iter().map(|f| format!("{:x}  {}\n", Md5::digest(&f.contents), f.path)).collect();
     let control_file = |path: &str, text: String| InstallFile {
         path: path.into(),
         contents: text.into_bytes(),
@@ -102,7 +98,7 @@ pub fn read_control(deb: &[u8]) -> Result<String> {
         }
         rest = &body[(size + size % 2).min(body.len())..];
     }
-    anyhow::bail!("the .deb has no control.tar.gz with a control file")
+    bail!("the .deb has no control.tar.gz with a control file")
 }
 
 fn control(meta: &Metadata, files: &[InstallFile], dirs: usize, depends: &str) -> String {
@@ -117,14 +113,14 @@ fn control(meta: &Metadata, files: &[InstallFile], dirs: usize, depends: &str) -
         meta.maintainer
     );
     if !depends.is_empty() {
-        writeln!(text, "Depends: {depends}").expect("writing to a String");
+        text += &format!("Depends: {depends}\n");
     }
-    writeln!(text, "Section: {SECTION}\nPriority: optional").expect("writing to a String");
+    text += &format!("Section: {SECTION}\nPriority: optional\n");
     if let Some(homepage) = &meta.homepage {
-        writeln!(text, "Homepage: {homepage}").expect("writing to a String");
+        text += &format!("Homepage: {homepage}\n");
     }
-    writeln!(text, "Description: {}", meta.summary).expect("writing to a String");
-    text.push_str(&indented(&meta.description));
+    text += &format!("Description: {}\n", meta.summary);
+    text += &indented(&meta.description);
     text
 }
 
@@ -247,21 +243,18 @@ fn copyright(meta: &Metadata, licenses: &[(String, String)]) -> Result<String> {
         meta.upstream_name, meta.maintainer
     );
     if let Some(homepage) = &meta.homepage {
-        writeln!(text, "Source: {homepage}").expect("writing to a String");
+        text += &format!("Source: {homepage}\n");
     }
-    write!(text, "\nFiles: *\nCopyright: {holder}\nLicense: {expression}\n")
-        .expect("writing to a String");
+    text += &format!("\nFiles: *\nCopyright: {holder}\nLicense: {expression}\n");
     for id in ids {
-        write!(text, "\nLicense: {id}\n").expect("writing to a String");
+        text += &format!("\nLicense: {id}\n");
         if let Some((_, common)) = COMMON_LICENSES.iter().find(|(spdx, _)| id.starts_with(spdx)) {
-            writeln!(
-                text,
+            text += &format!(
                 " On Debian systems, the complete text of this license can be found in\n \
-                 \"/usr/share/common-licenses/{common}\"."
-            )
-            .expect("writing to a String");
+                 \"/usr/share/common-licenses/{common}\".\n"
+            );
         } else {
-            text.push_str(&indented(license_text(id, licenses)?));
+            text += &indented(license_text(id, licenses)?);
         }
     }
     Ok(text)
