@@ -85,10 +85,8 @@ fn render(manifest: &Manifest) -> Result<String> {
         ("SMOKE_ARGS", words(&manifest.package.smoke.args)),
         ("SMOKE_EXPECT", manifest.package.smoke.expect.clone()),
     ];
-    let mut block = String::new();
-    for (key, value) in data {
-        block.push_str(&format!("{key}={}\n", sh_quote(&value)));
-    }
+    let block: String =
+        data.iter().map(|(key, value)| format!("{key}={}\n", sh_quote(value))).collect();
     Ok(format!("{}{block}{}", &TEMPLATE[..start], &TEMPLATE[end..]))
 }
 
@@ -120,8 +118,7 @@ fn word_row(fields: &[&str]) -> Result<String> {
 
 /// Words for `eval "set -- $WORDS"`: each one quoted.
 fn words(words: &[String]) -> String {
-    let quoted: Vec<String> = words.iter().map(|w| sh_quote(w)).collect();
-    quoted.join(" ")
+    words.iter().map(|w| sh_quote(w)).collect::<Vec<_>>().join(" ")
 }
 
 /// `'value'`, which a POSIX shell reads back as exactly `value`.
