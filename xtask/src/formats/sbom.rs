@@ -113,9 +113,7 @@ pub fn cyclonedx(deps: &[Dependency], triple: &str, source_date_epoch: u64) -> S
     };
     let unnumbered = serde_json::to_vec(&bom).expect("the SBOM serializes");
     bom.serial_number = content_uuid(&unnumbered);
-    let mut text = serde_json::to_string_pretty(&bom).expect("the SBOM serializes");
-    text.push('\n');
-    text
+    serde_json::to_string_pretty(&bom).expect("the SBOM serializes") + "\n"
 }
 
 fn component<'a>(dep: &'a Dependency, kind: &'static str) -> Component<'a> {
