@@ -48,12 +48,8 @@ pub fn tag(version: &str) -> String {
 /// The tag of one platform's image in the layout (`0.1.0-arm64-v8`), for tools such as umoci
 /// that unpack one image, not an index.
 fn platform_tag(version: &str, platform: &Platform) -> String {
-    let mut tag = format!("{version}-{}", platform.architecture);
-    if let Some(variant) = platform.variant {
-        tag.push('-');
-        tag.push_str(variant);
-    }
-    tag
+    let variant = platform.variant.map(|v| format!("-{v}")).unwrap_or_default();
+    format!("{version}-{}{variant}", platform.architecture)
 }
 
 /// Writes the image of every musl target of `manifest`, read from their archives in `out_dir`:
@@ -168,7 +164,7 @@ fn binary_from_archive(entry: &TargetEntry, out_dir: &Path) -> Result<Vec<u8>> {
     }
     let archive = entry.archive();
     let path = out_dir.join(&archive.name);
-    let bytes = crate::util::files::read_regular(&path, archive.size)?;
+    let bytes = files::read_regular(&path, archive.size)?;
     let found = checksums::sha256_bytes(&bytes);
     if found != archive.sha256 {
         bail!(
