@@ -147,8 +147,7 @@ fn open_regular(source: &Path) -> Result<File> {
         );
     }
     // Checked on the opened file too, in case the path was swapped in between.
-    let opened = files::open_regular(source)?;
-    Ok(opened)
+    files::open_regular(source)
 }
 
 /// The name goes into the header as written (the tar crate's path setters drop the `./` every
