@@ -104,9 +104,7 @@ fn image(
     let created = tarball::rfc3339(mtime);
     let config = ImageConfig {
         created: created.clone(),
-        architecture: platform.architecture,
-        os: platform.os,
-        variant: platform.variant,
+        platform: platform.clone(),
         config: RunConfig {
             user: USER,
             env: vec![PATH.into()],
@@ -316,10 +314,9 @@ struct ImageManifest {
 #[derive(Serialize)]
 struct ImageConfig {
     created: String,
-    architecture: &'static str,
-    os: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    variant: Option<&'static str>,
+    /// `architecture`, `os` and `variant`, as in the descriptor.
+    #[serde(flatten)]
+    platform: Platform,
     config: RunConfig,
     rootfs: RootFs,
     history: Vec<History>,
