@@ -173,15 +173,9 @@ fn newest_libc(requires: impl Iterator<Item = Capability>) -> Vec<Capability> {
 /// `<rpm:entry name="..." flags="EQ" epoch="0" ver="0.1.0" rel="1"/>`.
 fn capability((name, flags, evr): &Capability) -> String {
     let mut text = format!("      <rpm:entry name=\"{}\"", xml(name));
-    let flag = match flags & 0b1110 {
-        2 => "LT",
-        4 => "GT",
-        8 => "EQ",
-        10 => "LE",
-        12 => "GE",
-        _ => "",
-    };
-    if !flag.is_empty() {
+    // The `RPMSENSE_LESS`, `_GREATER` and `_EQUAL` bits.
+    let comparisons = [(2, "LT"), (4, "GT"), (8, "EQ"), (10, "LE"), (12, "GE")];
+    if let Some((_, flag)) = comparisons.iter().find(|(bits, _)| flags & 0b1110 == *bits) {
         let (epoch, rest) = evr.split_once(':').unwrap_or(("0", evr));
         let (ver, rel) = rest.rsplit_once('-').map_or((rest, None), |(v, r)| (v, Some(r)));
         text.push_str(&format!(" flags=\"{flag}\" epoch=\"{epoch}\" ver=\"{}\"", xml(ver)));
