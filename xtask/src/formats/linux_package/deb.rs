@@ -265,19 +265,18 @@ fn copyright(meta: &Metadata, licenses: &[(String, String)]) -> Result<String> {
 fn license_text<'a>(id: &str, licenses: &'a [(String, String)]) -> Result<&'a str> {
     let suffix =
         |name: &str| name.to_uppercase().split_once(['-', '.']).map(|(_, s)| s.to_string());
+    let upper = id.to_uppercase();
     let found = licenses
         .iter()
         .find(|(name, _)| {
-            let id = id.to_uppercase();
-            name.to_uppercase() == id || suffix(name).is_some_and(|s| id.starts_with(&s))
+            name.to_uppercase() == upper || suffix(name).is_some_and(|s| upper.starts_with(&s))
         })
         .or(if licenses.len() == 1 { licenses.first() } else { None });
     match found {
         Some((_, text)) => Ok(text.trim_end()),
         None => bail!(
             "no license text for {id} among the LICENSE* files in `include`: expected a file \
-             such as LICENSE-{}",
-            id.to_uppercase()
+             such as LICENSE-{upper}"
         ),
     }
 }
