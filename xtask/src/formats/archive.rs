@@ -36,6 +36,15 @@ pub struct Archive {
 /// Every entry, and every file below a directory, must resolve (links followed) inside `root`.
 pub fn included_files(root: &Path, includes: &[PathBuf]) -> Result<Vec<ArchiveFile>> {
     let mut files = Vec::new();
+    // Each source a regular file, each name UTF-8.
+    let mut add = |name: &Path, source: PathBuf| -> Result<()> {
+        files::open_regular(&source)?;
+        let name = name.to_str().with_context(|| {
+            format!("{} is not UTF-8: archive entry names must be", name.display())
+        })?;
+        files.push(ArchiveFile { name: name.to_string(), source, executable: false });
+        Ok(())
+    };
     for include in includes {
         let what = "`include` entry";
         let source = files::inside(root, include, what).with_context(|| {
@@ -47,34 +56,16 @@ pub fn included_files(root: &Path, includes: &[PathBuf]) -> Result<Vec<ArchiveFi
         if source.is_dir() {
             for path in files::walk(&source, &|_| false)? {
                 let relative = path.strip_prefix(&source).expect("walked from source");
-                let resolved = files::inside(root, &path, what)?;
-                files::open_regular(&resolved)?;
-                files.push(ArchiveFile {
-                    name: archive_name(relative)?,
-                    source: resolved,
-                    executable: false,
-                });
+                add(relative, files::inside(root, &path, what)?)?;
             }
         } else {
             let name = include
                 .file_name()
                 .with_context(|| format!("`include` entry {} names no file", include.display()))?;
-            files::open_regular(&source)?;
-            files.push(ArchiveFile {
-                name: archive_name(Path::new(name))?,
-                source,
-                executable: false,
-            });
+            add(Path::new(name), source)?;
         }
     }
     Ok(files)
-}
-
-fn archive_name(relative: &Path) -> Result<String> {
-    let name = relative.to_str().with_context(|| {
-        format!("{} is not UTF-8: archive entry names must be", relative.display())
-    })?;
-    Ok(name.to_string())
 }
 
 /// Writes `{out_dir}/{names.archive}` holding `files` under the directory `names.dir`, as
