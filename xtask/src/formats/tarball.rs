@@ -209,9 +209,9 @@ pub fn tar_gz(files: &[TarFile], layout: &Layout, mtime: u64) -> Result<Vec<u8>>
 }
 
 /// A time as the calendar has it, in UTC: year, month, day, day of the week (0 = Thursday,
-/// as 1970-01-01 was) and seconds into the day. Howard Hinnant's `civil_from_days`, so that no
-/// date library is needed for the release's one timestamp.
-pub fn civil(epoch: u64) -> (i64, i64, i64, usize, u64) {
+/// as 1970-01-01 was) and (hour, minute, second). Howard Hinnant's `civil_from_days`, so that
+/// no date library is needed for the release's one timestamp.
+pub fn civil(epoch: u64) -> (i64, i64, i64, usize, (u64, u64, u64)) {
     let (days, secs) = ((epoch / 86_400) as i64, epoch % 86_400);
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -222,17 +222,12 @@ pub fn civil(epoch: u64) -> (i64, i64, i64, usize, u64) {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day, (days % 7) as usize, secs)
+    (year, month, day, (days % 7) as usize, (secs / 3600, secs / 60 % 60, secs % 60))
 }
 
 /// The release's time as RFC 3339 in UTC (SBOMs, image configs): `2023-11-14T22:13:20Z` for
 /// 1700000000.
 pub fn rfc3339(epoch: u64) -> String {
-    let (year, month, day, _, secs) = civil(epoch);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    let (year, month, day, _, (hour, minute, second)) = civil(epoch);
+    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z")
 }

@@ -167,10 +167,7 @@ fn depends(meta: &Metadata, needs: Needs) -> Result<String> {
     }
     Ok(packages
         .into_iter()
-        .map(|(package, version)| match version {
-            Some(v) => format!("{package} (>= {v})"),
-            None => package.to_string(),
-        })
+        .map(|(package, version)| version.map_or(package.into(), |v| format!("{package} (>= {v})")))
         .collect::<Vec<_>>()
         .join(", "))
 }
@@ -297,15 +294,9 @@ pub fn rfc2822(epoch: u64) -> String {
     const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
     const MONTHS: [&str; 12] =
         ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let (year, month, day, weekday, seconds) = tarball::civil(epoch);
-    format!(
-        "{}, {day:02} {} {year} {:02}:{:02}:{:02} +0000",
-        DAYS[weekday],
-        MONTHS[(month - 1) as usize],
-        seconds / 3600,
-        seconds / 60 % 60,
-        seconds % 60
-    )
+    let (year, month, day, weekday, (hour, minute, second)) = tarball::civil(epoch);
+    let (weekday, month) = (DAYS[weekday], MONTHS[(month - 1) as usize]);
+    format!("{weekday}, {day:02} {month} {year} {hour:02}:{minute:02}:{second:02} +0000")
 }
 
 #[cfg(test)]
