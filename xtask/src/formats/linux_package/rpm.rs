@@ -196,9 +196,7 @@ pub fn build(meta: &Metadata, files: &[InstallFile], needs: Needs) -> Result<Vec
         HEADER_IMMUTABLE,
         header_entries(meta, &entries, requires(meta, needs), payload_sha256),
     );
-    let mut md5 = Md5::new();
-    md5.update(&header);
-    md5.update(&payload);
+    let md5 = Md5::new().chain_update(&header).chain_update(&payload).finalize();
     let signature = header_bytes(
         HEADER_SIGNATURES,
         vec![
@@ -211,7 +209,7 @@ pub fn build(meta: &Metadata, files: &[InstallFile], needs: Needs) -> Result<Vec
                         .context("the package is over 4 GiB")?,
                 ]),
             ),
-            (SIG_MD5, Value::Bin(md5.finalize().to_vec())),
+            (SIG_MD5, Value::Bin(md5.to_vec())),
             (SIG_PAYLOADSIZE, Value::Int32(vec![cpio.len() as u32])),
         ],
     );
