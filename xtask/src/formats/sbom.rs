@@ -134,15 +134,12 @@ fn content_uuid(content: &[u8]) -> String {
     let mut b: [u8; 16] = Sha256::digest(content)[..16].try_into().expect("16 bytes");
     b[6] = (b[6] & 0x0f) | 0x80;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "urn:uuid:{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
+    let mut hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    // Groups of 8, 4, 4, 4 and 12 digits; inserted from the end, the positions stay put.
+    for at in [20, 16, 12, 8] {
+        hex.insert(at, '-');
+    }
+    format!("urn:uuid:{hex}")
 }
 
 #[cfg(test)]
