@@ -98,7 +98,8 @@ fn image(
     let bin = &manifest.package.bin;
     let mtime = manifest.source_date_epoch;
     let entrypoint = format!("{BIN_DIR}/{bin}");
-    let layer = layer_tar(Vec::new(), &[(&entrypoint, binary, 0o755)], mtime)?;
+    let layer = [TarFile { name: &entrypoint, mode: 0o755, data: Data::Bytes(binary) }];
+    let layer = layer_tar(Vec::new(), &layer, mtime)?;
     let diff_id = format!("sha256:{}", checksums::sha256_bytes(&layer));
     let layer = blobs.add(LAYER, tarball::gzip_to(&layer[..], Vec::new())?);
     let created = tarball::rfc3339(mtime);
@@ -202,11 +203,10 @@ fn binary_from_archive(entry: &TargetEntry, out_dir: &Path) -> Result<Vec<u8>> {
 fn write_layout(path: &Path, blobs: &Blobs, index: &Index, mtime: u64) -> Result<(String, u64)> {
     let index = serde_json::to_vec(index).context("serializing index.json")?;
     let names: Vec<String> = blobs.0.keys().map(|hex| format!("blobs/sha256/{hex}")).collect();
-    let mut files: Vec<(&str, &[u8], u32)> = vec![
-        ("oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#, 0o644),
-        ("index.json", &index, 0o644),
-    ];
-    files.extend(names.iter().zip(blobs.0.values()).map(|(n, b)| (n.as_str(), &b[..], 0o644)));
+    let file = |name, bytes| TarFile { name, mode: 0o644, data: Data::Bytes(bytes) };
+    let mut files =
+        vec![file("oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#), file("index.json", &index)];
+    files.extend(names.iter().zip(blobs.0.values()).map(|(n, b)| file(n, b)));
     files::write_atomic_with(path, |file| {
         let hashing = layer_tar(HashingWriter::new(file), &files, mtime)?;
         let (_, sha256, size) = hashing.finish();
@@ -215,15 +215,10 @@ fn write_layout(path: &Path, blobs: &Blobs, index: &Index, mtime: u64) -> Result
     .with_context(|| format!("writing {}", path.display()))
 }
 
-/// A tar stream of `files` (path, contents, mode) and the directories above them, written
-/// as the release archives are.
-fn layer_tar<W: Write>(writer: W, files: &[(&str, &[u8], u32)], mtime: u64) -> Result<W> {
-    let entries: Vec<TarFile> = files
-        .iter()
-        .map(|&(name, bytes, mode)| TarFile { name, mode, data: Data::Bytes(bytes) })
-        .collect();
-    let layout = Layout { prefix: "", owner: None };
-    tarball::write(writer, &entries, &layout, mtime)
+/// A tar stream of `files` and the directories above them, written as the release archives
+/// are.
+fn layer_tar<W: Write>(writer: W, files: &[TarFile], mtime: u64) -> Result<W> {
+    tarball::write(writer, files, &Layout { prefix: "", owner: None }, mtime)
 }
 
 /// The blobs of the layout by the hex of their SHA-256.
