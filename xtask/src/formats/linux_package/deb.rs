@@ -88,11 +88,9 @@ pub fn read_control(deb: &[u8]) -> Result<String> {
         if name.trim_end().trim_end_matches('/') == "control.tar.gz" {
             let gz = flate2::read::GzDecoder::new(contents);
             for entry in tar::Archive::new(gz).entries()? {
-                let mut entry = entry?;
+                let entry = entry?;
                 if entry.path()?.to_str().map(|p| p.trim_start_matches("./")) == Some("control") {
-                    let mut text = String::new();
-                    std::io::Read::read_to_string(&mut entry, &mut text)?;
-                    return Ok(text);
+                    return Ok(std::io::read_to_string(entry)?);
                 }
             }
         }
