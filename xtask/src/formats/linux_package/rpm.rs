@@ -10,10 +10,11 @@ use std::collections::BTreeSet;
 use anyhow::{Context, Result};
 use md5::Md5;
 use sha1::Sha1;
-use sha2::{Digest, Sha256};
+use sha2::Digest;
 
 use super::{InstallFile, Kind, Metadata, Needs};
 use crate::config::arch::Arch;
+use crate::formats::checksums::sha256_bytes;
 
 pub mod read;
 
@@ -191,7 +192,7 @@ pub fn build(meta: &Metadata, files: &[InstallFile], needs: Needs) -> Result<Vec
 
     let cpio = cpio(&entries, meta.mtime);
     let payload = super::gzip(&cpio)?;
-    let payload_sha256 = format!("{:x}", Sha256::digest(&payload));
+    let payload_sha256 = sha256_bytes(&payload);
     let header = header_bytes(
         HEADER_IMMUTABLE,
         header_entries(meta, &entries, requires(meta, needs), payload_sha256),
@@ -201,7 +202,7 @@ pub fn build(meta: &Metadata, files: &[InstallFile], needs: Needs) -> Result<Vec
         HEADER_SIGNATURES,
         vec![
             (SIG_SHA1, Value::Str(format!("{:x}", Sha1::digest(&header)))),
-            (SIG_SHA256, Value::Str(format!("{:x}", Sha256::digest(&header)))),
+            (SIG_SHA256, Value::Str(sha256_bytes(&header))),
             (
                 SIG_SIZE,
                 Value::Int32(vec![
@@ -296,12 +297,7 @@ fn header_entries(
         (FILEMODES, Value::Int16(entries.iter().map(mode).collect())),
         (FILERDEVS, Value::Int16(vec![0; n])),
         (FILEMTIMES, Value::Int32(vec![meta.mtime as u32; n])),
-        (
-            FILEDIGESTS,
-            each(&|e| {
-                e.file.map_or(String::new(), |f| format!("{:x}", Sha256::digest(&f.contents)))
-            }),
-        ),
+        (FILEDIGESTS, each(&|e| e.file.map_or(String::new(), |f| sha256_bytes(&f.contents)))),
         (FILELINKTOS, Value::Strings(vec![String::new(); n])),
         (FILEFLAGS, Value::Int32(entries.iter().map(flags).collect())),
         (FILEUSERNAME, Value::Strings(vec!["root".into(); n])),
