@@ -19,13 +19,17 @@ pub struct Rpm<'a> {
     pub file: PoolFile,
 }
 
-/// A metadata file: its type in `repomd.xml`, root element, XML namespace and package entry.
-type Kind = (&'static str, &'static str, &'static str, fn(&Rpm) -> String);
+/// The declaration of the `rpm:` elements' namespace, in `repomd.xml` and `primary`.
+const RPM_NAMESPACE: &str = " xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\"";
+
+/// A metadata file: its type in `repomd.xml`, root element, XML namespace, the further
+/// namespace declarations of its root and its package entry.
+type Kind = (&'static str, &'static str, &'static str, &'static str, fn(&Rpm) -> String);
 
 const KINDS: [Kind; 3] = [
-    ("primary", "metadata", "common", primary),
-    ("filelists", "filelists", "filelists", filelists),
-    ("other", "otherdata", "other", other),
+    ("primary", "metadata", "common", RPM_NAMESPACE, primary),
+    ("filelists", "filelists", "filelists", "", filelists),
+    ("other", "otherdata", "other", "", other),
 ];
 
 /// The three metadata files, compressed and named as `repomd.xml` will name them, and then
@@ -34,18 +38,12 @@ pub fn indexes(rpms: &[Rpm], date: u64) -> Result<Vec<IndexFile>> {
     let mut files = Vec::new();
     let mut repomd = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<repomd xmlns=\"http://linux.duke.edu/\
-         metadata/repo\" xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\">\n  <revision>{date}\
-         </revision>\n"
+         metadata/repo\"{RPM_NAMESPACE}>\n  <revision>{date}</revision>\n"
     );
-    for (kind, root, namespace, entry) in KINDS {
+    for (kind, root, namespace, declarations, entry) in KINDS {
         let mut xml = format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{root} xmlns=\"http://linux.duke.edu/\
-             metadata/{namespace}\"{} packages=\"{}\">\n",
-            if kind == "primary" {
-                " xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\""
-            } else {
-                ""
-            },
+             metadata/{namespace}\"{declarations} packages=\"{}\">\n",
             rpms.len()
         );
         rpms.iter().for_each(|rpm| xml.push_str(&entry(rpm)));
