@@ -108,8 +108,7 @@ pub fn write_archive(
             &layout,
             mtime,
         )?;
-        let hashing = gzip.finish().context("finishing the gzip stream")?;
-        let (_, sha256, size) = hashing.finish();
+        let (_, sha256, size) = gzip.finish().context("finishing the gzip stream")?.finish();
         Ok((sha256, size))
     })
     .with_context(|| format!("writing {}", path.display()))?;

@@ -208,8 +208,7 @@ fn write_layout(path: &Path, blobs: &Blobs, index: &Index, mtime: u64) -> Result
         vec![file("oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#), file("index.json", &index)];
     files.extend(names.iter().zip(blobs.0.values()).map(|(n, b)| file(n, b)));
     files::write_atomic_with(path, |file| {
-        let hashing = layer_tar(HashingWriter::new(file), &files, mtime)?;
-        let (_, sha256, size) = hashing.finish();
+        let (_, sha256, size) = layer_tar(HashingWriter::new(file), &files, mtime)?.finish();
         Ok((sha256, size))
     })
     .with_context(|| format!("writing {}", path.display()))
