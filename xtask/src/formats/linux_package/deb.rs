@@ -38,16 +38,12 @@ pub fn file_name(name: &str, full_version: &str, arch: &Arch) -> String {
 /// The whole `.deb`: `files` (sorted, from `super::files`) owned by root, every
 /// timestamp `meta.mtime`, depending on what the binary was verified to need.
 pub fn build(meta: &Metadata, files: &[InstallFile], needs: Needs) -> Result<Vec<u8>> {
-    let dirs = super::directories(files);
-    let control = control(meta, files, dirs.len(), &depends(meta, needs)?);
+    let control = control(meta, files, super::directories(files).len(), &depends(meta, needs)?);
     let md5sums: String =
         files.iter().map(|f| format!("{:x}  {}\n", Md5::digest(&f.contents), f.path)).collect();
-    let control_file = |path: &str, text: String| InstallFile {
-        path: path.into(),
-        contents: text.into_bytes(),
-        kind: Kind::Other,
-    };
-    let control_files = [control_file("control", control), control_file("md5sums", md5sums)];
+    let control_files = [("control", control), ("md5sums", md5sums)].map(|(path, text)| {
+        InstallFile { path: path.into(), contents: text.into_bytes(), kind: Kind::Other }
+    });
     let control_tar = tar_gz(meta.mtime, &control_files)?;
     let data_tar = tar_gz(meta.mtime, files)?;
 
