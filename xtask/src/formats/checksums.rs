@@ -2,8 +2,6 @@
 //! sidecar per archive and one `SHA256SUMS` per release, both checked with `sha256sum -c`.
 
 use std::ffi::OsString;
-#[cfg(test)]
-use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -182,6 +180,7 @@ fn check_entry(name: &str, hex: &str) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
     use std::process::Command;
 
     use super::*;
