@@ -73,60 +73,45 @@ impl CargoConfig {
             .target(triple.as_str())
             .with_context(|| format!("resolving cargo's configuration for {triple}"))?;
         let linker = resolved.linker.map(|path| {
-            let source = self.source(target, "LINKER", |t| {
+            self.setting(target, "LINKER", path.display().to_string(), |t| {
                 let linker = t.linker.as_ref()?;
                 path.ends_with(&linker.val).then_some(linker.definition.as_ref()?)
-            });
-            source.with(path.display().to_string())
+            })
         });
         let runner = resolved.runner.map(|runner| {
-            let source = self.source(target, "RUNNER", |t| {
+            let program = runner.path.display().to_string();
+            let args = runner.args.iter().map(|a| a.to_string_lossy().into_owned());
+            let value = std::iter::once(program).chain(args).collect();
+            self.setting(target, "RUNNER", value, |t| {
                 let set = t.runner.as_ref()?;
                 let args = set.args.iter().map(|a| a.val.as_str());
                 (runner.path.ends_with(set.path.raw_value()) && runner.args.iter().eq(args))
                     .then_some(set.path.value().definition.as_ref()?)
-            });
-            let program = runner.path.display().to_string();
-            let args = runner.args.iter().map(|a| a.to_string_lossy().into_owned());
-            source.with(std::iter::once(program).chain(args).collect())
+            })
         });
         Ok(TargetSettings { linker, runner })
     }
 
-    /// Where the value cargo resolved for `key` was set: the variable, else the triple's own
-    /// table, else a `[target.'cfg(..)']` table holding that value (`set_here` gives a table's
-    /// definition of the key when its value is the resolved one).
-    fn source<'a>(
+    /// `value`, the one cargo resolved for `key`, with where it was set: the variable, else the
+    /// triple's own table, else a `[target.'cfg(..)']` table holding that value (`set_here`
+    /// gives a table's definition of the key when its value is the resolved one).
+    fn setting<'a, T>(
         &'a self,
         target: &Target,
         key: &str,
+        value: T,
         set_here: impl Fn(&'a de::TargetConfig) -> Option<&'a Definition>,
-    ) -> Source {
+    ) -> Setting<T> {
         let var = format!("CARGO_TARGET_{}_{key}", target.env_key());
         if self.env.contains_key(&var) {
-            return Source::Env(var);
+            return Setting { value, source: var, from_env: true };
         }
         let tables = &self.files.target;
         let triple = tables.get(&target.triple()).into_iter();
         let cfg = tables.iter().filter(|(k, _)| k.starts_with("cfg("));
-        match triple.chain(cfg.map(|(_, t)| t)).find_map(set_here) {
-            Some(definition) => Source::File(definition.to_string()),
-            None => Source::File("the cargo configuration".into()),
-        }
-    }
-}
-
-enum Source {
-    Env(String),
-    File(String),
-}
-
-impl Source {
-    fn with<T>(self, value: T) -> Setting<T> {
-        match self {
-            Source::Env(source) => Setting { value, source, from_env: true },
-            Source::File(source) => Setting { value, source, from_env: false },
-        }
+        let source = (triple.chain(cfg.map(|(_, t)| t)).find_map(set_here))
+            .map_or("the cargo configuration".into(), |definition| definition.to_string());
+        Setting { value, source, from_env: false }
     }
 }
 
