@@ -51,8 +51,8 @@ pub struct Missing {
 
 impl Machine {
     pub fn probe(sh: &Shell) -> Result<Machine> {
-        let sysroot = cmd!(sh, "rustc --print sysroot").quiet().read().context("running rustc")?;
-        let host = cmd!(sh, "rustc --print host-tuple").quiet().read().context("running rustc")?;
+        let sysroot = PathBuf::from(rustc_print(sh, "sysroot")?);
+        let host = rustc_print(sh, "host-tuple")?;
         let host_glibc = cmd!(sh, "getconf GNU_LIBC_VERSION")
             .quiet()
             .ignore_stderr()
@@ -62,33 +62,31 @@ impl Machine {
         let path = std::env::var_os("PATH")
             .map(|p| std::env::split_paths(&p).collect())
             .unwrap_or_default();
-        let sysroot = PathBuf::from(sysroot);
-        let rustc_targets =
-            cmd!(sh, "rustc --print target-list").quiet().read().context("running rustc")?;
+        let rustc_targets = rustc_print(sh, "target-list")?;
+        let cargo_config = CargoConfig::load(&sh.current_dir())?;
+        let installed_crates = installed_crates(sh);
+        let tools = ToolVersions::probe(sh, &installed_crates);
         let mut machine = Machine {
             rustc_targets: rustc_targets.lines().map(str::to_string).collect(),
             host_arch: Arch::host(),
             host_glibc,
             rustc_bin: sysroot.join("lib/rustlib").join(host.trim()).join("bin"),
             sysroot,
-            zig: false,
-            tools: ToolVersions::default(),
-            installed_crates: Vec::new(),
+            zig: tools.ziglang.is_some() && tools.cargo_zigbuild.is_some(),
+            tools,
+            installed_crates,
             cross: false,
             container_engine: None,
-            cargo_config: CargoConfig::load(&sh.current_dir())?,
+            cargo_config,
             path,
         };
-        let quiet_ok = |program: &str, args: &[&str]| {
-            cmd!(sh, "{program} {args...}").quiet().ignore_stdout().ignore_stderr().run().is_ok()
-        };
-        machine.installed_crates = installed_crates(sh);
-        machine.tools = ToolVersions::probe(sh, &machine.installed_crates);
-        machine.zig = machine.tools.ziglang.is_some() && machine.tools.cargo_zigbuild.is_some();
         machine.cross = machine.which("cross");
+        let answers = |engine: &&str| {
+            cmd!(sh, "{engine} info").quiet().ignore_stdout().ignore_stderr().run().is_ok()
+        };
         machine.container_engine = ["docker", "podman"]
             .into_iter()
-            .find(|engine| machine.which(engine) && quiet_ok(engine, &["info"]))
+            .find(|engine| machine.which(engine) && answers(engine))
             .map(str::to_string);
         Ok(machine)
     }
@@ -114,6 +112,14 @@ impl Machine {
         self.cargo_config.target(target)
     }
 
+    /// [`Machine::settings`], with an unreadable configuration as what is missing.
+    fn readable_settings(&self, target: &Target) -> Result<TargetSettings, Missing> {
+        self.settings(target).map_err(|e| Missing {
+            what: "a readable cargo configuration".into(),
+            fix: format!("{e:#}"),
+        })
+    }
+
     /// True when the linker cargo would use for a non-native target is installed.
     pub fn linker_found(&self, target: &Target) -> bool {
         self.settings(target)
@@ -132,14 +138,7 @@ impl Machine {
         if Some(target.arch) == self.host_arch {
             return Ok(Vec::new());
         }
-        let runner = self
-            .settings(target)
-            .map_err(|e| Missing {
-                what: "a readable cargo configuration".into(),
-                fix: format!("{e:#}"),
-            })?
-            .runner;
-        match runner {
+        match self.readable_settings(target)?.runner {
             Some(runner) if runner.value.first().is_some_and(|p| self.which(p)) => Ok(runner.value),
             Some(runner) => Err(Missing {
                 what: format!("runner `{}`", runner.value.join(" ")),
@@ -157,45 +156,39 @@ impl Machine {
 
     /// Build tools at other versions than the policy pins, or missing, that `builder` uses.
     pub fn wrong_tools(&self, pinned: &Tools, builder: Builder) -> Vec<Missing> {
-        let mut tools = Vec::new();
-        // cross builds in its container, where cargo-auditable is not.
-        if builder != Builder::Cross {
-            tools.push((
+        let zigbuild = builder == Builder::Zigbuild;
+        // What uses each tool, its pinned and found versions, and the install command the pinned
+        // version completes. cross builds in its container, where cargo-auditable is not.
+        let tools = [
+            (
+                builder != Builder::Cross,
                 "cargo-auditable",
                 &pinned.cargo_auditable,
                 &self.tools.cargo_auditable,
-                "cargo install --locked cargo-auditable --version",
-            ));
-        }
-        if builder == Builder::Zigbuild {
-            tools.push(("zig", &pinned.ziglang, &self.tools.ziglang, "pip install ziglang=="));
-            let found = &self.tools.cargo_zigbuild;
-            tools.push((
+                "cargo install --locked cargo-auditable --version ",
+            ),
+            (zigbuild, "zig", &pinned.ziglang, &self.tools.ziglang, "pip install ziglang=="),
+            (
+                zigbuild,
                 "cargo-zigbuild",
                 &pinned.cargo_zigbuild,
-                found,
+                &self.tools.cargo_zigbuild,
                 "pip install cargo-zigbuild==",
-            ));
-        }
-        let mut missing = Vec::new();
-        for (tool, pinned, found, install) in tools {
-            let Some(pinned) = pinned else { continue };
-            let install = match install.ends_with("==") {
-                true => format!("{install}{pinned}"),
-                false => format!("{install} {pinned}"),
+            ),
+        ];
+        let used = tools.into_iter().filter(|(used, ..)| *used);
+        used.filter_map(|(_, tool, pinned, found, install)| {
+            let pinned = pinned.as_ref()?;
+            let what = match found {
+                Some(found) if found == pinned => return None,
+                Some(found) => {
+                    format!("{tool} {pinned} (found {found}; the release policy pins {pinned})")
+                }
+                None => format!("{tool} {pinned}"),
             };
-            match found {
-                Some(found) if found == pinned => {}
-                Some(found) => missing.push(Missing {
-                    what: format!(
-                        "{tool} {pinned} (found {found}; the release policy pins {pinned})"
-                    ),
-                    fix: install,
-                }),
-                None => missing.push(Missing { what: format!("{tool} {pinned}"), fix: install }),
-            }
-        }
-        missing
+            Some(Missing { what, fix: format!("{install}{pinned}") })
+        })
+        .collect()
     }
 
     /// What building `target` with `builder` still needs on this machine; `c_code` names the
@@ -223,7 +216,7 @@ impl Machine {
         }
         match builder {
             Builder::Cargo => {
-                missing.extend(self.missing_linker(target));
+                missing.extend(self.missing_linker(target).err());
                 if !c_code.is_empty() {
                     missing.extend(self.missing_c_compiler(target, c_code));
                 }
@@ -252,15 +245,10 @@ impl Machine {
     /// The cargo builder's C and C++ compilers: the cross gcc's siblings, the host's `cc` and
     /// `c++`, and for musl none at all: only zig compiles C into a static musl binary here.
     fn missing_c_compiler(&self, target: &Target, c_code: &[String]) -> Vec<Missing> {
-        let what =
-            |compiler: &str| format!("C compiler `{compiler}` ({} have C code)", c_code.join(", "));
+        let c_code = c_code.join(", ");
         if target.libc == Libc::Musl {
             return vec![Missing {
-                what: format!(
-                    "a C compiler for {} ({} have C code)",
-                    target.triple(),
-                    c_code.join(", ")
-                ),
+                what: format!("a C compiler for {} ({c_code} have C code)", target.triple()),
                 fix:
                     "pip install ziglang cargo-zigbuild, and build with `--builder zigbuild` (auto \
                       picks it): musl-gcc makes dynamic binaries, and Debian has no musl cross gcc"
@@ -279,34 +267,25 @@ impl Machine {
         compilers
             .iter()
             .filter(|c| !self.which(c))
-            .map(|c| Missing { what: what(c), fix: fix.clone() })
+            .map(|c| Missing {
+                what: format!("C compiler `{c}` ({c_code} have C code)"),
+                fix: fix.clone(),
+            })
             .collect()
     }
 
-    fn missing_linker(&self, target: &Target) -> Option<Missing> {
-        let triple = target.triple();
-        let settings = match self.settings(target) {
-            Ok(settings) => settings,
-            Err(e) => {
-                return Some(Missing {
-                    what: "a readable cargo configuration".into(),
-                    fix: format!("{e:#}"),
-                });
-            }
-        };
-        match settings.linker {
+    fn missing_linker(&self, target: &Target) -> Result<(), Missing> {
+        match self.readable_settings(target)?.linker {
             // Installing the usual package cannot help while the variable points elsewhere:
             // the variable is what has to change.
-            Some(linker) if !self.linker_exists(&linker.value) && linker.from_env => {
-                Some(Missing {
-                    fix: format!(
-                        "install `{}`, or unset {} to use the linker from .cargo/config.toml",
-                        linker.value, linker.source
-                    ),
-                    what: format!("linker `{}` (set by {})", linker.value, linker.source),
-                })
-            }
-            Some(linker) if !self.linker_exists(&linker.value) => Some(Missing {
+            Some(linker) if !self.linker_exists(&linker.value) && linker.from_env => Err(Missing {
+                fix: format!(
+                    "install `{}`, or unset {} to use the linker from .cargo/config.toml",
+                    linker.value, linker.source
+                ),
+                what: format!("linker `{}` (set by {})", linker.value, linker.source),
+            }),
+            Some(linker) if !self.linker_exists(&linker.value) => Err(Missing {
                 fix: match debian_linker_packages(target) {
                     Some(pkgs) if linker.value.ends_with("-gcc") => {
                         format!("apt-get install {}", pkgs.join(" "))
@@ -315,13 +294,14 @@ impl Machine {
                 },
                 what: format!("linker `{}`", linker.value),
             }),
-            None if !target.is_native() => Some(Missing {
+            None if !target.is_native() => Err(Missing {
                 what: "a cross-linker".into(),
                 fix: format!(
-                    "run `cargo xtask codegen`: it writes the linker of {triple} into .cargo/config.toml"
+                    "run `cargo xtask codegen`: it writes the linker of {} into .cargo/config.toml",
+                    target.triple()
                 ),
             }),
-            _ => None,
+            _ => Ok(()),
         }
     }
 }
@@ -362,25 +342,24 @@ impl ToolVersions {
 
 /// The toolchain the release is built with, as the manifest records it.
 impl Toolchain {
-    pub fn probe(sh: &xshell::Shell, tools: &ToolVersions) -> Result<Toolchain> {
+    pub fn probe(sh: &Shell, tools: &ToolVersions) -> Result<Toolchain> {
         let version = |tool: &str| {
-            xshell::cmd!(sh, "{tool} -V")
-                .quiet()
-                .read()
-                .with_context(|| format!("running `{tool} -V`"))
+            cmd!(sh, "{tool} -V").quiet().read().with_context(|| format!("running `{tool} -V`"))
         };
         Ok(Toolchain {
             rustc: version("rustc")?,
             cargo: version("cargo")?,
-            host: xshell::cmd!(sh, "rustc --print host-tuple")
-                .quiet()
-                .read()
-                .context("running rustc")?,
+            host: rustc_print(sh, "host-tuple")?,
             zig: tools.ziglang.clone(),
             cargo_zigbuild: tools.cargo_zigbuild.clone(),
             cargo_auditable: tools.cargo_auditable.clone(),
         })
     }
+}
+
+/// `rustc --print <what>`.
+fn rustc_print(sh: &Shell, what: &str) -> Result<String> {
+    cmd!(sh, "rustc --print {what}").quiet().read().context("running rustc")
 }
 
 /// Debian/Ubuntu packages holding the gcc cross-linker and C library for a gnu target on
