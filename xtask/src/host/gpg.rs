@@ -74,30 +74,20 @@ impl Gpg {
         let (input, output) = (self.home.join("input"), self.home.join("output"));
         std::fs::write(&input, data)?;
         let _ = std::fs::remove_file(&output);
-        let (input_arg, output_arg) = (input.to_str().unwrap(), output.to_str().unwrap());
-        let mut args = vec![
-            "--pinentry-mode",
-            "loopback",
-            "--passphrase-fd",
-            "0",
-            "--digest-algo",
-            "SHA256",
-            "--local-user",
-            &self.fingerprint,
-            "--output",
-            output_arg,
-        ];
+        let (home, fingerprint) = (&self.home, &self.fingerprint);
         let faked = at.map(|t| format!("{}!", t.max(self.created)));
-        if let Some(time) = &faked {
-            args.extend(["--faked-system-time", time]);
-        }
-        args.extend(how);
-        args.push(input_arg);
-        self.gpg(sh, &args)
-            .stdin(format!("{}\n", self.password))
-            .ignore_stderr()
-            .run()
-            .context("gpg could not sign: is PGP_PASSWORD the key's password?")?;
+        let faked = faked.iter().flat_map(|time| ["--faked-system-time", time]);
+        cmd!(
+            sh,
+            "gpg --batch --no-tty --homedir {home} --pinentry-mode loopback --passphrase-fd 0
+             --digest-algo SHA256 --local-user {fingerprint} --output {output} {faked...}
+             {how...} {input}"
+        )
+        .quiet()
+        .stdin(format!("{}\n", self.password))
+        .ignore_stderr()
+        .run()
+        .context("gpg could not sign: is PGP_PASSWORD the key's password?")?;
         std::fs::read(&output).context("reading gpg's signature")
     }
 
