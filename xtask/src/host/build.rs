@@ -146,10 +146,7 @@ impl Invocation<'_> {
     /// The command, ready to run in `sh`.
     pub fn cmd<'s>(&self, sh: &'s Shell) -> Cmd<'s> {
         let (program, args) = self.argv();
-        let mut cmd = cmd!(sh, "{program} {args...}");
-        for (key, value) in self.env() {
-            cmd = cmd.env(key, value);
-        }
+        let mut cmd = cmd!(sh, "{program} {args...}").envs(self.env());
         // cross's cargo runs in a container, where the pipe's descriptors do not exist.
         if let Some(makeflags) = self.makeflags.as_ref().filter(|_| self.builder != Builder::Cross)
         {
@@ -234,13 +231,12 @@ fn shell_quote(word: &str) -> String {
 /// The standard remaps: workspace, cargo home, rustup home and the build directory.
 pub fn remaps(workspace: &Path, target_dir: &Path) -> Vec<(PathBuf, String)> {
     let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
-    let cargo_home = std::env::var_os("CARGO_HOME").map_or(home.join(".cargo"), PathBuf::from);
-    let rustup_home = std::env::var_os("RUSTUP_HOME").map_or(home.join(".rustup"), PathBuf::from);
+    let dir = |var, default| std::env::var_os(var).map_or(home.join(default), PathBuf::from);
     // rustc applies the last matching remap, so the more specific paths come later.
     vec![
         (workspace.to_path_buf(), "/build".to_string()),
-        (cargo_home, "/cargo".to_string()),
-        (rustup_home, "/rustup".to_string()),
+        (dir("CARGO_HOME", ".cargo"), "/cargo".to_string()),
+        (dir("RUSTUP_HOME", ".rustup"), "/rustup".to_string()),
         (target_dir.to_path_buf(), "/target".to_string()),
     ]
 }
