@@ -27,7 +27,6 @@ pub struct Machine {
     pub tools: ToolVersions,
     /// `cargo install --list`: crate names and versions.
     pub installed_crates: Vec<(String, String)>,
-    pub cross: bool,
     /// `docker` or `podman`, when one answers `info` (the client alone is not enough).
     pub container_engine: Option<String>,
     pub cargo_config: CargoConfig,
@@ -75,12 +74,10 @@ impl Machine {
             zig: tools.ziglang.is_some() && tools.cargo_zigbuild.is_some(),
             tools,
             installed_crates,
-            cross: false,
             container_engine: None,
             cargo_config,
             path,
         };
-        machine.cross = machine.which("cross");
         let answers = |engine: &&str| {
             cmd!(sh, "{engine} info").quiet().ignore_stdout().ignore_stderr().run().is_ok()
         };
@@ -194,7 +191,6 @@ impl Machine {
     /// What building `target` with `builder` still needs on this machine; `c_code` names the
     /// packages that compile C or C++ for it.
     pub fn missing(&self, target: &Target, builder: Builder, c_code: &[String]) -> Vec<Missing> {
-        let mut missing = Vec::new();
         let triple = target.triple();
         if !self.rustc_targets.contains(&triple) {
             let arch = triple.split('-').next().unwrap_or_default();
@@ -202,12 +198,12 @@ impl Machine {
                 .filter(|t| t.starts_with(&format!("{arch}-")) && t.contains("-linux-"))
                 .map(String::as_str)
                 .collect();
-            missing.push(Missing {
+            return vec![Missing {
                 what: format!("a target rustc knows: `rustc --print target-list` has no {triple}"),
                 fix: format!("use one it lists, e.g. {}", known.join(", ")),
-            });
-            return missing;
+            }];
         }
+        let mut missing = Vec::new();
         if builder != Builder::Cross && !self.rust_std_installed(target) {
             missing.push(Missing {
                 what: format!("Rust standard library for {triple}"),
@@ -224,7 +220,7 @@ impl Machine {
             // wrong_tools names the versions to install.
             Builder::Zigbuild => {}
             Builder::Cross => {
-                if !self.cross {
+                if !self.which("cross") {
                     missing.push(Missing {
                         what: "cross".into(),
                         fix: "cargo install cross --locked".into(),
