@@ -104,10 +104,10 @@ impl Invocation<'_> {
     /// The program and its arguments. `--config target.<triple>.rustflags` appends to the
     /// user's rustflags instead of replacing them, as RUSTFLAGS would.
     fn argv(&self) -> (&'static str, Vec<String>) {
-        let (program, subcommand) = match self.builder {
-            Builder::Cargo => ("cargo", "build"),
-            Builder::Zigbuild => ("cargo", "zigbuild"),
-            Builder::Cross => ("cross", "build"),
+        let (program, subcommand, triple) = match self.builder {
+            Builder::Cargo => ("cargo", "build", self.target.triple()),
+            Builder::Zigbuild => ("cargo", "zigbuild", self.target.zig_triple()),
+            Builder::Cross => ("cross", "build", self.target.triple()),
         };
         // cargo-auditable wraps cargo's own subcommand: `cargo auditable zigbuild` works too.
         let auditable = self.auditable && self.builder != Builder::Cross;
@@ -119,26 +119,17 @@ impl Invocation<'_> {
         if !self.features.is_empty() {
             args.extend(["--features".to_string(), self.features.join(",")]);
         }
-        let triple = match self.builder {
-            Builder::Zigbuild => self.target.zig_triple(),
-            Builder::Cargo | Builder::Cross => self.target.triple(),
-        };
         args.extend(["--target".to_string(), triple]);
         // cross runs cargo in a container that sees its own paths.
         if self.builder != Builder::Cross {
             args.extend(["--target-dir".into(), self.target_dir.display().to_string()]);
         }
-        let flags: Vec<String> = self
-            .remaps
-            .iter()
+        let flags: Vec<String> = (self.remaps.iter())
             .map(|(from, to)| format!("\"--remap-path-prefix={}={to}\"", from.display()))
             .collect();
         if !flags.is_empty() {
-            let triple = self.target.triple();
-            args.extend([
-                "--config".into(),
-                format!("target.{triple}.rustflags=[{}]", flags.join(", ")),
-            ]);
+            let key = format!("target.{}.rustflags", self.target.triple());
+            args.extend(["--config".into(), format!("{key}=[{}]", flags.join(", "))]);
         }
         (program, args)
     }
@@ -191,11 +182,7 @@ impl Invocation<'_> {
             .collect();
         // The longest first: a path inside another is replaced as a whole.
         paths.sort_by_key(|(from, _)| std::cmp::Reverse(from.len()));
-        let mut text = self.display();
-        for (from, name) in paths {
-            text = text.replace(&from, name);
-        }
-        text
+        paths.into_iter().fold(self.display(), |text, (from, name)| text.replace(&from, name))
     }
 
     /// Where the built binary `bin` lands.
