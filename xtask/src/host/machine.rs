@@ -321,17 +321,13 @@ impl ToolVersions {
         };
         let ziglang =
             read("zig", &["version"]).or_else(|| read("python3", &["-m", "ziglang", "version"]));
-        let cargo_zigbuild = read("cargo-zigbuild", &["--version"])
-            .and_then(|v| v.strip_prefix("cargo-zigbuild ").map(str::to_string));
-        // cargo-auditable hands `--version` on to cargo; cargo's install list knows its own.
-        let cargo_auditable = crates
-            .iter()
-            .find(|(name, _)| name == "cargo-auditable")
-            .map(|(_, version)| version.clone());
         ToolVersions {
             ziglang: ziglang.map(|v| v.trim().to_string()),
-            cargo_zigbuild,
-            cargo_auditable,
+            cargo_zigbuild: read("cargo-zigbuild", &["--version"])
+                .and_then(|v| v.strip_prefix("cargo-zigbuild ").map(str::to_string)),
+            // cargo-auditable hands `--version` on to cargo; cargo's install list knows its own.
+            cargo_auditable: (crates.iter().find(|(name, _)| name == "cargo-auditable"))
+                .map(|(_, version)| version.clone()),
         }
     }
 }
@@ -367,9 +363,7 @@ pub fn debian_linker_packages(target: &Target) -> Option<[String; 2]> {
 /// `CC_<triple>`, `CXX_<triple>` and `AR_<triple>` from a gcc linker (`aarch64-linux-gnu-gcc`):
 /// the compilers of the same toolchain; nothing for another linker (rust-lld, clang).
 pub fn c_compilers(target: &Target, linker: &str) -> Vec<(String, String)> {
-    let Some(prefix) = linker.strip_suffix("gcc") else {
-        return Vec::new();
-    };
+    let Some(prefix) = linker.strip_suffix("gcc") else { return Vec::new() };
     let key = target.triple().replace(['-', '.'], "_");
     ["CC", "CXX", "AR"]
         .into_iter()
