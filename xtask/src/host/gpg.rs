@@ -53,11 +53,8 @@ impl Gpg {
         gpg.fingerprint = primary_fingerprint(&listing).context(
             "PGP_KEY/PGP_KEY_FILE holds no secret key: export it with gpg --armor --export-secret-keys",
         )?;
-        gpg.created = listing
-            .lines()
-            .find(|l| l.starts_with("sec:"))
-            .and_then(|l| l.split(':').nth(5)?.parse().ok())
-            .unwrap_or(0);
+        let secret_key = listing.lines().find(|l| l.starts_with("sec:"));
+        gpg.created = secret_key.and_then(|l| l.split(':').nth(5)?.parse().ok()).unwrap_or(0);
         Ok(gpg)
     }
 
@@ -135,10 +132,9 @@ fn primary_fingerprint(listing: &str) -> Option<String> {
 /// A throwaway RSA key (armored secret and public halves) made with gpg itself, for tests
 /// and the bench.
 pub fn throwaway_key(sh: &Shell, name: &str, password: &str) -> Result<(String, String)> {
-    let dir = std::env::temp_dir().join(format!("xtask-gpg-new-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
-    let home = &dir;
+    let home = std::env::temp_dir().join(format!("xtask-gpg-new-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&home)?;
+    std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700))?;
     let pass = ["--pinentry-mode", "loopback", "--passphrase", password];
     let uid = format!("{name} <{name}@example.invalid>");
     let made = (|| {
@@ -153,7 +149,7 @@ pub fn throwaway_key(sh: &Shell, name: &str, password: &str) -> Result<(String, 
         anyhow::Ok((secret, public))
     })();
     let _ = cmd!(sh, "gpgconf --homedir {home} --kill gpg-agent").quiet().run();
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&home);
     made.context("making a key with gpg --quick-gen-key")
 }
 
