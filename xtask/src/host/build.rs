@@ -42,16 +42,11 @@ pub fn choose(tp: &TargetPolicy, machine: &Machine, c_code: &[String]) -> (Build
         };
     }
     if let Some((floor, host)) = floor_below_host(tp, machine) {
+        let why = format!("glibc floor {floor} is below this machine's {host}");
         return if machine.zig && t.arch.zig_glibc.is_some() {
-            (Builder::Zigbuild, format!("glibc floor {floor} is below this machine's {host}"))
+            (Builder::Zigbuild, why)
         } else {
-            (
-                Builder::Cargo,
-                format!(
-                    "glibc floor {floor} is below this machine's {host} but zig is missing \
-                     (pip install ziglang cargo-zigbuild)"
-                ),
-            )
+            (Builder::Cargo, why + " but zig is missing (pip install ziglang cargo-zigbuild)")
         };
     }
     if native {
