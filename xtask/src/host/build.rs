@@ -244,11 +244,8 @@ pub fn embedded_path(binary: &[u8], paths: &[&Path], allowed: &[String]) -> Opti
             Some((b'/', rest)) => entries.iter().any(|e| rest.starts_with(e)),
             Some((&b, _)) => !(b.is_ascii_alphanumeric() || b"._-+~@".contains(&b)),
         };
-        for (at, _) in binary
-            .windows(needle.len())
-            .enumerate()
-            .filter(|(at, w)| *w == needle && goes_under(&binary[at + needle.len()..]))
-        {
+        let starts = (0..binary.len()).filter(|&at| binary[at..].starts_with(needle));
+        for at in starts.filter(|&at| goes_under(&binary[at + needle.len()..])) {
             // The C string holding it, or up to 80 bytes before and 256 after in Rust's
             // unterminated data.
             let start = at.saturating_sub(80);
