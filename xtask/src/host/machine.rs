@@ -1,6 +1,7 @@
 //! What this machine has (toolchain targets, linkers, runners, zig, a container engine) and what
 //! a target still needs here, with the command that fixes it: the preflight of dist and doctor.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -141,13 +142,9 @@ impl Machine {
                 what: format!("runner `{}`", runner.value.join(" ")),
                 fix: "apt-get install qemu-user-static".into(),
             }),
-            None => Err(Missing {
-                what: "runner".into(),
-                fix: format!(
-                    "run `cargo xtask codegen`: it writes the QEMU runner of {} into .cargo/config.toml",
-                    target.triple()
-                ),
-            }),
+            None => {
+                Err(Missing { what: "runner".into(), fix: codegen_writes("QEMU runner", target) })
+            }
         }
     }
 
@@ -292,10 +289,7 @@ impl Machine {
             }),
             None if !target.is_native() => Err(Missing {
                 what: "a cross-linker".into(),
-                fix: format!(
-                    "run `cargo xtask codegen`: it writes the linker of {} into .cargo/config.toml",
-                    target.triple()
-                ),
+                fix: codegen_writes("linker", target),
             }),
             _ => Ok(()),
         }
@@ -354,6 +348,14 @@ fn rustc_print(sh: &Shell, what: &str) -> Result<String> {
     cmd!(sh, "rustc --print {what}").quiet().read().context("running rustc")
 }
 
+/// The fix for a `setting` of `target` that .cargo/config.toml lacks: codegen writes it there.
+fn codegen_writes(setting: &str, target: &Target) -> String {
+    let triple = target.triple();
+    format!(
+        "run `cargo xtask codegen`: it writes the {setting} of {triple} into .cargo/config.toml"
+    )
+}
+
 /// Debian/Ubuntu packages holding the gcc cross-linker and C library for a gnu target on
 /// another architecture. musl targets link with rustc's own `rust-lld` and need none.
 pub fn debian_linker_packages(target: &Target) -> Option<[String; 2]> {
@@ -380,12 +382,11 @@ pub fn default_linker_and_runner(target: &Target) -> (Option<String>, Option<Str
     if target.arch == Arch::build_host() {
         return (None, None);
     }
-    let arch = target.arch;
-    let qemu = format!("qemu-{}-static", arch.qemu);
+    let qemu = format!("qemu-{}-static", target.arch.qemu);
     match target.libc {
         Libc::Gnu => (
-            Some(format!("{}-gcc", arch.gnu_triple)),
-            Some(format!("{qemu} -L /usr/{}", arch.gnu_triple)),
+            Some(format!("{}-gcc", target.arch.gnu_triple)),
+            Some(format!("{qemu} -L /usr/{}", target.arch.gnu_triple)),
         ),
         Libc::Musl => (Some("rust-lld".to_string()), Some(qemu)),
     }
@@ -394,11 +395,10 @@ pub fn default_linker_and_runner(target: &Target) -> (Option<String>, Option<Str
 /// Runs `binary` with the smoke test's arguments, natively or as the runner's argument, and
 /// judges what it prints; says how it ran.
 pub fn smoke_run(sh: &Shell, runner: &[String], binary: &Path, smoke: &Smoke) -> Result<String> {
-    let mut line: Vec<std::ffi::OsString> = runner.iter().map(Into::into).collect();
-    line.push(binary.into());
-    let (program, args) = line.split_first().expect("holds the binary");
+    let mut line = runner.iter().map(OsStr::new).chain([binary.as_os_str()]);
+    let program = line.next().expect("holds the binary");
     let smoke_args = &smoke.args;
-    let output = cmd!(sh, "{program} {args...} {smoke_args...}")
+    let output = cmd!(sh, "{program} {line...} {smoke_args...}")
         .quiet()
         .read()
         .with_context(|| format!("running {}", binary.display()))?;
