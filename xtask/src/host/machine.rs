@@ -431,4 +431,16 @@ mod tests {
         );
         assert_eq!(debian_linker_packages(&t("aarch64-unknown-linux-musl")), None);
     }
+
+    #[test]
+    fn the_smoke_run_runs_the_binary_natively_or_as_the_runners_argument() {
+        let sh = Shell::new().unwrap();
+        let smoke = Smoke { args: vec!["a b".into(), "c".into()], expect: "a b c".into() };
+        let echo = Path::new("/bin/echo");
+        assert_eq!(smoke_run(&sh, &[], echo, &smoke).unwrap(), "`a b c` natively: a b c");
+        let runner = ["env".to_string(), "-u".into(), "X".into()];
+        assert_eq!(smoke_run(&sh, &runner, echo, &smoke).unwrap(), "`a b c` under env: a b c");
+        let wrong = Smoke { expect: "d".into(), ..smoke };
+        assert!(smoke_run(&sh, &runner, echo, &wrong).is_err());
+    }
 }
