@@ -504,6 +504,25 @@ mod tests {
     }
 
     #[test]
+    fn a_taken_temporary_name_is_skipped_and_an_unkept_one_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let tries = std::cell::Cell::new(0);
+        let (temp, ()) = create_unique(tmp.path(), std::ffi::OsStr::new(".x.tmp-"), |p| {
+            tries.set(tries.get() + 1);
+            if tries.get() == 1 {
+                return Err(std::io::ErrorKind::AlreadyExists.into());
+            }
+            fs::write(p, "")
+        })
+        .unwrap();
+        assert_eq!(tries.get(), 2);
+        let name = names_in(tmp.path()).remove(0);
+        assert!(name.starts_with(".x.tmp-") && name.len() == ".x.tmp-".len() + 16, "{name}");
+        drop(temp);
+        assert!(names_in(tmp.path()).is_empty());
+    }
+
+    #[test]
     fn atomic_write_replaces_existing_file() {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("manifest.json");
