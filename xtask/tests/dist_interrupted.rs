@@ -30,14 +30,12 @@ fn dist(out_dir: &Path) -> Command {
     cmd
 }
 
-fn run_dist(out_dir: &Path) {
+/// Runs dist into `out_dir`; its status lines.
+fn run_dist(out_dir: &Path) -> String {
     let output = dist(out_dir).output().unwrap();
-    assert!(
-        output.status.success(),
-        "dist into {} failed:\n{}",
-        out_dir.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "dist into {} failed:\n{stderr}", out_dir.display());
+    stderr
 }
 
 fn names(dir: &Path) -> Vec<String> {
@@ -159,7 +157,10 @@ fn stale_archives_of_another_version_stay_out_of_the_checksums() {
     )
     .unwrap();
 
-    run_dist(&out);
+    let status = run_dist(&out);
+    // The status lines name the out dir, not the staging directory the set was written in.
+    assert!(status.contains(&format!("Wrote SHA256SUMS: {}\n", out.display())), "{status}");
+    assert!(!status.contains(".staging-"), "{status}");
     let sums = std::fs::read_to_string(out.join("SHA256SUMS")).unwrap();
     // The archive, its SBOM, install.sh and the image of its one platform.
     assert_eq!(sums.lines().count(), 4, "{sums}");

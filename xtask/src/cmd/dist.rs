@@ -59,6 +59,7 @@ impl flags::Dist {
             included,
             out,
             out_dir: staging.path(),
+            release_dir: &out_dir,
             smoke: !self.no_smoke,
             mtime: git::source_date_epoch(sh)?,
             jobserver: Jobserver::new(Jobserver::slots(), plans.len())?,

@@ -26,7 +26,7 @@ impl flags::Merge {
         let policy = Policy::read(sh)?;
         // Built beside the out dir and switched in whole, as dist does.
         let staging = files::Staging::begin(&out_dir)?;
-        let merged = merge(&policy, &inputs, staging.path())?;
+        let merged = merge(&policy, &inputs, (staging.path(), &out_dir))?;
         if self.publish {
             release::check_publishable(&policy, &merged)?;
         }
@@ -37,7 +37,12 @@ impl flags::Merge {
 }
 
 /// Checks every part before copying anything: a refused merge leaves `out_dir` as it was.
-pub fn merge(policy: &Policy, inputs: &[impl AsRef<Path>], out_dir: &Path) -> Result<Manifest> {
+/// `out_dir` is the staging directory of `release_dir`.
+pub fn merge(
+    policy: &Policy,
+    inputs: &[impl AsRef<Path>],
+    (out_dir, release_dir): (&Path, &Path),
+) -> Result<Manifest> {
     let mut merged: Option<Manifest> = None;
     let mut copies: Vec<(PathBuf, String)> = Vec::new();
     for dir in inputs {
@@ -74,7 +79,7 @@ pub fn merge(policy: &Policy, inputs: &[impl AsRef<Path>], out_dir: &Path) -> Re
         checksums::write_sidecar(&out_dir.join(&artifact.name), &artifact.sha256)?;
     }
     merged.files.clear();
-    release::finish(policy, &mut merged, out_dir, &Output { json: false })?;
+    release::finish(policy, &mut merged, (out_dir, release_dir), &Output { json: false })?;
     Ok(merged)
 }
 
@@ -176,7 +181,7 @@ mod tests {
             },
         );
         manifest.targets[0].binary.size = payload.len() as u64;
-        release::finish(&policy(), &mut manifest, dir, &Output { json: false }).unwrap();
+        release::finish(&policy(), &mut manifest, (dir, dir), &Output { json: false }).unwrap();
     }
 
     #[test]
@@ -188,7 +193,7 @@ mod tests {
         part(&b, "aarch64-unknown-linux-gnu", "1.0.0");
         part(&c, "aarch64-unknown-linux-musl", "1.0.0");
         std::fs::create_dir_all(&out).unwrap();
-        let merged = merge(&policy(), &[&a, &b, &c], &out).unwrap();
+        let merged = merge(&policy(), &[&a, &b, &c], (&out, &out)).unwrap();
         let targets: Vec<&str> = merged.targets.iter().map(|t| t.target.as_str()).collect();
         assert_eq!(
             targets,
@@ -234,7 +239,7 @@ mod tests {
         part(&a, "x86_64-unknown-linux-musl", "1.0.0");
         part(&b, "aarch64-unknown-linux-gnu", "1.0.1");
         std::fs::create_dir_all(&out).unwrap();
-        let err = merge(&policy(), &[&a, &b], &out).unwrap_err().to_string();
+        let err = merge(&policy(), &[&a, &b], (&out, &out)).unwrap_err().to_string();
         assert!(err.contains("has version \"1.0.1\", but the first input has \"1.0.0\""), "{err}");
         assert!(!out.join("SHA256SUMS").exists());
     }
@@ -249,7 +254,7 @@ mod tests {
         bytes.push(0);
         std::fs::write(&archive, bytes).unwrap();
         std::fs::create_dir_all(&out).unwrap();
-        let err = merge(&policy(), &[&a], &out).unwrap_err().to_string();
+        let err = merge(&policy(), &[&a], (&out, &out)).unwrap_err().to_string();
         assert!(err.contains("but its manifest and SHA256SUMS say"), "{err}");
         assert!(!out.join("SHA256SUMS").exists());
     }
@@ -264,7 +269,7 @@ mod tests {
         part.targets[0].binary_in_archive = "diag_tool".into();
         std::fs::write(&path, serde_json::to_string(&part).unwrap()).unwrap();
         std::fs::create_dir_all(&out).unwrap();
-        let err = merge(&policy(), &[&a], &out).unwrap_err().to_string();
+        let err = merge(&policy(), &[&a], (&out, &out)).unwrap_err().to_string();
         assert!(err.contains("holding diag_tool, but [package.metadata.binstall]"), "{err}");
         assert!(!out.join("SHA256SUMS").exists());
     }
@@ -276,7 +281,7 @@ mod tests {
         part(&a, "x86_64-unknown-linux-musl", "1.0.0");
         part(&b, "x86_64-unknown-linux-musl", "1.0.0");
         std::fs::create_dir_all(&out).unwrap();
-        let err = merge(&policy(), &[&a, &b], &out).unwrap_err().to_string();
+        let err = merge(&policy(), &[&a, &b], (&out, &out)).unwrap_err().to_string();
         assert!(err.contains("appears in more than one input"), "{err}");
     }
 }

@@ -40,10 +40,12 @@ const RELEASE_STEPS: [ReleaseStep; 5] = [
 
 /// Runs every release step on `manifest`, whose target files are already in `out_dir`; gives
 /// how long each took.
+/// The files go to `out_dir`, a staging directory; the status lines name `release_dir`, the out
+/// dir the staged set becomes.
 pub fn finish(
     policy: &Policy,
     manifest: &mut Manifest,
-    out_dir: &Path,
+    (out_dir, release_dir): (&Path, &Path),
     out: &Output,
 ) -> Result<Vec<(String, f64)>> {
     let signer = Signer::from_env()?;
@@ -63,7 +65,7 @@ pub fn finish(
             .with_context(|| format!("{} failed", step.name))?;
         seconds.push((step.name.to_string(), started.elapsed().as_secs_f64()));
         match detail {
-            Some(detail) => out.status("Wrote", &detail, &out_dir.display().to_string()),
+            Some(detail) => out.status("Wrote", &detail, &release_dir.display().to_string()),
             None => out.status("Skipped", step.name, "nothing to make it from"),
         }
     }

@@ -60,6 +60,8 @@ pub struct Dist<'a> {
     pub included: Vec<ArchiveFile>,
     pub out: Output,
     pub out_dir: &'a Path,
+    /// The out dir that the staging directory `out_dir` becomes, for status lines.
+    pub release_dir: &'a Path,
     pub smoke: bool,
     pub mtime: u64,
     /// Shared by the targets' builds.
@@ -119,7 +121,8 @@ impl Dist<'_> {
                 self.mtime,
                 outcomes.iter().filter_map(|o| o.result.as_ref().ok().cloned()).collect(),
             );
-            release_seconds = release::finish(self.policy, &mut manifest, self.out_dir, &self.out)?;
+            let dirs = (self.out_dir, self.release_dir);
+            release_seconds = release::finish(self.policy, &mut manifest, dirs, &self.out)?;
             signed_with = manifest.signing.map(|s| s.public_key);
         }
         let mut summary = output::summarize(&outcomes, started);
