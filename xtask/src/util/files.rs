@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 
 /// The largest manifest, SHA256SUMS or other text xtask reads: far above any real one.
 pub const TEXT_CAP: u64 = 64 << 20;
@@ -18,11 +18,10 @@ pub const BINARY_CAP: u64 = 1 << 30;
 /// before it is joined to a directory: no `/`, not `.` or `..`, not empty, no NUL. The one
 /// check merge, reproduce, bench and the installer rely on.
 pub fn plain_name(name: &str) -> Result<&str> {
-    if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\0']) {
-        bail!(
-            "expected a plain file name such as diag_tool-x86_64-unknown-linux-musl-v0.1.0.tar.gz, found {name:?}: release files are named without directories"
-        );
-    }
+    ensure!(
+        !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\0']),
+        "expected a plain file name such as diag_tool-x86_64-unknown-linux-musl-v0.1.0.tar.gz, found {name:?}: release files are named without directories"
+    );
     Ok(name)
 }
 
@@ -34,7 +33,7 @@ pub fn open_regular(path: &Path) -> Result<File> {
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
         .open(path)
-        .map_err(|e| anyhow::anyhow!("reading {}: {}", path.display(), describe(&e)))?;
+        .map_err(io_error(format!("reading {}", path.display())))?;
     let kind = file.metadata().with_context(|| format!("reading {}", path.display()))?.file_type();
     if !kind.is_file() {
         let kinds = [
@@ -56,12 +55,11 @@ pub fn read_regular(path: &Path, cap: u64) -> Result<Vec<u8>> {
     file.take(cap + 1)
         .read_to_end(&mut bytes)
         .with_context(|| format!("reading {}", path.display()))?;
-    if bytes.len() as u64 > cap {
-        bail!(
-            "{} is larger than {cap} bytes, more than such a file ever holds: refused",
-            path.display()
-        );
-    }
+    ensure!(
+        bytes.len() as u64 <= cap,
+        "{} is larger than {cap} bytes, more than such a file ever holds: refused",
+        path.display()
+    );
     Ok(bytes)
 }
 
@@ -75,18 +73,15 @@ pub fn read_text(path: &Path) -> Result<String> {
 /// an error naming `what` otherwise. Keeps configuration from reaching files of the host.
 pub fn inside(root: &Path, path: &Path, what: &str) -> Result<PathBuf> {
     let root = root.canonicalize().with_context(|| format!("resolving {}", root.display()))?;
-    let resolved = root
-        .join(path)
-        .canonicalize()
-        .map_err(|e| anyhow::anyhow!("{what} {}: {}", path.display(), describe(&e)))?;
-    if !resolved.starts_with(&root) {
-        bail!(
-            "{what} {} resolves to {}, outside {}: only files of the workspace are packaged",
-            path.display(),
-            resolved.display(),
-            root.display()
-        );
-    }
+    let resolved =
+        root.join(path).canonicalize().map_err(io_error(format!("{what} {}", path.display())))?;
+    ensure!(
+        resolved.starts_with(&root),
+        "{what} {} resolves to {}, outside {}: only files of the workspace are packaged",
+        path.display(),
+        resolved.display(),
+        root.display()
+    );
     Ok(resolved)
 }
 
@@ -107,6 +102,11 @@ pub fn describe(e: &std::io::Error) -> String {
     }
 }
 
+/// Makes an I/O error `{what}: ` and its [`describe`]d cause.
+fn io_error(what: String) -> impl FnOnce(std::io::Error) -> anyhow::Error {
+    move |e| anyhow::anyhow!("{what}: {}", describe(&e))
+}
+
 /// Writes `bytes` to `path` atomically: readers see the old file or the complete new one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomic_with(path, |file| {
@@ -122,24 +122,28 @@ pub fn write_atomic_with<T>(path: &Path, write: impl FnOnce(&mut File) -> Result
     let name =
         path.file_name().with_context(|| format!("{} does not name a file", path.display()))?;
     let dir = parent_dir(path);
-    let mut prefix = std::ffi::OsString::from(".");
-    prefix.push(name);
-    prefix.push(".tmp-");
-    let cannot = |e| anyhow::anyhow!("cannot write in {}: {}", dir.display(), describe(&e));
-    let (tmp, mut file) = create_unique(dir, &prefix, |p| {
+    let (tmp, mut file) = create_unique(dir, &hidden(name, ".tmp-"), |p| {
         fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(p)
     })
-    .map_err(cannot)?;
+    .map_err(io_error(format!("cannot write in {}", dir.display())))?;
     // Created 0600 whatever the umask; release files are read by others (`write` may narrow it).
     use std::os::unix::fs::PermissionsExt;
-    let written = |e| anyhow::anyhow!("writing {}: {}", path.display(), describe(&e));
-    file.set_permissions(fs::Permissions::from_mode(0o644)).map_err(written)?;
+    let written = || io_error(format!("writing {}", path.display()));
+    file.set_permissions(fs::Permissions::from_mode(0o644)).map_err(written())?;
     let value = write(&mut file)?;
     // Without the sync, a crash after the rename can leave an empty or short file
     // under the final name on some file systems.
-    file.sync_all().map_err(written)?;
-    fs::rename(tmp.keep(), path).map_err(written)?;
+    file.sync_all().map_err(written())?;
+    fs::rename(tmp.keep(), path).map_err(written())?;
     Ok(value)
+}
+
+/// `.{name}{suffix}`: a hidden name for something kept beside `name`.
+fn hidden(name: &std::ffi::OsStr, suffix: &str) -> std::ffi::OsString {
+    let mut hidden = std::ffi::OsString::from(".");
+    hidden.push(name);
+    hidden.push(suffix);
+    hidden
 }
 
 /// The directory `path` is in: its parent, or `.` for a bare name.
@@ -186,20 +190,6 @@ fn create_unique<T>(
     Err(std::io::ErrorKind::AlreadyExists.into())
 }
 
-/// Removes what interrupted writes left in `dir`: only `.*.tmp-*` files, which no complete
-/// output is ever named. Run under [`lock_dir`], so no other run's files are removed.
-pub fn remove_temp_files(dir: &Path) -> Result<()> {
-    for entry in fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
-        let path = entry.with_context(|| format!("reading {}", dir.display()))?.path();
-        let name = path.file_name().unwrap_or_default().to_string_lossy();
-        let plain = fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
-        if name.starts_with('.') && name.contains(".tmp-") && plain {
-            fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
-        }
-    }
-    Ok(())
-}
-
 /// Held while a run writes into a directory; the lock goes with the process, even on `kill -9`.
 pub struct DirLock {
     _file: File,
@@ -209,10 +199,7 @@ pub struct DirLock {
 /// second run fails at once naming the process that holds it.
 pub fn lock_dir(dir: &Path) -> Result<DirLock> {
     use std::os::fd::AsRawFd;
-    let mut name = std::ffi::OsString::from(".");
-    name.push(dir.file_name().unwrap_or_default());
-    name.push(".lock");
-    let path = dir.with_file_name(name);
+    let path = dir.with_file_name(hidden(dir.file_name().unwrap_or_default(), ".lock"));
     let mut file = fs::OpenOptions::new()
         .read(true)
         .write(true)
@@ -220,7 +207,7 @@ pub fn lock_dir(dir: &Path) -> Result<DirLock> {
         .truncate(false)
         .custom_flags(libc::O_NOFOLLOW)
         .open(&path)
-        .map_err(|e| anyhow::anyhow!("cannot create {}: {}", path.display(), describe(&e)))?;
+        .map_err(io_error(format!("cannot create {}", path.display())))?;
     // SAFETY: flock on a descriptor this function owns; no memory is shared.
     if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
         let mut holder = String::new();
@@ -276,9 +263,7 @@ impl Staging {
                 .join(out.file_name().context("an out dir name")?),
         };
         let lock = lock_dir(&out)?;
-        let mut prefix = std::ffi::OsString::from(".");
-        prefix.push(out.file_name().context("an out dir name")?);
-        prefix.push(".staging-");
+        let prefix = hidden(out.file_name().context("an out dir name")?, ".staging-");
         let parent = out.parent().expect("canonical");
         remove_stale_staging(parent, &prefix)?;
         check_replaceable(&out)?;
@@ -299,9 +284,8 @@ impl Staging {
         let staged = self.dir.keep();
         let out = &self.out;
         if fs::symlink_metadata(out).is_err() {
-            fs::rename(&staged, out).map_err(|e| {
-                anyhow::anyhow!("moving the release into {}: {}", out.display(), describe(&e))
-            })?;
+            fs::rename(&staged, out)
+                .map_err(io_error(format!("moving the release into {}", out.display())))?;
         } else {
             exchange(&staged, out)?;
             fs::remove_dir_all(&staged).with_context(|| {
@@ -330,15 +314,13 @@ fn exchange(a: &Path, b: &Path) -> Result<()> {
             libc::RENAME_EXCHANGE,
         )
     };
-    if rc != 0 {
-        let e = std::io::Error::last_os_error();
-        bail!(
-            "cannot switch {} in (renameat2 RENAME_EXCHANGE): {}; the new set is in {}",
-            b.display(),
-            describe(&e),
-            a.display()
-        );
-    }
+    ensure!(
+        rc == 0,
+        "cannot switch {} in (renameat2 RENAME_EXCHANGE): {}; the new set is in {}",
+        b.display(),
+        describe(&std::io::Error::last_os_error()),
+        a.display()
+    );
     Ok(())
 }
 
@@ -362,32 +344,24 @@ fn check_replaceable(out: &Path) -> Result<()> {
     let Ok(meta) = fs::symlink_metadata(out) else {
         return Ok(());
     };
-    if !meta.is_dir() {
-        bail!(
-            "{} is a file, not a directory: remove it or choose another --out-dir",
-            out.display()
-        );
-    }
+    ensure!(
+        meta.is_dir(),
+        "{} is a file, not a directory: remove it or choose another --out-dir",
+        out.display()
+    );
     for entry in fs::read_dir(out).with_context(|| format!("reading {}", out.display()))? {
         let entry = entry.with_context(|| format!("reading {}", out.display()))?;
-        if !entry.file_type().is_ok_and(|t| t.is_file()) {
-            bail!(
-                "{} holds {}, which is not a release file: a run replaces everything in its \
-                 out dir, so choose an empty or new directory with --out-dir",
-                out.display(),
-                entry.path().display()
-            );
-        }
+        ensure!(
+            entry.file_type().is_ok_and(|t| t.is_file()),
+            "{} holds {}, which is not a release file: a run replaces everything in its out dir, \
+             so choose an empty or new directory with --out-dir",
+            out.display(),
+            entry.path().display()
+        );
     }
     let probe = std::ffi::OsStr::new(".probe.tmp-");
     create_unique(out, probe, |p| fs::OpenOptions::new().write(true).create_new(true).open(p))
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "cannot write in the output directory {}: {}",
-                out.display(),
-                describe(&e)
-            )
-        })?;
+        .map_err(io_error(format!("cannot write in the output directory {}", out.display())))?;
     Ok(())
 }
 
@@ -533,16 +507,6 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let mode = fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o644, "{mode:o}");
-    }
-
-    #[test]
-    fn leftovers_of_interrupted_writes_are_removed_and_nothing_else() {
-        let tmp = tempfile::tempdir().unwrap();
-        for name in [".a.tar.gz.tmp-Xa81bQ", "a.tar.gz", ".hidden", "SHA256SUMS"] {
-            fs::write(tmp.path().join(name), "x").unwrap();
-        }
-        remove_temp_files(tmp.path()).unwrap();
-        assert_eq!(names_in(tmp.path()), [".hidden", "SHA256SUMS", "a.tar.gz"]);
     }
 
     #[test]
