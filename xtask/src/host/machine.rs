@@ -49,6 +49,12 @@ pub struct Missing {
     pub fix: String,
 }
 
+impl Missing {
+    fn new(what: impl Into<String>, fix: impl Into<String>) -> Missing {
+        Missing { what: what.into(), fix: fix.into() }
+    }
+}
+
 impl Machine {
     pub fn probe(sh: &Shell) -> Result<Machine> {
         let sysroot = PathBuf::from(rustc_print(sh, "sysroot")?);
@@ -112,10 +118,8 @@ impl Machine {
 
     /// [`Machine::settings`], with an unreadable configuration as what is missing.
     fn readable_settings(&self, target: &Target) -> Result<TargetSettings, Missing> {
-        self.settings(target).map_err(|e| Missing {
-            what: "a readable cargo configuration".into(),
-            fix: format!("{e:#}"),
-        })
+        self.settings(target)
+            .map_err(|e| Missing::new("a readable cargo configuration", format!("{e:#}")))
     }
 
     /// True when the linker cargo would use for a non-native target is installed.
@@ -138,13 +142,11 @@ impl Machine {
         }
         match self.readable_settings(target)?.runner {
             Some(runner) if runner.value.first().is_some_and(|p| self.which(p)) => Ok(runner.value),
-            Some(runner) => Err(Missing {
-                what: format!("runner `{}`", runner.value.join(" ")),
-                fix: "apt-get install qemu-user-static".into(),
-            }),
-            None => {
-                Err(Missing { what: "runner".into(), fix: codegen_writes("QEMU runner", target) })
-            }
+            Some(runner) => Err(Missing::new(
+                format!("runner `{}`", runner.value.join(" ")),
+                "apt-get install qemu-user-static",
+            )),
+            None => Err(Missing::new("runner", codegen_writes("QEMU runner", target))),
         }
     }
 
@@ -180,7 +182,7 @@ impl Machine {
                 }
                 None => format!("{tool} {pinned}"),
             };
-            Some(Missing { what, fix: format!("{install}{pinned}") })
+            Some(Missing::new(what, format!("{install}{pinned}")))
         })
         .collect()
     }
@@ -195,17 +197,15 @@ impl Machine {
                 .filter(|t| t.starts_with(&format!("{arch}-")) && t.contains("-linux-"))
                 .map(String::as_str)
                 .collect();
-            return vec![Missing {
-                what: format!("a target rustc knows: `rustc --print target-list` has no {triple}"),
-                fix: format!("use one it lists, e.g. {}", known.join(", ")),
-            }];
+            return vec![Missing::new(
+                format!("a target rustc knows: `rustc --print target-list` has no {triple}"),
+                format!("use one it lists, e.g. {}", known.join(", ")),
+            )];
         }
         let mut missing = Vec::new();
         if builder != Builder::Cross && !self.rust_std_installed(target) {
-            missing.push(Missing {
-                what: format!("Rust standard library for {triple}"),
-                fix: format!("rustup target add {triple}"),
-            });
+            let fix = format!("rustup target add {triple}");
+            missing.push(Missing::new(format!("Rust standard library for {triple}"), fix));
         }
         match builder {
             Builder::Cargo => {
@@ -218,17 +218,13 @@ impl Machine {
             Builder::Zigbuild => {}
             Builder::Cross => {
                 if !self.which("cross") {
-                    missing.push(Missing {
-                        what: "cross".into(),
-                        fix: "cargo install cross --locked".into(),
-                    });
+                    missing.push(Missing::new("cross", "cargo install cross --locked"));
                 }
                 if self.container_engine.is_none() {
-                    missing.push(Missing {
-                        what: "a running container engine".into(),
-                        fix: "install and start Docker or Podman (cross builds in a container)"
-                            .into(),
-                    });
+                    missing.push(Missing::new(
+                        "a running container engine",
+                        "install and start Docker or Podman (cross builds in a container)",
+                    ));
                 }
             }
         }
@@ -240,13 +236,11 @@ impl Machine {
     fn missing_c_compiler(&self, target: &Target, c_code: &[String]) -> Vec<Missing> {
         let c_code = c_code.join(", ");
         if target.libc == Libc::Musl {
-            return vec![Missing {
-                what: format!("a C compiler for {} ({c_code} have C code)", target.triple()),
-                fix:
-                    "pip install ziglang cargo-zigbuild, and build with `--builder zigbuild` (auto \
-                      picks it): musl-gcc makes dynamic binaries, and Debian has no musl cross gcc"
-                        .into(),
-            }];
+            return vec![Missing::new(
+                format!("a C compiler for {} ({c_code} have C code)", target.triple()),
+                "pip install ziglang cargo-zigbuild, and build with `--builder zigbuild` (auto picks \
+                 it): musl-gcc makes dynamic binaries, and Debian has no musl cross gcc",
+            )];
         }
         let linker = self.settings(target).ok().and_then(|s| s.linker).map(|l| l.value);
         let compilers = match linker.as_deref() {
@@ -260,10 +254,7 @@ impl Machine {
         compilers
             .iter()
             .filter(|c| !self.which(c))
-            .map(|c| Missing {
-                what: format!("C compiler `{c}` ({c_code} have C code)"),
-                fix: fix.clone(),
-            })
+            .map(|c| Missing::new(format!("C compiler `{c}` ({c_code} have C code)"), &fix))
             .collect()
     }
 
@@ -287,10 +278,9 @@ impl Machine {
                 },
                 what: format!("linker `{}`", linker.value),
             }),
-            None if !target.is_native() => Err(Missing {
-                what: "a cross-linker".into(),
-                fix: codegen_writes("linker", target),
-            }),
+            None if !target.is_native() => {
+                Err(Missing::new("a cross-linker", codegen_writes("linker", target)))
+            }
             _ => Ok(()),
         }
     }
