@@ -45,12 +45,9 @@ pub struct BinaryFacts {
     pub size: u64,
 }
 
-/// One entry of `.gnu.version_r`: `version` is required from the library `file`.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct VersionRequirement {
-    pub file: String,
-    pub version: String,
-}
+/// One entry of `.gnu.version_r`: `version` is required from the library `file`; recorded in
+/// the manifest as it is.
+pub use crate::manifest::Requirement as VersionRequirement;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FileType {
@@ -225,14 +222,7 @@ impl From<&BinaryFacts> for manifest::Binary {
             linkage: f.linkage().into(),
             interpreter: f.interpreter.clone(),
             needed: f.needed.clone(),
-            version_requirements: f
-                .version_requirements
-                .iter()
-                .map(|VersionRequirement { file, version }| manifest::Requirement {
-                    file: file.clone(),
-                    version: version.clone(),
-                })
-                .collect(),
+            version_requirements: f.version_requirements.clone(),
             glibc_max: f.glibc_max.map(|v| v.to_string()),
             glibc_unnumbered: f.glibc_unnumbered.clone(),
             stripped: f.stripped(),

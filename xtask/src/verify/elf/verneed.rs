@@ -183,8 +183,9 @@ impl Sections {
         let mut from_section =
             VerneedWalk::new(table, strings, ctx, name).requirements(u64::from(sh.sh_info))?;
         let mut expected = from_dynamic.to_vec();
-        from_section.sort();
-        expected.sort();
+        let key = |r: &VersionRequirement| (r.file.clone(), r.version.clone());
+        from_section.sort_by_key(key);
+        expected.sort_by_key(key);
         if from_section != expected {
             return Err(malformed!(
                 "{name} lists {} version requirements, the dynamic section (DT_VERNEED) {}: they must agree",
