@@ -21,13 +21,11 @@ pub fn choose(tp: &TargetPolicy, machine: &Machine, c_code: &[String]) -> (Build
     let native = Some(t.arch) == machine.host_arch;
     let linker = machine.linker_found(t);
     if t.libc == Libc::Musl {
+        let c = c_code.join(", ");
         return if !c_code.is_empty() && machine.zig {
             (
                 Builder::Zigbuild,
-                format!(
-                    "static musl target with C code ({}): zig compiles and links it",
-                    c_code.join(", ")
-                ),
+                format!("static musl target with C code ({c}): zig compiles and links it"),
             )
         } else if native {
             (Builder::Cargo, "static musl target: rustc links it self-contained".into())
