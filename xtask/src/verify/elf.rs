@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use anyhow::{Result, bail};
+use anyhow::{Result, bail, ensure};
 use goblin::container::Ctx;
 use goblin::elf::Elf;
 use goblin::elf::dynamic::{
@@ -106,12 +106,10 @@ fn file_header(bytes: &[u8]) -> Result<(Header, Ctx)> {
         ));
     }
     let header = Elf::parse_header(bytes).map_err(|e| malformed!("ELF header: {e}"))?;
-    if usize::from(header.e_ehsize) != ehsize {
-        return Err(malformed!(
-            "e_ehsize is {}, an ELF{class} header is {ehsize} bytes",
-            header.e_ehsize
-        ));
-    }
+    ensure!(
+        usize::from(header.e_ehsize) == ehsize,
+        malformed!("e_ehsize is {}, an ELF{class} header is {ehsize} bytes", header.e_ehsize)
+    );
     let ctx = Ctx::new(header.container()?, header.endianness()?);
     Ok((header, ctx))
 }
@@ -196,12 +194,10 @@ struct Sections {
 impl Sections {
     fn parse(bytes: &[u8], header: &Header, ctx: Ctx) -> Result<Sections> {
         if header.e_shoff == 0 {
-            if header.e_shnum != 0 {
-                return Err(malformed!(
-                    "e_shnum is {} but there is no section header table",
-                    header.e_shnum
-                ));
-            }
+            ensure!(
+                header.e_shnum == 0,
+                malformed!("e_shnum is {} but there is no section header table", header.e_shnum)
+            );
             return Ok(Sections::default());
         }
         let headers = section_headers(bytes, header, ctx)?;
@@ -301,9 +297,7 @@ fn interpreter(bytes: &[u8], phdrs: &[ProgramHeader]) -> Result<Option<String>> 
     let Some(ph) = found.next() else {
         return Ok(None);
     };
-    if found.next().is_some() {
-        return Err(malformed!("more than one PT_INTERP segment"));
-    }
+    ensure!(found.next().is_none(), malformed!("more than one PT_INTERP segment"));
     let path = file_range(bytes, ph.p_offset, ph.p_filesz)
         .and_then(|r| c_string(&bytes[r], 0))
         .filter(|path| !path.is_empty());
@@ -330,9 +324,8 @@ struct DynamicFacts {
 
 impl DynamicFacts {
     fn read(bytes: &[u8], phdrs: &[ProgramHeader], ctx: Ctx) -> Result<DynamicFacts> {
-        if phdrs.iter().filter(|ph| ph.p_type == PT_DYNAMIC).count() > 1 {
-            return Err(malformed!("more than one PT_DYNAMIC segment"));
-        }
+        let dynamics = phdrs.iter().filter(|ph| ph.p_type == PT_DYNAMIC).count();
+        ensure!(dynamics <= 1, malformed!("more than one PT_DYNAMIC segment"));
         let Some(dynamic) = Dynamic::parse(bytes, phdrs, ctx).map_err(|e| malformed!("{e}"))?
         else {
             return Ok(DynamicFacts::default());
@@ -354,9 +347,8 @@ impl DynamicFacts {
         };
         let names = [DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_VERNEED];
         if !dynamic.dyns.iter().any(|d| names.contains(&d.d_tag)) {
-            if tag(DT_VERNEEDNUM).is_some_and(|n| n != 0) {
-                return Err(malformed!("DT_VERNEEDNUM without DT_VERNEED"));
-            }
+            let count = tag(DT_VERNEEDNUM).unwrap_or(0);
+            ensure!(count == 0, malformed!("DT_VERNEEDNUM without DT_VERNEED"));
             return Ok(facts);
         }
         let (Some(addr), Some(size)) = (tag(DT_STRTAB), tag(DT_STRSZ)) else {
