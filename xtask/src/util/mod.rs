@@ -26,11 +26,10 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
 /// `cargo xtask` was run from (the shell's own directory is the workspace root).
 /// An empty path is refused: joined, it would name the current directory (the repository root).
 pub fn user_path(path: &std::path::Path) -> Result<PathBuf> {
-    if path.as_os_str().is_empty() {
-        anyhow::bail!(
-            "an empty path was given for a directory: name one (an empty path would mean the \
-             current directory)"
-        );
-    }
+    anyhow::ensure!(
+        !path.as_os_str().is_empty(),
+        "an empty path was given for a directory: name one (an empty path would mean the \
+         current directory)"
+    );
     Ok(std::env::current_dir()?.join(path))
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::io::Read;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use serde::Deserialize;
 
 use crate::config::dependencies::{Dependency, Resolved};
@@ -47,15 +47,11 @@ pub fn packages(bytes: &[u8]) -> Result<Option<BTreeSet<String>>> {
         .take(MAX_JSON + 1)
         .read_to_end(&mut json)
         .with_context(|| format!("{SECTION} is not zlib data"))?;
-    if json.len() as u64 > MAX_JSON {
-        bail!("{SECTION} inflates to more than {MAX_JSON} bytes");
-    }
+    ensure!(json.len() as u64 <= MAX_JSON, "{SECTION} inflates to more than {MAX_JSON} bytes");
     let data: AuditData = serde_json::from_slice(&json)
         .with_context(|| format!("{SECTION} is not cargo-auditable's JSON"))?;
     let roots = data.packages.iter().filter(|p| p.root).count();
-    if roots != 1 {
-        bail!("{SECTION} names {roots} root packages, expected one");
-    }
+    ensure!(roots == 1, "{SECTION} names {roots} root packages, expected one");
     Ok(Some(
         data.packages
             .iter()
@@ -109,9 +105,7 @@ fn compare(found: &BTreeSet<String>, resolved: &Resolved) -> Result<usize> {
              other features, for another target, or from another Cargo.lock"
         ));
     }
-    if !causes.is_empty() {
-        bail!("its cargo-auditable data lists {}", causes.join("; "));
-    }
+    ensure!(causes.is_empty(), "its cargo-auditable data lists {}", causes.join("; "));
     Ok(expected.len())
 }
 
