@@ -103,12 +103,9 @@ impl Invocation<'_> {
             Builder::Cross => ("cross", "build", self.target.triple()),
         };
         // cargo-auditable wraps cargo's own subcommand: `cargo auditable zigbuild` works too.
-        let auditable = self.auditable && self.builder != Builder::Cross;
-        let mut args: Vec<String> =
-            auditable.then(|| "auditable".to_string()).into_iter().collect();
-        args.extend(
-            [subcommand, "--release", "--locked", "--package", self.package].map(String::from),
-        );
+        let auditable = (self.auditable && self.builder != Builder::Cross).then_some("auditable");
+        let words = [subcommand, "--release", "--locked", "--package", self.package];
+        let mut args: Vec<String> = auditable.into_iter().chain(words).map(String::from).collect();
         if !self.features.is_empty() {
             args.extend(["--features".to_string(), self.features.join(",")]);
         }
