@@ -91,16 +91,14 @@ fn file_header(bytes: &[u8]) -> Result<(Header, Ctx)> {
     let (class, ehsize) = match ident[header::EI_CLASS] {
         header::ELFCLASS32 => (32, header::header32::SIZEOF_EHDR),
         header::ELFCLASS64 => (64, header::header64::SIZEOF_EHDR),
-        other => {
-            return Err(malformed!("unknown ELF class {other} (EI_CLASS must be 1 or 2)"));
-        }
+        other => bail!(malformed!("unknown ELF class {other} (EI_CLASS must be 1 or 2)")),
     };
     let data = ident[header::EI_DATA];
     if !matches!(data, header::ELFDATA2LSB | header::ELFDATA2MSB) {
-        return Err(malformed!("unknown byte order {data} (EI_DATA must be 1 or 2)"));
+        bail!(malformed!("unknown byte order {data} (EI_DATA must be 1 or 2)"));
     }
     if bytes.len() < ehsize {
-        return Err(malformed!(
+        bail!(malformed!(
             "truncated: the file is {} bytes, the ELF{class} header alone is {ehsize}",
             bytes.len()
         ));
@@ -156,11 +154,11 @@ fn program_headers(bytes: &[u8], header: &Header, ctx: Ctx) -> Result<Vec<Progra
     }
     if header.e_phnum == u16::MAX {
         // PN_XNUM: the real count hides in section 0. No linker we ship with writes it.
-        return Err(malformed!("e_phnum is PN_XNUM (65535 or more program headers)"));
+        bail!(malformed!("e_phnum is PN_XNUM (65535 or more program headers)"));
     }
     let entsize = ProgramHeader::size(ctx);
     if usize::from(header.e_phentsize) != entsize {
-        return Err(malformed!(
+        bail!(malformed!(
             "e_phentsize is {}, a program header of this class is {entsize} bytes",
             header.e_phentsize
         ));
@@ -206,17 +204,15 @@ impl Sections {
             strndx = headers.first().map_or(0, |sh| sh.sh_link);
         }
         if strndx == 0 && headers.len() > 1 {
-            return Err(malformed!("the section names have no string table (e_shstrndx is 0)"));
+            bail!(malformed!("the section names have no string table (e_shstrndx is 0)"));
         }
         let names_table = match headers.get(strndx as usize) {
             Some(sh) if strndx != 0 => section_bytes(bytes, sh),
             Some(_) => &[][..],
-            None => {
-                return Err(malformed!(
-                    "e_shstrndx {strndx} names no section ({} sections)",
-                    headers.len()
-                ));
-            }
+            None => bail!(malformed!(
+                "e_shstrndx {strndx} names no section ({} sections)",
+                headers.len()
+            )),
         };
         // Section 0 has no name; every other name must be readable, or a `.symtab` or
         // `.debug_*` section could hide behind an unreadable one.
@@ -251,7 +247,7 @@ impl Sections {
 fn section_headers(bytes: &[u8], header: &Header, ctx: Ctx) -> Result<Vec<SectionHeader>> {
     let entsize = SectionHeader::size(ctx) as u64;
     if u64::from(header.e_shentsize) != entsize {
-        return Err(malformed!(
+        bail!(malformed!(
             "e_shentsize is {}, a section header of this class is {entsize} bytes",
             header.e_shentsize
         ));
@@ -352,9 +348,7 @@ impl DynamicFacts {
             return Ok(facts);
         }
         let (Some(addr), Some(size)) = (tag(DT_STRTAB), tag(DT_STRSZ)) else {
-            return Err(malformed!(
-                "the dynamic section names libraries but has no DT_STRTAB/DT_STRSZ"
-            ));
+            bail!(malformed!("the dynamic section names libraries but has no DT_STRTAB/DT_STRSZ"));
         };
         let strtab = mapped(bytes, phdrs, addr)
             .and_then(|data| data.get(..usize::try_from(size).ok()?))
@@ -372,8 +366,8 @@ impl DynamicFacts {
                 })?;
                 VerneedWalk::new(table, strtab, ctx, "DT_VERNEED").requirements(count)?
             }
-            (Some(_), None) => return Err(malformed!("DT_VERNEED without DT_VERNEEDNUM")),
-            (None, Some(_)) => return Err(malformed!("DT_VERNEEDNUM without DT_VERNEED")),
+            (Some(_), None) => bail!(malformed!("DT_VERNEED without DT_VERNEEDNUM")),
+            (None, Some(_)) => bail!(malformed!("DT_VERNEEDNUM without DT_VERNEED")),
         };
         Ok(facts)
     }

@@ -1,7 +1,7 @@
 //! Version requirements, read strictly from `DT_VERNEED` as the loader reads them and checked
 //! against `.gnu.version_r`, the only copy goblin (and tools built on it) read.
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use goblin::container::Ctx;
 use goblin::elf::section_header::SHT_GNU_VERNEED;
 
@@ -165,14 +165,12 @@ impl Sections {
             (self.headers.iter().enumerate()).filter(|(_, sh)| sh.sh_type == SHT_GNU_VERNEED);
         let (index, sh) = match (found.next(), found.next()) {
             (None, _) if from_dynamic.is_empty() => return Ok(()),
-            (None, _) => {
-                return Err(malformed!(
-                    "the dynamic section asks for {} version requirements (DT_VERNEED) but there is no .gnu.version_r section",
-                    from_dynamic.len()
-                ));
-            }
+            (None, _) => bail!(malformed!(
+                "the dynamic section asks for {} version requirements (DT_VERNEED) but there is no .gnu.version_r section",
+                from_dynamic.len()
+            )),
             (Some(only), None) => only,
-            (Some(_), Some(_)) => return Err(malformed!("more than one SHT_GNU_VERNEED section")),
+            (Some(_), Some(_)) => bail!(malformed!("more than one SHT_GNU_VERNEED section")),
         };
         let name = &self.names[index];
         let strtab =
@@ -187,7 +185,7 @@ impl Sections {
         from_section.sort_by_key(key);
         expected.sort_by_key(key);
         if from_section != expected {
-            return Err(malformed!(
+            bail!(malformed!(
                 "{name} lists {} version requirements, the dynamic section (DT_VERNEED) {}: they must agree",
                 from_section.len(),
                 from_dynamic.len()
