@@ -127,13 +127,10 @@ impl Invocation<'_> {
     /// The command, ready to run in `sh`.
     pub fn cmd<'s>(&self, sh: &'s Shell) -> Cmd<'s> {
         let (program, args) = self.argv();
-        let mut cmd = cmd!(sh, "{program} {args...}").envs(self.env());
         // cross's cargo runs in a container, where the pipe's descriptors do not exist.
-        if let Some(makeflags) = self.makeflags.as_ref().filter(|_| self.builder != Builder::Cross)
-        {
-            cmd = cmd.env("CARGO_MAKEFLAGS", makeflags);
-        }
-        cmd
+        let makeflags = self.makeflags.iter().filter(|_| self.builder != Builder::Cross);
+        let makeflags = makeflags.map(|flags| ("CARGO_MAKEFLAGS", flags));
+        cmd!(sh, "{program} {args...}").envs(self.env()).envs(makeflags)
     }
 
     /// Environment the builder needs beyond the command line: cross links with zig against
@@ -163,10 +160,7 @@ impl Invocation<'_> {
     /// any directory and on any machine.
     pub fn portable_display(&self) -> String {
         let names = ["$WORKSPACE", "$CARGO_HOME", "$RUSTUP_HOME"];
-        let mut paths: Vec<(String, &str)> = self
-            .remaps
-            .iter()
-            .zip(names)
+        let mut paths: Vec<(String, &str)> = (self.remaps.iter().zip(names))
             .map(|((from, _), name)| (from.display().to_string(), name))
             .filter(|(from, _)| from.len() > 1)
             .collect();
