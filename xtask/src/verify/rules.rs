@@ -35,11 +35,8 @@ impl Violation {
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "  found:    {}\n  expected: {}\n  fix:      {}",
-            self.found, self.expected, self.fix
-        )
+        let Violation { found, expected, fix } = self;
+        write!(f, "  found:    {found}\n  expected: {expected}\n  fix:      {fix}")
     }
 }
 
