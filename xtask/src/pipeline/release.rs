@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 
 use crate::config::policy::Policy;
 use crate::formats::checksums;
@@ -145,25 +145,23 @@ pub fn read_checked(dir: &Path) -> Result<Manifest> {
     let mut expected = part.sums();
     listed.sort();
     expected.sort();
-    if listed != expected {
-        bail!(
-            "{}: SHA256SUMS lists {} file(s), the manifest {}, and they must agree",
-            dir.display(),
-            listed.len(),
-            expected.len()
-        );
-    }
+    ensure!(
+        listed == expected,
+        "{}: SHA256SUMS lists {} file(s), the manifest {}, and they must agree",
+        dir.display(),
+        listed.len(),
+        expected.len()
+    );
     Ok(part)
 }
 
 /// The release workflow publishes nothing unsigned unless the policy allows it.
 pub fn check_publishable(policy: &Policy, manifest: &Manifest) -> Result<()> {
-    if manifest.signing.is_none() && !policy.allow_unsigned {
-        bail!(
-            "the release is unsigned: give the release job the key (MINISIGN_KEY secret, from \
-             `cargo xtask keygen`), or set `allow-unsigned = true` in \
-             [workspace.metadata.release] to publish unsigned releases"
-        );
-    }
+    ensure!(
+        manifest.signing.is_some() || policy.allow_unsigned,
+        "the release is unsigned: give the release job the key (MINISIGN_KEY secret, from \
+         `cargo xtask keygen`), or set `allow-unsigned = true` in [workspace.metadata.release] \
+         to publish unsigned releases"
+    );
     Ok(())
 }

@@ -14,7 +14,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, ensure};
 use xshell::Shell;
 
 use crate::formats::checksums;
@@ -54,13 +54,12 @@ pub fn update(sh: &Shell, request: &Request) -> Result<(usize, usize)> {
             let bytes =
                 std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
             let found = checksums::sha256_bytes(&bytes);
-            if found != artifact.sha256 {
-                bail!(
-                    "{} has sha256 {found}, but its release's manifest and SHA256SUMS say {}",
-                    path.display(),
-                    artifact.sha256
-                );
-            }
+            ensure!(
+                found == artifact.sha256,
+                "{} has sha256 {found}, but its release's manifest and SHA256SUMS say {}",
+                path.display(),
+                artifact.sha256
+            );
             incoming.push((dir.join(pool).join(&artifact.name), bytes, manifest.source_date_epoch));
         }
         name = manifest.name.replace('_', "-");
@@ -95,13 +94,12 @@ fn to_write(
             true => Package::parse(&old)?.signed_part() == Package::parse(&bytes)?.signed_part(),
             false => old == bytes,
         };
-        if !same {
-            bail!(
-                "{} is in the repository with other contents: a published version is never \
-                 replaced; release a new version (bump `version` in Cargo.toml)",
-                path.display()
-            );
-        }
+        ensure!(
+            same,
+            "{} is in the repository with other contents: a published version is never \
+             replaced; release a new version (bump `version` in Cargo.toml)",
+            path.display()
+        );
         return Ok(None);
     }
     if !is_rpm {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use xshell::Shell;
 
 use crate::config::dependencies::Dependency;
@@ -129,9 +129,7 @@ impl Dist<'_> {
         summary.signed_with = signed_with;
         summary.release_step_seconds = release_seconds;
         self.out.summary(&summary);
-        if failed > 0 {
-            bail!("{failed} of {} target(s) failed; see above", outcomes.len());
-        }
+        ensure!(failed == 0, "{failed} of {} target(s) failed; see above", outcomes.len());
         Ok(())
     }
 
