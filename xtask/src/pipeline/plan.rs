@@ -260,9 +260,6 @@ pub fn artifact_names(policy: &Policy, target: &TargetPolicy) -> Vec<String> {
     [target.names.archive.clone(), target.names.sbom()]
         .into_iter()
         .chain(linux_packages::file_names(policy, &target.target))
-        .flat_map(|name| {
-            let sidecar = format!("{name}.sha256");
-            [name, sidecar]
-        })
+        .flat_map(|name| [name.clone(), format!("{name}.sha256")])
         .collect()
 }
