@@ -73,12 +73,10 @@ pub fn finish(
 }
 
 fn image(manifest: &mut Manifest, out_dir: &Path, _: Option<&Signer>) -> Wrote {
-    let Some(image) = oci::write_image(manifest, out_dir)? else {
-        return Ok(None);
-    };
-    let name = image.name.clone();
-    manifest.files.push(image);
-    Ok(Some(name))
+    let image = oci::write_image(manifest, out_dir)?;
+    let name = image.as_ref().map(|image| image.name.clone());
+    manifest.files.extend(image);
+    Ok(name)
 }
 
 fn installer(manifest: &mut Manifest, out_dir: &Path, _: Option<&Signer>) -> Wrote {
