@@ -108,36 +108,19 @@ impl Output {
     }
 }
 
-/// How one target ended.
-pub struct Outcome {
-    pub target: String,
-    pub builder: Builder,
-    /// When its compiler started and finished.
-    pub build_span: Option<(Instant, Instant)>,
-    pub step_seconds: BTreeMap<String, f64>,
-    pub result: anyhow::Result<TargetEntry>,
-}
+/// When a target's compiler started and finished.
+pub type BuildSpan = (Instant, Instant);
 
-/// The summary of a run, from how each target ended.
-pub fn summarize(outcomes: &[Outcome], started: Instant) -> Summary {
-    let spans = outcomes.iter().filter_map(|o| o.build_span);
+/// The summary of a run, from how each target ended and when its compiler ran.
+pub fn summarize(ended: Vec<(SummaryTarget, Option<BuildSpan>)>, started: Instant) -> Summary {
+    let spans = ended.iter().filter_map(|e| e.1);
     let first = spans.clone().map(|s| s.0).min();
     let last = spans.map(|s| s.1).max();
     Summary {
         reason: "summary".into(),
         seconds: started.elapsed().as_secs_f64(),
         build_seconds: first.zip(last).map_or(0.0, |(first, last)| (last - first).as_secs_f64()),
-        targets: outcomes
-            .iter()
-            .map(|o| SummaryTarget {
-                target: o.target.clone(),
-                builder: o.builder,
-                build_seconds: o.build_span.map(|(a, b)| (b - a).as_secs_f64()),
-                step_seconds: o.step_seconds.clone(),
-                entry: o.result.as_ref().ok().cloned(),
-                error: o.result.as_ref().err().map(|e| format!("{e:#}")),
-            })
-            .collect(),
+        targets: ended.into_iter().map(|e| e.0).collect(),
         signed_with: None,
         release_step_seconds: Vec::new(),
     }

@@ -24,7 +24,7 @@ use crate::host::machine;
 use crate::manifest::{Artifact, ArtifactKind, Binary, Manifest, TargetEntry, Toolchain};
 use crate::pipeline::checks;
 use crate::pipeline::linux_packages;
-use crate::pipeline::output::{self, Outcome, Output};
+use crate::pipeline::output::{self, BuildSpan, Output, SummaryTarget};
 use crate::pipeline::plan::{self, TargetPlan};
 use crate::pipeline::release;
 use crate::util::files;
@@ -80,8 +80,7 @@ struct Job<'a> {
     deps: Vec<Dependency>,
     smoke_run: String,
     artifacts: Vec<Artifact>,
-    /// When the compiler started and finished.
-    build_span: Option<(Instant, Instant)>,
+    build_span: Option<BuildSpan>,
     /// How long each step took, by name.
     step_seconds: BTreeMap<String, f64>,
 }
@@ -99,7 +98,7 @@ impl Dist<'_> {
         }
         // One thread per target, all at once, their builds sharing one jobserver: while one
         // links with LTO on one core, the others compile.
-        let outcomes: Vec<Outcome> = std::thread::scope(|scope| {
+        let ended: Vec<_> = std::thread::scope(|scope| {
             let handles: Vec<_> = plans
                 .iter()
                 .map(|plan| {
@@ -110,7 +109,7 @@ impl Dist<'_> {
             handles.into_iter().map(|h| h.join().expect("dist thread panicked")).collect()
         });
 
-        let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
+        let failed = ended.iter().filter(|(t, _)| t.error.is_some()).count();
         let (mut signed_with, mut release_seconds) = (None, Vec::new());
         if failed == 0 {
             let mut manifest = Manifest::new(
@@ -119,21 +118,22 @@ impl Dist<'_> {
                 git::dirty_files(sh),
                 self.toolchain.clone(),
                 self.mtime,
-                outcomes.iter().filter_map(|o| o.result.as_ref().ok().cloned()).collect(),
+                ended.iter().filter_map(|(t, _)| t.entry.clone()).collect(),
             );
             let dirs = (self.out_dir, self.release_dir);
             release_seconds = release::finish(self.policy, &mut manifest, dirs, &self.out)?;
             signed_with = manifest.signing.map(|s| s.public_key);
         }
-        let mut summary = output::summarize(&outcomes, started);
+        let mut summary = output::summarize(ended, started);
         summary.signed_with = signed_with;
         summary.release_step_seconds = release_seconds;
         self.out.summary(&summary);
-        ensure!(failed == 0, "{failed} of {} target(s) failed; see above", outcomes.len());
+        ensure!(failed == 0, "{failed} of {} target(s) failed; see above", plans.len());
         Ok(())
     }
 
-    fn run_target(&self, sh: &Shell, plan: &TargetPlan) -> Outcome {
+    /// How the target ended, and when its compiler ran.
+    fn run_target(&self, sh: &Shell, plan: &TargetPlan) -> (SummaryTarget, Option<BuildSpan>) {
         let triple = plan.policy.target.triple();
         let mut job = Job {
             plan,
@@ -170,13 +170,15 @@ impl Dist<'_> {
             // The staging directory, and the files of this target in it, are discarded.
             Err(e) => self.out.error(&triple, &format!("{e:#}")),
         }
-        Outcome {
+        let ended = SummaryTarget {
             target: triple,
             builder: plan.builder,
-            build_span: job.build_span,
+            build_seconds: job.build_span.map(|(a, b)| (b - a).as_secs_f64()),
             step_seconds: job.step_seconds,
-            result,
-        }
+            error: result.as_ref().err().map(|e| format!("{e:#}")),
+            entry: result.ok(),
+        };
+        (ended, job.build_span)
     }
 
     /// The manifest entry of a target that went through every step.
@@ -218,11 +220,8 @@ fn build(dist: &Dist, sh: &Shell, job: &mut Job) -> Result<String> {
     let target = job.inv.target.to_string();
     dist.out.status("Building", &target, &format!("with {}", job.inv.builder));
     let started = Instant::now();
-    let mut build = job.inv.cmd(sh);
-    if dist.out.json {
-        build = build.ignore_stdout();
-    }
-    let result = build.run();
+    let build = job.inv.cmd(sh);
+    let result = if dist.out.json { build.ignore_stdout() } else { build }.run();
     job.build_span = Some((started, Instant::now()));
     result.with_context(|| format!("{} failed", job.inv.builder))?;
     Ok(format!("in {:.1}s", started.elapsed().as_secs_f64()))
