@@ -260,17 +260,12 @@ fn smoke_run(dist: &Dist, sh: &Shell, job: &mut Job) -> Result<String> {
 }
 
 fn sbom(dist: &Dist, _: &Shell, job: &mut Job) -> Result<String> {
-    let triple = job.plan.policy.target.triple();
     let name = job.plan.policy.names.sbom();
-    let text = sbom::cyclonedx(&job.deps, &triple, dist.mtime);
+    let text = sbom::cyclonedx(&job.deps, &job.plan.policy.target.triple(), dist.mtime);
     files::write_atomic(&dist.out_dir.join(&name), text.as_bytes())?;
     let detail = format!("{name} ({} packages)", job.deps.len());
-    job.artifacts.push(Artifact {
-        sha256: checksums::sha256_bytes(text.as_bytes()),
-        size: text.len() as u64,
-        name,
-        kind: ArtifactKind::Sbom,
-    });
+    let (size, sha256) = (text.len() as u64, checksums::sha256_bytes(text.as_bytes()));
+    job.artifacts.push(Artifact { name, kind: ArtifactKind::Sbom, size, sha256 });
     Ok(detail)
 }
 
@@ -290,14 +285,9 @@ fn package(dist: &Dist, _: &Shell, job: &mut Job) -> Result<String> {
         });
     }
     let archive = archive::write_archive(dist.out_dir, names, &files, dist.mtime)?;
-    let name = names.archive.clone();
-    let detail = format!("{name} ({} bytes)", archive.size);
-    job.artifacts.push(Artifact {
-        name,
-        kind: ArtifactKind::Archive,
-        size: archive.size,
-        sha256: archive.sha256,
-    });
+    let detail = format!("{} ({} bytes)", names.archive, archive.size);
+    let (name, size, sha256) = (names.archive.clone(), archive.size, archive.sha256);
+    job.artifacts.push(Artifact { name, kind: ArtifactKind::Archive, size, sha256 });
     Ok(detail)
 }
 
