@@ -67,25 +67,22 @@ impl Output {
             println!("{}", serde_json::to_string(summary).expect("the summary serializes"));
             return;
         }
-        let rows: Vec<Vec<String>> = summary
-            .targets
-            .iter()
-            .map(|t| {
-                let mut row = vec![t.target.clone(), t.builder.to_string()];
-                row.extend(match &t.entry {
-                    Some(e) => [
-                        e.binary.size.to_string(),
-                        e.archive().size.to_string(),
-                        e.binary.linkage.clone(),
-                        e.binary.glibc_max.clone().unwrap_or_else(|| "-".into()),
-                        e.archive().sha256.chars().take(12).collect(),
-                        "ok".to_string(),
-                    ],
-                    None => ["-", "-", "-", "-", "-", "FAILED"].map(String::from),
-                });
-                row
-            })
-            .collect();
+        let mut rows = Vec::new();
+        for t in &summary.targets {
+            let mut row = vec![t.target.clone(), t.builder.to_string()];
+            row.extend(match &t.entry {
+                Some(e) => [
+                    e.binary.size.to_string(),
+                    e.archive().size.to_string(),
+                    e.binary.linkage.clone(),
+                    e.binary.glibc_max.clone().unwrap_or_else(|| "-".into()),
+                    e.archive().sha256.chars().take(12).collect(),
+                    "ok".to_string(),
+                ],
+                None => ["-", "-", "-", "-", "-", "FAILED"].map(String::from),
+            });
+            rows.push(row);
+        }
         println!();
         crate::util::print_table(
             &[
