@@ -58,17 +58,13 @@ impl TargetPlan {
         }
     }
 
-    /// Every configured target, planned for this machine.
-    pub fn all(
-        sh: &Shell,
-        policy: &Policy,
-        builder: Option<Builder>,
-        machine: &Machine,
-    ) -> Vec<TargetPlan> {
+    /// Every configured target, planned for this machine with the builder its policy names or
+    /// the best one here.
+    pub fn all(sh: &Shell, policy: &Policy, machine: &Machine) -> Vec<TargetPlan> {
         policy
             .targets
             .iter()
-            .map(|tp| TargetPlan::new(sh, policy, tp.clone(), builder, machine))
+            .map(|tp| TargetPlan::new(sh, policy, tp.clone(), None, machine))
             .collect()
     }
 
