@@ -90,11 +90,8 @@ impl Dist<'_> {
     pub fn run(&self, sh: &Shell, plans: &[TargetPlan]) -> Result<()> {
         let started = Instant::now();
         for plan in plans {
-            self.out.status(
-                "Planning",
-                &plan.policy.target.triple(),
-                &format!("{} ({})", plan.builder, plan.why),
-            );
+            let builder = format!("{} ({})", plan.builder, plan.why);
+            self.out.status("Planning", &plan.policy.target.triple(), &builder);
         }
         // One thread per target, all at once, their builds sharing one jobserver: while one
         // links with LTO on one core, the others compile.
@@ -236,12 +233,9 @@ fn verify(dist: &Dist, sh: &Shell, job: &mut Job) -> Result<String> {
     let checks::Checked { facts, deps, audited } =
         checks::run(sh, dist.policy, (&job.bytes, &binary), target, &machine_paths)?;
     job.deps = deps;
+    let (arch, linkage) = (facts.architecture(), facts.linkage());
     let glibc = facts.glibc_max.map_or(String::new(), |v| format!(", needs glibc {v}"));
-    let detail = format!(
-        "{}, {}{glibc}, stripped, lists its {audited} packages",
-        facts.architecture(),
-        facts.linkage()
-    );
+    let detail = format!("{arch}, {linkage}{glibc}, stripped, lists its {audited} packages");
     job.facts = Some(facts);
     Ok(detail)
 }
