@@ -48,8 +48,8 @@ const STEPS: [Step; 9] = [
     // The CycloneDX SBOM, beside the archive and inside it.
     Step { name: "sbom", done: "Described", run: sbom },
     Step { name: "package", done: "Packaged", run: package },
-    Step { name: "deb", done: "Wrote .deb", run: deb },
-    Step { name: "rpm", done: "Wrote .rpm", run: rpm },
+    Step { name: "deb", done: "Wrote .deb", run: |d, s, j| linux_package(d, s, j, Distro::Debian) },
+    Step { name: "rpm", done: "Wrote .rpm", run: |d, s, j| linux_package(d, s, j, Distro::Rpm) },
     Step { name: "checksum", done: "Checksummed", run: checksum },
 ];
 
@@ -283,14 +283,6 @@ fn package(dist: &Dist, _: &Shell, job: &mut Job) -> Result<String> {
     let (name, size, sha256) = (names.archive.clone(), archive.size, archive.sha256);
     job.artifacts.push(Artifact { name, kind: ArtifactKind::Archive, size, sha256 });
     Ok(detail)
-}
-
-fn deb(dist: &Dist, sh: &Shell, job: &mut Job) -> Result<String> {
-    linux_package(dist, sh, job, Distro::Debian)
-}
-
-fn rpm(dist: &Dist, sh: &Shell, job: &mut Job) -> Result<String> {
-    linux_package(dist, sh, job, Distro::Rpm)
 }
 
 /// The .deb or .rpm of the binary that verify read, with the facts it proved.
