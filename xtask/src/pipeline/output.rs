@@ -35,6 +35,10 @@ pub struct SummaryTarget {
     pub error: Option<String>,
 }
 
+/// The columns of the summary table.
+const COLUMNS: [&str; 8] =
+    ["TARGET", "BUILDER", "BINARY", "ARCHIVE", "LINKAGE", "NEEDS GLIBC", "SHA256", "RESULT"];
+
 /// Status lines for people (cargo's style) or one JSON object per line for programs.
 pub struct Output {
     pub json: bool,
@@ -84,19 +88,7 @@ impl Output {
             rows.push(row);
         }
         println!();
-        crate::util::print_table(
-            &[
-                "TARGET",
-                "BUILDER",
-                "BINARY",
-                "ARCHIVE",
-                "LINKAGE",
-                "NEEDS GLIBC",
-                "SHA256",
-                "RESULT",
-            ],
-            &rows,
-        );
+        crate::util::print_table(&COLUMNS, &rows);
         let signed = match &summary.signed_with {
             Some(key) => format!("signed with minisign key {key}"),
             None => "unsigned (no MINISIGN_KEY_FILE or MINISIGN_KEY)".to_string(),
