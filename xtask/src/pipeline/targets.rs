@@ -24,7 +24,7 @@ use crate::host::machine;
 use crate::manifest::{Artifact, ArtifactKind, Binary, Manifest, TargetEntry, Toolchain};
 use crate::pipeline::checks;
 use crate::pipeline::linux_packages;
-use crate::pipeline::output::{self, BuildSpan, Output, SummaryTarget};
+use crate::pipeline::output::{self, BuildSpan, Output, Summary, SummaryTarget};
 use crate::pipeline::plan::{self, TargetPlan};
 use crate::pipeline::release;
 use crate::util::files;
@@ -107,7 +107,7 @@ impl Dist<'_> {
         });
 
         let failed = ended.iter().filter(|(t, _)| t.error.is_some()).count();
-        let (mut signed_with, mut release_seconds) = (None, Vec::new());
+        let (mut signed_with, mut release_step_seconds) = (None, Vec::new());
         if failed == 0 {
             let mut manifest = Manifest::new(
                 self.policy,
@@ -118,13 +118,11 @@ impl Dist<'_> {
                 ended.iter().filter_map(|(t, _)| t.entry.clone()).collect(),
             );
             let dirs = (self.out_dir, self.release_dir);
-            release_seconds = release::finish(self.policy, &mut manifest, dirs, &self.out)?;
+            release_step_seconds = release::finish(self.policy, &mut manifest, dirs, &self.out)?;
             signed_with = manifest.signing.map(|s| s.public_key);
         }
-        let mut summary = output::summarize(ended, started);
-        summary.signed_with = signed_with;
-        summary.release_step_seconds = release_seconds;
-        self.out.summary(&summary);
+        let summary = output::summarize(ended, started);
+        self.out.summary(&Summary { signed_with, release_step_seconds, ..summary });
         ensure!(failed == 0, "{failed} of {} target(s) failed; see above", plans.len());
         Ok(())
     }
