@@ -226,10 +226,9 @@ fn verify(dist: &Dist, sh: &Shell, job: &mut Job) -> Result<String> {
     let binary = job.inv.binary_path(&dist.policy.bin);
     job.bytes = files::read_regular(&binary, files::BINARY_CAP)?;
     let policy = &job.plan.policy;
-    let machine_paths: Vec<&Path> = job.inv.remaps.iter().map(|(p, _)| p.as_path()).collect();
     let target = (&policy.target, policy.glibc_floor);
     let checks::Checked { facts, deps, audited } =
-        checks::run(sh, dist.policy, (&job.bytes, &binary), target, &machine_paths)?;
+        checks::run(sh, dist.policy, (&job.bytes, &binary), target, &job.inv.remaps)?;
     job.deps = deps;
     let (arch, linkage) = (facts.architecture(), facts.linkage());
     let glibc = facts.glibc_max.map_or(String::new(), |v| format!(", needs glibc {v}"));
