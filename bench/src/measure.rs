@@ -81,7 +81,7 @@ pub fn plain(
     let target_dir = scratch.join("plain-target");
     let mut total = 0.0;
     let cpu_before = children_cpu_seconds()?;
-    for plan in TargetPlan::all(sh, policy, None, machine) {
+    for plan in TargetPlan::all(sh, policy, machine) {
         let inv = plain_invocation(policy, &plan, target_dir.clone(), false);
         let (seconds, _) = timed(|| inv.cmd(sh).ignore_stderr().read())?;
         report.add(format!("plain {} build of {} (s)", plan.builder, inv.target), seconds);
@@ -159,7 +159,7 @@ pub fn auditable(
     scratch: &Path,
     report: &mut Report,
 ) -> Result<f64> {
-    let plan = TargetPlan::all(sh, policy, None, machine)
+    let plan = TargetPlan::all(sh, policy, machine)
         .into_iter()
         .find(|p| p.builder == xtask::config::builder::Builder::Cargo)
         .context("no target built with plain cargo to time cargo-auditable on")?;

@@ -17,7 +17,6 @@ use std::path::PathBuf;
 /// The workspace root: the parent of this crate's directory. `CARGO_MANIFEST_DIR` as cargo
 /// sets it at run time comes first, so that reproduce can run this binary in another checkout.
 pub fn project_root() -> PathBuf {
-    let dir = std::env::var("CARGO_MANIFEST_DIR")
-        .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned());
+    let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or(env!("CARGO_MANIFEST_DIR").into());
     PathBuf::from(dir).parent().unwrap().to_owned()
 }

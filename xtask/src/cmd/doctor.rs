@@ -13,7 +13,7 @@ impl flags::Doctor {
     pub fn run(self, sh: &Shell) -> Result<()> {
         let policy = Policy::read(sh)?;
         let machine = Machine::probe(sh)?;
-        let plans = TargetPlan::all(sh, &policy, None, &machine);
+        let plans = TargetPlan::all(sh, &policy, &machine);
         print_table(&plans, &machine);
         let fixes = fixes(&plans);
         if fixes.is_empty() {

@@ -27,7 +27,7 @@ impl flags::Plan {
             policy.targets = policy.every_arch()?;
         }
         let machine = Machine::probe(sh)?;
-        let plans = TargetPlan::all(sh, &policy, None, &machine);
+        let plans = TargetPlan::all(sh, &policy, &machine);
         let json = plan_json(&policy, &plans, &machine);
         if self.json {
             // One line, so that a workflow step can put it into $GITHUB_OUTPUT as it is.

@@ -19,10 +19,7 @@ impl flags::Verify {
         let floor = self.glibc_floor.or_else(|| policy.floor_for(&target));
         let bytes = files::read_regular(&self.file, files::BINARY_CAP)?;
         let remaps = build::remaps(&sh.current_dir(), &policy.target_dir);
-        let machine_paths: Vec<&std::path::Path> =
-            remaps.iter().map(|(p, _)| p.as_path()).collect();
-        let checked =
-            checks::run(sh, &policy, (&bytes, &self.file), (&target, floor), &machine_paths)?;
+        let checked = checks::run(sh, &policy, (&bytes, &self.file), (&target, floor), &remaps)?;
         println!("{}\n{}", self.file.display(), checked.facts);
         println!(
             "ok: meets the release policy of {target}; its cargo-auditable data lists the {} \

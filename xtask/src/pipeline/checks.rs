@@ -2,7 +2,7 @@
 //! cargo-auditable data against what the workspace's Cargo.lock resolves for the target, and no
 //! path of the build machine.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use xshell::Shell;
@@ -21,20 +21,21 @@ pub struct Checked {
     pub audited: usize,
 }
 
-/// Runs every release check on `bytes`, read from `path`; `machine_paths` must not appear in
-/// them (the paths the build remapped).
+/// Runs every release check on `bytes`, read from `path`; the paths the build remapped
+/// (`remaps`, as [`build::remaps`] gives them) must not appear in them.
 pub fn run(
     sh: &Shell,
     policy: &Policy,
     (bytes, path): (&[u8], &Path),
     (target, floor): (&Target, Option<GlibcVersion>),
-    machine_paths: &[&Path],
+    remaps: &[(PathBuf, String)],
 ) -> Result<Checked> {
+    let machine_paths: Vec<&Path> = remaps.iter().map(|(p, _)| p.as_path()).collect();
     let facts = verify::verify_bytes(bytes, path, target, floor)?;
     let resolved = cargo::resolve(sh, &policy.package.name, &policy.features, target)?;
     let audited =
         auditable::check(bytes, &resolved).with_context(|| format!("{}", path.display()))?;
-    if let Some(found) = build::embedded_path(bytes, machine_paths, &policy.allow_build_paths) {
+    if let Some(found) = build::embedded_path(bytes, &machine_paths, &policy.allow_build_paths) {
         bail!(
             "{} embeds a path of this machine in `{found}`: expected every such path remapped \
              by --remap-path-prefix (a build script or C build that records absolute paths \

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 
 use crate::config::arch::Arch;
 use crate::config::policy::Policy;
@@ -83,14 +83,13 @@ pub fn metadata(policy: &Policy, arch: &'static Arch, mtime: u64) -> Result<Meta
     // The first line is the summary; the rest, when `long-description` is not set, the text.
     let (summary, rest) = text.trim().split_once('\n').unwrap_or((text.trim(), ""));
     let summary = summary.trim().to_string();
-    if summary.chars().count() >= 80 {
-        bail!(
-            "the first line of `description` in {cargo_toml} is {} characters: the .deb and \
-             .rpm take it as their one-line summary, which must be under 80; shorten it and put \
-             the rest on the next lines or in `long-description` in [workspace.metadata.release]",
-            summary.chars().count()
-        );
-    }
+    ensure!(
+        summary.chars().count() < 80,
+        "the first line of `description` in {cargo_toml} is {} characters: the .deb and \
+         .rpm take it as their one-line summary, which must be under 80; shorten it and put \
+         the rest on the next lines or in `long-description` in [workspace.metadata.release]",
+        summary.chars().count()
+    );
     let rest = Some(rest.trim().to_string()).filter(|r| !r.is_empty());
     let description = policy.long_description.clone().or(rest).context(
         "[workspace.metadata.release] in Cargo.toml has no `long-description`, and \
@@ -114,12 +113,11 @@ pub fn metadata(policy: &Policy, arch: &'static Arch, mtime: u64) -> Result<Meta
              Packager of the .rpm; add authors = [\"Name <address>\"]"
         )
     })?;
-    if !maintainer.contains('<') || !maintainer.ends_with('>') {
-        bail!(
-            "the first of `authors` in {cargo_toml} is `{maintainer}`: expected \
-             `Name <address>`, which Debian requires of a Maintainer"
-        );
-    }
+    ensure!(
+        maintainer.contains('<') && maintainer.ends_with('>'),
+        "the first of `authors` in {cargo_toml} is `{maintainer}`: expected `Name <address>`, \
+         which Debian requires of a Maintainer"
+    );
     Ok(Metadata {
         name: package_name(policy),
         upstream_name: package.name.clone(),
@@ -189,13 +187,12 @@ pub fn files(
 /// The folder the policy's `key` names, which must be there.
 fn configured(root: &Path, dir: &Path, key: &str) -> Result<std::path::PathBuf> {
     let path = root.join(dir);
-    if !path.is_dir() {
-        bail!(
-            "`{key} = \"{}\"` in [workspace.metadata.release]: no such folder in the workspace; \
-             fix the path or remove the key",
-            dir.display()
-        );
-    }
+    ensure!(
+        path.is_dir(),
+        "`{key} = \"{}\"` in [workspace.metadata.release]: no such folder in the workspace; fix \
+         the path or remove the key",
+        dir.display()
+    );
     Ok(path)
 }
 
@@ -284,13 +281,12 @@ pub fn license_files(policy: &Policy, root: &Path) -> Result<Vec<(String, String
             licenses.push((name, text));
         }
     }
-    if licenses.is_empty() {
-        bail!(
-            "no license text: set `license-file` in the package's Cargo.toml, or put a \
-             LICENSE*, COPYING* or UNLICENSE file beside it or among `include` in \
-             [workspace.metadata.release]: the .deb and .rpm must carry it"
-        );
-    }
+    ensure!(
+        !licenses.is_empty(),
+        "no license text: set `license-file` in the package's Cargo.toml, or put a LICENSE*, \
+         COPYING* or UNLICENSE file beside it or among `include` in \
+         [workspace.metadata.release]: the .deb and .rpm must carry it"
+    );
     Ok(licenses)
 }
 

@@ -35,6 +35,10 @@ pub struct SummaryTarget {
     pub error: Option<String>,
 }
 
+/// The columns of the summary table.
+const COLUMNS: [&str; 8] =
+    ["TARGET", "BUILDER", "BINARY", "ARCHIVE", "LINKAGE", "NEEDS GLIBC", "SHA256", "RESULT"];
+
 /// Status lines for people (cargo's style) or one JSON object per line for programs.
 pub struct Output {
     pub json: bool,
@@ -67,39 +71,24 @@ impl Output {
             println!("{}", serde_json::to_string(summary).expect("the summary serializes"));
             return;
         }
-        let rows: Vec<Vec<String>> = summary
-            .targets
-            .iter()
-            .map(|t| {
-                let mut row = vec![t.target.clone(), t.builder.to_string()];
-                row.extend(match &t.entry {
-                    Some(e) => [
-                        e.binary.size.to_string(),
-                        e.archive().size.to_string(),
-                        e.binary.linkage.clone(),
-                        e.binary.glibc_max.clone().unwrap_or_else(|| "-".into()),
-                        e.archive().sha256.chars().take(12).collect(),
-                        "ok".to_string(),
-                    ],
-                    None => ["-", "-", "-", "-", "-", "FAILED"].map(String::from),
-                });
-                row
-            })
-            .collect();
+        let mut rows = Vec::new();
+        for t in &summary.targets {
+            let mut row = vec![t.target.clone(), t.builder.to_string()];
+            row.extend(match &t.entry {
+                Some(e) => [
+                    e.binary.size.to_string(),
+                    e.archive().size.to_string(),
+                    e.binary.linkage.clone(),
+                    e.binary.glibc_max.clone().unwrap_or_else(|| "-".into()),
+                    e.archive().sha256.chars().take(12).collect(),
+                    "ok".to_string(),
+                ],
+                None => ["-", "-", "-", "-", "-", "FAILED"].map(String::from),
+            });
+            rows.push(row);
+        }
         println!();
-        crate::util::print_table(
-            &[
-                "TARGET",
-                "BUILDER",
-                "BINARY",
-                "ARCHIVE",
-                "LINKAGE",
-                "NEEDS GLIBC",
-                "SHA256",
-                "RESULT",
-            ],
-            &rows,
-        );
+        crate::util::print_table(&COLUMNS, &rows);
         let signed = match &summary.signed_with {
             Some(key) => format!("signed with minisign key {key}"),
             None => "unsigned (no MINISIGN_KEY_FILE or MINISIGN_KEY)".to_string(),
@@ -108,36 +97,19 @@ impl Output {
     }
 }
 
-/// How one target ended.
-pub struct Outcome {
-    pub target: String,
-    pub builder: Builder,
-    /// When its compiler started and finished.
-    pub build_span: Option<(Instant, Instant)>,
-    pub step_seconds: BTreeMap<String, f64>,
-    pub result: anyhow::Result<TargetEntry>,
-}
+/// When a target's compiler started and finished.
+pub type BuildSpan = (Instant, Instant);
 
-/// The summary of a run, from how each target ended.
-pub fn summarize(outcomes: &[Outcome], started: Instant) -> Summary {
-    let spans = outcomes.iter().filter_map(|o| o.build_span);
+/// The summary of a run, from how each target ended and when its compiler ran.
+pub fn summarize(ended: Vec<(SummaryTarget, Option<BuildSpan>)>, started: Instant) -> Summary {
+    let spans = ended.iter().filter_map(|e| e.1);
     let first = spans.clone().map(|s| s.0).min();
     let last = spans.map(|s| s.1).max();
     Summary {
         reason: "summary".into(),
         seconds: started.elapsed().as_secs_f64(),
         build_seconds: first.zip(last).map_or(0.0, |(first, last)| (last - first).as_secs_f64()),
-        targets: outcomes
-            .iter()
-            .map(|o| SummaryTarget {
-                target: o.target.clone(),
-                builder: o.builder,
-                build_seconds: o.build_span.map(|(a, b)| (b - a).as_secs_f64()),
-                step_seconds: o.step_seconds.clone(),
-                entry: o.result.as_ref().ok().cloned(),
-                error: o.result.as_ref().err().map(|e| format!("{e:#}")),
-            })
-            .collect(),
+        targets: ended.into_iter().map(|e| e.0).collect(),
         signed_with: None,
         release_step_seconds: Vec::new(),
     }

@@ -58,17 +58,13 @@ impl TargetPlan {
         }
     }
 
-    /// Every configured target, planned for this machine.
-    pub fn all(
-        sh: &Shell,
-        policy: &Policy,
-        builder: Option<Builder>,
-        machine: &Machine,
-    ) -> Vec<TargetPlan> {
+    /// Every configured target, planned for this machine with the builder its policy names or
+    /// the best one here.
+    pub fn all(sh: &Shell, policy: &Policy, machine: &Machine) -> Vec<TargetPlan> {
         policy
             .targets
             .iter()
-            .map(|tp| TargetPlan::new(sh, policy, tp.clone(), builder, machine))
+            .map(|tp| TargetPlan::new(sh, policy, tp.clone(), None, machine))
             .collect()
     }
 
@@ -260,9 +256,6 @@ pub fn artifact_names(policy: &Policy, target: &TargetPolicy) -> Vec<String> {
     [target.names.archive.clone(), target.names.sbom()]
         .into_iter()
         .chain(linux_packages::file_names(policy, &target.target))
-        .flat_map(|name| {
-            let sidecar = format!("{name}.sha256");
-            [name, sidecar]
-        })
+        .flat_map(|name| [name.clone(), format!("{name}.sha256")])
         .collect()
 }

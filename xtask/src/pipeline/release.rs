@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 
 use crate::config::policy::Policy;
 use crate::formats::checksums;
@@ -73,12 +73,10 @@ pub fn finish(
 }
 
 fn image(manifest: &mut Manifest, out_dir: &Path, _: Option<&Signer>) -> Wrote {
-    let Some(image) = oci::write_image(manifest, out_dir)? else {
-        return Ok(None);
-    };
-    let name = image.name.clone();
-    manifest.files.push(image);
-    Ok(Some(name))
+    let image = oci::write_image(manifest, out_dir)?;
+    let name = image.as_ref().map(|image| image.name.clone());
+    manifest.files.extend(image);
+    Ok(name)
 }
 
 fn installer(manifest: &mut Manifest, out_dir: &Path, _: Option<&Signer>) -> Wrote {
@@ -145,25 +143,23 @@ pub fn read_checked(dir: &Path) -> Result<Manifest> {
     let mut expected = part.sums();
     listed.sort();
     expected.sort();
-    if listed != expected {
-        bail!(
-            "{}: SHA256SUMS lists {} file(s), the manifest {}, and they must agree",
-            dir.display(),
-            listed.len(),
-            expected.len()
-        );
-    }
+    ensure!(
+        listed == expected,
+        "{}: SHA256SUMS lists {} file(s), the manifest {}, and they must agree",
+        dir.display(),
+        listed.len(),
+        expected.len()
+    );
     Ok(part)
 }
 
 /// The release workflow publishes nothing unsigned unless the policy allows it.
 pub fn check_publishable(policy: &Policy, manifest: &Manifest) -> Result<()> {
-    if manifest.signing.is_none() && !policy.allow_unsigned {
-        bail!(
-            "the release is unsigned: give the release job the key (MINISIGN_KEY secret, from \
-             `cargo xtask keygen`), or set `allow-unsigned = true` in \
-             [workspace.metadata.release] to publish unsigned releases"
-        );
-    }
+    ensure!(
+        manifest.signing.is_some() || policy.allow_unsigned,
+        "the release is unsigned: give the release job the key (MINISIGN_KEY secret, from \
+         `cargo xtask keygen`), or set `allow-unsigned = true` in [workspace.metadata.release] \
+         to publish unsigned releases"
+    );
     Ok(())
 }

@@ -14,7 +14,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, ensure};
 use xshell::Shell;
 
 use crate::formats::checksums;
@@ -54,13 +54,12 @@ pub fn update(sh: &Shell, request: &Request) -> Result<(usize, usize)> {
             let bytes =
                 std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
             let found = checksums::sha256_bytes(&bytes);
-            if found != artifact.sha256 {
-                bail!(
-                    "{} has sha256 {found}, but its release's manifest and SHA256SUMS say {}",
-                    path.display(),
-                    artifact.sha256
-                );
-            }
+            ensure!(
+                found == artifact.sha256,
+                "{} has sha256 {found}, but its release's manifest and SHA256SUMS say {}",
+                path.display(),
+                artifact.sha256
+            );
             incoming.push((dir.join(pool).join(&artifact.name), bytes, manifest.source_date_epoch));
         }
         name = manifest.name.replace('_', "-");
@@ -95,13 +94,12 @@ fn to_write(
             true => Package::parse(&old)?.signed_part() == Package::parse(&bytes)?.signed_part(),
             false => old == bytes,
         };
-        if !same {
-            bail!(
-                "{} is in the repository with other contents: a published version is never \
-                 replaced; release a new version (bump `version` in Cargo.toml)",
-                path.display()
-            );
-        }
+        ensure!(
+            same,
+            "{} is in the repository with other contents: a published version is never \
+             replaced; release a new version (bump `version` in Cargo.toml)",
+            path.display()
+        );
         return Ok(None);
     }
     if !is_rpm {
@@ -162,8 +160,7 @@ fn write_apt(sh: &Shell, gpg: &Gpg, root: &Path, name: &str, date: u64) -> Resul
     for (path, bytes) in pool(&root.join("pool"), "deb")? {
         let control =
             deb::read_control(&bytes).with_context(|| format!("reading {}", path.display()))?;
-        let file = pool_file(root, &path, &bytes)?;
-        debs.push(apt::Deb { control, file });
+        debs.push(apt::Deb { control, file: pool_file(root, &path, &bytes)? });
     }
     let indexes = apt::indexes(&debs)?;
     let release = apt::release(name, date, &indexes);
@@ -188,8 +185,7 @@ fn write_dnf(sh: &Shell, gpg: &Gpg, root: &Path, date: u64) -> Result<usize> {
     for (path, bytes) in &found {
         let package =
             Package::parse(bytes).with_context(|| format!("reading {}", path.display()))?;
-        let file = pool_file(root, path, bytes)?;
-        rpms.push(yum::Rpm { package, file });
+        rpms.push(yum::Rpm { package, file: pool_file(root, path, bytes)? });
     }
     let indexes: Vec<IndexFile> = yum::indexes(&rpms, date)?;
     let old = std::fs::read_to_string(root.join("repodata/repomd.xml")).unwrap_or_default();
@@ -210,12 +206,9 @@ fn write_dnf(sh: &Shell, gpg: &Gpg, root: &Path, date: u64) -> Result<usize> {
 fn prune(dir: &Path, indexes: &[&str]) -> Result<()> {
     for path in files::walk(dir, &|_| false)? {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        let named = |text: &&str| {
-            let key = name.split('-').next().unwrap_or(name);
-            text.contains(key)
-        };
+        let key = name.split('-').next().unwrap_or(name);
         let top = ["repomd.xml", "repomd.xml.asc", "Packages", "Packages.gz"];
-        if !top.contains(&name) && !indexes.iter().any(named) {
+        if !top.contains(&name) && !indexes.iter().any(|text| text.contains(key)) {
             std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
         }
     }

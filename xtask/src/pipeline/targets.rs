@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use xshell::Shell;
 
 use crate::config::dependencies::Dependency;
@@ -24,7 +24,7 @@ use crate::host::machine;
 use crate::manifest::{Artifact, ArtifactKind, Binary, Manifest, TargetEntry, Toolchain};
 use crate::pipeline::checks;
 use crate::pipeline::linux_packages;
-use crate::pipeline::output::{self, Outcome, Output};
+use crate::pipeline::output::{self, BuildSpan, Output, Summary, SummaryTarget};
 use crate::pipeline::plan::{self, TargetPlan};
 use crate::pipeline::release;
 use crate::util::files;
@@ -48,8 +48,8 @@ const STEPS: [Step; 9] = [
     // The CycloneDX SBOM, beside the archive and inside it.
     Step { name: "sbom", done: "Described", run: sbom },
     Step { name: "package", done: "Packaged", run: package },
-    Step { name: "deb", done: "Wrote .deb", run: deb },
-    Step { name: "rpm", done: "Wrote .rpm", run: rpm },
+    Step { name: "deb", done: "Wrote .deb", run: |d, s, j| linux_package(d, s, j, Distro::Debian) },
+    Step { name: "rpm", done: "Wrote .rpm", run: |d, s, j| linux_package(d, s, j, Distro::Rpm) },
     Step { name: "checksum", done: "Checksummed", run: checksum },
 ];
 
@@ -80,8 +80,7 @@ struct Job<'a> {
     deps: Vec<Dependency>,
     smoke_run: String,
     artifacts: Vec<Artifact>,
-    /// When the compiler started and finished.
-    build_span: Option<(Instant, Instant)>,
+    build_span: Option<BuildSpan>,
     /// How long each step took, by name.
     step_seconds: BTreeMap<String, f64>,
 }
@@ -91,15 +90,12 @@ impl Dist<'_> {
     pub fn run(&self, sh: &Shell, plans: &[TargetPlan]) -> Result<()> {
         let started = Instant::now();
         for plan in plans {
-            self.out.status(
-                "Planning",
-                &plan.policy.target.triple(),
-                &format!("{} ({})", plan.builder, plan.why),
-            );
+            let builder = format!("{} ({})", plan.builder, plan.why);
+            self.out.status("Planning", &plan.policy.target.triple(), &builder);
         }
         // One thread per target, all at once, their builds sharing one jobserver: while one
         // links with LTO on one core, the others compile.
-        let outcomes: Vec<Outcome> = std::thread::scope(|scope| {
+        let ended: Vec<_> = std::thread::scope(|scope| {
             let handles: Vec<_> = plans
                 .iter()
                 .map(|plan| {
@@ -110,8 +106,8 @@ impl Dist<'_> {
             handles.into_iter().map(|h| h.join().expect("dist thread panicked")).collect()
         });
 
-        let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
-        let (mut signed_with, mut release_seconds) = (None, Vec::new());
+        let failed = ended.iter().filter(|(t, _)| t.error.is_some()).count();
+        let (mut signed_with, mut release_step_seconds) = (None, Vec::new());
         if failed == 0 {
             let mut manifest = Manifest::new(
                 self.policy,
@@ -119,23 +115,20 @@ impl Dist<'_> {
                 git::dirty_files(sh),
                 self.toolchain.clone(),
                 self.mtime,
-                outcomes.iter().filter_map(|o| o.result.as_ref().ok().cloned()).collect(),
+                ended.iter().filter_map(|(t, _)| t.entry.clone()).collect(),
             );
             let dirs = (self.out_dir, self.release_dir);
-            release_seconds = release::finish(self.policy, &mut manifest, dirs, &self.out)?;
+            release_step_seconds = release::finish(self.policy, &mut manifest, dirs, &self.out)?;
             signed_with = manifest.signing.map(|s| s.public_key);
         }
-        let mut summary = output::summarize(&outcomes, started);
-        summary.signed_with = signed_with;
-        summary.release_step_seconds = release_seconds;
-        self.out.summary(&summary);
-        if failed > 0 {
-            bail!("{failed} of {} target(s) failed; see above", outcomes.len());
-        }
+        let summary = output::summarize(ended, started);
+        self.out.summary(&Summary { signed_with, release_step_seconds, ..summary });
+        ensure!(failed == 0, "{failed} of {} target(s) failed; see above", plans.len());
         Ok(())
     }
 
-    fn run_target(&self, sh: &Shell, plan: &TargetPlan) -> Outcome {
+    /// How the target ended, and when its compiler ran.
+    fn run_target(&self, sh: &Shell, plan: &TargetPlan) -> (SummaryTarget, Option<BuildSpan>) {
         let triple = plan.policy.target.triple();
         let mut job = Job {
             plan,
@@ -172,13 +165,15 @@ impl Dist<'_> {
             // The staging directory, and the files of this target in it, are discarded.
             Err(e) => self.out.error(&triple, &format!("{e:#}")),
         }
-        Outcome {
+        let ended = SummaryTarget {
             target: triple,
             builder: plan.builder,
-            build_span: job.build_span,
+            build_seconds: job.build_span.map(|(a, b)| (b - a).as_secs_f64()),
             step_seconds: job.step_seconds,
-            result,
-        }
+            error: result.as_ref().err().map(|e| format!("{e:#}")),
+            entry: result.ok(),
+        };
+        (ended, job.build_span)
     }
 
     /// The manifest entry of a target that went through every step.
@@ -220,11 +215,8 @@ fn build(dist: &Dist, sh: &Shell, job: &mut Job) -> Result<String> {
     let target = job.inv.target.to_string();
     dist.out.status("Building", &target, &format!("with {}", job.inv.builder));
     let started = Instant::now();
-    let mut build = job.inv.cmd(sh);
-    if dist.out.json {
-        build = build.ignore_stdout();
-    }
-    let result = build.run();
+    let build = job.inv.cmd(sh);
+    let result = if dist.out.json { build.ignore_stdout() } else { build }.run();
     job.build_span = Some((started, Instant::now()));
     result.with_context(|| format!("{} failed", job.inv.builder))?;
     Ok(format!("in {:.1}s", started.elapsed().as_secs_f64()))
@@ -234,17 +226,13 @@ fn verify(dist: &Dist, sh: &Shell, job: &mut Job) -> Result<String> {
     let binary = job.inv.binary_path(&dist.policy.bin);
     job.bytes = files::read_regular(&binary, files::BINARY_CAP)?;
     let policy = &job.plan.policy;
-    let machine_paths: Vec<&Path> = job.inv.remaps.iter().map(|(p, _)| p.as_path()).collect();
     let target = (&policy.target, policy.glibc_floor);
     let checks::Checked { facts, deps, audited } =
-        checks::run(sh, dist.policy, (&job.bytes, &binary), target, &machine_paths)?;
+        checks::run(sh, dist.policy, (&job.bytes, &binary), target, &job.inv.remaps)?;
     job.deps = deps;
+    let (arch, linkage) = (facts.architecture(), facts.linkage());
     let glibc = facts.glibc_max.map_or(String::new(), |v| format!(", needs glibc {v}"));
-    let detail = format!(
-        "{}, {}{glibc}, stripped, lists its {audited} packages",
-        facts.architecture(),
-        facts.linkage()
-    );
+    let detail = format!("{arch}, {linkage}{glibc}, stripped, lists its {audited} packages");
     job.facts = Some(facts);
     Ok(detail)
 }
@@ -263,17 +251,12 @@ fn smoke_run(dist: &Dist, sh: &Shell, job: &mut Job) -> Result<String> {
 }
 
 fn sbom(dist: &Dist, _: &Shell, job: &mut Job) -> Result<String> {
-    let triple = job.plan.policy.target.triple();
     let name = job.plan.policy.names.sbom();
-    let text = sbom::cyclonedx(&job.deps, &triple, dist.mtime);
+    let text = sbom::cyclonedx(&job.deps, &job.plan.policy.target.triple(), dist.mtime);
     files::write_atomic(&dist.out_dir.join(&name), text.as_bytes())?;
     let detail = format!("{name} ({} packages)", job.deps.len());
-    job.artifacts.push(Artifact {
-        sha256: checksums::sha256_bytes(text.as_bytes()),
-        size: text.len() as u64,
-        name,
-        kind: ArtifactKind::Sbom,
-    });
+    let (size, sha256) = (text.len() as u64, checksums::sha256_bytes(text.as_bytes()));
+    job.artifacts.push(Artifact { name, kind: ArtifactKind::Sbom, size, sha256 });
     Ok(detail)
 }
 
@@ -293,23 +276,10 @@ fn package(dist: &Dist, _: &Shell, job: &mut Job) -> Result<String> {
         });
     }
     let archive = archive::write_archive(dist.out_dir, names, &files, dist.mtime)?;
-    let name = names.archive.clone();
-    let detail = format!("{name} ({} bytes)", archive.size);
-    job.artifacts.push(Artifact {
-        name,
-        kind: ArtifactKind::Archive,
-        size: archive.size,
-        sha256: archive.sha256,
-    });
+    let detail = format!("{} ({} bytes)", names.archive, archive.size);
+    let (name, size, sha256) = (names.archive.clone(), archive.size, archive.sha256);
+    job.artifacts.push(Artifact { name, kind: ArtifactKind::Archive, size, sha256 });
     Ok(detail)
-}
-
-fn deb(dist: &Dist, sh: &Shell, job: &mut Job) -> Result<String> {
-    linux_package(dist, sh, job, Distro::Debian)
-}
-
-fn rpm(dist: &Dist, sh: &Shell, job: &mut Job) -> Result<String> {
-    linux_package(dist, sh, job, Distro::Rpm)
 }
 
 /// The .deb or .rpm of the binary that verify read, with the facts it proved.
