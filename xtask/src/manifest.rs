@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, ensure};
 use serde::{Deserialize, Serialize};
 
 use crate::config::builder::Builder;
@@ -246,13 +246,12 @@ impl Manifest {
             schema_version: Option<u32>,
         }
         let version: Version = serde_json::from_str(text)?;
-        if version.schema_version != Some(SCHEMA_VERSION) {
-            bail!(
-                "schema_version {:?}, this xtask reads {SCHEMA_VERSION}: use the xtask of the \
-                 release's commit",
-                version.schema_version
-            );
-        }
+        ensure!(
+            version.schema_version == Some(SCHEMA_VERSION),
+            "schema_version {:?}, this xtask reads {SCHEMA_VERSION}: use the xtask of the \
+             release's commit",
+            version.schema_version
+        );
         let manifest: Manifest = serde_json::from_str(text)?;
         manifest.check_names().context("a file name in it")?;
         Ok(manifest)

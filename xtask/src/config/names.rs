@@ -3,7 +3,7 @@
 //! package has one, rendered as cargo-binstall 1.15 renders it, so that a project keeps the names
 //! it already publishes; else `{name}-{target}-v{version}`, binstall's first default guess.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, ensure};
 
 use crate::config::binstall::{self, Binstall, PkgFmt, Vars};
 
@@ -55,23 +55,20 @@ impl ReleaseNames {
         .with_context(|| format!("{where_}: bin-dir"))?;
         let binary = binary.trim_start_matches("./").to_string();
         let (dir, file) = binary.rsplit_once('/').unwrap_or(("", &binary));
-        if matches!(archive.as_str(), "" | "." | "..") {
-            bail!(
-                "{where_}: pkg-url `{url}` ends in no file name: expected it to end with the archive's name"
-            );
-        }
-        if !dir.is_empty() && dir.split('/').any(|c| matches!(c, "" | "." | "..")) {
-            bail!(
-                "{where_}: bin-dir renders to `{binary}`: expected a relative path inside the archive"
-            );
-        }
-        if file != vars.bin {
-            bail!(
-                "{where_}: bin-dir renders to `{binary}`, a file named `{file}`, but the binary \
-                 is `{}`: end bin-dir with {{ bin }}{{ binary-ext }}",
-                vars.bin
-            );
-        }
+        ensure!(
+            !matches!(archive.as_str(), "" | "." | ".."),
+            "{where_}: pkg-url `{url}` ends in no file name: expected it to end with the archive's name"
+        );
+        ensure!(
+            dir.is_empty() || dir.split('/').all(|c| !matches!(c, "" | "." | "..")),
+            "{where_}: bin-dir renders to `{binary}`: expected a relative path inside the archive"
+        );
+        ensure!(
+            file == vars.bin,
+            "{where_}: bin-dir renders to `{binary}`, a file named `{file}`, but the binary \
+             is `{}`: end bin-dir with {{ bin }}{{ binary-ext }}",
+            vars.bin
+        );
         Ok(ReleaseNames { dir: dir.to_string(), archive, binary, format })
     }
 

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use serde::{Deserialize, Serialize};
 
 use crate::config::binstall::{Binstall, Vars};
@@ -70,14 +70,13 @@ impl Smoke {
     /// Judges what a run that exited 0 printed on its standard output.
     pub fn judge(&self, stdout: &str) -> Result<String> {
         let first = stdout.lines().next().unwrap_or_default().trim();
-        if !first.contains(&self.expect) {
-            bail!(
-                "`{}` printed `{first}` as its first line, expected one containing `{}` \
-                 (`smoke` in {WHERE} sets the arguments and the text)",
-                self.args.join(" "),
-                self.expect
-            );
-        }
+        ensure!(
+            first.contains(&self.expect),
+            "`{}` printed `{first}` as its first line, expected one containing `{}` \
+             (`smoke` in {WHERE} sets the arguments and the text)",
+            self.args.join(" "),
+            self.expect
+        );
         Ok(first.to_string())
     }
 }
@@ -329,12 +328,11 @@ fn target_policy(
     default_floor: Option<GlibcVersion>,
     names: impl Fn(&Target) -> Result<ReleaseNames>,
 ) -> Result<TargetPolicy> {
-    if entry.triple.glibc_suffix.is_some() {
-        bail!(
-            "{WHERE}: write `{}` without the glibc suffix and set `glibc-floor` instead",
-            entry.triple
-        );
-    }
+    ensure!(
+        entry.triple.glibc_suffix.is_none(),
+        "{WHERE}: write `{}` without the glibc suffix and set `glibc-floor` instead",
+        entry.triple
+    );
     if let Some(floor) = entry.glibc_floor {
         meetable(&entry.triple, floor)?;
     }
@@ -405,28 +403,25 @@ fn minisign_pubkey(binstall: Option<&Binstall>) -> Result<Option<String>> {
     let Some(signing) = binstall.and_then(|b| b.signing.as_ref()) else {
         return Ok(None);
     };
-    if signing.algorithm != "minisign" {
-        bail!(
-            "{where_}: algorithm `{}`, expected `minisign` (the one cargo-binstall and install.sh \
-             check)",
-            signing.algorithm
-        );
-    }
-    if signing.file.as_deref().is_some_and(|f| f != "{ url }.sig") {
-        bail!(
-            "{where_}: file `{}`, expected none or `{{ url }}.sig`: each signature is published \
-             beside its file as <file>.sig",
-            signing.file.as_deref().unwrap_or_default()
-        );
-    }
+    ensure!(
+        signing.algorithm == "minisign",
+        "{where_}: algorithm `{}`, expected `minisign` (the one cargo-binstall and install.sh \
+         check)",
+        signing.algorithm
+    );
+    ensure!(
+        signing.file.as_deref().is_none_or(|f| f == "{ url }.sig"),
+        "{where_}: file `{}`, expected none or `{{ url }}.sig`: each signature is published \
+         beside its file as <file>.sig",
+        signing.file.as_deref().unwrap_or_default()
+    );
     let key = &signing.pubkey;
     let base64 = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=');
-    if key.is_empty() || !key.chars().all(base64) {
-        bail!(
-            "{where_}: pubkey `{key}` is not a minisign public key: expected the base64 line of \
-             the .pub file `minisign -G` wrote (RW...)"
-        );
-    }
+    ensure!(
+        !key.is_empty() && key.chars().all(base64),
+        "{where_}: pubkey `{key}` is not a minisign public key: expected the base64 line of \
+         the .pub file `minisign -G` wrote (RW...)"
+    );
     Ok(Some(key.clone()))
 }
 
@@ -434,13 +429,12 @@ fn minisign_pubkey(binstall: Option<&Binstall>) -> Result<Option<String>> {
 /// builder allows is refused before anything is built, naming the floor that can be met.
 fn meetable(target: &Target, floor: GlibcVersion) -> Result<()> {
     let (lowest, why) = builder::lowest_floor(target.arch);
-    if floor < lowest {
-        let triple = target.triple();
-        bail!(
-            "{triple}: glibc floor {floor} cannot be met: {lowest} is {why}. The lowest floor \
-             that can be met is {lowest}: set glibc-floor = \"{lowest}\" (or --target {triple}.{lowest})"
-        );
-    }
+    let triple = target.triple();
+    ensure!(
+        floor >= lowest,
+        "{triple}: glibc floor {floor} cannot be met: {lowest} is {why}. The lowest floor \
+         that can be met is {lowest}: set glibc-floor = \"{lowest}\" (or --target {triple}.{lowest})"
+    );
     Ok(())
 }
 

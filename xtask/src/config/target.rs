@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 
 use crate::config::arch::{ARCHES, Arch};
 use crate::config::glibc::GlibcVersion;
@@ -41,11 +41,10 @@ impl Target {
                 Arch::supported()
             );
         };
-        if os != "linux" {
-            bail!(
-                "unsupported operating system `{os}` in `{triple}`: only linux targets are released"
-            );
-        }
+        ensure!(
+            os == "linux",
+            "unsupported operating system `{os}` in `{triple}`: only linux targets are released"
+        );
         let gnu = format!("gnu{}", arch.abi);
         let musl = format!("musl{}", arch.abi);
         let libc = match env {
