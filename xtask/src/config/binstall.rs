@@ -23,7 +23,8 @@ pub struct Binstall {
     pub overrides: BTreeMap<String, Override>,
 }
 
-/// One `overrides.<target>` table; binstall's other keys there do not change names.
+/// One `overrides.<target>` table, or what [`Binstall::fields`] picks for a target; binstall's
+/// other keys there do not change names.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct Override {
@@ -43,24 +44,14 @@ pub struct BinstallSigning {
     pub file: Option<String>,
 }
 
-/// The fields binstall uses for one target: the override's where it sets them, else the table's.
-#[derive(Default)]
-pub struct Fields<'a> {
-    pub pkg_url: Option<&'a str>,
-    pub bin_dir: Option<&'a str>,
-    pub pkg_fmt: Option<&'a str>,
-}
-
 impl Binstall {
-    pub fn fields(&self, triple: &str) -> Fields<'_> {
-        let o = self.overrides.get(triple);
-        fn pick<'a>(o: Option<&'a String>, base: &'a Option<String>) -> Option<&'a str> {
-            o.or(base.as_ref()).map(String::as_str)
-        }
-        Fields {
-            pkg_url: pick(o.and_then(|o| o.pkg_url.as_ref()), &self.pkg_url),
-            bin_dir: pick(o.and_then(|o| o.bin_dir.as_ref()), &self.bin_dir),
-            pkg_fmt: pick(o.and_then(|o| o.pkg_fmt.as_ref()), &self.pkg_fmt),
+    /// The fields binstall uses for `triple`: the override's where it sets them, else the table's.
+    pub fn fields(&self, triple: &str) -> Override {
+        let o = self.overrides.get(triple).cloned().unwrap_or_default();
+        Override {
+            pkg_url: o.pkg_url.or_else(|| self.pkg_url.clone()),
+            bin_dir: o.bin_dir.or_else(|| self.bin_dir.clone()),
+            pkg_fmt: o.pkg_fmt.or_else(|| self.pkg_fmt.clone()),
         }
     }
 }
@@ -229,8 +220,8 @@ mod tests {
         let o = Override { pkg_url: Some("other".into()), ..Override::default() };
         table.overrides.insert("x86_64-unknown-linux-musl".into(), o);
         let f = table.fields("x86_64-unknown-linux-musl");
-        assert_eq!((f.pkg_url, f.bin_dir), (Some("other"), Some("dir")));
-        assert_eq!(table.fields("aarch64-unknown-linux-musl").pkg_url, Some("base"));
+        assert_eq!((f.pkg_url.as_deref(), f.bin_dir.as_deref()), (Some("other"), Some("dir")));
+        assert_eq!(table.fields("aarch64-unknown-linux-musl").pkg_url.as_deref(), Some("base"));
     }
 
     #[test]

@@ -31,7 +31,7 @@ impl ReleaseNames {
         let triple = vars.target.triple();
         let where_ = format!("[package.metadata.binstall] (for {triple}) in Cargo.toml");
         let fields = table.map(|t| t.fields(&triple)).unwrap_or_default();
-        let fmt = match (fields.pkg_fmt, fields.pkg_url) {
+        let fmt = match (fields.pkg_fmt.as_deref(), fields.pkg_url.as_deref()) {
             (Some(fmt), _) => fmt,
             (None, Some(url)) if !binstall::has_format_key(url) => PkgFmt::guess(url)
                 .with_context(|| {
@@ -44,12 +44,12 @@ impl ReleaseNames {
         };
         let format = PkgFmt::parse(fmt, &where_)?;
         // Only the file name is rendered: the URL before it (`{ repo }`) is where it is published.
-        let url = fields.pkg_url.unwrap_or(DEFAULT_PKG_URL);
+        let url = fields.pkg_url.as_deref().unwrap_or(DEFAULT_PKG_URL);
         let file = url.rsplit('/').next().unwrap_or_default();
         let archive = binstall::render(file, &|k| binstall::url_value(vars, format.suffix(), k))
             .with_context(|| format!("{where_}: pkg-url"))?;
         let archive = archive.rsplit('/').next().unwrap_or_default().to_string();
-        let binary = binstall::render(fields.bin_dir.unwrap_or(DEFAULT_BIN_DIR), &|k| {
+        let binary = binstall::render(fields.bin_dir.as_deref().unwrap_or(DEFAULT_BIN_DIR), &|k| {
             binstall::bin_dir_value(vars, k)
         })
         .with_context(|| format!("{where_}: bin-dir"))?;
