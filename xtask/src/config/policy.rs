@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail, ensure};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::config::binstall::{Binstall, Vars};
@@ -105,12 +106,6 @@ struct TargetEntry {
     runs_on: Option<String>,
 }
 
-/// `[package.metadata]` of the shipped package: the parts xtask checks.
-#[derive(Clone, Debug, Default, Deserialize)]
-struct PackageMetadata {
-    binstall: Option<Binstall>,
-}
-
 pub struct Policy {
     /// The package whose binary ships.
     pub package: Package,
@@ -181,7 +176,11 @@ impl Policy {
     /// Reads `cargo metadata --no-deps` output; `Policy::read` in `host/cargo.rs` runs it.
     pub fn from_metadata(json: &str) -> Result<Policy> {
         let metadata: Metadata = serde_json::from_str(json).context("parsing `cargo metadata`")?;
-        let release = release_config(metadata.metadata)?;
+        let release: ReleaseConfig = metadata_table(metadata.metadata.as_ref(), "release")
+            .with_context(|| format!("reading {WHERE}: fix the key it names"))?
+            .with_context(|| {
+                format!("{WHERE} is missing: it names the package to ship and its targets")
+            })?;
         let build_scripts = (metadata.packages.iter())
             .flat_map(|p| &p.targets)
             .filter(|t| t.kind.iter().any(|k| k == "custom-build"))
@@ -192,7 +191,9 @@ impl Policy {
                 || format!("{WHERE}: package `{}` is not a workspace member", release.package),
             )?;
         let bin = shipped_bin(&package, release.binaries.as_deref())?;
-        let binstall = binstall_table(&package)?;
+        // `[package.metadata.binstall]`, where cargo-binstall reads it.
+        let binstall = metadata_table(package.metadata.as_ref(), "binstall")
+            .context("reading [package.metadata.binstall] of the shipped package")?;
         if release.targets.is_empty() {
             bail!("{WHERE} lists no targets: add [[workspace.metadata.release.targets]] entries");
         }
@@ -288,28 +289,12 @@ impl Policy {
     }
 }
 
-/// `[workspace.metadata.release]`, from the workspace's `metadata` as cargo gives it.
-fn release_config(metadata: Option<serde_json::Value>) -> Result<ReleaseConfig> {
-    #[derive(Deserialize)]
-    struct WorkspaceMetadata {
-        release: Option<ReleaseConfig>,
-    }
-    let workspace: Option<WorkspaceMetadata> = metadata
-        .map(serde_json::from_value)
-        .transpose()
-        .with_context(|| format!("reading {WHERE}: fix the key it names"))?;
-    workspace.and_then(|m| m.release).with_context(|| {
-        format!("{WHERE} is missing: it names the package to ship and its targets")
-    })
-}
-
-/// The shipped package's `[package.metadata.binstall]`, where cargo-binstall reads it.
-fn binstall_table(package: &Package) -> Result<Option<Binstall>> {
-    let metadata: Option<PackageMetadata> = (package.metadata.clone())
-        .map(serde_json::from_value)
-        .transpose()
-        .context("reading [package.metadata.binstall] of the shipped package")?;
-    Ok(metadata.and_then(|m| m.binstall))
+/// The `key` table of `[workspace.metadata]` or `[package.metadata]` as cargo gives it.
+fn metadata_table<T: DeserializeOwned>(
+    metadata: Option<&serde_json::Value>,
+    key: &str,
+) -> serde_json::Result<Option<T>> {
+    metadata.and_then(|m| m.get(key)).map(T::deserialize).transpose()
 }
 
 /// The smoke run: the policy's, or `--version`; what it must print is the version unless set.
