@@ -56,9 +56,18 @@ impl Binstall {
     }
 }
 
-/// The package formats binstall knows (`PkgFmt`). dist writes `tgz`; the others are refused
-/// before anything is built.
-pub const PKG_FMTS: [&str; 7] = ["tar", "tbz2", "tgz", "txz", "tzstd", "zip", "bin"];
+/// The package formats binstall knows (`PkgFmt`), each with the file extensions that make
+/// binstall guess it from a pkg-url. dist writes `tgz`; the others are refused before anything
+/// is built.
+pub const PKG_FMTS: [(&str, &[&str]); 7] = [
+    ("tar", &[".tar"]),
+    ("tbz2", &[".tbz2", ".tar.bz2"]),
+    ("tgz", &[".tgz", ".tar.gz"]),
+    ("txz", &[".txz", ".tar.xz"]),
+    ("tzstd", &[".tzstd", ".tzst", ".tar.zst"]),
+    ("zip", &[".zip"]),
+    ("bin", &[".exe", ".bin"]),
+];
 
 /// The archive format dist writes: a gzip-compressed tar.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,36 +80,22 @@ impl PkgFmt {
     pub fn parse(text: &str, where_: &str) -> Result<PkgFmt> {
         match text.to_ascii_lowercase().as_str() {
             "tgz" => Ok(PkgFmt::Tgz),
-            known if PKG_FMTS.contains(&known) => bail!(
+            known if PKG_FMTS.iter().any(|(fmt, _)| *fmt == known) => bail!(
                 "{where_}: pkg-fmt `{text}` is not supported by `cargo xtask dist`, which writes \
                  tgz (.tar.gz) archives only: set pkg-fmt = \"tgz\" and publish .tar.gz archives"
             ),
             _ => bail!(
                 "{where_}: pkg-fmt `{text}` is not a cargo-binstall format (expected one of {}); \
                  `cargo xtask dist` writes tgz",
-                PKG_FMTS.join(", ")
+                PKG_FMTS.map(|(fmt, _)| fmt).join(", ")
             ),
         }
     }
 
     /// binstall's guess from the end of a pkg-url without a format variable.
     pub fn guess(url: &str) -> Option<&'static str> {
-        let ends = [
-            (".tar", "tar"),
-            (".tbz2", "tbz2"),
-            (".tar.bz2", "tbz2"),
-            (".tgz", "tgz"),
-            (".tar.gz", "tgz"),
-            (".txz", "txz"),
-            (".tar.xz", "txz"),
-            (".tzstd", "tzstd"),
-            (".tzst", "tzstd"),
-            (".tar.zst", "tzstd"),
-            (".exe", "bin"),
-            (".bin", "bin"),
-            (".zip", "zip"),
-        ];
-        ends.iter().find(|(e, _)| url.ends_with(e)).map(|(_, f)| *f)
+        let known = PKG_FMTS.iter().find(|(_, ends)| ends.iter().any(|e| url.ends_with(e)));
+        known.map(|(fmt, _)| *fmt)
     }
 
     /// The file extension binstall tries last for the format, the one dist writes when pkg-url
