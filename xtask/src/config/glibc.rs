@@ -41,12 +41,10 @@ impl GlibcVersion {
 
 impl fmt::Display for GlibcVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let [major, minor, patch] = self.0;
-        write!(f, "{major}.{minor}")?;
-        if patch != 0 {
-            write!(f, ".{patch}")?;
+        match self.0 {
+            [major, minor, 0] => write!(f, "{major}.{minor}"),
+            [major, minor, patch] => write!(f, "{major}.{minor}.{patch}"),
         }
-        Ok(())
     }
 }
 
