@@ -58,16 +58,12 @@ impl Target {
                 if arch.musl { format!(" and {musl}") } else { String::new() }
             ),
         };
-        let glibc_suffix = match suffix {
-            None => None,
-            Some(_) if libc == Libc::Musl => {
-                bail!("`{triple}`: a glibc suffix only makes sense on a gnu target")
-            }
-            Some(v) => Some(
-                GlibcVersion::parse(v)
-                    .with_context(|| format!("malformed glibc suffix in `{triple}`: {hint}"))?,
-            ),
-        };
+        ensure!(
+            suffix.is_none() || libc == Libc::Gnu,
+            "`{triple}`: a glibc suffix only makes sense on a gnu target"
+        );
+        let glibc_suffix = (suffix.map(GlibcVersion::parse).transpose())
+            .with_context(|| format!("malformed glibc suffix in `{triple}`: {hint}"))?;
         Ok(Target { arch, vendor: vendor.to_string(), libc, glibc_suffix })
     }
 
