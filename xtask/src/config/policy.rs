@@ -33,8 +33,7 @@ struct ReleaseConfig {
     /// this path (from the workspace root).
     pgp_public_key: Option<PathBuf>,
     /// Whether dist requires a `CHANGELOG.md` section for the version (the default).
-    #[serde(default = "yes")]
-    changelog: bool,
+    changelog: Option<bool>,
     smoke: Option<Smoke>,
     /// Which binary of the package ships; needed when it has several.
     binaries: Option<Vec<String>>,
@@ -164,10 +163,6 @@ pub struct TargetPolicy {
     pub names: ReleaseNames,
 }
 
-fn yes() -> bool {
-    true
-}
-
 /// Every release is cross-built on x86_64 so that anyone can rebuild it bit for bit there.
 pub const DEFAULT_RUNNER: &str = "ubuntu-24.04";
 const WHERE: &str = "[workspace.metadata.release] in Cargo.toml";
@@ -226,7 +221,7 @@ impl Policy {
             tools: release.tools,
             allow_unsigned: release.allow_unsigned,
             pgp_public_key: release.pgp_public_key,
-            changelog: release.changelog,
+            changelog: release.changelog.unwrap_or(true),
             targets,
             target_dir: metadata.target_directory,
         })
