@@ -275,9 +275,6 @@ impl Policy {
     /// The glibc floor for any target, configured or not: a `.2.28` suffix, the target's own
     /// floor, or the default, and never below the port's first glibc. `None` for musl.
     pub fn floor_for(&self, target: &Target) -> Option<GlibcVersion> {
-        if target.libc == Libc::Musl {
-            return None;
-        }
         let configured = self.targets.iter().find(|t| t.target == *target);
         let floor = target.glibc_suffix.or(configured.map_or(self.glibc_floor, |t| t.policy_floor));
         effective_floor(target, floor)
