@@ -192,17 +192,7 @@ impl Policy {
         if release.targets.is_empty() {
             bail!("{WHERE} lists no targets: add [[workspace.metadata.release.targets]] entries");
         }
-        let mut targets: Vec<TargetPolicy> = Vec::new();
-        for entry in release.targets {
-            if targets.iter().any(|t| t.target == entry.triple) {
-                bail!("{WHERE}: {} is listed twice", entry.triple);
-            }
-            let names = |target: &Target| {
-                release_names(&package, binstall.as_ref(), &bin, (target, &package.version))
-            };
-            targets.push(target_policy(entry, release.glibc_floor, names)?);
-        }
-        Ok(Policy {
+        let mut policy = Policy {
             smoke: smoke(release.smoke, &package.version),
             features: release.features,
             image_command: release.image_command,
@@ -211,7 +201,8 @@ impl Policy {
             hardware_test: release.hardware_test,
             build_scripts,
             allow_build_paths: release.allow_build_paths,
-            minisign_pubkey: minisign_pubkey(binstall.as_ref())?,
+            // Set after the targets are read, so that their errors come first.
+            minisign_pubkey: None,
             binstall,
             package,
             bin,
@@ -222,9 +213,19 @@ impl Policy {
             allow_unsigned: release.allow_unsigned,
             pgp_public_key: release.pgp_public_key,
             changelog: release.changelog.unwrap_or(true),
-            targets,
+            targets: Vec::new(),
             target_dir: metadata.target_directory,
-        })
+        };
+        for entry in release.targets {
+            if policy.targets.iter().any(|t| t.target == entry.triple) {
+                bail!("{WHERE}: {} is listed twice", entry.triple);
+            }
+            let names = |target: &Target| policy.names_at(target, policy.version());
+            let target = target_policy(entry, policy.glibc_floor, names)?;
+            policy.targets.push(target);
+        }
+        policy.minisign_pubkey = minisign_pubkey(policy.binstall.as_ref())?;
+        Ok(policy)
     }
 
     pub fn version(&self) -> &str {
@@ -234,7 +235,9 @@ impl Policy {
     /// The names of `target`'s files in a release of `version`, which merge may be given parts
     /// of: the configured ones when it is this checkout's version.
     pub fn names_at(&self, target: &Target, version: &str) -> Result<ReleaseNames> {
-        release_names(&self.package, self.binstall.as_ref(), &self.bin, (target, version))
+        let (name, repo) = (&self.package.name, self.package.repository.as_deref());
+        let vars = Vars { name, version, bin: &self.bin, repo, target };
+        ReleaseNames::new(self.binstall.as_ref(), &vars)
     }
 
     /// The policy for `triple`, which must be configured: release rules are not invented on the
@@ -328,18 +331,6 @@ fn target_policy(
         builder: entry.builder.and_then(|b| b.0),
         runs_on: entry.runs_on.unwrap_or_else(|| DEFAULT_RUNNER.to_string()),
     })
-}
-
-/// The release's names for `target`, from the package's `[package.metadata.binstall]`.
-fn release_names(
-    package: &Package,
-    table: Option<&Binstall>,
-    bin: &str,
-    (target, version): (&Target, &str),
-) -> Result<ReleaseNames> {
-    let vars =
-        Vars { name: &package.name, version, bin, repo: package.repository.as_deref(), target };
-    ReleaseNames::new(table, &vars)
 }
 
 /// The binary that ships: the package's only one, or the one `binaries` names.
