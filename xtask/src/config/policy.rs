@@ -220,8 +220,7 @@ impl Policy {
             if policy.targets.iter().any(|t| t.target == entry.triple) {
                 bail!("{WHERE}: {} is listed twice", entry.triple);
             }
-            let names = |target: &Target| policy.names_at(target, policy.version());
-            let target = target_policy(entry, policy.glibc_floor, names)?;
+            let target = policy.target_policy(entry)?;
             policy.targets.push(target);
         }
         policy.minisign_pubkey = minisign_pubkey(policy.binstall.as_ref())?;
@@ -266,11 +265,10 @@ impl Policy {
     /// Every architecture of the table with glibc, and with musl where rustup has it, at the
     /// default floor: what `plan --every-arch` plans and the every-arch workflow builds.
     pub fn every_arch(&self) -> Result<Vec<TargetPolicy>> {
-        let names = |target: &Target| self.names_at(target, self.version());
         Target::every()
             .map(|triple| {
                 let entry = TargetEntry { triple, builder: None, glibc_floor: None, runs_on: None };
-                target_policy(entry, self.glibc_floor, names)
+                self.target_policy(entry)
             })
             .collect()
     }
@@ -281,6 +279,34 @@ impl Policy {
         let configured = self.targets.iter().find(|t| t.target == *target);
         let floor = target.glibc_suffix.or(configured.map_or(self.glibc_floor, |t| t.policy_floor));
         effective_floor(target, floor)
+    }
+
+    /// One target's rules: its floors (never below what a builder can link), builder, runner and
+    /// release names.
+    fn target_policy(&self, entry: TargetEntry) -> Result<TargetPolicy> {
+        ensure!(
+            entry.triple.glibc_suffix.is_none(),
+            "{WHERE}: write `{}` without the glibc suffix and set `glibc-floor` instead",
+            entry.triple
+        );
+        if let Some(floor) = entry.glibc_floor {
+            meetable(&entry.triple, floor)?;
+        }
+        let policy_floor = match entry.triple.libc {
+            Libc::Musl => None,
+            Libc::Gnu => entry.glibc_floor.or(self.glibc_floor),
+        };
+        if let Some(floor) = policy_floor {
+            floor.as_floor(&format!("{WHERE}, {}", entry.triple))?;
+        }
+        Ok(TargetPolicy {
+            names: self.names_at(&entry.triple, self.version())?,
+            glibc_floor: effective_floor(&entry.triple, policy_floor),
+            policy_floor,
+            target: entry.triple,
+            builder: entry.builder.and_then(|b| b.0),
+            runs_on: entry.runs_on.unwrap_or_else(|| DEFAULT_RUNNER.to_string()),
+        })
     }
 }
 
@@ -299,38 +325,6 @@ fn smoke(configured: Option<Smoke>, version: &str) -> Smoke {
         smoke.expect = version.to_string();
     }
     smoke
-}
-
-/// One target's rules: its floors (never below what a builder can link), builder, runner and
-/// release names.
-fn target_policy(
-    entry: TargetEntry,
-    default_floor: Option<GlibcVersion>,
-    names: impl Fn(&Target) -> Result<ReleaseNames>,
-) -> Result<TargetPolicy> {
-    ensure!(
-        entry.triple.glibc_suffix.is_none(),
-        "{WHERE}: write `{}` without the glibc suffix and set `glibc-floor` instead",
-        entry.triple
-    );
-    if let Some(floor) = entry.glibc_floor {
-        meetable(&entry.triple, floor)?;
-    }
-    let policy_floor = match entry.triple.libc {
-        Libc::Musl => None,
-        Libc::Gnu => entry.glibc_floor.or(default_floor),
-    };
-    if let Some(floor) = policy_floor {
-        floor.as_floor(&format!("{WHERE}, {}", entry.triple))?;
-    }
-    Ok(TargetPolicy {
-        names: names(&entry.triple)?,
-        glibc_floor: effective_floor(&entry.triple, policy_floor),
-        policy_floor,
-        target: entry.triple,
-        builder: entry.builder.and_then(|b| b.0),
-        runs_on: entry.runs_on.unwrap_or_else(|| DEFAULT_RUNNER.to_string()),
-    })
 }
 
 /// The binary that ships: the package's only one, or the one `binaries` names.
