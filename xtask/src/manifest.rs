@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, ensure};
 use serde::{Deserialize, Serialize};
 
 use crate::config::builder::Builder;
@@ -165,22 +165,6 @@ pub struct Requirement {
     pub version: String,
 }
 
-impl From<&Policy> for PackageInfo {
-    fn from(policy: &Policy) -> PackageInfo {
-        let package = &policy.package;
-        PackageInfo {
-            bin: policy.bin.clone(),
-            description: package.description.clone(),
-            license: package.license.clone(),
-            repository: package.repository.clone(),
-            homepage: package.homepage.clone(),
-            authors: package.authors.clone(),
-            smoke: policy.smoke.clone(),
-            image_command: policy.image_command.clone(),
-        }
-    }
-}
-
 impl TargetEntry {
     /// The archive, which every target has.
     pub fn archive(&self) -> &Artifact {
@@ -202,11 +186,21 @@ impl Manifest {
         source_date_epoch: u64,
         targets: Vec<TargetEntry>,
     ) -> Manifest {
+        let package = &policy.package;
         Manifest {
             schema_version: SCHEMA_VERSION,
-            name: policy.package.name.clone(),
+            name: package.name.clone(),
             version: policy.version().to_string(),
-            package: PackageInfo::from(policy),
+            package: PackageInfo {
+                bin: policy.bin.clone(),
+                description: package.description.clone(),
+                license: package.license.clone(),
+                repository: package.repository.clone(),
+                homepage: package.homepage.clone(),
+                authors: package.authors.clone(),
+                smoke: policy.smoke.clone(),
+                image_command: policy.image_command.clone(),
+            },
             minisign_pubkey: policy.minisign_pubkey.clone(),
             dirty,
             commit,
@@ -246,13 +240,12 @@ impl Manifest {
             schema_version: Option<u32>,
         }
         let version: Version = serde_json::from_str(text)?;
-        if version.schema_version != Some(SCHEMA_VERSION) {
-            bail!(
-                "schema_version {:?}, this xtask reads {SCHEMA_VERSION}: use the xtask of the \
-                 release's commit",
-                version.schema_version
-            );
-        }
+        ensure!(
+            version.schema_version == Some(SCHEMA_VERSION),
+            "schema_version {:?}, this xtask reads {SCHEMA_VERSION}: use the xtask of the \
+             release's commit",
+            version.schema_version
+        );
         let manifest: Manifest = serde_json::from_str(text)?;
         manifest.check_names().context("a file name in it")?;
         Ok(manifest)
@@ -274,16 +267,15 @@ impl Manifest {
 /// [`Manifest::parse`] never panics, names plain files only in what it accepts, and what it
 /// accepts reads back as itself. Panics otherwise.
 pub fn check_reader(bytes: &[u8]) {
-    let Ok(text) = std::str::from_utf8(bytes) else {
+    let Some(manifest) = std::str::from_utf8(bytes).ok().and_then(|t| Manifest::parse(t).ok())
+    else {
         return;
     };
-    if let Ok(manifest) = Manifest::parse(text) {
-        for artifact in manifest.artifacts() {
-            crate::util::files::plain_name(&artifact.name).expect("a plain name");
-        }
-        let again = Manifest::parse(&manifest.to_json()).expect("its own JSON reads back");
-        assert_eq!(again, manifest);
+    for artifact in manifest.artifacts() {
+        crate::util::files::plain_name(&artifact.name).expect("a plain name");
     }
+    let again = Manifest::parse(&manifest.to_json()).expect("its own JSON reads back");
+    assert_eq!(again, manifest);
 }
 
 /// A manifest of one target with every field set, for tests of readers and the schema.

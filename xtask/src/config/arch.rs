@@ -57,16 +57,6 @@ const fn glibc(major: u32, minor: u32, patch: u32) -> GlibcVersion {
     GlibcVersion([major, minor, patch])
 }
 
-/// EABI version 5, hard-float calling convention (`EF_ARM_EABI_VER5 | EF_ARM_ABI_FLOAT_HARD`).
-const ARM_EABI5_HARD_FLOAT: (u32, u32, &str) =
-    (0xff00_0400, 0x0500_0400, "EABI version 5 with the hard-float ABI");
-/// `EF_RISCV_FLOAT_ABI_DOUBLE` within `EF_RISCV_FLOAT_ABI_MASK`: the lp64d ABI.
-const RISCV_DOUBLE_FLOAT: (u32, u32, &str) = (0x6, 0x4, "the double-float ABI (lp64d)");
-/// The ELFv2 ABI, the only one of little-endian POWER.
-const PPC64_ELFV2: (u32, u32, &str) = (0x3, 0x2, "the ELFv2 ABI");
-/// `EF_LARCH_ABI_DOUBLE_FLOAT`: the lp64d ABI.
-const LOONGARCH_DOUBLE_FLOAT: (u32, u32, &str) = (0x7, 0x3, "the double-float ABI (lp64d)");
-
 pub const ARCHES: &[Arch] = &[
     Arch {
         rust: "x86_64",
@@ -118,7 +108,9 @@ pub const ARCHES: &[Arch] = &[
         little_endian: true,
         e_machine: EM_ARM,
         binutils: "ARM",
-        e_flags: Some(ARM_EABI5_HARD_FLOAT),
+        // EABI version 5, hard-float calling convention
+        // (`EF_ARM_EABI_VER5 | EF_ARM_ABI_FLOAT_HARD`).
+        e_flags: Some((0xff00_0400, 0x0500_0400, "EABI version 5 with the hard-float ABI")),
         glibc_loader: "/lib/ld-linux-armhf.so.3",
         glibc_first: glibc(2, 4, 0),
         musl: true,
@@ -139,7 +131,8 @@ pub const ARCHES: &[Arch] = &[
         little_endian: true,
         e_machine: EM_RISCV,
         binutils: "RISC-V",
-        e_flags: Some(RISCV_DOUBLE_FLOAT),
+        // `EF_RISCV_FLOAT_ABI_DOUBLE` within `EF_RISCV_FLOAT_ABI_MASK`: the lp64d ABI.
+        e_flags: Some((0x6, 0x4, "the double-float ABI (lp64d)")),
         glibc_loader: "/lib/ld-linux-riscv64-lp64d.so.1",
         glibc_first: glibc(2, 27, 0),
         musl: true,
@@ -160,7 +153,8 @@ pub const ARCHES: &[Arch] = &[
         little_endian: true,
         e_machine: EM_PPC64,
         binutils: "PowerPC64",
-        e_flags: Some(PPC64_ELFV2),
+        // The ELFv2 ABI, the only one of little-endian POWER.
+        e_flags: Some((0x3, 0x2, "the ELFv2 ABI")),
         glibc_loader: "/lib64/ld64.so.2",
         glibc_first: glibc(2, 17, 0),
         musl: true,
@@ -227,7 +221,8 @@ pub const ARCHES: &[Arch] = &[
         little_endian: true,
         e_machine: EM_LOONGARCH,
         binutils: "LoongArch",
-        e_flags: Some(LOONGARCH_DOUBLE_FLOAT),
+        // `EF_LARCH_ABI_DOUBLE_FLOAT`: the lp64d ABI.
+        e_flags: Some((0x7, 0x3, "the double-float ABI (lp64d)")),
         glibc_loader: "/lib64/ld-linux-loongarch-lp64d.so.1",
         glibc_first: glibc(2, 36, 0),
         musl: true,
@@ -268,8 +263,7 @@ impl Arch {
 
     /// The names of every architecture, for error messages.
     pub fn supported() -> String {
-        let names: Vec<&str> = ARCHES.iter().map(|a| a.rust).collect();
-        names.join(", ")
+        ARCHES.iter().map(|a| a.rust).collect::<Vec<_>>().join(", ")
     }
 
     /// The loader's file name, which a glibc binary may also list in `DT_NEEDED`.

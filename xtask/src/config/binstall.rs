@@ -23,7 +23,8 @@ pub struct Binstall {
     pub overrides: BTreeMap<String, Override>,
 }
 
-/// One `overrides.<target>` table; binstall's other keys there do not change names.
+/// One `overrides.<target>` table, or what [`Binstall::fields`] picks for a target; binstall's
+/// other keys there do not change names.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct Override {
@@ -43,31 +44,30 @@ pub struct BinstallSigning {
     pub file: Option<String>,
 }
 
-/// The fields binstall uses for one target: the override's where it sets them, else the table's.
-#[derive(Default)]
-pub struct Fields<'a> {
-    pub pkg_url: Option<&'a str>,
-    pub bin_dir: Option<&'a str>,
-    pub pkg_fmt: Option<&'a str>,
-}
-
 impl Binstall {
-    pub fn fields(&self, triple: &str) -> Fields<'_> {
-        let o = self.overrides.get(triple);
-        fn pick<'a>(o: Option<&'a String>, base: &'a Option<String>) -> Option<&'a str> {
-            o.or(base.as_ref()).map(String::as_str)
-        }
-        Fields {
-            pkg_url: pick(o.and_then(|o| o.pkg_url.as_ref()), &self.pkg_url),
-            bin_dir: pick(o.and_then(|o| o.bin_dir.as_ref()), &self.bin_dir),
-            pkg_fmt: pick(o.and_then(|o| o.pkg_fmt.as_ref()), &self.pkg_fmt),
+    /// The fields binstall uses for `triple`: the override's where it sets them, else the table's.
+    pub fn fields(&self, triple: &str) -> Override {
+        let o = self.overrides.get(triple).cloned().unwrap_or_default();
+        Override {
+            pkg_url: o.pkg_url.or_else(|| self.pkg_url.clone()),
+            bin_dir: o.bin_dir.or_else(|| self.bin_dir.clone()),
+            pkg_fmt: o.pkg_fmt.or_else(|| self.pkg_fmt.clone()),
         }
     }
 }
 
-/// The package formats binstall knows (`PkgFmt`). dist writes `tgz`; the others are refused
-/// before anything is built.
-pub const PKG_FMTS: [&str; 7] = ["tar", "tbz2", "tgz", "txz", "tzstd", "zip", "bin"];
+/// The package formats binstall knows (`PkgFmt`), each with the file extensions that make
+/// binstall guess it from a pkg-url. dist writes `tgz`; the others are refused before anything
+/// is built.
+pub const PKG_FMTS: [(&str, &[&str]); 7] = [
+    ("tar", &[".tar"]),
+    ("tbz2", &[".tbz2", ".tar.bz2"]),
+    ("tgz", &[".tgz", ".tar.gz"]),
+    ("txz", &[".txz", ".tar.xz"]),
+    ("tzstd", &[".tzstd", ".tzst", ".tar.zst"]),
+    ("zip", &[".zip"]),
+    ("bin", &[".exe", ".bin"]),
+];
 
 /// The archive format dist writes: a gzip-compressed tar.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,36 +80,22 @@ impl PkgFmt {
     pub fn parse(text: &str, where_: &str) -> Result<PkgFmt> {
         match text.to_ascii_lowercase().as_str() {
             "tgz" => Ok(PkgFmt::Tgz),
-            known if PKG_FMTS.contains(&known) => bail!(
+            known if PKG_FMTS.iter().any(|(fmt, _)| *fmt == known) => bail!(
                 "{where_}: pkg-fmt `{text}` is not supported by `cargo xtask dist`, which writes \
                  tgz (.tar.gz) archives only: set pkg-fmt = \"tgz\" and publish .tar.gz archives"
             ),
             _ => bail!(
                 "{where_}: pkg-fmt `{text}` is not a cargo-binstall format (expected one of {}); \
                  `cargo xtask dist` writes tgz",
-                PKG_FMTS.join(", ")
+                PKG_FMTS.map(|(fmt, _)| fmt).join(", ")
             ),
         }
     }
 
     /// binstall's guess from the end of a pkg-url without a format variable.
     pub fn guess(url: &str) -> Option<&'static str> {
-        let ends = [
-            (".tar", "tar"),
-            (".tbz2", "tbz2"),
-            (".tar.bz2", "tbz2"),
-            (".tgz", "tgz"),
-            (".tar.gz", "tgz"),
-            (".txz", "txz"),
-            (".tar.xz", "txz"),
-            (".tzstd", "tzstd"),
-            (".tzst", "tzstd"),
-            (".tar.zst", "tzstd"),
-            (".exe", "bin"),
-            (".bin", "bin"),
-            (".zip", "zip"),
-        ];
-        ends.iter().find(|(e, _)| url.ends_with(e)).map(|(_, f)| *f)
+        let known = PKG_FMTS.iter().find(|(_, ends)| ends.iter().any(|e| url.ends_with(e)));
+        known.map(|(fmt, _)| *fmt)
     }
 
     /// The file extension binstall tries last for the format, the one dist writes when pkg-url
@@ -229,8 +215,8 @@ mod tests {
         let o = Override { pkg_url: Some("other".into()), ..Override::default() };
         table.overrides.insert("x86_64-unknown-linux-musl".into(), o);
         let f = table.fields("x86_64-unknown-linux-musl");
-        assert_eq!((f.pkg_url, f.bin_dir), (Some("other"), Some("dir")));
-        assert_eq!(table.fields("aarch64-unknown-linux-musl").pkg_url, Some("base"));
+        assert_eq!((f.pkg_url.as_deref(), f.bin_dir.as_deref()), (Some("other"), Some("dir")));
+        assert_eq!(table.fields("aarch64-unknown-linux-musl").pkg_url.as_deref(), Some("base"));
     }
 
     #[test]

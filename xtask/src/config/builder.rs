@@ -53,19 +53,15 @@ impl Builder {
             Builder::Cargo => Some(host_glibc.unwrap_or(DEBIAN_CROSS_GLIBC)),
         }
     }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Builder::Cargo => "cargo",
-            Builder::Zigbuild => "zigbuild",
-            Builder::Cross => "cross",
-        }
-    }
 }
 
 impl fmt::Display for Builder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        f.write_str(match self {
+            Builder::Cargo => "cargo",
+            Builder::Zigbuild => "zigbuild",
+            Builder::Cross => "cross",
+        })
     }
 }
 

@@ -79,9 +79,7 @@ pub fn from_metadata(json: &str, lock: &str, package: &str) -> Result<Resolved> 
             }
         })
         .collect();
-    out.sort_by(|a, b| {
-        (a.name != package, &a.name, &a.version).cmp(&(b.name != package, &b.name, &b.version))
-    });
+    out.sort_by_key(|d| (d.name != package, d.name.clone(), d.version.clone()));
     Ok(Resolved { deps: out, via_proc_macros })
 }
 

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, ensure};
 
 /// A glibc version such as 2.17 or 2.3.4, compared as integers (2.4 < 2.17).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -16,13 +16,12 @@ pub const NEWEST_TARGETABLE: GlibcVersion = GlibcVersion([2, 44, 0]);
 impl GlibcVersion {
     /// `self` as a glibc floor, refused when no builder can target it.
     pub fn as_floor(self, whose: &str) -> anyhow::Result<GlibcVersion> {
-        if self > NEWEST_TARGETABLE {
-            bail!(
-                "{whose}: glibc floor {self} is above {NEWEST_TARGETABLE}, the newest glibc the \
-                 pinned zig can target: choose a floor such as 2.17 (the oldest glibc the binary \
-                 must run on)"
-            );
-        }
+        ensure!(
+            self <= NEWEST_TARGETABLE,
+            "{whose}: glibc floor {self} is above {NEWEST_TARGETABLE}, the newest glibc the \
+             pinned zig can target: choose a floor such as 2.17 (the oldest glibc the binary \
+             must run on)"
+        );
         Ok(self)
     }
 
@@ -32,9 +31,7 @@ impl GlibcVersion {
         let digits = text.strip_prefix("GLIBC_").unwrap_or(text);
         let mut parts = [0u32; 3];
         let fields: Vec<&str> = digits.split('.').collect();
-        if fields.len() < 2 || fields.len() > 3 {
-            bail!(malformed());
-        }
+        ensure!(matches!(fields.len(), 2 | 3), malformed());
         for (slot, field) in parts.iter_mut().zip(&fields) {
             *slot = field.parse().with_context(malformed)?;
         }
@@ -44,12 +41,10 @@ impl GlibcVersion {
 
 impl fmt::Display for GlibcVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let [major, minor, patch] = self.0;
-        write!(f, "{major}.{minor}")?;
-        if patch != 0 {
-            write!(f, ".{patch}")?;
+        match self.0 {
+            [major, minor, 0] => write!(f, "{major}.{minor}"),
+            [major, minor, patch] => write!(f, "{major}.{minor}.{patch}"),
         }
-        Ok(())
     }
 }
 

@@ -3,7 +3,7 @@
 //! package has one, rendered as cargo-binstall 1.15 renders it, so that a project keeps the names
 //! it already publishes; else `{name}-{target}-v{version}`, binstall's first default guess.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, ensure};
 
 use crate::config::binstall::{self, Binstall, PkgFmt, Vars};
 
@@ -31,7 +31,7 @@ impl ReleaseNames {
         let triple = vars.target.triple();
         let where_ = format!("[package.metadata.binstall] (for {triple}) in Cargo.toml");
         let fields = table.map(|t| t.fields(&triple)).unwrap_or_default();
-        let fmt = match (fields.pkg_fmt, fields.pkg_url) {
+        let fmt = match (fields.pkg_fmt.as_deref(), fields.pkg_url.as_deref()) {
             (Some(fmt), _) => fmt,
             (None, Some(url)) if !binstall::has_format_key(url) => PkgFmt::guess(url)
                 .with_context(|| {
@@ -44,34 +44,31 @@ impl ReleaseNames {
         };
         let format = PkgFmt::parse(fmt, &where_)?;
         // Only the file name is rendered: the URL before it (`{ repo }`) is where it is published.
-        let url = fields.pkg_url.unwrap_or(DEFAULT_PKG_URL);
+        let url = fields.pkg_url.as_deref().unwrap_or(DEFAULT_PKG_URL);
         let file = url.rsplit('/').next().unwrap_or_default();
         let archive = binstall::render(file, &|k| binstall::url_value(vars, format.suffix(), k))
             .with_context(|| format!("{where_}: pkg-url"))?;
         let archive = archive.rsplit('/').next().unwrap_or_default().to_string();
-        let binary = binstall::render(fields.bin_dir.unwrap_or(DEFAULT_BIN_DIR), &|k| {
+        let binary = binstall::render(fields.bin_dir.as_deref().unwrap_or(DEFAULT_BIN_DIR), &|k| {
             binstall::bin_dir_value(vars, k)
         })
         .with_context(|| format!("{where_}: bin-dir"))?;
         let binary = binary.trim_start_matches("./").to_string();
         let (dir, file) = binary.rsplit_once('/').unwrap_or(("", &binary));
-        if matches!(archive.as_str(), "" | "." | "..") {
-            bail!(
-                "{where_}: pkg-url `{url}` ends in no file name: expected it to end with the archive's name"
-            );
-        }
-        if !dir.is_empty() && dir.split('/').any(|c| matches!(c, "" | "." | "..")) {
-            bail!(
-                "{where_}: bin-dir renders to `{binary}`: expected a relative path inside the archive"
-            );
-        }
-        if file != vars.bin {
-            bail!(
-                "{where_}: bin-dir renders to `{binary}`, a file named `{file}`, but the binary \
-                 is `{}`: end bin-dir with {{ bin }}{{ binary-ext }}",
-                vars.bin
-            );
-        }
+        ensure!(
+            !matches!(archive.as_str(), "" | "." | ".."),
+            "{where_}: pkg-url `{url}` ends in no file name: expected it to end with the archive's name"
+        );
+        ensure!(
+            dir.is_empty() || dir.split('/').all(|c| !matches!(c, "" | "." | "..")),
+            "{where_}: bin-dir renders to `{binary}`: expected a relative path inside the archive"
+        );
+        ensure!(
+            file == vars.bin,
+            "{where_}: bin-dir renders to `{binary}`, a file named `{file}`, but the binary \
+             is `{}`: end bin-dir with {{ bin }}{{ binary-ext }}",
+            vars.bin
+        );
         Ok(ReleaseNames { dir: dir.to_string(), archive, binary, format })
     }
 

@@ -4,7 +4,8 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::config::binstall::{Binstall, Vars};
@@ -32,8 +33,7 @@ struct ReleaseConfig {
     /// this path (from the workspace root).
     pgp_public_key: Option<PathBuf>,
     /// Whether dist requires a `CHANGELOG.md` section for the version (the default).
-    #[serde(default = "yes")]
-    changelog: bool,
+    changelog: Option<bool>,
     smoke: Option<Smoke>,
     /// Which binary of the package ships; needed when it has several.
     binaries: Option<Vec<String>>,
@@ -70,14 +70,13 @@ impl Smoke {
     /// Judges what a run that exited 0 printed on its standard output.
     pub fn judge(&self, stdout: &str) -> Result<String> {
         let first = stdout.lines().next().unwrap_or_default().trim();
-        if !first.contains(&self.expect) {
-            bail!(
-                "`{}` printed `{first}` as its first line, expected one containing `{}` \
-                 (`smoke` in {WHERE} sets the arguments and the text)",
-                self.args.join(" "),
-                self.expect
-            );
-        }
+        ensure!(
+            first.contains(&self.expect),
+            "`{}` printed `{first}` as its first line, expected one containing `{}` \
+             (`smoke` in {WHERE} sets the arguments and the text)",
+            self.args.join(" "),
+            self.expect
+        );
         Ok(first.to_string())
     }
 }
@@ -104,12 +103,6 @@ struct TargetEntry {
     glibc_floor: Option<GlibcVersion>,
     /// The GitHub runner label that builds this target's release.
     runs_on: Option<String>,
-}
-
-/// `[package.metadata]` of the shipped package: the parts xtask checks.
-#[derive(Clone, Debug, Default, Deserialize)]
-struct PackageMetadata {
-    binstall: Option<Binstall>,
 }
 
 pub struct Policy {
@@ -170,10 +163,6 @@ pub struct TargetPolicy {
     pub names: ReleaseNames,
 }
 
-fn yes() -> bool {
-    true
-}
-
 /// Every release is cross-built on x86_64 so that anyone can rebuild it bit for bit there.
 pub const DEFAULT_RUNNER: &str = "ubuntu-24.04";
 const WHERE: &str = "[workspace.metadata.release] in Cargo.toml";
@@ -182,7 +171,11 @@ impl Policy {
     /// Reads `cargo metadata --no-deps` output; `Policy::read` in `host/cargo.rs` runs it.
     pub fn from_metadata(json: &str) -> Result<Policy> {
         let metadata: Metadata = serde_json::from_str(json).context("parsing `cargo metadata`")?;
-        let release = release_config(metadata.metadata)?;
+        let release: ReleaseConfig = metadata_table(metadata.metadata.as_ref(), "release")
+            .with_context(|| format!("reading {WHERE}: fix the key it names"))?
+            .with_context(|| {
+                format!("{WHERE} is missing: it names the package to ship and its targets")
+            })?;
         let build_scripts = (metadata.packages.iter())
             .flat_map(|p| &p.targets)
             .filter(|t| t.kind.iter().any(|k| k == "custom-build"))
@@ -193,21 +186,13 @@ impl Policy {
                 || format!("{WHERE}: package `{}` is not a workspace member", release.package),
             )?;
         let bin = shipped_bin(&package, release.binaries.as_deref())?;
-        let binstall = binstall_table(&package)?;
+        // `[package.metadata.binstall]`, where cargo-binstall reads it.
+        let binstall = metadata_table(package.metadata.as_ref(), "binstall")
+            .context("reading [package.metadata.binstall] of the shipped package")?;
         if release.targets.is_empty() {
             bail!("{WHERE} lists no targets: add [[workspace.metadata.release.targets]] entries");
         }
-        let mut targets: Vec<TargetPolicy> = Vec::new();
-        for entry in release.targets {
-            if targets.iter().any(|t| t.target == entry.triple) {
-                bail!("{WHERE}: {} is listed twice", entry.triple);
-            }
-            let names = |target: &Target| {
-                release_names(&package, binstall.as_ref(), &bin, (target, &package.version))
-            };
-            targets.push(target_policy(entry, release.glibc_floor, names)?);
-        }
-        Ok(Policy {
+        let mut policy = Policy {
             smoke: smoke(release.smoke, &package.version),
             features: release.features,
             image_command: release.image_command,
@@ -216,7 +201,8 @@ impl Policy {
             hardware_test: release.hardware_test,
             build_scripts,
             allow_build_paths: release.allow_build_paths,
-            minisign_pubkey: minisign_pubkey(binstall.as_ref())?,
+            // Set after the targets are read, so that their errors come first.
+            minisign_pubkey: None,
             binstall,
             package,
             bin,
@@ -226,10 +212,19 @@ impl Policy {
             tools: release.tools,
             allow_unsigned: release.allow_unsigned,
             pgp_public_key: release.pgp_public_key,
-            changelog: release.changelog,
-            targets,
+            changelog: release.changelog.unwrap_or(true),
+            targets: Vec::new(),
             target_dir: metadata.target_directory,
-        })
+        };
+        for entry in release.targets {
+            if policy.targets.iter().any(|t| t.target == entry.triple) {
+                bail!("{WHERE}: {} is listed twice", entry.triple);
+            }
+            let target = policy.target_policy(entry)?;
+            policy.targets.push(target);
+        }
+        policy.minisign_pubkey = minisign_pubkey(policy.binstall.as_ref())?;
+        Ok(policy)
     }
 
     pub fn version(&self) -> &str {
@@ -239,7 +234,9 @@ impl Policy {
     /// The names of `target`'s files in a release of `version`, which merge may be given parts
     /// of: the configured ones when it is this checkout's version.
     pub fn names_at(&self, target: &Target, version: &str) -> Result<ReleaseNames> {
-        release_names(&self.package, self.binstall.as_ref(), &self.bin, (target, version))
+        let (name, repo) = (&self.package.name, self.package.repository.as_deref());
+        let vars = Vars { name, version, bin: &self.bin, repo, target };
+        ReleaseNames::new(self.binstall.as_ref(), &vars)
     }
 
     /// The policy for `triple`, which must be configured: release rules are not invented on the
@@ -268,11 +265,10 @@ impl Policy {
     /// Every architecture of the table with glibc, and with musl where rustup has it, at the
     /// default floor: what `plan --every-arch` plans and the every-arch workflow builds.
     pub fn every_arch(&self) -> Result<Vec<TargetPolicy>> {
-        let names = |target: &Target| self.names_at(target, self.version());
         Target::every()
             .map(|triple| {
                 let entry = TargetEntry { triple, builder: None, glibc_floor: None, runs_on: None };
-                target_policy(entry, self.glibc_floor, names)
+                self.target_policy(entry)
             })
             .collect()
     }
@@ -280,37 +276,46 @@ impl Policy {
     /// The glibc floor for any target, configured or not: a `.2.28` suffix, the target's own
     /// floor, or the default, and never below the port's first glibc. `None` for musl.
     pub fn floor_for(&self, target: &Target) -> Option<GlibcVersion> {
-        if target.libc == Libc::Musl {
-            return None;
-        }
         let configured = self.targets.iter().find(|t| t.target == *target);
         let floor = target.glibc_suffix.or(configured.map_or(self.glibc_floor, |t| t.policy_floor));
         effective_floor(target, floor)
     }
-}
 
-/// `[workspace.metadata.release]`, from the workspace's `metadata` as cargo gives it.
-fn release_config(metadata: Option<serde_json::Value>) -> Result<ReleaseConfig> {
-    #[derive(Deserialize)]
-    struct WorkspaceMetadata {
-        release: Option<ReleaseConfig>,
+    /// One target's rules: its floors (never below what a builder can link), builder, runner and
+    /// release names.
+    fn target_policy(&self, entry: TargetEntry) -> Result<TargetPolicy> {
+        ensure!(
+            entry.triple.glibc_suffix.is_none(),
+            "{WHERE}: write `{}` without the glibc suffix and set `glibc-floor` instead",
+            entry.triple
+        );
+        if let Some(floor) = entry.glibc_floor {
+            meetable(&entry.triple, floor)?;
+        }
+        let policy_floor = match entry.triple.libc {
+            Libc::Musl => None,
+            Libc::Gnu => entry.glibc_floor.or(self.glibc_floor),
+        };
+        if let Some(floor) = policy_floor {
+            floor.as_floor(&format!("{WHERE}, {}", entry.triple))?;
+        }
+        Ok(TargetPolicy {
+            names: self.names_at(&entry.triple, self.version())?,
+            glibc_floor: effective_floor(&entry.triple, policy_floor),
+            policy_floor,
+            target: entry.triple,
+            builder: entry.builder.and_then(|b| b.0),
+            runs_on: entry.runs_on.unwrap_or_else(|| DEFAULT_RUNNER.to_string()),
+        })
     }
-    let workspace: Option<WorkspaceMetadata> = metadata
-        .map(serde_json::from_value)
-        .transpose()
-        .with_context(|| format!("reading {WHERE}: fix the key it names"))?;
-    workspace.and_then(|m| m.release).with_context(|| {
-        format!("{WHERE} is missing: it names the package to ship and its targets")
-    })
 }
 
-/// The shipped package's `[package.metadata.binstall]`, where cargo-binstall reads it.
-fn binstall_table(package: &Package) -> Result<Option<Binstall>> {
-    let metadata: Option<PackageMetadata> = (package.metadata.clone())
-        .map(serde_json::from_value)
-        .transpose()
-        .context("reading [package.metadata.binstall] of the shipped package")?;
-    Ok(metadata.and_then(|m| m.binstall))
+/// The `key` table of `[workspace.metadata]` or `[package.metadata]` as cargo gives it.
+fn metadata_table<T: DeserializeOwned>(
+    metadata: Option<&serde_json::Value>,
+    key: &str,
+) -> serde_json::Result<Option<T>> {
+    metadata.and_then(|m| m.get(key)).map(T::deserialize).transpose()
 }
 
 /// The smoke run: the policy's, or `--version`; what it must print is the version unless set.
@@ -320,51 +325,6 @@ fn smoke(configured: Option<Smoke>, version: &str) -> Smoke {
         smoke.expect = version.to_string();
     }
     smoke
-}
-
-/// One target's rules: its floors (never below what a builder can link), builder, runner and
-/// release names.
-fn target_policy(
-    entry: TargetEntry,
-    default_floor: Option<GlibcVersion>,
-    names: impl Fn(&Target) -> Result<ReleaseNames>,
-) -> Result<TargetPolicy> {
-    if entry.triple.glibc_suffix.is_some() {
-        bail!(
-            "{WHERE}: write `{}` without the glibc suffix and set `glibc-floor` instead",
-            entry.triple
-        );
-    }
-    if let Some(floor) = entry.glibc_floor {
-        meetable(&entry.triple, floor)?;
-    }
-    let policy_floor = match entry.triple.libc {
-        Libc::Musl => None,
-        Libc::Gnu => entry.glibc_floor.or(default_floor),
-    };
-    if let Some(floor) = policy_floor {
-        floor.as_floor(&format!("{WHERE}, {}", entry.triple))?;
-    }
-    Ok(TargetPolicy {
-        names: names(&entry.triple)?,
-        glibc_floor: effective_floor(&entry.triple, policy_floor),
-        policy_floor,
-        target: entry.triple,
-        builder: entry.builder.and_then(|b| b.0),
-        runs_on: entry.runs_on.unwrap_or_else(|| DEFAULT_RUNNER.to_string()),
-    })
-}
-
-/// The release's names for `target`, from the package's `[package.metadata.binstall]`.
-fn release_names(
-    package: &Package,
-    table: Option<&Binstall>,
-    bin: &str,
-    (target, version): (&Target, &str),
-) -> Result<ReleaseNames> {
-    let vars =
-        Vars { name: &package.name, version, bin, repo: package.repository.as_deref(), target };
-    ReleaseNames::new(table, &vars)
 }
 
 /// The binary that ships: the package's only one, or the one `binaries` names.
@@ -405,28 +365,25 @@ fn minisign_pubkey(binstall: Option<&Binstall>) -> Result<Option<String>> {
     let Some(signing) = binstall.and_then(|b| b.signing.as_ref()) else {
         return Ok(None);
     };
-    if signing.algorithm != "minisign" {
-        bail!(
-            "{where_}: algorithm `{}`, expected `minisign` (the one cargo-binstall and install.sh \
-             check)",
-            signing.algorithm
-        );
-    }
-    if signing.file.as_deref().is_some_and(|f| f != "{ url }.sig") {
-        bail!(
-            "{where_}: file `{}`, expected none or `{{ url }}.sig`: each signature is published \
-             beside its file as <file>.sig",
-            signing.file.as_deref().unwrap_or_default()
-        );
-    }
+    ensure!(
+        signing.algorithm == "minisign",
+        "{where_}: algorithm `{}`, expected `minisign` (the one cargo-binstall and install.sh \
+         check)",
+        signing.algorithm
+    );
+    ensure!(
+        signing.file.as_deref().is_none_or(|f| f == "{ url }.sig"),
+        "{where_}: file `{}`, expected none or `{{ url }}.sig`: each signature is published \
+         beside its file as <file>.sig",
+        signing.file.as_deref().unwrap_or_default()
+    );
     let key = &signing.pubkey;
     let base64 = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=');
-    if key.is_empty() || !key.chars().all(base64) {
-        bail!(
-            "{where_}: pubkey `{key}` is not a minisign public key: expected the base64 line of \
-             the .pub file `minisign -G` wrote (RW...)"
-        );
-    }
+    ensure!(
+        !key.is_empty() && key.chars().all(base64),
+        "{where_}: pubkey `{key}` is not a minisign public key: expected the base64 line of \
+         the .pub file `minisign -G` wrote (RW...)"
+    );
     Ok(Some(key.clone()))
 }
 
@@ -434,13 +391,12 @@ fn minisign_pubkey(binstall: Option<&Binstall>) -> Result<Option<String>> {
 /// builder allows is refused before anything is built, naming the floor that can be met.
 fn meetable(target: &Target, floor: GlibcVersion) -> Result<()> {
     let (lowest, why) = builder::lowest_floor(target.arch);
-    if floor < lowest {
-        let triple = target.triple();
-        bail!(
-            "{triple}: glibc floor {floor} cannot be met: {lowest} is {why}. The lowest floor \
-             that can be met is {lowest}: set glibc-floor = \"{lowest}\" (or --target {triple}.{lowest})"
-        );
-    }
+    let triple = target.triple();
+    ensure!(
+        floor >= lowest,
+        "{triple}: glibc floor {floor} cannot be met: {lowest} is {why}. The lowest floor \
+         that can be met is {lowest}: set glibc-floor = \"{lowest}\" (or --target {triple}.{lowest})"
+    );
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 
 use crate::config::arch::{ARCHES, Arch};
 use crate::config::glibc::GlibcVersion;
@@ -41,11 +41,10 @@ impl Target {
                 Arch::supported()
             );
         };
-        if os != "linux" {
-            bail!(
-                "unsupported operating system `{os}` in `{triple}`: only linux targets are released"
-            );
-        }
+        ensure!(
+            os == "linux",
+            "unsupported operating system `{os}` in `{triple}`: only linux targets are released"
+        );
         let gnu = format!("gnu{}", arch.abi);
         let musl = format!("musl{}", arch.abi);
         let libc = match env {
@@ -59,16 +58,12 @@ impl Target {
                 if arch.musl { format!(" and {musl}") } else { String::new() }
             ),
         };
-        let glibc_suffix = match suffix {
-            None => None,
-            Some(_) if libc == Libc::Musl => {
-                bail!("`{triple}`: a glibc suffix only makes sense on a gnu target")
-            }
-            Some(v) => Some(
-                GlibcVersion::parse(v)
-                    .with_context(|| format!("malformed glibc suffix in `{triple}`: {hint}"))?,
-            ),
-        };
+        ensure!(
+            suffix.is_none() || libc == Libc::Gnu,
+            "`{triple}`: a glibc suffix only makes sense on a gnu target"
+        );
+        let glibc_suffix = (suffix.map(GlibcVersion::parse).transpose())
+            .with_context(|| format!("malformed glibc suffix in `{triple}`: {hint}"))?;
         Ok(Target { arch, vendor: vendor.to_string(), libc, glibc_suffix })
     }
 
