@@ -55,14 +55,8 @@ pub fn build(meta: &Metadata, files: &[InstallFile], needs: Needs) -> Result<Vec
     ] {
         // The common ar format as dpkg-deb writes it: fixed-width decimal fields, a member
         // padded to an even size.
-        let header = format!(
-            "{name:<16}{:<12}{:<6}{:<6}{:<8o}{:<10}`\n",
-            meta.mtime,
-            0,
-            0,
-            0o100644,
-            contents.len()
-        );
+        let (mtime, uid, gid, mode, size) = (meta.mtime, 0, 0, 0o100644, contents.len());
+        let header = format!("{name:<16}{mtime:<12}{uid:<6}{gid:<6}{mode:<8o}{size:<10}`\n");
         deb.extend_from_slice(header.as_bytes());
         deb.extend_from_slice(contents);
         if contents.len() % 2 == 1 {
