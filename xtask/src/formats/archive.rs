@@ -95,20 +95,12 @@ pub fn write_archive(
             data: Data::File(&f.source),
         })
         .collect();
-    let prefix = match names.dir.as_str() {
-        "" => String::new(),
-        dir => format!("{dir}/"),
-    };
+    let prefix = if names.dir.is_empty() { String::new() } else { format!("{}/", names.dir) };
     let layout = Layout { prefix: &prefix, owner: None };
     let path = out_dir.join(name);
     let (sha256, size) = write_atomic_with(&path, |file| {
-        let gzip = tarball::write(
-            tarball::gzip_encoder(HashingWriter::new(file)),
-            &entries,
-            &layout,
-            mtime,
-        )?;
-        let (_, sha256, size) = gzip.finish().context("finishing the gzip stream")?.finish();
+        let written = tarball::tar_gz(HashingWriter::new(file), &entries, &layout, mtime)?;
+        let (_, sha256, size) = written.finish();
         Ok((sha256, size))
     })
     .with_context(|| format!("writing {}", path.display()))?;

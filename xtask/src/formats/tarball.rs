@@ -53,11 +53,7 @@ pub fn write<'a, W: Write>(
 ) -> Result<W> {
     let mut tar = tar::Builder::new(writer);
     for (components, entry) in plan_entries(files)? {
-        let mut name = layout.prefix.to_string();
-        for component in &components {
-            name.push_str(component);
-            name.push('/');
-        }
+        let mut name = components.iter().fold(layout.prefix.to_string(), |name, c| name + c + "/");
         if name.is_empty() {
             continue;
         }
@@ -202,9 +198,9 @@ pub fn gzip_to<R: Read, W: Write>(reader: R, writer: W) -> Result<W> {
     gzip.finish().context("finishing the gzip stream")
 }
 
-/// A gzip-compressed tar stream of `files` in memory.
-pub fn tar_gz(files: &[TarFile], layout: &Layout, mtime: u64) -> Result<Vec<u8>> {
-    let gzip = write(gzip_encoder(Vec::new()), files, layout, mtime)?;
+/// A gzip-compressed tar stream of `files` on `writer`, returned once the stream is finished.
+pub fn tar_gz<W: Write>(writer: W, files: &[TarFile], layout: &Layout, mtime: u64) -> Result<W> {
+    let gzip = write(gzip_encoder(writer), files, layout, mtime)?;
     gzip.finish().context("finishing the gzip stream")
 }
 
