@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 
 use crate::config::names::ReleaseNames;
 use crate::formats::checksums::HashingWriter;
@@ -84,9 +84,7 @@ pub fn write_archive(
             "expected an archive file name such as diag_tool-x86_64-unknown-linux-musl-v0.1.0.tar.gz, found {name:?}"
         );
     }
-    if files.is_empty() {
-        bail!("nothing to archive: expected at least the binary");
-    }
+    ensure!(!files.is_empty(), "nothing to archive: expected at least the binary");
     let entries: Vec<TarFile> = files
         .iter()
         .map(|f| TarFile {

@@ -8,7 +8,7 @@ use std::fs::{self, File};
 use std::io::{BufReader, Read, Write};
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use flate2::{Compression, GzBuilder, write::GzEncoder};
 use tar::{EntryType, Header};
 
@@ -124,9 +124,7 @@ fn append_file<W: Write>(
     let mut data = BufReader::with_capacity(READ_BUFFER, opened).take(size);
     append(tar, &mut header, name, &mut data)
         .with_context(|| format!("archiving {}", source.display()))?;
-    if data.limit() != 0 {
-        bail!("{} shrank while it was being archived", source.display());
-    }
+    ensure!(data.limit() == 0, "{} shrank while it was being archived", source.display());
     Ok(())
 }
 
