@@ -194,18 +194,13 @@ pub fn build(meta: &Metadata, files: &[InstallFile], needs: Needs) -> Result<Vec
         header_entries(meta, &entries, requires(meta, needs), payload_sha256),
     );
     let md5 = Md5::new().chain_update(&header).chain_update(&payload).finalize();
+    let size = u32::try_from(header.len() + payload.len()).context("the package is over 4 GiB")?;
     let signature = header_bytes(
         HEADER_SIGNATURES,
         vec![
             (SIG_SHA1, Value::Str(format!("{:x}", Sha1::digest(&header)))),
             (SIG_SHA256, Value::Str(sha256_bytes(&header))),
-            (
-                SIG_SIZE,
-                Value::Int32(vec![
-                    u32::try_from(header.len() + payload.len())
-                        .context("the package is over 4 GiB")?,
-                ]),
-            ),
+            (SIG_SIZE, Value::Int32(vec![size])),
             (SIG_MD5, Value::Bin(md5.to_vec())),
             (SIG_PAYLOADSIZE, Value::Int32(vec![cpio.len() as u32])),
         ],
