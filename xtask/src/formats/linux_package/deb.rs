@@ -163,18 +163,14 @@ fn depends(meta: &Metadata, needs: Needs) -> Result<String> {
 /// `/usr/share/doc/NAME/copyright` in Debian's machine-readable format and the
 /// `changelog.Debian.gz` every binary package carries.
 pub fn doc_files(meta: &Metadata, licenses: &[(String, String)]) -> Result<Vec<InstallFile>> {
-    let doc = format!("usr/share/doc/{}", meta.name);
+    let doc = |name: &str, contents, kind| InstallFile {
+        path: format!("usr/share/doc/{}/{name}", meta.name),
+        contents,
+        kind,
+    };
     Ok(vec![
-        InstallFile {
-            path: format!("{doc}/changelog.Debian.gz"),
-            contents: super::gzip(changelog(meta).as_bytes())?,
-            kind: Kind::Doc,
-        },
-        InstallFile {
-            path: format!("{doc}/copyright"),
-            contents: copyright(meta, licenses)?.into_bytes(),
-            kind: Kind::License,
-        },
+        doc("changelog.Debian.gz", super::gzip(changelog(meta).as_bytes())?, Kind::Doc),
+        doc("copyright", copyright(meta, licenses)?.into_bytes(), Kind::License),
     ])
 }
 
