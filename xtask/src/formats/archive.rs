@@ -94,10 +94,10 @@ pub fn write_archive(
         })
         .collect();
     let prefix = if names.dir.is_empty() { String::new() } else { format!("{}/", names.dir) };
-    let layout = Layout { prefix: &prefix, owner: None };
+    let layout = Layout { prefix: &prefix, owner: None, mtime };
     let path = out_dir.join(name);
     let (sha256, size) = write_atomic_with(&path, |file| {
-        let written = tarball::tar_gz(HashingWriter::new(file), &entries, &layout, mtime)?;
+        let written = tarball::tar_gz(HashingWriter::new(file), &entries, &layout)?;
         let (_, sha256, size) = written.finish();
         Ok((sha256, size))
     })

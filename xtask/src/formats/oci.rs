@@ -217,7 +217,7 @@ fn write_layout(path: &Path, blobs: &Blobs, index: &Index, mtime: u64) -> Result
 /// A tar stream of `files` and the directories above them, written as the release archives
 /// are.
 fn layer_tar<W: Write>(writer: W, files: &[TarFile], mtime: u64) -> Result<W> {
-    tarball::write(writer, files, &Layout { prefix: "", owner: None }, mtime)
+    tarball::write(writer, files, &Layout { prefix: "", owner: None, mtime })
 }
 
 /// The blobs of the layout by the hex of their SHA-256.

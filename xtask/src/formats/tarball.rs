@@ -33,10 +33,11 @@ pub enum Data<'a> {
 
 /// How a stream names its entries: under `prefix` (`diag_tool-.../`, the `./` of a .deb, or
 /// nothing), with that directory as an entry of its own when it is not empty, and `owner` as
-/// the user and group name (dpkg-deb writes `root`), else none.
+/// the user and group name (dpkg-deb writes `root`), else none; every entry's time `mtime`.
 pub struct Layout<'a> {
     pub prefix: &'a str,
     pub owner: Option<&'a str>,
+    pub mtime: u64,
 }
 
 enum Entry<'a> {
@@ -45,12 +46,7 @@ enum Entry<'a> {
 }
 
 /// Writes `files`, and every directory above them, into a tar stream on `writer`.
-pub fn write<'a, W: Write>(
-    writer: W,
-    files: &'a [TarFile<'a>],
-    layout: &Layout,
-    mtime: u64,
-) -> Result<W> {
+pub fn write<'a, W: Write>(writer: W, files: &'a [TarFile<'a>], layout: &Layout) -> Result<W> {
     let mut tar = tar::Builder::new(writer);
     for (components, entry) in plan_entries(files)? {
         let mut name = components.iter().fold(layout.prefix.to_string(), |name, c| name + c + "/");
@@ -59,12 +55,12 @@ pub fn write<'a, W: Write>(
         }
         match entry {
             Entry::Dir => {
-                let mut header = header(EntryType::Directory, 0o755, 0, mtime, layout)?;
+                let mut header = header(EntryType::Directory, 0o755, 0, layout)?;
                 append(&mut tar, &mut header, &name, std::io::empty())?;
             }
             Entry::File(file) => {
                 name.pop();
-                append_file(&mut tar, &name, file, mtime, layout)?;
+                append_file(&mut tar, &name, file, layout)?;
             }
         }
     }
@@ -106,20 +102,18 @@ fn append_file<W: Write>(
     tar: &mut tar::Builder<W>,
     name: &str,
     file: &TarFile,
-    mtime: u64,
     layout: &Layout,
 ) -> Result<()> {
     let source = match file.data {
         Data::Bytes(bytes) => {
-            let mut header =
-                header(EntryType::Regular, file.mode, bytes.len() as u64, mtime, layout)?;
+            let mut header = header(EntryType::Regular, file.mode, bytes.len() as u64, layout)?;
             return append(tar, &mut header, name, bytes);
         }
         Data::File(source) => source,
     };
     let opened = open_regular(source)?;
     let size = opened.metadata()?.len();
-    let mut header = header(EntryType::Regular, file.mode, size, mtime, layout)?;
+    let mut header = header(EntryType::Regular, file.mode, size, layout)?;
     // `take` keeps the entry at the size its header announces if the file grows meanwhile.
     let mut data = BufReader::with_capacity(READ_BUFFER, opened).take(size);
     append(tar, &mut header, name, &mut data)
@@ -166,12 +160,12 @@ fn append<W: Write>(
 
 /// GNU headers throughout; ids 0, and owner names only where the format expects them, so
 /// nothing of the build machine's users gets in.
-fn header(kind: EntryType, mode: u32, size: u64, mtime: u64, layout: &Layout) -> Result<Header> {
+fn header(kind: EntryType, mode: u32, size: u64, layout: &Layout) -> Result<Header> {
     let mut header = Header::new_gnu();
     header.set_entry_type(kind);
     header.set_mode(mode);
     header.set_size(size);
-    header.set_mtime(mtime);
+    header.set_mtime(layout.mtime);
     header.set_uid(0);
     header.set_gid(0);
     if let Some(owner) = layout.owner {
@@ -197,8 +191,8 @@ pub fn gzip_to<R: Read, W: Write>(reader: R, writer: W) -> Result<W> {
 }
 
 /// A gzip-compressed tar stream of `files` on `writer`, returned once the stream is finished.
-pub fn tar_gz<W: Write>(writer: W, files: &[TarFile], layout: &Layout, mtime: u64) -> Result<W> {
-    let gzip = write(gzip_encoder(writer), files, layout, mtime)?;
+pub fn tar_gz<W: Write>(writer: W, files: &[TarFile], layout: &Layout) -> Result<W> {
+    let gzip = write(gzip_encoder(writer), files, layout)?;
     gzip.finish().context("finishing the gzip stream")
 }
 

@@ -269,7 +269,7 @@ fn tar_gz(mtime: u64, files: &[InstallFile]) -> Result<Vec<u8>> {
         .iter()
         .map(|f| TarFile { name: &f.path, mode: f.mode(), data: Data::Bytes(&f.contents) })
         .collect();
-    tarball::tar_gz(Vec::new(), &entries, &Layout { prefix: "./", owner: Some("root") }, mtime)
+    tarball::tar_gz(Vec::new(), &entries, &Layout { prefix: "./", owner: Some("root"), mtime })
 }
 
 /// `Tue, 14 Nov 2023 22:13:20 +0000`, the date form of Debian changelogs.
