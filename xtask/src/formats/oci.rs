@@ -45,13 +45,6 @@ pub fn tag(version: &str) -> String {
     version.to_string()
 }
 
-/// The tag of one platform's image in the layout (`0.1.0-arm64-v8`), for tools such as umoci
-/// that unpack one image, not an index.
-fn platform_tag(version: &str, platform: &Platform) -> String {
-    let variant = platform.variant.map(|v| format!("-{v}")).unwrap_or_default();
-    format!("{version}-{}{variant}", platform.architecture)
-}
-
 /// Writes the image of every musl target of `manifest`, read from their archives in `out_dir`:
 /// `None` when the release has no musl target, since the image holds no C library.
 pub fn write_image(manifest: &Manifest, out_dir: &Path) -> Result<Option<Artifact>> {
@@ -66,7 +59,10 @@ pub fn write_image(manifest: &Manifest, out_dir: &Path) -> Result<Option<Artifac
         let binary = binary_from_archive(entry, out_dir)?;
         let platform =
             Platform { architecture: target.arch.oci.0, os: "linux", variant: target.arch.oci.1 };
-        let tag = platform_tag(&manifest.version, &platform);
+        // The tag of this platform's image in the layout (`0.1.0-arm64-v8`), for tools such as
+        // umoci that unpack one image, not an index.
+        let variant = platform.variant.map(|v| format!("-{v}")).unwrap_or_default();
+        let tag = format!("{}-{}{variant}", manifest.version, platform.architecture);
         let image = image(&mut blobs, manifest, &platform, &binary, &annotations)?;
         let image = Descriptor { platform: Some(platform), ..image };
         platforms.push((image, tag));
