@@ -131,17 +131,15 @@ fn indented(text: &str) -> String {
 fn depends(meta: &Metadata, needs: Needs) -> Result<String> {
     let mut packages: BTreeMap<&str, Option<GlibcVersion>> = BTreeMap::new();
     for library in needs.libraries {
-        let (package, prefix) = if library == "libgcc_s.so.1" {
-            ("libgcc-s1", "GCC_")
-        } else if GLIBC_LIBRARIES.contains(&library.as_str())
-            || library == meta.arch.glibc_loader_name()
-        {
-            ("libc6", "GLIBC_")
-        } else {
-            bail!(
+        let glibc =
+            GLIBC_LIBRARIES.contains(&library.as_str()) || library == meta.arch.glibc_loader_name();
+        let (package, prefix) = match library.as_str() {
+            "libgcc_s.so.1" => ("libgcc-s1", "GCC_"),
+            _ if glibc => ("libc6", "GLIBC_"),
+            _ => bail!(
                 "the binary needs {library}, and no Debian package is known for it: expected \
                  only glibc's libraries and libgcc_s.so.1 (see GLIBC_LIBRARIES in xtask/src/formats/linux_package/deb.rs)"
-            );
+            ),
         };
         let newest = needs
             .versions
