@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use flate2::read::GzDecoder;
 use serde::Serialize;
 use tar::EntryType;
@@ -149,25 +149,23 @@ fn annotations(manifest: &Manifest) -> Annotations {
 /// `entry`'s binary, out of its archive in `out_dir`: the bytes dist verified, checked against
 /// the manifest's hash of the archive and size of the binary.
 fn binary_from_archive(entry: &TargetEntry, out_dir: &Path) -> Result<Vec<u8>> {
-    if entry.binary.interpreter.is_some() || !entry.binary.needed.is_empty() {
-        bail!(
-            "{}: the image holds no C library, so its binary must be static, but the manifest \
-             records a {} one: build it as dist does, with the default linker",
-            entry.target,
-            entry.binary.linkage
-        );
-    }
+    ensure!(
+        entry.binary.interpreter.is_none() && entry.binary.needed.is_empty(),
+        "{}: the image holds no C library, so its binary must be static, but the manifest \
+         records a {} one: build it as dist does, with the default linker",
+        entry.target,
+        entry.binary.linkage
+    );
     let archive = entry.archive();
     let path = out_dir.join(&archive.name);
     let bytes = files::read_regular(&path, archive.size)?;
     let found = checksums::sha256_bytes(&bytes);
-    if found != archive.sha256 {
-        bail!(
-            "{} has sha256 {found}, but the manifest says {}: run `cargo xtask dist` again",
-            path.display(),
-            archive.sha256
-        );
-    }
+    ensure!(
+        found == archive.sha256,
+        "{} has sha256 {found}, but the manifest says {}: run `cargo xtask dist` again",
+        path.display(),
+        archive.sha256
+    );
     let wanted = entry.binary_in_archive.as_str();
     let mut tar = tar::Archive::new(GzDecoder::new(&bytes[..]));
     for item in tar.entries().with_context(|| format!("reading {}", path.display()))? {
@@ -181,14 +179,13 @@ fn binary_from_archive(entry: &TargetEntry, out_dir: &Path) -> Result<Vec<u8>> {
             .take(entry.binary.size + 1)
             .read_to_end(&mut binary)
             .with_context(|| format!("reading {wanted} in {}", path.display()))?;
-        if binary.len() as u64 != entry.binary.size {
-            bail!(
-                "{wanted} in {} has {} bytes, but the manifest records {}",
-                path.display(),
-                binary.len(),
-                entry.binary.size
-            );
-        }
+        ensure!(
+            binary.len() as u64 == entry.binary.size,
+            "{wanted} in {} has {} bytes, but the manifest records {}",
+            path.display(),
+            binary.len(),
+            entry.binary.size
+        );
         return Ok(binary);
     }
     bail!("{} holds no {wanted}: expected the binary where dist puts it", path.display())
