@@ -188,11 +188,8 @@ pub fn build(meta: &Metadata, files: &[InstallFile], needs: Needs) -> Result<Vec
 
     let cpio = cpio(&entries, meta.mtime);
     let payload = super::gzip(&cpio)?;
-    let payload_sha256 = sha256_bytes(&payload);
-    let header = header_bytes(
-        HEADER_IMMUTABLE,
-        header_entries(meta, &entries, requires(meta, needs), payload_sha256),
-    );
+    let values = header_entries(meta, &entries, requires(meta, needs), sha256_bytes(&payload));
+    let header = header_bytes(HEADER_IMMUTABLE, values);
     let md5 = Md5::new().chain_update(&header).chain_update(&payload).finalize();
     let size = u32::try_from(header.len() + payload.len()).context("the package is over 4 GiB")?;
     let signature = header_bytes(
@@ -293,6 +290,9 @@ fn header_entries(
         // Its presence makes this a binary package; there is no source package to name.
         (SOURCERPM, str("(none)")),
         (PROVIDENAME, Value::Strings(vec![meta.name.clone()])),
+        (REQUIREFLAGS, Value::Int32(requires.iter().map(|r| r.1).collect())),
+        (REQUIRENAME, Value::Strings(requires.iter().map(|r| r.0.clone()).collect())),
+        (REQUIREVERSION, Value::Strings(requires.into_iter().map(|r| r.2).collect())),
         (FILEDEVICES, Value::Int32(vec![1; n])),
         (FILEINODES, Value::Int32((1..=n as u32).collect())),
         (FILELANGS, Value::Strings(vec![String::new(); n])),
@@ -311,11 +311,6 @@ fn header_entries(
     }
     values.extend(changelog(meta));
     values.extend(file_names(entries));
-    values.extend([
-        (REQUIREFLAGS, Value::Int32(requires.iter().map(|r| r.1).collect())),
-        (REQUIRENAME, Value::Strings(requires.iter().map(|r| r.0.clone()).collect())),
-        (REQUIREVERSION, Value::Strings(requires.into_iter().map(|r| r.2).collect())),
-    ]);
     values
 }
 
