@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 
 use crate::config::names::ReleaseNames;
 use crate::formats::checksums::HashingWriter;
@@ -84,9 +84,7 @@ pub fn write_archive(
             "expected an archive file name such as diag_tool-x86_64-unknown-linux-musl-v0.1.0.tar.gz, found {name:?}"
         );
     }
-    if files.is_empty() {
-        bail!("nothing to archive: expected at least the binary");
-    }
+    ensure!(!files.is_empty(), "nothing to archive: expected at least the binary");
     let entries: Vec<TarFile> = files
         .iter()
         .map(|f| TarFile {
@@ -95,20 +93,12 @@ pub fn write_archive(
             data: Data::File(&f.source),
         })
         .collect();
-    let prefix = match names.dir.as_str() {
-        "" => String::new(),
-        dir => format!("{dir}/"),
-    };
-    let layout = Layout { prefix: &prefix, owner: None };
+    let prefix = if names.dir.is_empty() { String::new() } else { format!("{}/", names.dir) };
+    let layout = Layout { prefix: &prefix, owner: None, mtime };
     let path = out_dir.join(name);
     let (sha256, size) = write_atomic_with(&path, |file| {
-        let gzip = tarball::write(
-            tarball::gzip_encoder(HashingWriter::new(file)),
-            &entries,
-            &layout,
-            mtime,
-        )?;
-        let (_, sha256, size) = gzip.finish().context("finishing the gzip stream")?.finish();
+        let written = tarball::tar_gz(HashingWriter::new(file), &entries, &layout)?;
+        let (_, sha256, size) = written.finish();
         Ok((sha256, size))
     })
     .with_context(|| format!("writing {}", path.display()))?;

@@ -5,8 +5,8 @@
 /// there is no such section or it is empty.
 pub fn section(text: &str, version: &str) -> Option<String> {
     let heading = format!("## [{version}]");
-    let mut lines = text.lines().skip_while(|l| !l.starts_with(&heading)).skip(1);
-    let body: Vec<&str> = lines.by_ref().take_while(|l| !l.starts_with("## ")).collect();
+    let lines = text.lines().skip_while(|l| !l.starts_with(&heading)).skip(1);
+    let body: Vec<&str> = lines.take_while(|l| !l.starts_with("## ")).collect();
     let body = body.join("\n").trim().to_string();
     (!body.is_empty()).then_some(body)
 }

@@ -89,11 +89,8 @@ fn unchecked_key(text: &str) -> Option<SecretKey> {
 /// Checks `path` against its `.sig` with `public_key` (base64, as in Cargo.toml).
 pub fn verify_file(path: &Path, public_key: &str) -> Result<()> {
     let public = PublicKey::from_base64(public_key).context("reading the public key")?;
-    let sig_path = path.with_file_name(format!(
-        "{}.sig",
-        path.file_name().and_then(|n| n.to_str()).context("a UTF-8 file name")?
-    ));
-    let text = files::read_text(&sig_path)?;
+    let name = path.file_name().and_then(|n| n.to_str()).context("a UTF-8 file name")?;
+    let text = files::read_text(&path.with_file_name(format!("{name}.sig")))?;
     let signature = SignatureBox::from_string(&text).context("reading the signature")?;
     let file = files::open_regular(path)?;
     minisign::verify(&public, &signature, file, true, false, false)

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use flate2::read::GzDecoder;
 use serde::Serialize;
 use tar::EntryType;
@@ -45,13 +45,6 @@ pub fn tag(version: &str) -> String {
     version.to_string()
 }
 
-/// The tag of one platform's image in the layout (`0.1.0-arm64-v8`), for tools such as umoci
-/// that unpack one image, not an index.
-fn platform_tag(version: &str, platform: &Platform) -> String {
-    let variant = platform.variant.map(|v| format!("-{v}")).unwrap_or_default();
-    format!("{version}-{}{variant}", platform.architecture)
-}
-
 /// Writes the image of every musl target of `manifest`, read from their archives in `out_dir`:
 /// `None` when the release has no musl target, since the image holds no C library.
 pub fn write_image(manifest: &Manifest, out_dir: &Path) -> Result<Option<Artifact>> {
@@ -66,7 +59,10 @@ pub fn write_image(manifest: &Manifest, out_dir: &Path) -> Result<Option<Artifac
         let binary = binary_from_archive(entry, out_dir)?;
         let platform =
             Platform { architecture: target.arch.oci.0, os: "linux", variant: target.arch.oci.1 };
-        let tag = platform_tag(&manifest.version, &platform);
+        // The tag of this platform's image in the layout (`0.1.0-arm64-v8`), for tools such as
+        // umoci that unpack one image, not an index.
+        let variant = platform.variant.map(|v| format!("-{v}")).unwrap_or_default();
+        let tag = format!("{}-{}{variant}", manifest.version, platform.architecture);
         let image = image(&mut blobs, manifest, &platform, &binary, &annotations)?;
         let image = Descriptor { platform: Some(platform), ..image };
         platforms.push((image, tag));
@@ -153,25 +149,23 @@ fn annotations(manifest: &Manifest) -> Annotations {
 /// `entry`'s binary, out of its archive in `out_dir`: the bytes dist verified, checked against
 /// the manifest's hash of the archive and size of the binary.
 fn binary_from_archive(entry: &TargetEntry, out_dir: &Path) -> Result<Vec<u8>> {
-    if entry.binary.interpreter.is_some() || !entry.binary.needed.is_empty() {
-        bail!(
-            "{}: the image holds no C library, so its binary must be static, but the manifest \
-             records a {} one: build it as dist does, with the default linker",
-            entry.target,
-            entry.binary.linkage
-        );
-    }
+    ensure!(
+        entry.binary.interpreter.is_none() && entry.binary.needed.is_empty(),
+        "{}: the image holds no C library, so its binary must be static, but the manifest \
+         records a {} one: build it as dist does, with the default linker",
+        entry.target,
+        entry.binary.linkage
+    );
     let archive = entry.archive();
     let path = out_dir.join(&archive.name);
     let bytes = files::read_regular(&path, archive.size)?;
     let found = checksums::sha256_bytes(&bytes);
-    if found != archive.sha256 {
-        bail!(
-            "{} has sha256 {found}, but the manifest says {}: run `cargo xtask dist` again",
-            path.display(),
-            archive.sha256
-        );
-    }
+    ensure!(
+        found == archive.sha256,
+        "{} has sha256 {found}, but the manifest says {}: run `cargo xtask dist` again",
+        path.display(),
+        archive.sha256
+    );
     let wanted = entry.binary_in_archive.as_str();
     let mut tar = tar::Archive::new(GzDecoder::new(&bytes[..]));
     for item in tar.entries().with_context(|| format!("reading {}", path.display()))? {
@@ -185,14 +179,13 @@ fn binary_from_archive(entry: &TargetEntry, out_dir: &Path) -> Result<Vec<u8>> {
             .take(entry.binary.size + 1)
             .read_to_end(&mut binary)
             .with_context(|| format!("reading {wanted} in {}", path.display()))?;
-        if binary.len() as u64 != entry.binary.size {
-            bail!(
-                "{wanted} in {} has {} bytes, but the manifest records {}",
-                path.display(),
-                binary.len(),
-                entry.binary.size
-            );
-        }
+        ensure!(
+            binary.len() as u64 == entry.binary.size,
+            "{wanted} in {} has {} bytes, but the manifest records {}",
+            path.display(),
+            binary.len(),
+            entry.binary.size
+        );
         return Ok(binary);
     }
     bail!("{} holds no {wanted}: expected the binary where dist puts it", path.display())
@@ -217,7 +210,7 @@ fn write_layout(path: &Path, blobs: &Blobs, index: &Index, mtime: u64) -> Result
 /// A tar stream of `files` and the directories above them, written as the release archives
 /// are.
 fn layer_tar<W: Write>(writer: W, files: &[TarFile], mtime: u64) -> Result<W> {
-    tarball::write(writer, files, &Layout { prefix: "", owner: None }, mtime)
+    tarball::write(writer, files, &Layout { prefix: "", owner: None, mtime })
 }
 
 /// The blobs of the layout by the hex of their SHA-256.

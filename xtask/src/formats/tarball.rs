@@ -8,7 +8,7 @@ use std::fs::{self, File};
 use std::io::{BufReader, Read, Write};
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use flate2::{Compression, GzBuilder, write::GzEncoder};
 use tar::{EntryType, Header};
 
@@ -33,10 +33,11 @@ pub enum Data<'a> {
 
 /// How a stream names its entries: under `prefix` (`diag_tool-.../`, the `./` of a .deb, or
 /// nothing), with that directory as an entry of its own when it is not empty, and `owner` as
-/// the user and group name (dpkg-deb writes `root`), else none.
+/// the user and group name (dpkg-deb writes `root`), else none; every entry's time `mtime`.
 pub struct Layout<'a> {
     pub prefix: &'a str,
     pub owner: Option<&'a str>,
+    pub mtime: u64,
 }
 
 enum Entry<'a> {
@@ -45,30 +46,21 @@ enum Entry<'a> {
 }
 
 /// Writes `files`, and every directory above them, into a tar stream on `writer`.
-pub fn write<'a, W: Write>(
-    writer: W,
-    files: &'a [TarFile<'a>],
-    layout: &Layout,
-    mtime: u64,
-) -> Result<W> {
+pub fn write<'a, W: Write>(writer: W, files: &'a [TarFile<'a>], layout: &Layout) -> Result<W> {
     let mut tar = tar::Builder::new(writer);
     for (components, entry) in plan_entries(files)? {
-        let mut name = layout.prefix.to_string();
-        for component in &components {
-            name.push_str(component);
-            name.push('/');
-        }
+        let mut name = components.iter().fold(layout.prefix.to_string(), |name, c| name + c + "/");
         if name.is_empty() {
             continue;
         }
         match entry {
             Entry::Dir => {
-                let mut header = header(EntryType::Directory, 0o755, 0, mtime, layout)?;
+                let mut header = header(EntryType::Directory, 0o755, 0, layout)?;
                 append(&mut tar, &mut header, &name, std::io::empty())?;
             }
             Entry::File(file) => {
                 name.pop();
-                append_file(&mut tar, &name, file, mtime, layout)?;
+                append_file(&mut tar, &name, file, layout)?;
             }
         }
     }
@@ -110,27 +102,23 @@ fn append_file<W: Write>(
     tar: &mut tar::Builder<W>,
     name: &str,
     file: &TarFile,
-    mtime: u64,
     layout: &Layout,
 ) -> Result<()> {
     let source = match file.data {
         Data::Bytes(bytes) => {
-            let mut header =
-                header(EntryType::Regular, file.mode, bytes.len() as u64, mtime, layout)?;
+            let mut header = header(EntryType::Regular, file.mode, bytes.len() as u64, layout)?;
             return append(tar, &mut header, name, bytes);
         }
         Data::File(source) => source,
     };
     let opened = open_regular(source)?;
     let size = opened.metadata()?.len();
-    let mut header = header(EntryType::Regular, file.mode, size, mtime, layout)?;
+    let mut header = header(EntryType::Regular, file.mode, size, layout)?;
     // `take` keeps the entry at the size its header announces if the file grows meanwhile.
     let mut data = BufReader::with_capacity(READ_BUFFER, opened).take(size);
     append(tar, &mut header, name, &mut data)
         .with_context(|| format!("archiving {}", source.display()))?;
-    if data.limit() != 0 {
-        bail!("{} shrank while it was being archived", source.display());
-    }
+    ensure!(data.limit() == 0, "{} shrank while it was being archived", source.display());
     Ok(())
 }
 
@@ -172,12 +160,12 @@ fn append<W: Write>(
 
 /// GNU headers throughout; ids 0, and owner names only where the format expects them, so
 /// nothing of the build machine's users gets in.
-fn header(kind: EntryType, mode: u32, size: u64, mtime: u64, layout: &Layout) -> Result<Header> {
+fn header(kind: EntryType, mode: u32, size: u64, layout: &Layout) -> Result<Header> {
     let mut header = Header::new_gnu();
     header.set_entry_type(kind);
     header.set_mode(mode);
     header.set_size(size);
-    header.set_mtime(mtime);
+    header.set_mtime(layout.mtime);
     header.set_uid(0);
     header.set_gid(0);
     if let Some(owner) = layout.owner {
@@ -202,9 +190,9 @@ pub fn gzip_to<R: Read, W: Write>(reader: R, writer: W) -> Result<W> {
     gzip.finish().context("finishing the gzip stream")
 }
 
-/// A gzip-compressed tar stream of `files` in memory.
-pub fn tar_gz(files: &[TarFile], layout: &Layout, mtime: u64) -> Result<Vec<u8>> {
-    let gzip = write(gzip_encoder(Vec::new()), files, layout, mtime)?;
+/// A gzip-compressed tar stream of `files` on `writer`, returned once the stream is finished.
+pub fn tar_gz<W: Write>(writer: W, files: &[TarFile], layout: &Layout) -> Result<W> {
+    let gzip = write(gzip_encoder(writer), files, layout)?;
     gzip.finish().context("finishing the gzip stream")
 }
 

@@ -55,14 +55,8 @@ pub fn build(meta: &Metadata, files: &[InstallFile], needs: Needs) -> Result<Vec
     ] {
         // The common ar format as dpkg-deb writes it: fixed-width decimal fields, a member
         // padded to an even size.
-        let header = format!(
-            "{name:<16}{:<12}{:<6}{:<6}{:<8o}{:<10}`\n",
-            meta.mtime,
-            0,
-            0,
-            0o100644,
-            contents.len()
-        );
+        let (mtime, uid, gid, mode, size) = (meta.mtime, 0, 0, 0o100644, contents.len());
+        let header = format!("{name:<16}{mtime:<12}{uid:<6}{gid:<6}{mode:<8o}{size:<10}`\n");
         deb.extend_from_slice(header.as_bytes());
         deb.extend_from_slice(contents);
         if contents.len() % 2 == 1 {
@@ -137,17 +131,15 @@ fn indented(text: &str) -> String {
 fn depends(meta: &Metadata, needs: Needs) -> Result<String> {
     let mut packages: BTreeMap<&str, Option<GlibcVersion>> = BTreeMap::new();
     for library in needs.libraries {
-        let (package, prefix) = if library == "libgcc_s.so.1" {
-            ("libgcc-s1", "GCC_")
-        } else if GLIBC_LIBRARIES.contains(&library.as_str())
-            || library == meta.arch.glibc_loader_name()
-        {
-            ("libc6", "GLIBC_")
-        } else {
-            bail!(
+        let glibc =
+            GLIBC_LIBRARIES.contains(&library.as_str()) || library == meta.arch.glibc_loader_name();
+        let (package, prefix) = match library.as_str() {
+            "libgcc_s.so.1" => ("libgcc-s1", "GCC_"),
+            _ if glibc => ("libc6", "GLIBC_"),
+            _ => bail!(
                 "the binary needs {library}, and no Debian package is known for it: expected \
                  only glibc's libraries and libgcc_s.so.1 (see GLIBC_LIBRARIES in xtask/src/formats/linux_package/deb.rs)"
-            );
+            ),
         };
         let newest = needs
             .versions
@@ -169,18 +161,14 @@ fn depends(meta: &Metadata, needs: Needs) -> Result<String> {
 /// `/usr/share/doc/NAME/copyright` in Debian's machine-readable format and the
 /// `changelog.Debian.gz` every binary package carries.
 pub fn doc_files(meta: &Metadata, licenses: &[(String, String)]) -> Result<Vec<InstallFile>> {
-    let doc = format!("usr/share/doc/{}", meta.name);
+    let doc = |name: &str, contents, kind| InstallFile {
+        path: format!("usr/share/doc/{}/{name}", meta.name),
+        contents,
+        kind,
+    };
     Ok(vec![
-        InstallFile {
-            path: format!("{doc}/changelog.Debian.gz"),
-            contents: super::gzip(changelog(meta).as_bytes())?,
-            kind: Kind::Doc,
-        },
-        InstallFile {
-            path: format!("{doc}/copyright"),
-            contents: copyright(meta, licenses)?.into_bytes(),
-            kind: Kind::License,
-        },
+        doc("changelog.Debian.gz", super::gzip(changelog(meta).as_bytes())?, Kind::Doc),
+        doc("copyright", copyright(meta, licenses)?.into_bytes(), Kind::License),
     ])
 }
 
@@ -279,7 +267,7 @@ fn tar_gz(mtime: u64, files: &[InstallFile]) -> Result<Vec<u8>> {
         .iter()
         .map(|f| TarFile { name: &f.path, mode: f.mode(), data: Data::Bytes(&f.contents) })
         .collect();
-    tarball::tar_gz(&entries, &Layout { prefix: "./", owner: Some("root") }, mtime)
+    tarball::tar_gz(Vec::new(), &entries, &Layout { prefix: "./", owner: Some("root"), mtime })
 }
 
 /// `Tue, 14 Nov 2023 22:13:20 +0000`, the date form of Debian changelogs.

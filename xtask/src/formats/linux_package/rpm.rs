@@ -138,12 +138,8 @@ impl Value {
 /// values, inside one immutable region whose trailer ends the data.
 fn header_bytes(region: u32, mut entries: Vec<(u32, Value)>) -> Vec<u8> {
     entries.sort_by_key(|(tag, _)| *tag);
-    let entry = |tag: u32, kind: u32, offset: usize, count: usize| -> [u8; 16] {
-        let mut bytes = [0; 16];
-        for (i, n) in [tag, kind, offset as u32, count as u32].into_iter().enumerate() {
-            bytes[4 * i..4 * i + 4].copy_from_slice(&n.to_be_bytes());
-        }
-        bytes
+    let entry = |tag: u32, kind: u32, offset: usize, count: usize| {
+        [tag, kind, offset as u32, count as u32].into_iter().flat_map(u32::to_be_bytes)
     };
     let mut index = Vec::new();
     let mut data = Vec::new();
@@ -192,24 +188,16 @@ pub fn build(meta: &Metadata, files: &[InstallFile], needs: Needs) -> Result<Vec
 
     let cpio = cpio(&entries, meta.mtime);
     let payload = super::gzip(&cpio)?;
-    let payload_sha256 = sha256_bytes(&payload);
-    let header = header_bytes(
-        HEADER_IMMUTABLE,
-        header_entries(meta, &entries, requires(meta, needs), payload_sha256),
-    );
+    let values = header_entries(meta, &entries, requires(meta, needs), sha256_bytes(&payload));
+    let header = header_bytes(HEADER_IMMUTABLE, values);
     let md5 = Md5::new().chain_update(&header).chain_update(&payload).finalize();
+    let size = u32::try_from(header.len() + payload.len()).context("the package is over 4 GiB")?;
     let signature = header_bytes(
         HEADER_SIGNATURES,
         vec![
             (SIG_SHA1, Value::Str(format!("{:x}", Sha1::digest(&header)))),
             (SIG_SHA256, Value::Str(sha256_bytes(&header))),
-            (
-                SIG_SIZE,
-                Value::Int32(vec![
-                    u32::try_from(header.len() + payload.len())
-                        .context("the package is over 4 GiB")?,
-                ]),
-            ),
+            (SIG_SIZE, Value::Int32(vec![size])),
             (SIG_MD5, Value::Bin(md5.to_vec())),
             (SIG_PAYLOADSIZE, Value::Int32(vec![cpio.len() as u32])),
         ],
@@ -256,11 +244,8 @@ fn requires(meta: &Metadata, needs: Needs) -> Vec<(String, u32, String)> {
         ("FileDigests", "4.6.0-1"),
         ("PayloadFilesHavePrefix", "4.0-1"),
     ] {
-        requires.push((
-            format!("rpmlib({feature})"),
-            SENSE_RPMLIB | SENSE_LESS | SENSE_EQUAL,
-            version.to_string(),
-        ));
+        let flags = SENSE_RPMLIB | SENSE_LESS | SENSE_EQUAL;
+        requires.push((format!("rpmlib({feature})"), flags, version.to_string()));
     }
     requires.sort();
     requires.dedup();
@@ -305,6 +290,9 @@ fn header_entries(
         // Its presence makes this a binary package; there is no source package to name.
         (SOURCERPM, str("(none)")),
         (PROVIDENAME, Value::Strings(vec![meta.name.clone()])),
+        (REQUIREFLAGS, Value::Int32(requires.iter().map(|r| r.1).collect())),
+        (REQUIRENAME, Value::Strings(requires.iter().map(|r| r.0.clone()).collect())),
+        (REQUIREVERSION, Value::Strings(requires.into_iter().map(|r| r.2).collect())),
         (FILEDEVICES, Value::Int32(vec![1; n])),
         (FILEINODES, Value::Int32((1..=n as u32).collect())),
         (FILELANGS, Value::Strings(vec![String::new(); n])),
@@ -323,11 +311,6 @@ fn header_entries(
     }
     values.extend(changelog(meta));
     values.extend(file_names(entries));
-    values.extend([
-        (REQUIREFLAGS, Value::Int32(requires.iter().map(|r| r.1).collect())),
-        (REQUIRENAME, Value::Strings(requires.iter().map(|r| r.0.clone()).collect())),
-        (REQUIREVERSION, Value::Strings(requires.into_iter().map(|r| r.2).collect())),
-    ]);
     values
 }
 
@@ -383,22 +366,12 @@ fn flags(entry: &Entry) -> u32 {
 /// `./usr/...`, each file's inode its position in the header as rpmbuild numbers them.
 fn cpio(entries: &[Entry], mtime: u64) -> Vec<u8> {
     let mut out = Vec::new();
-    let mut append = |ino: usize, mode: u32, nlink: u32, name: &str, data: &[u8]| {
-        let fields = [
-            ino as u32,
-            mode,
-            0,
-            0,
-            nlink,
-            mtime as u32,
-            data.len() as u32,
-            0,
-            0,
-            0,
-            0,
-            name.len() as u32 + 1,
-            0,
-        ];
+    let mtime = mtime as u32;
+    let mut append = |ino: u32, mode: u32, nlink: u32, name: &str, data: &[u8]| {
+        let (size, namesize) = (data.len() as u32, name.len() as u32 + 1);
+        // ino, mode, uid, gid, nlink, mtime, filesize, devmajor, devminor, rdevmajor,
+        // rdevminor, namesize, check.
+        let fields = [ino, mode, 0, 0, nlink, mtime, size, 0, 0, 0, 0, namesize, 0];
         out.extend_from_slice(b"070701");
         for field in fields {
             out.extend_from_slice(format!("{field:08x}").as_bytes());
@@ -412,7 +385,7 @@ fn cpio(entries: &[Entry], mtime: u64) -> Vec<u8> {
     for (i, entry) in entries.iter().enumerate() {
         // A directory has the link from its parent and its own `.`.
         let (nlink, data) = entry.file.map_or((2, &[][..]), |file| (1, &file.contents[..]));
-        append(i + 1, u32::from(mode(entry)), nlink, &format!("./{}", entry.path), data);
+        append(i as u32 + 1, u32::from(mode(entry)), nlink, &format!("./{}", entry.path), data);
     }
     append(0, 0, 1, "TRAILER!!!", &[]);
     out

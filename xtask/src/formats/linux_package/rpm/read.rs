@@ -3,7 +3,7 @@
 //! `RSAHEADER`/`DSAHEADER`: a signature of the header's bytes), leaving every other byte as it
 //! was written.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 
 use super::*;
 
@@ -26,9 +26,7 @@ pub type Capability = (String, u32, String);
 
 impl<'a> Package<'a> {
     pub fn parse(bytes: &'a [u8]) -> Result<Package<'a>> {
-        if bytes.get(..4) != Some(&[0xed, 0xab, 0xee, 0xdb][..]) {
-            bail!("not an rpm: no lead");
-        }
+        ensure!(bytes.get(..4) == Some(&[0xed, 0xab, 0xee, 0xdb][..]), "not an rpm: no lead");
         let (signature, end) = parse_header(bytes, 96).context("reading the signature header")?;
         let start = end.next_multiple_of(8);
         let (header, end) = parse_header(bytes, start).context("reading the header")?;
@@ -160,9 +158,10 @@ fn parse_header(bytes: &[u8], at: usize) -> Result<(Vec<(u32, Value)>, usize)> {
         let word = bytes.get(at..at + 4).context("the header is cut short")?;
         Ok(u32::from_be_bytes(word.try_into()?))
     };
-    if bytes.get(at..at + 4) != Some(&[0x8e, 0xad, 0xe8, 0x01][..]) {
-        bail!("no header magic at byte {at}");
-    }
+    ensure!(
+        bytes.get(at..at + 4) == Some(&[0x8e, 0xad, 0xe8, 0x01][..]),
+        "no header magic at byte {at}"
+    );
     let (count, size) = (be(at + 8)? as usize, be(at + 12)? as usize);
     let data_start = at + 16 + 16 * count;
     let data =
@@ -185,9 +184,7 @@ fn read_value(kind: u32, count: usize, data: &[u8]) -> Result<Value> {
     let mut strings = data.split(|&b| b == 0).map(String::from_utf8_lossy);
     let mut take = |n: usize| -> Result<Vec<String>> {
         let v: Vec<String> = strings.by_ref().take(n).map(|s| s.into_owned()).collect();
-        if v.len() != n {
-            bail!("strings cut short");
-        }
+        ensure!(v.len() == n, "strings cut short");
         Ok(v)
     };
     let bytes = |width: usize| data.get(..count * width).context("numbers cut short");
