@@ -43,15 +43,12 @@ impl flags::Reproduce {
 
         let consistent = problems.is_empty();
         let files = expected_files(&release, &targets);
-        let mut differ = 0;
         for artifact in &files {
             let (ours, theirs) = (dir.join(&artifact.name), rebuilt.join(&artifact.name));
-            if let Some(problem) = compare(sh, &ours, &theirs, artifact)? {
-                problems.push(problem);
-                differ += 1;
-            }
+            problems.extend(compare(sh, &ours, &theirs, artifact)?);
         }
-        if consistent && differ > 0 {
+        // Consistent, so every problem now is a file that differs from its rebuild.
+        if consistent && !problems.is_empty() {
             problems.push(format!(
                 "the release's files are the ones its manifest records, so they were built \
                  from other sources than commit {commit}: from another commit, with changes \
