@@ -64,11 +64,7 @@ fn print_table(plans: &[TargetPlan], machine: &Machine) {
 
 /// Every fix command once, in the order the targets need them.
 fn fixes(plans: &[TargetPlan]) -> Vec<String> {
-    let mut fixes: Vec<String> = Vec::new();
-    for m in plans.iter().flat_map(|p| p.missing.iter().chain(p.runner.as_ref().err())) {
-        if !fixes.contains(&m.fix) {
-            fixes.push(m.fix.clone());
-        }
-    }
-    fixes
+    let mut seen = std::collections::HashSet::new();
+    let all = plans.iter().flat_map(|p| p.missing.iter().chain(p.runner.as_ref().err()));
+    all.filter(|m| seen.insert(&m.fix)).map(|m| m.fix.clone()).collect()
 }

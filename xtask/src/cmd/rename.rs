@@ -72,18 +72,16 @@ impl Names {
 
     /// The spellings to look for; duplicates removed, since `tool` is all of them but one.
     fn patterns(&self) -> Vec<(&str, Form)> {
-        let mut patterns: Vec<(&str, Form)> = Vec::new();
-        for (text, form) in [
+        let mut seen = std::collections::HashSet::new();
+        [
             (self.package.as_str(), Form::Name),
             (self.rust.as_str(), Form::Name),
             (self.kebab.as_str(), Form::Kebab),
             (self.screaming.as_str(), Form::Screaming),
-        ] {
-            if !patterns.iter().any(|(p, _)| *p == text) {
-                patterns.push((text, form));
-            }
-        }
-        patterns
+        ]
+        .into_iter()
+        .filter(|(text, _)| seen.insert(*text))
+        .collect()
     }
 }
 
