@@ -3,7 +3,7 @@
 //! and what the shipped package generates (CLI assets, golden outputs). With `--check` (CI, and the tests) nothing is written and a file that
 //! differs fails with its first differing line and the command that fixes it.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, ensure};
 use xshell::{Shell, cmd};
 
 use crate::config::arch::Arch;
@@ -29,13 +29,12 @@ impl flags::Codegen {
         fuzz_record(&mut codegen)?;
         codegen.finish()?;
         let stray = stray_triples(&sh.current_dir())?;
-        if !stray.is_empty() {
-            bail!(
-                "these lines name targets, which only Cargo.toml and the generated parts may \
-                 (take them from `cargo xtask plan --json` instead):\n{}",
-                stray.join("\n")
-            );
-        }
+        ensure!(
+            stray.is_empty(),
+            "these lines name targets, which only Cargo.toml and the generated parts may \
+             (take them from `cargo xtask plan --json` instead):\n{}",
+            stray.join("\n")
+        );
         Ok(())
     }
 }
