@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use toml::Value;
 use xshell::{Shell, cmd};
 
@@ -126,9 +126,7 @@ fn join_members(manifest: &Path, rel: &str) -> Result<()> {
 fn relative(root: &Path, dir: &Path) -> Result<String> {
     let rel = dir.strip_prefix(root).unwrap_or(dir);
     let rel = (rel.to_str()).with_context(|| format!("{} is not UTF-8", rel.display()))?;
-    if rel.is_empty() {
-        bail!("give the folder of the package to ship, not the workspace root");
-    }
+    ensure!(!rel.is_empty(), "give the folder of the package to ship, not the workspace root");
     Ok(rel.to_string())
 }
 
