@@ -298,16 +298,15 @@ fn first_differing_entry(a: &[u8], b: &[u8]) -> String {
         // Never unpacked past the cap, whatever the gzip stream claims.
         let gzip = flate2::read::GzDecoder::new(bytes).take(files::BINARY_CAP);
         let mut archive = tar::Archive::new(gzip);
-        let mut out = Vec::new();
-        for entry in archive.entries()? {
+        let entries = archive.entries()?.map(|entry| -> Result<Entry> {
             let mut entry = entry?;
             let path = entry.path()?.display().to_string();
             let header = entry.header().as_bytes().to_vec();
             let mut data = Vec::new();
             entry.read_to_end(&mut data)?;
-            out.push((path, header, data));
-        }
-        Ok(out)
+            Ok((path, header, data))
+        });
+        entries.collect()
     };
     match (entries(a), entries(b)) {
         (Err(e), _) => format!("the release's archive cannot be read ({e}): damaged"),
