@@ -3,6 +3,7 @@
 //! Cargo.lock, and `cargo xtask codegen` the files generated from the CLI.
 
 use std::fs;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -96,12 +97,6 @@ enum Form {
     Screaming,
 }
 
-struct Match {
-    start: usize,
-    len: usize,
-    form: Form,
-}
-
 fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
@@ -109,8 +104,8 @@ fn is_word(b: u8) -> bool {
 /// Whole-word occurrences of any spelling of `names`. For `my_tool`, `my_tools`, `xmy_tool`
 /// and `my_tool_x` are other words. Three glued spellings are the name: `CARGO_BIN_EXE_<bin>`
 /// (cargo's), `_<bin>` (zsh's completion function and file) and `<name>_<version>` (Debian's
-/// file name, `my-tool_1.0-1_amd64.deb`).
-fn find(text: &str, names: &Names) -> Vec<Match> {
+/// file name, `my-tool_1.0-1_amd64.deb`). Each is its byte range and the spelling's form.
+fn find(text: &str, names: &Names) -> Vec<(Range<usize>, Form)> {
     let patterns = names.patterns();
     let bytes = text.as_bytes();
     let word_before = |at: usize| at > 0 && is_word(bytes[at - 1]);
@@ -131,7 +126,7 @@ fn find(text: &str, names: &Names) -> Vec<Match> {
         });
         match hit {
             Some((p, form)) => {
-                found.push(Match { start: i, len: p.len(), form: *form });
+                found.push((i..i + p.len(), *form));
                 i += p.len();
             }
             None => i += 1,
@@ -148,13 +143,13 @@ fn rewrite(text: &str, old: &Names, new: &Names, rust_source: bool) -> String {
     let in_code = |at: usize| rust_source && !prose.iter().any(|r| r.contains(&at));
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
-    for m in find(text, old) {
-        let (before, after) = (&text[..m.start], &text[m.start + m.len..]);
-        let replacement = match m.form {
+    for (at, form) in find(text, old) {
+        let (before, after) = (&text[..at.start], &text[at.end..]);
+        let replacement = match form {
             Form::Screaming => &new.screaming,
             Form::Kebab => &new.kebab,
             Form::Name
-                if in_code(m.start)
+                if in_code(at.start)
                     || after.starts_with("::")
                     || before.ends_with("use ")
                     || before.ends_with("extern crate ") =>
@@ -163,9 +158,9 @@ fn rewrite(text: &str, old: &Names, new: &Names, rust_source: bool) -> String {
             }
             Form::Name => &new.package,
         };
-        out.push_str(&text[copied..m.start]);
+        out.push_str(&text[copied..at.start]);
         out.push_str(replacement);
-        copied = m.start + m.len;
+        copied = at.end;
     }
     out.push_str(&text[copied..]);
     out
@@ -173,7 +168,7 @@ fn rewrite(text: &str, old: &Names, new: &Names, rust_source: bool) -> String {
 
 /// Byte ranges of string literals and comments in Rust source: just enough lexing to tell an
 /// identifier from a word in prose. Char literals are skipped so that `'"'` opens no string.
-fn strings_and_comments(text: &str) -> Vec<std::ops::Range<usize>> {
+fn strings_and_comments(text: &str) -> Vec<Range<usize>> {
     let b = text.as_bytes();
     let mut ranges = Vec::new();
     let mut i = 0;
