@@ -209,9 +209,7 @@ fn rebuild(
     let _dir = sh.push_dir(checkout);
     let out = out.display().to_string();
     let mut args = vec!["dist", "--out-dir", &out, "--no-smoke"];
-    for t in targets {
-        args.extend(["--target", t]);
-    }
+    args.extend(targets.iter().flat_map(|t| ["--target", t]));
     let xtask = std::env::current_exe().context("finding the xtask binary")?;
     let dist = match same_xtask {
         true => cmd!(sh, "{xtask} {args...}").env("CARGO_MANIFEST_DIR", checkout.join("xtask")),

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, ensure};
 use xshell::{Shell, cmd};
 
 use crate::config::policy::Policy;
@@ -106,14 +106,13 @@ impl flags::Setup {
         }
         let programs = TEST_TOOLS.iter().chain(TEST_PIP).map(|(program, _)| *program);
         let absent: Vec<&str> = programs.filter(|p| !machine.which(p)).collect();
-        if !absent.is_empty() {
-            bail!(
-                "installed, but not on PATH: {}. pip puts programs into \
-                 `$(python3 -m site --user-base)/bin` when it cannot write to its own prefix: \
-                 add that directory to PATH",
-                absent.join(", ")
-            );
-        }
+        ensure!(
+            absent.is_empty(),
+            "installed, but not on PATH: {}. pip puts programs into \
+             `$(python3 -m site --user-base)/bin` when it cannot write to its own prefix: \
+             add that directory to PATH",
+            absent.join(", ")
+        );
         println!("Every program the tests run is installed and on PATH.");
         Ok(())
     }
