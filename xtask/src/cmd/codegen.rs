@@ -98,9 +98,7 @@ fn cargo_config(policy: &Policy) -> String {
                  # give one that needs /lib/ld-musl-*.so.1.\n",
             ),
         }
-        if let Some(runner) = runner {
-            out.push_str(&format!("runner = \"{runner}\"\n"));
-        }
+        out.extend(runner.map(|runner| format!("runner = \"{runner}\"\n")));
     }
     out
 }
@@ -158,16 +156,12 @@ fn built_with(tp: &TargetPolicy) -> String {
 fn requirements(tp: &TargetPolicy) -> String {
     let arch = tp.target.arch;
     let mut parts = vec![arch.elf_description()];
-    if let Some((_, _, what)) = arch.e_flags {
-        parts.push(what.to_string());
-    }
+    parts.extend(arch.e_flags.map(|(_, _, what)| what.to_string()));
     match tp.target.libc {
         Libc::Musl => parts.push("no interpreter, no shared libraries".into()),
         Libc::Gnu => {
             parts.push(format!("loader `{}`", arch.glibc_loader));
-            if let Some(floor) = tp.glibc_floor {
-                parts.push(format!("no symbol above `GLIBC_{floor}`"));
-            }
+            parts.extend(tp.glibc_floor.map(|floor| format!("no symbol above `GLIBC_{floor}`")));
         }
     }
     parts.join(", ")
