@@ -90,9 +90,7 @@ fn adopt(sh: &Shell, manifest: &Path, dir: &Path, rel: &str, bin: Option<&str>) 
         (PACKAGE_KEYS.into_iter()).filter(|&key| release.get(key).is_some()).collect();
     let mut changes: Vec<Change> = (PACKAGE_KEYS.iter()).map(|&key| set(key, None)).collect();
     changes.push(set("package", Some(package.name.clone().into())));
-    if let Some(bin) = binaries(&package, bin)? {
-        changes.push(set("binaries", Some(bin.into())));
-    }
+    changes.extend(binaries(&package, bin)?.map(|bin| set("binaries", Some(bin.into()))));
     let include = own_files(dir, rel)?;
     changes.push(set("include", Some(include.clone().into())));
     files::write_atomic(manifest, cargo_toml::edit(&text, &changes)?.as_bytes())?;

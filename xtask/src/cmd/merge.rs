@@ -49,9 +49,8 @@ pub fn merge(
         let dir = dir.as_ref();
         let part = release::read_checked(dir)?;
         // A part's release-wide files (its one-platform image) are made again from all parts.
-        for artifact in part.targets.iter().flat_map(|t| &t.artifacts) {
-            copies.push((dir.join(&artifact.name), artifact.sha256.clone()));
-        }
+        let artifacts = part.targets.iter().flat_map(|t| &t.artifacts);
+        copies.extend(artifacts.map(|a| (dir.join(&a.name), a.sha256.clone())));
         match &mut merged {
             None => merged = Some(part),
             Some(first) => {
