@@ -33,10 +33,8 @@ impl flags::Doctor {
 
 fn print_table(plans: &[TargetPlan], machine: &Machine) {
     let arch = machine.host_arch.map_or(std::env::consts::ARCH, |a| a.rust);
-    let host = match machine.host_glibc {
-        Some(glibc) => format!("{arch} with glibc {glibc}"),
-        None => arch.to_string(),
-    };
+    let host =
+        machine.host_glibc.map_or(arch.to_string(), |glibc| format!("{arch} with glibc {glibc}"));
     println!(
         "host: {host}; zig: {}; container engine: {}",
         if machine.zig { "yes" } else { "no" },
