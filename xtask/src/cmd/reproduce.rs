@@ -225,12 +225,8 @@ fn rebuild(
 /// The files the rebuild must give: every file of the chosen targets, and the release-wide
 /// ones when every target was rebuilt.
 fn expected_files<'a>(release: &'a Manifest, targets: &[String]) -> Vec<&'a Artifact> {
-    let mut files: Vec<&Artifact> = release
-        .targets
-        .iter()
-        .filter(|t| targets.contains(&t.target))
-        .flat_map(|t| &t.artifacts)
-        .collect();
+    let chosen = release.targets.iter().filter(|t| targets.contains(&t.target));
+    let mut files: Vec<&Artifact> = chosen.flat_map(|t| &t.artifacts).collect();
     if targets.len() == release.targets.len() {
         files.extend(&release.files);
     }

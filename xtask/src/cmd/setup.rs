@@ -119,12 +119,8 @@ impl flags::Setup {
 }
 
 fn rustup(policy: &Policy, machine: &Machine) -> Option<Vec<String>> {
-    let missing: Vec<String> = policy
-        .targets
-        .iter()
-        .filter(|t| !machine.rust_std_installed(&t.target))
-        .map(|t| t.target.triple())
-        .collect();
+    let without = policy.targets.iter().filter(|t| !machine.rust_std_installed(&t.target));
+    let missing: Vec<String> = without.map(|t| t.target.triple()).collect();
     (!missing.is_empty()).then(|| command(&["rustup", "target", "add"], missing))
 }
 
