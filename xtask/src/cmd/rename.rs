@@ -6,7 +6,7 @@ use std::fs;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use xshell::{Shell, cmd};
 
 use crate::config::policy::Policy;
@@ -250,33 +250,29 @@ fn check_name(new: &str, old: &str) -> Result<()> {
         "xtask",
     ];
     let example = "for example `my-tool`";
-    if new.is_empty() {
-        bail!("the new name is empty: give one, {example}");
-    }
-    if new == old {
-        bail!("`{new}` is already the name of the shipped package");
-    }
+    ensure!(!new.is_empty(), "the new name is empty: give one, {example}");
+    ensure!(new != old, "`{new}` is already the name of the shipped package");
     let valid_chars =
         new.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-    if !valid_chars || !new.as_bytes()[0].is_ascii_lowercase() {
-        bail!(
-            "`{new}` is not a package name: use lowercase ASCII letters, digits, `-` and `_`, \
-             starting with a letter ({example})"
-        );
-    }
-    if new.ends_with(['-', '_']) || new.contains("--") || new.contains("__") {
-        bail!("`{new}` has a stray separator: use single `-` or `_` between words ({example})");
-    }
-    if new.len() > 64 {
-        bail!("`{new}` is longer than the 64 characters crates.io allows");
-    }
+    ensure!(
+        valid_chars && new.as_bytes()[0].is_ascii_lowercase(),
+        "`{new}` is not a package name: use lowercase ASCII letters, digits, `-` and `_`, \
+         starting with a letter ({example})"
+    );
+    ensure!(
+        !new.ends_with(['-', '_']) && !new.contains("--") && !new.contains("__"),
+        "`{new}` has a stray separator: use single `-` or `_` between words ({example})"
+    );
+    ensure!(new.len() <= 64, "`{new}` is longer than the 64 characters crates.io allows");
     let rust = new.replace('-', "_");
-    if KEYWORDS.contains(&rust.as_str()) {
-        bail!("`{new}` is a Rust keyword: code could not name the library `{rust}`");
-    }
-    if RESERVED.contains(&rust.as_str()) {
-        bail!("`{new}` is reserved by Rust or Cargo, or names a crate of this workspace");
-    }
+    ensure!(
+        !KEYWORDS.contains(&rust.as_str()),
+        "`{new}` is a Rust keyword: code could not name the library `{rust}`"
+    );
+    ensure!(
+        !RESERVED.contains(&rust.as_str()),
+        "`{new}` is reserved by Rust or Cargo, or names a crate of this workspace"
+    );
     Ok(())
 }
 
