@@ -5,7 +5,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use xshell::{Shell, cmd};
 
 use crate::config::policy::Policy;
@@ -97,13 +97,12 @@ fn check_toolchain(sh: &Shell, checkout: &Path, release: &Manifest, allow: bool)
         return Ok(());
     }
     let list = drift.join("\n  ");
-    if !allow {
-        bail!(
-            "this machine's toolchain is not the one the release was built with:\n  {list}\n\
-             install those versions, or pass --allow-toolchain-drift to rebuild anyway (then \
-             differences may come from the toolchain)"
-        );
-    }
+    ensure!(
+        allow,
+        "this machine's toolchain is not the one the release was built with:\n  {list}\n\
+         install those versions, or pass --allow-toolchain-drift to rebuild anyway (then \
+         differences may come from the toolchain)"
+    );
     eprintln!("warning: rebuilding with another toolchain:\n  {list}");
     Ok(())
 }
@@ -124,9 +123,8 @@ fn check_release_dir(dir: &Path, release: &Manifest) -> Vec<String> {
             Err(e) => problems.push(format!("{}: {e:#}", artifact.name)),
         }
         if let Some(signing) = &release.signing {
-            if let Err(e) = minisign::verify_file(&path, &signing.public_key) {
-                problems.push(format!("{e:#}"));
-            }
+            let verified = minisign::verify_file(&path, &signing.public_key);
+            problems.extend(verified.err().map(|e| format!("{e:#}")));
         }
     }
     match checksums::read_sums(&dir.join("SHA256SUMS")) {
