@@ -115,13 +115,12 @@ fn readme_table(policy: &Policy) -> String {
         "| target | runs on | glibc floor | built with on x86_64 | verify requires |\n|---|---|---|---|---|\n",
     );
     for tp in &policy.targets {
+        let floor = tp.floor_note().or(tp.glibc_floor.map(|f| f.to_string()));
         out.push_str(&format!(
             "| `{}` | {} | {} | {} | {} |\n",
             tp.target.triple(),
             runs_on(tp),
-            tp.floor_note()
-                .or(tp.glibc_floor.map(|f| f.to_string()))
-                .unwrap_or_else(|| "none: static".into()),
+            floor.unwrap_or_else(|| "none: static".into()),
             built_with(tp),
             requirements(tp),
         ));
