@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use toml::Value;
 use xshell::{Shell, cmd};
 
@@ -90,9 +90,7 @@ fn adopt(sh: &Shell, manifest: &Path, dir: &Path, rel: &str, bin: Option<&str>) 
         (PACKAGE_KEYS.into_iter()).filter(|&key| release.get(key).is_some()).collect();
     let mut changes: Vec<Change> = (PACKAGE_KEYS.iter()).map(|&key| set(key, None)).collect();
     changes.push(set("package", Some(package.name.clone().into())));
-    if let Some(bin) = binaries(&package, bin)? {
-        changes.push(set("binaries", Some(bin.into())));
-    }
+    changes.extend(binaries(&package, bin)?.map(|bin| set("binaries", Some(bin.into()))));
     let include = own_files(dir, rel)?;
     changes.push(set("include", Some(include.clone().into())));
     files::write_atomic(manifest, cargo_toml::edit(&text, &changes)?.as_bytes())?;
@@ -126,9 +124,7 @@ fn join_members(manifest: &Path, rel: &str) -> Result<()> {
 fn relative(root: &Path, dir: &Path) -> Result<String> {
     let rel = dir.strip_prefix(root).unwrap_or(dir);
     let rel = (rel.to_str()).with_context(|| format!("{} is not UTF-8", rel.display()))?;
-    if rel.is_empty() {
-        bail!("give the folder of the package to ship, not the workspace root");
-    }
+    ensure!(!rel.is_empty(), "give the folder of the package to ship, not the workspace root");
     Ok(rel.to_string())
 }
 

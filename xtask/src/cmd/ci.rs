@@ -18,12 +18,8 @@ impl flags::Ci {
 }
 
 fn lint_workflows(sh: &Shell) -> Result<()> {
-    let workflows: Vec<String> = sh
-        .read_dir(".github/workflows")?
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "yml" || e == "yaml"))
-        .map(|p| p.display().to_string())
-        .collect();
+    let mut workflows = sh.read_dir(".github/workflows")?;
+    workflows.retain(|p| p.extension().is_some_and(|e| e == "yml" || e == "yaml"));
     let fix =
         "run `cargo xtask setup` (it installs the pinned actionlint, check-jsonschema and zizmor)";
     let workflows = &workflows;

@@ -3,7 +3,7 @@
 //! and what the shipped package generates (CLI assets, golden outputs). With `--check` (CI, and the tests) nothing is written and a file that
 //! differs fails with its first differing line and the command that fixes it.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, ensure};
 use xshell::{Shell, cmd};
 
 use crate::config::arch::Arch;
@@ -29,13 +29,12 @@ impl flags::Codegen {
         fuzz_record(&mut codegen)?;
         codegen.finish()?;
         let stray = stray_triples(&sh.current_dir())?;
-        if !stray.is_empty() {
-            bail!(
-                "these lines name targets, which only Cargo.toml and the generated parts may \
-                 (take them from `cargo xtask plan --json` instead):\n{}",
-                stray.join("\n")
-            );
-        }
+        ensure!(
+            stray.is_empty(),
+            "these lines name targets, which only Cargo.toml and the generated parts may \
+             (take them from `cargo xtask plan --json` instead):\n{}",
+            stray.join("\n")
+        );
         Ok(())
     }
 }
@@ -99,9 +98,7 @@ fn cargo_config(policy: &Policy) -> String {
                  # give one that needs /lib/ld-musl-*.so.1.\n",
             ),
         }
-        if let Some(runner) = runner {
-            out.push_str(&format!("runner = \"{runner}\"\n"));
-        }
+        out.extend(runner.map(|runner| format!("runner = \"{runner}\"\n")));
     }
     out
 }
@@ -118,13 +115,12 @@ fn readme_table(policy: &Policy) -> String {
         "| target | runs on | glibc floor | built with on x86_64 | verify requires |\n|---|---|---|---|---|\n",
     );
     for tp in &policy.targets {
+        let floor = tp.floor_note().or(tp.glibc_floor.map(|f| f.to_string()));
         out.push_str(&format!(
             "| `{}` | {} | {} | {} | {} |\n",
             tp.target.triple(),
             runs_on(tp),
-            tp.floor_note()
-                .or(tp.glibc_floor.map(|f| f.to_string()))
-                .unwrap_or_else(|| "none: static".into()),
+            floor.unwrap_or_else(|| "none: static".into()),
             built_with(tp),
             requirements(tp),
         ));
@@ -159,16 +155,12 @@ fn built_with(tp: &TargetPolicy) -> String {
 fn requirements(tp: &TargetPolicy) -> String {
     let arch = tp.target.arch;
     let mut parts = vec![arch.elf_description()];
-    if let Some((_, _, what)) = arch.e_flags {
-        parts.push(what.to_string());
-    }
+    parts.extend(arch.e_flags.map(|(_, _, what)| what.to_string()));
     match tp.target.libc {
         Libc::Musl => parts.push("no interpreter, no shared libraries".into()),
         Libc::Gnu => {
             parts.push(format!("loader `{}`", arch.glibc_loader));
-            if let Some(floor) = tp.glibc_floor {
-                parts.push(format!("no symbol above `GLIBC_{floor}`"));
-            }
+            parts.extend(tp.glibc_floor.map(|floor| format!("no symbol above `GLIBC_{floor}`")));
         }
     }
     parts.join(", ")

@@ -45,11 +45,10 @@ impl flags::Dist {
         }
         // Before any build: a duplicate target, and an `include` entry outside the
         // workspace, are refused by name.
-        if let Some(dup) = plans.iter().enumerate().find_map(|(i, p)| {
-            let t = &p.policy.target;
-            plans[..i].iter().any(|q| q.policy.target.triple() == t.triple()).then_some(t)
-        }) {
-            bail!("--target {} is given twice: name each target once", dup.triple());
+        let mut seen = std::collections::HashSet::new();
+        let dup = plans.iter().map(|p| p.policy.target.triple()).find(|t| !seen.insert(t.clone()));
+        if let Some(dup) = dup {
+            bail!("--target {dup} is given twice: name each target once");
         }
         let included = archive::included_files(&sh.current_dir(), &policy.include)?;
         let staging = files::Staging::begin(&out_dir)?;

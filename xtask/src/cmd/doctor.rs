@@ -33,10 +33,8 @@ impl flags::Doctor {
 
 fn print_table(plans: &[TargetPlan], machine: &Machine) {
     let arch = machine.host_arch.map_or(std::env::consts::ARCH, |a| a.rust);
-    let host = match machine.host_glibc {
-        Some(glibc) => format!("{arch} with glibc {glibc}"),
-        None => arch.to_string(),
-    };
+    let host =
+        machine.host_glibc.map_or(arch.to_string(), |glibc| format!("{arch} with glibc {glibc}"));
     println!(
         "host: {host}; zig: {}; container engine: {}",
         if machine.zig { "yes" } else { "no" },
@@ -64,11 +62,7 @@ fn print_table(plans: &[TargetPlan], machine: &Machine) {
 
 /// Every fix command once, in the order the targets need them.
 fn fixes(plans: &[TargetPlan]) -> Vec<String> {
-    let mut fixes: Vec<String> = Vec::new();
-    for m in plans.iter().flat_map(|p| p.missing.iter().chain(p.runner.as_ref().err())) {
-        if !fixes.contains(&m.fix) {
-            fixes.push(m.fix.clone());
-        }
-    }
-    fixes
+    let mut seen = std::collections::HashSet::new();
+    let all = plans.iter().flat_map(|p| p.missing.iter().chain(p.runner.as_ref().err()));
+    all.filter(|m| seen.insert(&m.fix)).map(|m| m.fix.clone()).collect()
 }

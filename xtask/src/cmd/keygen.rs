@@ -1,6 +1,6 @@
 //! `cargo xtask keygen --out DIR`: a new minisign key pair for signing releases.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, ensure};
 use minisign::{KeyPair, PublicKeyBox};
 
 use crate::flags;
@@ -11,12 +11,11 @@ impl flags::Keygen {
         let dir = crate::util::user_path(&self.out)?;
         let (key, public) = (dir.join("minisign.key"), dir.join("minisign.pub"));
         for path in [&key, &public] {
-            if path.exists() {
-                bail!(
-                    "{} exists: keygen never overwrites a key; choose another --out",
-                    path.display()
-                );
-            }
+            ensure!(
+                !path.exists(),
+                "{} exists: keygen never overwrites a key; choose another --out",
+                path.display()
+            );
         }
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         let password = crate::util::secrets::get("MINISIGN_PASSWORD").map(String::from);

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use xshell::Shell;
 
 use crate::config::policy::Policy;
@@ -49,9 +49,8 @@ pub fn merge(
         let dir = dir.as_ref();
         let part = release::read_checked(dir)?;
         // A part's release-wide files (its one-platform image) are made again from all parts.
-        for artifact in part.targets.iter().flat_map(|t| &t.artifacts) {
-            copies.push((dir.join(&artifact.name), artifact.sha256.clone()));
-        }
+        let artifacts = part.targets.iter().flat_map(|t| &t.artifacts);
+        copies.extend(artifacts.map(|a| (dir.join(&a.name), a.sha256.clone())));
         match &mut merged {
             None => merged = Some(part),
             Some(first) => {
@@ -88,16 +87,15 @@ pub fn merge(
 fn names_as_configured(policy: &Policy, version: &str, entry: &TargetEntry) -> Result<()> {
     let names = policy.names_at(&Target::parse(&entry.target)?, version)?;
     let archive = &entry.archive().name;
-    if *archive != names.archive || entry.binary_in_archive != names.binary {
-        bail!(
-            "{}: the part's archive is {archive} holding {}, but [package.metadata.binstall] \
-             here names it {} holding {}: merge with the checkout the parts were built from",
-            entry.target,
-            entry.binary_in_archive,
-            names.archive,
-            names.binary
-        );
-    }
+    ensure!(
+        *archive == names.archive && entry.binary_in_archive == names.binary,
+        "{}: the part's archive is {archive} holding {}, but [package.metadata.binstall] \
+         here names it {} holding {}: merge with the checkout the parts were built from",
+        entry.target,
+        entry.binary_in_archive,
+        names.archive,
+        names.binary
+    );
     Ok(())
 }
 
@@ -114,12 +112,11 @@ fn same_release(first: &Manifest, part: &Manifest, dir: &Path) -> Result<()> {
         ("source_date_epoch", show(&first.source_date_epoch), show(&part.source_date_epoch)),
     ];
     for (key, a, b) in fields {
-        if a != b {
-            bail!(
-                "{} has {key} {b}, but the first input has {a}: these are not parts of one release",
-                dir.display()
-            );
-        }
+        ensure!(
+            a == b,
+            "{} has {key} {b}, but the first input has {a}: these are not parts of one release",
+            dir.display()
+        );
     }
     Ok(())
 }
@@ -127,12 +124,11 @@ fn same_release(first: &Manifest, part: &Manifest, dir: &Path) -> Result<()> {
 /// Copies `source` to `dest` after checking it has the SHA-256 its manifest records.
 fn copy_checked(source: &Path, dest: &Path, sha256: &str) -> Result<()> {
     let found = checksums::sha256_file(source)?;
-    if found != sha256 {
-        bail!(
-            "{} has sha256 {found}, but its manifest and SHA256SUMS say {sha256}",
-            source.display()
-        );
-    }
+    ensure!(
+        found == sha256,
+        "{} has sha256 {found}, but its manifest and SHA256SUMS say {sha256}",
+        source.display()
+    );
     if source.canonicalize()? != dest.canonicalize().unwrap_or_default() {
         files::write_atomic_with(dest, |file| {
             std::io::copy(&mut files::open_regular(source)?, file)

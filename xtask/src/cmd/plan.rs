@@ -39,19 +39,18 @@ impl flags::Plan {
             .iter()
             .zip(&plans)
             .map(|(t, p)| {
+                let floor = t.glibc_floor_note.clone().or(t.glibc_floor.clone());
+                let runner = match &p.runner {
+                    Ok(runner) if runner.is_empty() => "native".into(),
+                    Ok(runner) => runner.join(" "),
+                    Err(missing) => format!("none: {}", missing.fix),
+                };
                 vec![
                     t.target.clone(),
-                    t.glibc_floor_note
-                        .clone()
-                        .or(t.glibc_floor.clone())
-                        .unwrap_or_else(|| "static".into()),
+                    floor.unwrap_or_else(|| "static".into()),
                     format!("{} ({})", t.builder, t.why),
                     t.runs_on.clone(),
-                    match &p.runner {
-                        Ok(runner) if runner.is_empty() => "native".into(),
-                        Ok(runner) => runner.join(" "),
-                        Err(missing) => format!("none: {}", missing.fix),
-                    },
+                    runner,
                     t.debian_packages.join(" "),
                 ]
             })

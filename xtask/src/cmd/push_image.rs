@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use xshell::{Cmd, Shell, cmd};
 
 use crate::flags;
@@ -79,13 +79,12 @@ fn commands<'a>(
     }
     let path = dir.join(&image.name);
     let found = checksums::sha256_file(&path)?;
-    if found != image.sha256 {
-        bail!(
-            "{} has sha256 {found}, but the release manifest says {}: push the release as built",
-            path.display(),
-            image.sha256
-        );
-    }
+    ensure!(
+        found == image.sha256,
+        "{} has sha256 {found}, but the release manifest says {}: push the release as built",
+        path.display(),
+        image.sha256
+    );
     let login = username
         .map(|username| cmd!(sh, "skopeo login --username {username} --password-stdin {registry}"));
     // `--all` copies the index and every platform; `--preserve-digests` refuses to convert

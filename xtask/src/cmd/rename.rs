@@ -3,9 +3,10 @@
 //! Cargo.lock, and `cargo xtask codegen` the files generated from the CLI.
 
 use std::fs;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use xshell::{Shell, cmd};
 
 use crate::config::policy::Policy;
@@ -72,18 +73,16 @@ impl Names {
 
     /// The spellings to look for; duplicates removed, since `tool` is all of them but one.
     fn patterns(&self) -> Vec<(&str, Form)> {
-        let mut patterns: Vec<(&str, Form)> = Vec::new();
-        for (text, form) in [
+        let mut seen = std::collections::HashSet::new();
+        [
             (self.package.as_str(), Form::Name),
             (self.rust.as_str(), Form::Name),
             (self.kebab.as_str(), Form::Kebab),
             (self.screaming.as_str(), Form::Screaming),
-        ] {
-            if !patterns.iter().any(|(p, _)| *p == text) {
-                patterns.push((text, form));
-            }
-        }
-        patterns
+        ]
+        .into_iter()
+        .filter(|(text, _)| seen.insert(*text))
+        .collect()
     }
 }
 
@@ -98,12 +97,6 @@ enum Form {
     Screaming,
 }
 
-struct Match {
-    start: usize,
-    len: usize,
-    form: Form,
-}
-
 fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
@@ -111,8 +104,8 @@ fn is_word(b: u8) -> bool {
 /// Whole-word occurrences of any spelling of `names`. For `my_tool`, `my_tools`, `xmy_tool`
 /// and `my_tool_x` are other words. Three glued spellings are the name: `CARGO_BIN_EXE_<bin>`
 /// (cargo's), `_<bin>` (zsh's completion function and file) and `<name>_<version>` (Debian's
-/// file name, `my-tool_1.0-1_amd64.deb`).
-fn find(text: &str, names: &Names) -> Vec<Match> {
+/// file name, `my-tool_1.0-1_amd64.deb`). Each is its byte range and the spelling's form.
+fn find(text: &str, names: &Names) -> Vec<(Range<usize>, Form)> {
     let patterns = names.patterns();
     let bytes = text.as_bytes();
     let word_before = |at: usize| at > 0 && is_word(bytes[at - 1]);
@@ -133,7 +126,7 @@ fn find(text: &str, names: &Names) -> Vec<Match> {
         });
         match hit {
             Some((p, form)) => {
-                found.push(Match { start: i, len: p.len(), form: *form });
+                found.push((i..i + p.len(), *form));
                 i += p.len();
             }
             None => i += 1,
@@ -150,13 +143,13 @@ fn rewrite(text: &str, old: &Names, new: &Names, rust_source: bool) -> String {
     let in_code = |at: usize| rust_source && !prose.iter().any(|r| r.contains(&at));
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
-    for m in find(text, old) {
-        let (before, after) = (&text[..m.start], &text[m.start + m.len..]);
-        let replacement = match m.form {
+    for (at, form) in find(text, old) {
+        let (before, after) = (&text[..at.start], &text[at.end..]);
+        let replacement = match form {
             Form::Screaming => &new.screaming,
             Form::Kebab => &new.kebab,
             Form::Name
-                if in_code(m.start)
+                if in_code(at.start)
                     || after.starts_with("::")
                     || before.ends_with("use ")
                     || before.ends_with("extern crate ") =>
@@ -165,9 +158,9 @@ fn rewrite(text: &str, old: &Names, new: &Names, rust_source: bool) -> String {
             }
             Form::Name => &new.package,
         };
-        out.push_str(&text[copied..m.start]);
+        out.push_str(&text[copied..at.start]);
         out.push_str(replacement);
-        copied = m.start + m.len;
+        copied = at.end;
     }
     out.push_str(&text[copied..]);
     out
@@ -175,7 +168,7 @@ fn rewrite(text: &str, old: &Names, new: &Names, rust_source: bool) -> String {
 
 /// Byte ranges of string literals and comments in Rust source: just enough lexing to tell an
 /// identifier from a word in prose. Char literals are skipped so that `'"'` opens no string.
-fn strings_and_comments(text: &str) -> Vec<std::ops::Range<usize>> {
+fn strings_and_comments(text: &str) -> Vec<Range<usize>> {
     let b = text.as_bytes();
     let mut ranges = Vec::new();
     let mut i = 0;
@@ -257,33 +250,29 @@ fn check_name(new: &str, old: &str) -> Result<()> {
         "xtask",
     ];
     let example = "for example `my-tool`";
-    if new.is_empty() {
-        bail!("the new name is empty: give one, {example}");
-    }
-    if new == old {
-        bail!("`{new}` is already the name of the shipped package");
-    }
+    ensure!(!new.is_empty(), "the new name is empty: give one, {example}");
+    ensure!(new != old, "`{new}` is already the name of the shipped package");
     let valid_chars =
         new.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-    if !valid_chars || !new.as_bytes()[0].is_ascii_lowercase() {
-        bail!(
-            "`{new}` is not a package name: use lowercase ASCII letters, digits, `-` and `_`, \
-             starting with a letter ({example})"
-        );
-    }
-    if new.ends_with(['-', '_']) || new.contains("--") || new.contains("__") {
-        bail!("`{new}` has a stray separator: use single `-` or `_` between words ({example})");
-    }
-    if new.len() > 64 {
-        bail!("`{new}` is longer than the 64 characters crates.io allows");
-    }
+    ensure!(
+        valid_chars && new.as_bytes()[0].is_ascii_lowercase(),
+        "`{new}` is not a package name: use lowercase ASCII letters, digits, `-` and `_`, \
+         starting with a letter ({example})"
+    );
+    ensure!(
+        !new.ends_with(['-', '_']) && !new.contains("--") && !new.contains("__"),
+        "`{new}` has a stray separator: use single `-` or `_` between words ({example})"
+    );
+    ensure!(new.len() <= 64, "`{new}` is longer than the 64 characters crates.io allows");
     let rust = new.replace('-', "_");
-    if KEYWORDS.contains(&rust.as_str()) {
-        bail!("`{new}` is a Rust keyword: code could not name the library `{rust}`");
-    }
-    if RESERVED.contains(&rust.as_str()) {
-        bail!("`{new}` is reserved by Rust or Cargo, or names a crate of this workspace");
-    }
+    ensure!(
+        !KEYWORDS.contains(&rust.as_str()),
+        "`{new}` is a Rust keyword: code could not name the library `{rust}`"
+    );
+    ensure!(
+        !RESERVED.contains(&rust.as_str()),
+        "`{new}` is reserved by Rust or Cargo, or names a crate of this workspace"
+    );
     Ok(())
 }
 

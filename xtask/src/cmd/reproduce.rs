@@ -5,7 +5,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use xshell::{Shell, cmd};
 
 use crate::config::policy::Policy;
@@ -43,15 +43,12 @@ impl flags::Reproduce {
 
         let consistent = problems.is_empty();
         let files = expected_files(&release, &targets);
-        let mut differ = 0;
         for artifact in &files {
             let (ours, theirs) = (dir.join(&artifact.name), rebuilt.join(&artifact.name));
-            if let Some(problem) = compare(sh, &ours, &theirs, artifact)? {
-                problems.push(problem);
-                differ += 1;
-            }
+            problems.extend(compare(sh, &ours, &theirs, artifact)?);
         }
-        if consistent && differ > 0 {
+        // Consistent, so every problem now is a file that differs from its rebuild.
+        if consistent && !problems.is_empty() {
             problems.push(format!(
                 "the release's files are the ones its manifest records, so they were built \
                  from other sources than commit {commit}: from another commit, with changes \
@@ -100,13 +97,12 @@ fn check_toolchain(sh: &Shell, checkout: &Path, release: &Manifest, allow: bool)
         return Ok(());
     }
     let list = drift.join("\n  ");
-    if !allow {
-        bail!(
-            "this machine's toolchain is not the one the release was built with:\n  {list}\n\
-             install those versions, or pass --allow-toolchain-drift to rebuild anyway (then \
-             differences may come from the toolchain)"
-        );
-    }
+    ensure!(
+        allow,
+        "this machine's toolchain is not the one the release was built with:\n  {list}\n\
+         install those versions, or pass --allow-toolchain-drift to rebuild anyway (then \
+         differences may come from the toolchain)"
+    );
     eprintln!("warning: rebuilding with another toolchain:\n  {list}");
     Ok(())
 }
@@ -127,9 +123,8 @@ fn check_release_dir(dir: &Path, release: &Manifest) -> Vec<String> {
             Err(e) => problems.push(format!("{}: {e:#}", artifact.name)),
         }
         if let Some(signing) = &release.signing {
-            if let Err(e) = minisign::verify_file(&path, &signing.public_key) {
-                problems.push(format!("{e:#}"));
-            }
+            let verified = minisign::verify_file(&path, &signing.public_key);
+            problems.extend(verified.err().map(|e| format!("{e:#}")));
         }
     }
     match checksums::read_sums(&dir.join("SHA256SUMS")) {
@@ -212,9 +207,7 @@ fn rebuild(
     let _dir = sh.push_dir(checkout);
     let out = out.display().to_string();
     let mut args = vec!["dist", "--out-dir", &out, "--no-smoke"];
-    for t in targets {
-        args.extend(["--target", t]);
-    }
+    args.extend(targets.iter().flat_map(|t| ["--target", t]));
     let xtask = std::env::current_exe().context("finding the xtask binary")?;
     let dist = match same_xtask {
         true => cmd!(sh, "{xtask} {args...}").env("CARGO_MANIFEST_DIR", checkout.join("xtask")),
@@ -230,12 +223,8 @@ fn rebuild(
 /// The files the rebuild must give: every file of the chosen targets, and the release-wide
 /// ones when every target was rebuilt.
 fn expected_files<'a>(release: &'a Manifest, targets: &[String]) -> Vec<&'a Artifact> {
-    let mut files: Vec<&Artifact> = release
-        .targets
-        .iter()
-        .filter(|t| targets.contains(&t.target))
-        .flat_map(|t| &t.artifacts)
-        .collect();
+    let chosen = release.targets.iter().filter(|t| targets.contains(&t.target));
+    let mut files: Vec<&Artifact> = chosen.flat_map(|t| &t.artifacts).collect();
     if targets.len() == release.targets.len() {
         files.extend(&release.files);
     }
@@ -301,16 +290,15 @@ fn first_differing_entry(a: &[u8], b: &[u8]) -> String {
         // Never unpacked past the cap, whatever the gzip stream claims.
         let gzip = flate2::read::GzDecoder::new(bytes).take(files::BINARY_CAP);
         let mut archive = tar::Archive::new(gzip);
-        let mut out = Vec::new();
-        for entry in archive.entries()? {
+        let entries = archive.entries()?.map(|entry| -> Result<Entry> {
             let mut entry = entry?;
             let path = entry.path()?.display().to_string();
             let header = entry.header().as_bytes().to_vec();
             let mut data = Vec::new();
             entry.read_to_end(&mut data)?;
-            out.push((path, header, data));
-        }
-        Ok(out)
+            Ok((path, header, data))
+        });
+        entries.collect()
     };
     match (entries(a), entries(b)) {
         (Err(e), _) => format!("the release's archive cannot be read ({e}): damaged"),

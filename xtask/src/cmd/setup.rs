@@ -1,7 +1,9 @@
 //! `cargo xtask setup`: installs what the configured targets and the tests need. Each command is
 //! printed before it runs; what is already there is skipped, so running it twice is harmless.
 
-use anyhow::{Context, Result, bail};
+use std::collections::BTreeSet;
+
+use anyhow::{Context, Result, ensure};
 use xshell::{Shell, cmd};
 
 use crate::config::policy::Policy;
@@ -104,37 +106,29 @@ impl flags::Setup {
         }
         let programs = TEST_TOOLS.iter().chain(TEST_PIP).map(|(program, _)| *program);
         let absent: Vec<&str> = programs.filter(|p| !machine.which(p)).collect();
-        if !absent.is_empty() {
-            bail!(
-                "installed, but not on PATH: {}. pip puts programs into \
-                 `$(python3 -m site --user-base)/bin` when it cannot write to its own prefix: \
-                 add that directory to PATH",
-                absent.join(", ")
-            );
-        }
+        ensure!(
+            absent.is_empty(),
+            "installed, but not on PATH: {}. pip puts programs into \
+             `$(python3 -m site --user-base)/bin` when it cannot write to its own prefix: \
+             add that directory to PATH",
+            absent.join(", ")
+        );
         println!("Every program the tests run is installed and on PATH.");
         Ok(())
     }
 }
 
 fn rustup(policy: &Policy, machine: &Machine) -> Option<Vec<String>> {
-    let missing: Vec<String> = policy
-        .targets
-        .iter()
-        .filter(|t| !machine.rust_std_installed(&t.target))
-        .map(|t| t.target.triple())
-        .collect();
+    let without = policy.targets.iter().filter(|t| !machine.rust_std_installed(&t.target));
+    let missing: Vec<String> = without.map(|t| t.target.triple()).collect();
     (!missing.is_empty()).then(|| command(&["rustup", "target", "add"], missing))
 }
 
 fn apt(sh: &Shell, policy: &Policy, debian: bool) -> Vec<Vec<String>> {
-    let mut packages: Vec<String> = TEST_TOOLS.iter().map(|(_, p)| p.to_string()).collect();
-    packages.extend(TEST_LIBRARIES.iter().map(|p| p.to_string()));
-    for tp in &policy.targets {
-        packages.extend(plan::debian_packages(&tp.target));
-    }
-    packages.sort();
-    packages.dedup();
+    let tests = TEST_TOOLS.iter().map(|(_, p)| p).chain(TEST_LIBRARIES).map(|p| p.to_string());
+    let targets = policy.targets.iter().flat_map(|tp| plan::debian_packages(&tp.target));
+    // Sorted, each package once.
+    let mut packages: BTreeSet<String> = tests.chain(targets).collect();
     packages.retain(|p| !debian || !dpkg_installed(sh, p));
     if packages.is_empty() {
         return Vec::new();
@@ -185,7 +179,9 @@ fn pip(sh: &Shell, policy: &Policy, machine: &Machine) -> Option<Vec<String>> {
 }
 
 fn cargo_install(policy: &Policy, machine: &Machine) -> Vec<Vec<String>> {
-    let mut wanted: Vec<(&str, &str)> = TEST_CARGO.to_vec();
+    // `rust-audit-info` prints no version: an installed copy of the pinned one is enough.
+    let mut wanted: Vec<(&str, &str)> =
+        TEST_CARGO.iter().copied().filter(|(k, v)| !machine.installed_crate(k, v)).collect();
     if let Some(version) = &policy.tools.cargo_auditable {
         if machine.tools.cargo_auditable.as_ref() != Some(version) {
             wanted.push(("cargo-auditable", version));
@@ -193,10 +189,6 @@ fn cargo_install(policy: &Policy, machine: &Machine) -> Vec<Vec<String>> {
     }
     wanted
         .into_iter()
-        .filter(|(krate, version)| {
-            // `rust-audit-info` prints no version: an installed copy of the pinned one is enough.
-            *krate == "cargo-auditable" || !machine.installed_crate(krate, version)
-        })
         .map(|(krate, version)| {
             command(&["cargo", "install", "--locked", krate, "--version", version], [])
         })

@@ -19,16 +19,15 @@ pub fn edit(text: &str, changes: &[Change]) -> Result<String> {
     let mut lines: Vec<String> = text.split_inclusive('\n').map(String::from).collect();
     for change in changes {
         let (start, end) = section(&lines, change.table)?;
-        let entry =
-            find_entry(&lines[start..end], change.key)?.map(|(a, b)| (start + a, start + b));
+        let entry = find_entry(&lines[start..end], |key| key == change.key)?;
         let new = change.value.as_ref().map(|v| format!("{} = {}\n", change.key, inline(v)));
         match (entry, new) {
             (Some((a, b)), new) => {
-                lines.splice(a..b, new);
+                lines.splice(start + a..start + b, new);
             }
             (None, Some(new)) => {
-                let after = find_first_entry_end(&lines[start..end])?.map_or(start, |e| start + e);
-                lines.insert(after, new);
+                let first = find_entry(&lines[start..end], |_| true)?;
+                lines.insert(first.map_or(start, |(_, e)| start + e), new);
             }
             (None, None) => {}
         }
@@ -95,20 +94,10 @@ fn in_value(lines: &[String]) -> bool {
     entries(lines).any(|entry| entry.is_err())
 }
 
-/// The `(start, end)` lines of `key`'s entry among `lines`.
-fn find_entry(lines: &[String], key: &str) -> Result<Option<(usize, usize)>> {
-    for entry in entries(lines) {
-        let (name, start, end) = entry?;
-        if name == key {
-            return Ok(Some((start, end)));
-        }
-    }
-    Ok(None)
-}
-
-/// The line after the first entry among `lines`.
-fn find_first_entry_end(lines: &[String]) -> Result<Option<usize>> {
-    entries(lines).next().transpose().map(|entry| entry.map(|(_, _, end)| end))
+/// The `(start, end)` lines of the first entry among `lines` whose key `wanted` accepts.
+fn find_entry(lines: &[String], wanted: impl Fn(&str) -> bool) -> Result<Option<(usize, usize)>> {
+    let found = entries(lines).find(|entry| entry.as_ref().map_or(true, |(key, ..)| wanted(key)));
+    found.transpose().map(|entry| entry.map(|(_, start, end)| (start, end)))
 }
 
 fn is_key_line(line: &str) -> bool {

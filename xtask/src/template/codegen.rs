@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 
 use crate::config::target::Target;
 use crate::util::files;
@@ -59,14 +59,13 @@ impl Codegen {
     }
 
     pub fn finish(self) -> Result<()> {
-        if self.stale.is_empty() {
-            return Ok(());
-        }
-        bail!(
+        ensure!(
+            self.stale.is_empty(),
             "{} generated file(s) are out of date: run `cargo xtask codegen` and commit\n{}",
             self.stale.len(),
             self.stale.join("\n")
-        )
+        );
+        Ok(())
     }
 }
 
@@ -132,9 +131,7 @@ fn replace_region(text: &str, region: &str) -> Result<String> {
     let (Some(begin), Some(end)) = (begin, end) else {
         bail!("no generated part: add a line with `{BEGIN}` and a later one with `{END}`");
     };
-    if end < begin {
-        bail!("the `{END}` line comes before the `{BEGIN}` line");
-    }
+    ensure!(begin <= end, "the `{END}` line comes before the `{BEGIN}` line");
     let mut out: String = lines[..=begin].concat();
     out.push_str(region);
     out.push_str(&lines[end..].concat());

@@ -25,10 +25,7 @@ pub fn codegen(codegen: &mut Codegen) -> Result<()> {
     if !root.join(SCANNED).exists() {
         return Ok(());
     }
-    let listed = match root.join(LIST).exists() {
-        true => parse(&read_list(&root)?)?,
-        false => Links::new(),
-    };
+    let listed = if root.join(LIST).exists() { parse(&read_list(&root)?)? } else { Links::new() };
     let found = scan(&root)?;
     let missing: Vec<&String> = listed.keys().filter(|l| !found.contains_key(*l)).collect();
     if let Some(first) = missing.first() {
@@ -73,9 +70,7 @@ fn render(links: &Links) -> String {
         "# TestArea's symbolic links, `link -> target`. Written by `cargo xtask codegen`;\n\
          # `cargo xtask symlinks` recreates them (cargo-generate does not copy links).\n",
     );
-    for (link, target) in links {
-        text.push_str(&format!("{link} -> {target}\n"));
-    }
+    text.extend(links.iter().map(|(link, target)| format!("{link} -> {target}\n")));
     text
 }
 
