@@ -104,23 +104,22 @@ impl Machine {
         self.which(linker) || (!linker.contains('/') && self.rustc_bin.join(linker).is_file())
     }
 
-    /// Cargo's `linker` and `runner` for `target`, from every config file and variable.
-    pub fn settings(&self, target: &Target) -> Result<TargetSettings> {
-        self.cargo_config.target(target)
+    /// The linker cargo's configuration names for `target`, if it names one.
+    pub fn linker(&self, target: &Target) -> Option<String> {
+        self.cargo_config.target(target).ok()?.linker.map(|l| l.value)
     }
 
-    /// [`Machine::settings`], with an unreadable configuration as what is missing.
+    /// Cargo's `linker` and `runner` for `target`, with an unreadable configuration as what is
+    /// missing.
     fn readable_settings(&self, target: &Target) -> Result<TargetSettings, Missing> {
-        self.settings(target)
+        self.cargo_config
+            .target(target)
             .map_err(|e| Missing::new("a readable cargo configuration", format!("{e:#}")))
     }
 
     /// True when the linker cargo would use for a non-native target is installed.
     pub fn linker_found(&self, target: &Target) -> bool {
-        self.settings(target)
-            .ok()
-            .and_then(|s| s.linker)
-            .is_some_and(|l| self.linker_exists(&l.value))
+        self.linker(target).is_some_and(|l| self.linker_exists(&l))
     }
 
     pub fn rust_std_installed(&self, target: &Target) -> bool {
@@ -235,8 +234,7 @@ impl Machine {
                  it): musl-gcc makes dynamic binaries, and Debian has no musl cross gcc",
             )];
         }
-        let linker = self.settings(target).ok().and_then(|s| s.linker).map(|l| l.value);
-        let compilers = match linker.as_deref() {
+        let compilers = match self.linker(target).as_deref() {
             Some(gcc) => c_compilers(target, gcc).into_iter().map(|(_, c)| c).collect(),
             None => vec!["cc".to_string(), "c++".to_string()],
         };

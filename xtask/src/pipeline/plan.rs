@@ -53,7 +53,7 @@ impl TargetPlan {
             why,
             missing,
             runner: machine.runner(&policy.target),
-            linker: machine.settings(&policy.target).ok().and_then(|s| s.linker).map(|l| l.value),
+            linker: machine.linker(&policy.target),
             policy,
         }
     }
@@ -130,11 +130,11 @@ pub fn invocation<'a>(
 /// Debian packages a target needs on an x86_64 build machine: the cross gcc and C library
 /// (the cargo builder and `cargo xtask test --target` link with them) and QEMU to run it.
 pub fn debian_packages(target: &Target) -> Vec<String> {
-    let mut packages: Vec<String> =
-        machine::debian_linker_packages(target).into_iter().flatten().collect();
-    if target.libc == Libc::Gnu && !target.is_native() {
+    let mut packages = Vec::new();
+    if let Some([gcc, libc]) = machine::debian_linker_packages(target) {
         // C++ dependencies compile with the cross gcc's g++.
-        packages.push(format!("g++-{}", target.arch.gnu_triple.replace('_', "-")));
+        let gxx = gcc.replacen("gcc", "g++", 1);
+        packages.extend([gcc, libc, gxx]);
     }
     if !target.is_native() {
         packages.push("qemu-user-static".into());
@@ -201,7 +201,7 @@ pub fn plan_json(policy: &Policy, plans: &[TargetPlan], machine: &Machine) -> Pl
         .iter()
         .map(|p| {
             let target = &p.policy.target;
-            let settings = machine.settings(target).unwrap_or_default();
+            let runner = machine.cargo_config.target(target).unwrap_or_default().runner;
             TargetJson {
                 target: target.triple(),
                 build_target: p.build_target().to_string(),
@@ -217,8 +217,8 @@ pub fn plan_json(policy: &Policy, plans: &[TargetPlan], machine: &Machine) -> Pl
                 why: p.why.clone(),
                 runs_on: p.policy.runs_on.clone(),
                 test_runs_on: target.arch.github_runner,
-                linker: settings.linker.map(|l| l.value),
-                runner: settings.runner.map(|r| r.value.join(" ")),
+                linker: p.linker.clone(),
+                runner: runner.map(|r| r.value.join(" ")),
                 debian_packages: debian_packages(target),
                 archive: p.policy.names.archive.clone(),
                 binary: p.policy.names.binary.clone(),
