@@ -157,12 +157,7 @@ fn program_headers(bytes: &[u8], header: &Header, ctx: Ctx) -> Result<Vec<Progra
         bail!(malformed!("e_phnum is PN_XNUM (65535 or more program headers)"));
     }
     let entsize = ProgramHeader::size(ctx);
-    if usize::from(header.e_phentsize) != entsize {
-        bail!(malformed!(
-            "e_phentsize is {}, a program header of this class is {entsize} bytes",
-            header.e_phentsize
-        ));
-    }
+    entry_size("e_phentsize", header.e_phentsize, "program header", entsize)?;
     let table = u64::from(header.e_phnum) * entsize as u64;
     let range = in_file(bytes, header.e_phoff, table, || {
         format!(
@@ -245,15 +240,10 @@ impl Sections {
 /// The section header table, once `e_shentsize` is the class's and the table and every section
 /// lie in the file.
 fn section_headers(bytes: &[u8], header: &Header, ctx: Ctx) -> Result<Vec<SectionHeader>> {
-    let entsize = SectionHeader::size(ctx) as u64;
-    if u64::from(header.e_shentsize) != entsize {
-        bail!(malformed!(
-            "e_shentsize is {}, a section header of this class is {entsize} bytes",
-            header.e_shentsize
-        ));
-    }
+    let entsize = SectionHeader::size(ctx);
+    entry_size("e_shentsize", header.e_shentsize, "section header", entsize)?;
     let table = |count: u64| {
-        in_file(bytes, header.e_shoff, count * entsize, || {
+        in_file(bytes, header.e_shoff, count * entsize as u64, || {
             format!("the section header table (offset {:#x}, {count} entries)", header.e_shoff)
         })
     };
@@ -268,6 +258,15 @@ fn section_headers(bytes: &[u8], header: &Header, ctx: Ctx) -> Result<Vec<Sectio
         })?;
     }
     Ok(headers)
+}
+
+/// Fails unless the header's `field`, the size of one `what` in its table, is the class's `size`.
+fn entry_size(field: &str, found: u16, what: &str, size: usize) -> Result<()> {
+    ensure!(
+        usize::from(found) == size,
+        malformed!("{field} is {found}, a {what} of this class is {size} bytes")
+    );
+    Ok(())
 }
 
 /// A section's bytes; callers have checked that every section lies in the file.
