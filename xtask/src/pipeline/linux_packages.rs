@@ -12,7 +12,6 @@ use crate::formats::linux_package::{self, Distro, InstallFile, Kind, Metadata, d
 use crate::formats::{changelog, checksums};
 use crate::manifest::{Artifact, ArtifactKind, Binary};
 use crate::util::files;
-use crate::verify::BinaryFacts;
 
 /// Why `target` gets no .deb or .rpm, if it does not: those carry the gnu binary, which the
 /// distribution's C library runs; a musl binary ships in the archive.
@@ -44,28 +43,27 @@ fn upstream_version(policy: &Policy) -> String {
 }
 
 /// Writes the package of `distro` for a gnu target into `out_dir`: the verified `binary`
-/// (the bytes verify read, not the file, which could have changed since) with the workspace's
-/// man pages, completions and licenses.
+/// (the bytes verify read, not the file, which could have changed since) and what verify proved
+/// of it (`needs`), with the workspace's man pages, completions and licenses.
 pub fn write(
     distro: Distro,
     policy: &Policy,
-    (binary, facts): (&[u8], &BinaryFacts),
+    (binary, needs): (&[u8], &Binary),
     arch: &'static Arch,
     mtime: u64,
     (root, out_dir): (&Path, &Path),
 ) -> Result<Artifact> {
     let meta = metadata(policy, arch, mtime)?;
-    let needs = Binary::from(facts);
     let files = files(distro, policy, &meta, binary, root)?;
     let (name, bytes, kind) = match distro {
         Distro::Debian => (
             deb::file_name(&meta.name, &meta.full_version(), arch),
-            deb::build(&meta, &files, (&needs).into())?,
+            deb::build(&meta, &files, needs.into())?,
             ArtifactKind::Deb,
         ),
         Distro::Rpm => (
             rpm::file_name(&meta.name, &meta.full_version(), arch),
-            rpm::build(&meta, &files, (&needs).into())?,
+            rpm::build(&meta, &files, needs.into())?,
             ArtifactKind::Rpm,
         ),
     };

@@ -28,7 +28,6 @@ use crate::pipeline::output::{self, BuildSpan, Output, Summary, SummaryTarget};
 use crate::pipeline::plan::{self, TargetPlan};
 use crate::pipeline::release;
 use crate::util::files;
-use crate::verify::BinaryFacts;
 
 /// One of the steps every target goes through.
 struct Step {
@@ -75,7 +74,8 @@ struct Job<'a> {
     inv: Invocation<'a>,
     /// The built binary's bytes, read once by the verify step.
     bytes: Vec<u8>,
-    facts: Option<BinaryFacts>,
+    /// What verify proved of the binary, as the manifest records it.
+    binary: Option<Binary>,
     /// The packages the target resolves, which the binary's auditable data must list.
     deps: Vec<Dependency>,
     smoke_run: String,
@@ -134,7 +134,7 @@ impl Dist<'_> {
             plan,
             inv: plan::invocation(sh, self.policy, plan, Some(self.jobserver.makeflags())),
             bytes: Vec::new(),
-            facts: None,
+            binary: None,
             deps: Vec::new(),
             smoke_run: String::new(),
             artifacts: Vec::new(),
@@ -178,7 +178,6 @@ impl Dist<'_> {
 
     /// The manifest entry of a target that went through every step.
     fn entry(&self, job: &mut Job) -> Result<TargetEntry> {
-        let facts = job.facts.as_ref().context("no verified facts")?;
         Ok(TargetEntry {
             target: job.plan.policy.target.triple(),
             build_target: job.inv.target.to_string(),
@@ -186,7 +185,7 @@ impl Dist<'_> {
             build_command: job.inv.portable_display(),
             glibc_floor: job.plan.policy.glibc_floor.map(|v| v.to_string()),
             smoke_run: std::mem::take(&mut job.smoke_run),
-            binary: Binary::from(facts),
+            binary: job.binary.take().context("no verified facts")?,
             binary_in_archive: job.plan.policy.names.binary.clone(),
             artifacts: std::mem::take(&mut job.artifacts),
         })
@@ -233,7 +232,7 @@ fn verify(dist: &Dist, sh: &Shell, job: &mut Job) -> Result<String> {
     let (arch, linkage) = (facts.architecture(), facts.linkage());
     let glibc = facts.glibc_max.map_or(String::new(), |v| format!(", needs glibc {v}"));
     let detail = format!("{arch}, {linkage}{glibc}, stripped, lists its {audited} packages");
-    job.facts = Some(facts);
+    job.binary = Some(Binary::from(&facts));
     Ok(detail)
 }
 
@@ -284,11 +283,11 @@ fn package(dist: &Dist, _: &Shell, job: &mut Job) -> Result<String> {
 
 /// The .deb or .rpm of the binary that verify read, with the facts it proved.
 fn linux_package(dist: &Dist, sh: &Shell, job: &mut Job, distro: Distro) -> Result<String> {
-    let facts = job.facts.as_ref().context("no verified facts")?;
+    let binary = job.binary.as_ref().context("no verified facts")?;
     let artifact = linux_packages::write(
         distro,
         dist.policy,
-        (&job.bytes, facts),
+        (&job.bytes, binary),
         job.plan.policy.target.arch,
         dist.mtime,
         (&sh.current_dir(), dist.out_dir),
