@@ -49,8 +49,8 @@ impl Smoke {
 
 /// `[workspace.metadata.release.tools]`: build tools at exactly these versions. Setup installs
 /// them, preflight refuses others, the manifest records them: the same commit gives the same
-/// bytes only while they stay put.
-#[derive(Clone, Debug, Default, Deserialize)]
+/// bytes only while they stay put. `Machine::tools` holds the versions found on a machine.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Tools {
     /// The `ziglang` PyPI package, which cargo-zigbuild links with.

@@ -25,21 +25,14 @@ pub struct Machine {
     pub rustc_bin: PathBuf,
     /// cargo-zigbuild and a zig it can run are both here.
     pub zig: bool,
-    pub tools: ToolVersions,
+    /// The versions of the pinned build tools found here (`None`: not installed).
+    pub tools: Tools,
     /// `cargo install --list`: crate names and versions.
     pub installed_crates: Vec<(String, String)>,
     /// `docker` or `podman`, when one answers `info` (the client alone is not enough).
     pub container_engine: Option<String>,
     pub cargo_config: CargoConfig,
     pub path: Vec<PathBuf>,
-}
-
-/// The versions of the pinned build tools found here (`None`: not installed).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ToolVersions {
-    pub ziglang: Option<String>,
-    pub cargo_zigbuild: Option<String>,
-    pub cargo_auditable: Option<String>,
 }
 
 /// Something a target lacks: what, and the command that fixes it.
@@ -71,7 +64,7 @@ impl Machine {
         let rustc_targets = rustc_print(sh, "target-list")?;
         let cargo_config = CargoConfig::load(&sh.current_dir())?;
         let installed_crates = installed_crates(sh);
-        let tools = ToolVersions::probe(sh, &installed_crates);
+        let tools = Tools::probe(sh, &installed_crates);
         let mut machine = Machine {
             rustc_targets: rustc_targets.lines().map(str::to_string).collect(),
             host_arch: Arch::host(),
@@ -298,14 +291,14 @@ fn installed_crates(sh: &Shell) -> Vec<(String, String)> {
         .collect()
 }
 
-impl ToolVersions {
-    fn probe(sh: &Shell, crates: &[(String, String)]) -> ToolVersions {
+impl Tools {
+    fn probe(sh: &Shell, crates: &[(String, String)]) -> Tools {
         let read = |program: &str, args: &[&str]| {
             cmd!(sh, "{program} {args...}").quiet().ignore_stderr().read().ok()
         };
         let ziglang =
             read("zig", &["version"]).or_else(|| read("python3", &["-m", "ziglang", "version"]));
-        ToolVersions {
+        Tools {
             ziglang: ziglang.map(|v| v.trim().to_string()),
             cargo_zigbuild: read("cargo-zigbuild", &["--version"])
                 .and_then(|v| v.strip_prefix("cargo-zigbuild ").map(str::to_string)),
@@ -318,7 +311,7 @@ impl ToolVersions {
 
 /// The toolchain the release is built with, as the manifest records it.
 impl Toolchain {
-    pub fn probe(sh: &Shell, tools: &ToolVersions) -> Result<Toolchain> {
+    pub fn probe(sh: &Shell, tools: &Tools) -> Result<Toolchain> {
         let version = |tool: &str| {
             cmd!(sh, "{tool} -V").quiet().read().with_context(|| format!("running `{tool} -V`"))
         };
