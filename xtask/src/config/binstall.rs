@@ -62,56 +62,40 @@ impl Binstall {
 pub const PKG_FMTS: [(&str, &[&str]); 7] = [
     ("tar", &[".tar"]),
     ("tbz2", &[".tbz2", ".tar.bz2"]),
-    ("tgz", &[".tgz", ".tar.gz"]),
+    ("tgz", &TGZ_EXTENSIONS),
     ("txz", &[".txz", ".tar.xz"]),
     ("tzstd", &[".tzstd", ".tzst", ".tar.zst"]),
     ("zip", &[".zip"]),
     ("bin", &[".exe", ".bin"]),
 ];
 
-/// The archive format dist writes: a gzip-compressed tar.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PkgFmt {
-    Tgz,
+/// The extensions binstall tries for `tgz`, the one format dist writes (a gzip-compressed tar).
+pub const TGZ_EXTENSIONS: [&str; 2] = [".tgz", ".tar.gz"];
+/// The one binstall tries last, which dist writes when pkg-url leaves the extension to
+/// `{ archive-suffix }` or `{ archive-format }`.
+pub const TGZ_SUFFIX: &str = TGZ_EXTENSIONS[1];
+
+/// Checks `pkg-fmt` as written (binstall ignores case): dist writes tgz only; `where_` names
+/// the table for the message.
+pub fn check_pkg_fmt(text: &str, where_: &str) -> Result<()> {
+    match text.to_ascii_lowercase().as_str() {
+        "tgz" => Ok(()),
+        known if PKG_FMTS.iter().any(|(fmt, _)| *fmt == known) => bail!(
+            "{where_}: pkg-fmt `{text}` is not supported by `cargo xtask dist`, which writes \
+             tgz (.tar.gz) archives only: set pkg-fmt = \"tgz\" and publish .tar.gz archives"
+        ),
+        _ => bail!(
+            "{where_}: pkg-fmt `{text}` is not a cargo-binstall format (expected one of {}); \
+             `cargo xtask dist` writes tgz",
+            PKG_FMTS.map(|(fmt, _)| fmt).join(", ")
+        ),
+    }
 }
 
-impl PkgFmt {
-    /// `pkg-fmt` as written (binstall ignores case); `where_` names the table for the message.
-    pub fn parse(text: &str, where_: &str) -> Result<PkgFmt> {
-        match text.to_ascii_lowercase().as_str() {
-            "tgz" => Ok(PkgFmt::Tgz),
-            known if PKG_FMTS.iter().any(|(fmt, _)| *fmt == known) => bail!(
-                "{where_}: pkg-fmt `{text}` is not supported by `cargo xtask dist`, which writes \
-                 tgz (.tar.gz) archives only: set pkg-fmt = \"tgz\" and publish .tar.gz archives"
-            ),
-            _ => bail!(
-                "{where_}: pkg-fmt `{text}` is not a cargo-binstall format (expected one of {}); \
-                 `cargo xtask dist` writes tgz",
-                PKG_FMTS.map(|(fmt, _)| fmt).join(", ")
-            ),
-        }
-    }
-
-    /// binstall's guess from the end of a pkg-url without a format variable.
-    pub fn guess(url: &str) -> Option<&'static str> {
-        let known = PKG_FMTS.iter().find(|(_, ends)| ends.iter().any(|e| url.ends_with(e)));
-        known.map(|(fmt, _)| *fmt)
-    }
-
-    /// The file extension binstall tries last for the format, the one dist writes when pkg-url
-    /// leaves it to `{ archive-suffix }` or `{ archive-format }`.
-    pub fn suffix(self) -> &'static str {
-        match self {
-            PkgFmt::Tgz => ".tar.gz",
-        }
-    }
-
-    /// Every extension binstall tries for the format.
-    pub fn extensions(self) -> &'static [&'static str] {
-        match self {
-            PkgFmt::Tgz => &[".tgz", ".tar.gz"],
-        }
-    }
+/// binstall's guess of the format from the end of a pkg-url without a format variable.
+pub fn guess_pkg_fmt(url: &str) -> Option<&'static str> {
+    let known = PKG_FMTS.iter().find(|(_, ends)| ends.iter().any(|e| url.ends_with(e)));
+    known.map(|(fmt, _)| *fmt)
 }
 
 /// The values binstall substitutes, for one package and target.
@@ -124,10 +108,10 @@ pub struct Vars<'a> {
 }
 
 /// The variables pkg-url may use, as binstall's `gh_crate_meta::Context` gives them.
-pub fn url_value(vars: &Vars, suffix: &str, key: &str) -> Option<String> {
+pub fn url_value(vars: &Vars, key: &str) -> Option<String> {
     match key {
-        "archive-suffix" => Some(suffix.into()),
-        "archive-format" | "format" => Some(suffix.trim_start_matches('.').into()),
+        "archive-suffix" => Some(TGZ_SUFFIX.into()),
+        "archive-format" | "format" => Some(TGZ_SUFFIX.trim_start_matches('.').into()),
         _ => common_value(vars, key),
     }
 }
@@ -222,11 +206,11 @@ mod tests {
     #[test]
     fn formats_other_than_tgz_are_refused_with_the_supported_one() {
         for fmt in ["zip", "txz", "tzstd", "tar", "bin", "tbz2"] {
-            let err = PkgFmt::parse(fmt, "here").unwrap_err().to_string();
+            let err = check_pkg_fmt(fmt, "here").unwrap_err().to_string();
             assert!(err.contains("writes tgz (.tar.gz) archives only"), "{err}");
         }
-        let err = PkgFmt::parse("rar", "here").unwrap_err().to_string();
+        let err = check_pkg_fmt("rar", "here").unwrap_err().to_string();
         assert!(err.contains("not a cargo-binstall format"), "{err}");
-        assert_eq!(PkgFmt::parse("TGZ", "here").unwrap(), PkgFmt::Tgz);
+        check_pkg_fmt("TGZ", "here").unwrap();
     }
 }

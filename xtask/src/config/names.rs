@@ -5,7 +5,7 @@
 
 use anyhow::{Context, Result, ensure};
 
-use crate::config::binstall::{self, Binstall, PkgFmt, Vars};
+use crate::config::binstall::{self, Binstall, TGZ_EXTENSIONS, Vars};
 
 /// Where the target's SBOM goes inside its archive.
 pub const SBOM_IN_ARCHIVE: &str = "sbom.cdx.json";
@@ -21,7 +21,6 @@ pub struct ReleaseNames {
     pub dir: String,
     /// The binary's path inside the archive, where binstall's bin-dir looks for it.
     pub binary: String,
-    pub format: PkgFmt,
 }
 
 impl ReleaseNames {
@@ -33,7 +32,7 @@ impl ReleaseNames {
         let fields = table.map(|t| t.fields(&triple)).unwrap_or_default();
         let fmt = match (fields.pkg_fmt.as_deref(), fields.pkg_url.as_deref()) {
             (Some(fmt), _) => fmt,
-            (None, Some(url)) if !binstall::has_format_key(url) => PkgFmt::guess(url)
+            (None, Some(url)) if !binstall::has_format_key(url) => binstall::guess_pkg_fmt(url)
                 .with_context(|| {
                     format!(
                         "{where_}: no pkg-fmt, and pkg-url `{url}` has neither a format variable \
@@ -42,11 +41,11 @@ impl ReleaseNames {
                 })?,
             _ => "tgz",
         };
-        let format = PkgFmt::parse(fmt, &where_)?;
+        binstall::check_pkg_fmt(fmt, &where_)?;
         // Only the file name is rendered: the URL before it (`{ repo }`) is where it is published.
         let url = fields.pkg_url.as_deref().unwrap_or(DEFAULT_PKG_URL);
         let file = url.rsplit('/').next().unwrap_or_default();
-        let archive = binstall::render(file, &|k| binstall::url_value(vars, format.suffix(), k))
+        let archive = binstall::render(file, &|k| binstall::url_value(vars, k))
             .with_context(|| format!("{where_}: pkg-url"))?;
         let archive = archive.rsplit('/').next().unwrap_or_default().to_string();
         let binary = binstall::render(fields.bin_dir.as_deref().unwrap_or(DEFAULT_BIN_DIR), &|k| {
@@ -69,12 +68,12 @@ impl ReleaseNames {
              is `{}`: end bin-dir with {{ bin }}{{ binary-ext }}",
             vars.bin
         );
-        Ok(ReleaseNames { dir: dir.to_string(), archive, binary, format })
+        Ok(ReleaseNames { dir: dir.to_string(), archive, binary })
     }
 
-    /// The archive's name without the format's extension, which the SBOM beside it shares.
+    /// The archive's name without its extension, which the SBOM beside it shares.
     pub fn stem(&self) -> &str {
-        let stem = self.format.extensions().iter().find_map(|e| self.archive.strip_suffix(e));
+        let stem = TGZ_EXTENSIONS.iter().find_map(|e| self.archive.strip_suffix(e));
         stem.unwrap_or(&self.archive)
     }
 

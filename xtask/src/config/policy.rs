@@ -15,55 +15,21 @@ use crate::config::names::ReleaseNames;
 use crate::config::target::{Libc, Target};
 use crate::config::workspace::{Metadata, Package};
 
-/// `[workspace.metadata.release]` as written.
-#[derive(Deserialize)]
-#[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct ReleaseConfig {
-    package: String,
-    #[serde(default)]
-    include: Vec<PathBuf>,
-    glibc_floor: Option<GlibcVersion>,
-    long_description: Option<String>,
-    #[serde(default)]
-    tools: Tools,
-    /// The release workflow publishes unsigned releases only when this says so.
-    #[serde(default)]
-    allow_unsigned: bool,
-    /// The armored OpenPGP public key apt and dnf repositories are signed with, committed at
-    /// this path (from the workspace root).
-    pgp_public_key: Option<PathBuf>,
-    /// Whether dist requires a `CHANGELOG.md` section for the version (the default).
-    changelog: Option<bool>,
-    smoke: Option<Smoke>,
-    /// Which binary of the package ships; needed when it has several.
-    binaries: Option<Vec<String>>,
-    #[serde(default)]
-    features: Vec<String>,
-    #[serde(default)]
-    image_command: Vec<String>,
-    man: Option<PathBuf>,
-    completions: Option<PathBuf>,
-    hardware_test: Option<String>,
-    #[serde(default)]
-    allow_build_paths: Vec<String>,
-    #[serde(default)]
-    targets: Vec<TargetEntry>,
-}
-
 /// `smoke = { args = [...], expect = "..." }`: what dist and install.sh run to see that a built
 /// binary works. It must exit 0 and print `expect` (by default the version) in its first line:
 /// real tools print `name 1.2.3 (rev abc123)` and more lines.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct Smoke {
-    #[serde(default = "version_flag")]
     pub args: Vec<String>,
-    #[serde(default)]
     pub expect: String,
 }
 
-fn version_flag() -> Vec<String> {
-    vec!["--version".into()]
+/// `--version`, and the version to expect once [`Policy::from_metadata`] knows it.
+impl Default for Smoke {
+    fn default() -> Smoke {
+        Smoke { args: vec!["--version".into()], expect: String::new() }
+    }
 }
 
 impl Smoke {
@@ -83,8 +49,8 @@ impl Smoke {
 
 /// `[workspace.metadata.release.tools]`: build tools at exactly these versions. Setup installs
 /// them, preflight refuses others, the manifest records them: the same commit gives the same
-/// bytes only while they stay put.
-#[derive(Clone, Debug, Default, Deserialize)]
+/// bytes only while they stay put. `Machine::tools` holds the versions found on a machine.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Tools {
     /// The `ziglang` PyPI package, which cargo-zigbuild links with.
@@ -105,47 +71,84 @@ struct TargetEntry {
     runs_on: Option<String>,
 }
 
+/// `[workspace.metadata.release]` as written, then completed by [`Policy::from_metadata`] with
+/// what cargo says of the shipped package and the targets' rules.
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Policy {
-    /// The package whose binary ships.
-    pub package: Package,
-    /// Its `[package.metadata.binstall]`, the names `cargo binstall` will look for.
-    pub binstall: Option<Binstall>,
-    /// That binary's name.
-    pub bin: String,
+    /// The name of the package whose binary ships.
+    #[serde(rename = "package")]
+    package_name: String,
     /// Files from the workspace root copied into every archive.
+    #[serde(default)]
     pub include: Vec<PathBuf>,
-    /// What the .deb and .rpm packages say below the one-line `description`.
-    pub long_description: Option<String>,
     /// The glibc floor of gnu targets that do not set their own.
     pub glibc_floor: Option<GlibcVersion>,
+    /// What the .deb and .rpm packages say below the one-line `description`.
+    pub long_description: Option<String>,
+    #[serde(default)]
     pub tools: Tools,
+    /// The release workflow publishes unsigned releases only when this says so.
+    #[serde(default)]
     pub allow_unsigned: bool,
-    /// Where the OpenPGP public key of the package repositories is, from the workspace root.
+    /// The armored OpenPGP public key apt and dnf repositories are signed with, committed at
+    /// this path (from the workspace root).
     pub pgp_public_key: Option<PathBuf>,
-    /// dist refuses a version without a section in `CHANGELOG.md`.
+    /// dist refuses a version without a section in `CHANGELOG.md` unless this is false.
+    #[serde(default = "changelog_by_default")]
     pub changelog: bool,
-    /// How a built binary is run to see that it works; `expect` is never empty.
+    /// How a built binary is run to see that it works; `expect` is never empty once read.
+    #[serde(default)]
     pub smoke: Smoke,
+    /// Which binary of the package ships; needed when it has several.
+    binaries: Option<Vec<String>>,
     /// Cargo features of the release build.
+    #[serde(default)]
     pub features: Vec<String>,
     /// The OCI image's default command (arguments to the binary); empty: none.
+    #[serde(default)]
     pub image_command: Vec<String>,
     /// Folders of man pages (`NAME.SECTION`) and completions (`BIN.bash`, `_BIN`, `BIN.fish`)
     /// from the workspace root, for the .deb and .rpm; `None`: the package has none.
     pub man: Option<PathBuf>,
     pub completions: Option<PathBuf>,
-    /// Text around a path of the build machine that a binary may hold (vendored OpenSSL's
-    /// `openssl-build/install`, its default engines and modules directories).
-    pub allow_build_paths: Vec<String>,
-    /// The build scripts of the workspace members, which every release build reruns.
-    pub build_scripts: Vec<PathBuf>,
     /// The package's test the release workflow runs on each architecture's own hardware with
     /// the shipped binary's path in `SHIPPED_BINARY`.
     pub hardware_test: Option<String>,
+    /// Text around a path of the build machine that a binary may hold (vendored OpenSSL's
+    /// `openssl-build/install`, its default engines and modules directories).
+    #[serde(default)]
+    pub allow_build_paths: Vec<String>,
+    /// The `[[workspace.metadata.release.targets]]` entries as written, which `from_metadata`
+    /// moves into `targets`.
+    #[serde(default, rename = "targets")]
+    entries: Vec<TargetEntry>,
+
+    // What the release table does not say itself, set by `from_metadata`.
+    /// The package whose binary ships.
+    #[serde(skip)]
+    pub package: Package,
+    /// Its `[package.metadata.binstall]`, the names `cargo binstall` will look for.
+    #[serde(skip)]
+    pub binstall: Option<Binstall>,
+    /// That binary's name.
+    #[serde(skip)]
+    pub bin: String,
+    /// The build scripts of the workspace members, which every release build reruns.
+    #[serde(skip)]
+    pub build_scripts: Vec<PathBuf>,
+    /// Every entry's rules.
+    #[serde(skip)]
     pub targets: Vec<TargetPolicy>,
+    #[serde(skip)]
     pub target_dir: PathBuf,
     /// The key the release files are signed with, if they are.
+    #[serde(skip)]
     pub minisign_pubkey: Option<String>,
+}
+
+fn changelog_by_default() -> bool {
+    true
 }
 
 #[derive(Clone, Debug)]
@@ -171,58 +174,38 @@ impl Policy {
     /// Reads `cargo metadata --no-deps` output; `Policy::read` in `host/cargo.rs` runs it.
     pub fn from_metadata(json: &str) -> Result<Policy> {
         let metadata: Metadata = serde_json::from_str(json).context("parsing `cargo metadata`")?;
-        let release: ReleaseConfig = metadata_table(metadata.metadata.as_ref(), "release")
+        let mut policy: Policy = metadata_table(metadata.metadata.as_ref(), "release")
             .with_context(|| format!("reading {WHERE}: fix the key it names"))?
             .with_context(|| {
                 format!("{WHERE} is missing: it names the package to ship and its targets")
             })?;
-        let build_scripts = (metadata.packages.iter())
+        policy.build_scripts = (metadata.packages.iter())
             .flat_map(|p| &p.targets)
             .filter(|t| t.kind.iter().any(|k| k == "custom-build"))
             .map(|t| t.src_path.clone())
             .collect();
-        let package =
-            metadata.packages.into_iter().find(|p| p.name == release.package).with_context(
-                || format!("{WHERE}: package `{}` is not a workspace member", release.package),
-            )?;
-        let bin = shipped_bin(&package, release.binaries.as_deref())?;
+        let name = &policy.package_name;
+        policy.package = (metadata.packages.into_iter().find(|p| p.name == *name))
+            .with_context(|| format!("{WHERE}: package `{name}` is not a workspace member"))?;
+        policy.bin = shipped_bin(&policy.package, policy.binaries.as_deref())?;
         // `[package.metadata.binstall]`, where cargo-binstall reads it.
-        let binstall = metadata_table(package.metadata.as_ref(), "binstall")
+        policy.binstall = metadata_table(policy.package.metadata.as_ref(), "binstall")
             .context("reading [package.metadata.binstall] of the shipped package")?;
-        if release.targets.is_empty() {
+        if policy.entries.is_empty() {
             bail!("{WHERE} lists no targets: add [[workspace.metadata.release.targets]] entries");
         }
-        let mut policy = Policy {
-            smoke: smoke(release.smoke, &package.version),
-            features: release.features,
-            image_command: release.image_command,
-            man: release.man,
-            completions: release.completions,
-            hardware_test: release.hardware_test,
-            build_scripts,
-            allow_build_paths: release.allow_build_paths,
-            // Set after the targets are read, so that their errors come first.
-            minisign_pubkey: None,
-            binstall,
-            package,
-            bin,
-            include: release.include,
-            long_description: release.long_description,
-            glibc_floor: release.glibc_floor,
-            tools: release.tools,
-            allow_unsigned: release.allow_unsigned,
-            pgp_public_key: release.pgp_public_key,
-            changelog: release.changelog.unwrap_or(true),
-            targets: Vec::new(),
-            target_dir: metadata.target_directory,
-        };
-        for entry in release.targets {
+        if policy.smoke.expect.is_empty() {
+            policy.smoke.expect = policy.package.version.clone();
+        }
+        policy.target_dir = metadata.target_directory;
+        for entry in std::mem::take(&mut policy.entries) {
             if policy.targets.iter().any(|t| t.target == entry.triple) {
                 bail!("{WHERE}: {} is listed twice", entry.triple);
             }
             let target = policy.target_policy(entry)?;
             policy.targets.push(target);
         }
+        // Read after the targets, so that their errors come first.
         policy.minisign_pubkey = minisign_pubkey(policy.binstall.as_ref())?;
         Ok(policy)
     }
@@ -316,15 +299,6 @@ fn metadata_table<T: DeserializeOwned>(
     key: &str,
 ) -> serde_json::Result<Option<T>> {
     metadata.and_then(|m| m.get(key)).map(T::deserialize).transpose()
-}
-
-/// The smoke run: the policy's, or `--version`; what it must print is the version unless set.
-fn smoke(configured: Option<Smoke>, version: &str) -> Smoke {
-    let mut smoke = configured.unwrap_or(Smoke { args: version_flag(), expect: String::new() });
-    if smoke.expect.is_empty() {
-        smoke.expect = version.to_string();
-    }
-    smoke
 }
 
 /// The binary that ships: the package's only one, or the one `binaries` names.

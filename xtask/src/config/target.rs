@@ -94,10 +94,6 @@ impl Target {
         }
     }
 
-    pub fn with_glibc_suffix(&self, version: GlibcVersion) -> Target {
-        Target { glibc_suffix: Some(version), ..self.clone() }
-    }
-
     /// Cargo's environment-variable spelling of the triple (`CARGO_TARGET_<THIS>_LINKER`).
     pub fn env_key(&self) -> String {
         self.triple().replace(['-', '.'], "_").to_uppercase()

@@ -18,7 +18,7 @@ pub struct Metadata {
 }
 
 /// A workspace package as `cargo metadata` describes it.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 pub struct Package {
     /// Cargo's package id, which the resolve graph refers to.
     #[serde(default)]

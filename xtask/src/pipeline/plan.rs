@@ -73,7 +73,7 @@ impl TargetPlan {
     pub fn build_target(&self) -> Target {
         match (self.builder, self.policy.glibc_floor) {
             (Builder::Zigbuild | Builder::Cross, Some(floor)) => {
-                self.policy.target.with_glibc_suffix(floor)
+                Target { glibc_suffix: Some(floor), ..self.policy.target.clone() }
             }
             _ => self.policy.target.clone(),
         }
