@@ -193,23 +193,23 @@ pub fn build(meta: &Metadata, files: &[InstallFile], binary: &Binary) -> Result<
     let header = header_bytes(HEADER_IMMUTABLE, values);
     let md5 = Md5::new().chain_update(&header).chain_update(&payload).finalize();
     let size = u32::try_from(header.len() + payload.len()).context("the package is over 4 GiB")?;
-    let signature = header_bytes(
-        HEADER_SIGNATURES,
-        vec![
-            (SIG_SHA1, Value::Str(format!("{:x}", Sha1::digest(&header)))),
-            (SIG_SHA256, Value::Str(sha256_bytes(&header))),
-            (SIG_SIZE, Value::Int32(vec![size])),
-            (SIG_MD5, Value::Bin(md5.to_vec())),
-            (SIG_PAYLOADSIZE, Value::Int32(vec![cpio.len() as u32])),
-        ],
-    );
-    let mut rpm = lead(meta);
-    rpm.extend(&signature);
-    // The header starts on an 8-byte boundary after the signature.
+    let signatures = vec![
+        (SIG_SHA1, Value::Str(format!("{:x}", Sha1::digest(&header)))),
+        (SIG_SHA256, Value::Str(sha256_bytes(&header))),
+        (SIG_SIZE, Value::Int32(vec![size])),
+        (SIG_MD5, Value::Bin(md5.to_vec())),
+        (SIG_PAYLOADSIZE, Value::Int32(vec![cpio.len() as u32])),
+    ];
+    Ok(assemble(lead(meta), signatures, &[&header, &payload]))
+}
+
+/// A package file: `lead`, the signature header of `signatures`, then the header and payload
+/// (`signed`), which start on an 8-byte boundary after the signature.
+fn assemble(mut rpm: Vec<u8>, signatures: Vec<(u32, Value)>, signed: &[&[u8]]) -> Vec<u8> {
+    rpm.extend(header_bytes(HEADER_SIGNATURES, signatures));
     rpm.resize(rpm.len().next_multiple_of(8), 0);
-    rpm.extend(header);
-    rpm.extend(payload);
-    Ok(rpm)
+    signed.iter().for_each(|part| rpm.extend_from_slice(part));
+    rpm
 }
 
 /// The 96-byte lead: magic, format 3.0, a binary package, its name, Linux, and a header-style
