@@ -308,9 +308,7 @@ fn header_entries(
         (PAYLOADDIGEST, Value::Strings(vec![payload_sha256])),
         (PAYLOADDIGESTALGO, Value::Int32(vec![SHA256_ALGO])),
     ];
-    if let Some(url) = &meta.homepage {
-        values.push((URL, str(url)));
-    }
+    values.extend(meta.homepage.iter().map(|url| (URL, str(url))));
     values.extend(changelog(meta));
     values.extend(file_names(entries));
     values
