@@ -142,7 +142,7 @@ fn copy_checked(source: &Path, dest: &Path, sha256: &str) -> Result<()> {
 mod tests {
     use super::*;
     use crate::formats::archive::{self, ArchiveFile};
-    use crate::manifest::{self, Artifact, ArtifactKind};
+    use crate::manifest::{self, ArtifactKind};
 
     fn policy() -> Policy {
         let sh = Shell::new().unwrap();
@@ -164,18 +164,8 @@ mod tests {
             [ArchiveFile { name: "diag_tool".into(), source: binary.clone(), executable: true }];
         let archive = archive::write_archive(dir, &names, &files, 1_700_000_000).unwrap();
         std::fs::remove_file(binary).unwrap();
-        let name = names.archive;
-        checksums::write_sidecar(&archive.path, &archive.sha256).unwrap();
-        let mut manifest = manifest::sample(
-            target,
-            version,
-            Artifact {
-                name,
-                kind: ArtifactKind::Archive,
-                size: archive.size,
-                sha256: archive.sha256,
-            },
-        );
+        checksums::write_sidecar(&dir.join(&archive.name), &archive.sha256).unwrap();
+        let mut manifest = manifest::sample(target, version, archive);
         manifest.targets[0].binary.size = payload.len() as u64;
         release::finish(&policy(), &mut manifest, (dir, dir), &Output { json: false }).unwrap();
     }

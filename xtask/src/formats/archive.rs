@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail, ensure};
 use crate::config::names::ReleaseNames;
 use crate::formats::checksums::HashingWriter;
 use crate::formats::tarball::{self, Data, Layout, TarFile};
+use crate::manifest::{Artifact, ArtifactKind};
 use crate::util::files::{self, write_atomic_with};
 
 /// A file to put into an archive.
@@ -19,15 +20,6 @@ pub struct ArchiveFile {
     pub source: PathBuf,
     /// Mode 0755 if set, 0644 otherwise, whatever the source's permissions are.
     pub executable: bool,
-}
-
-/// A written archive, checksummed while it was written.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Archive {
-    pub path: PathBuf,
-    /// Lowercase hex SHA-256 of the archive file.
-    pub sha256: String,
-    pub size: u64,
 }
 
 /// The archive entries for the `include` paths of the release policy, relative to `root`: a
@@ -71,13 +63,13 @@ pub fn included_files(root: &Path, includes: &[PathBuf]) -> Result<Vec<ArchiveFi
 /// Writes `{out_dir}/{names.archive}` holding `files` under the directory `names.dir`, as
 /// [`tarball`] writes every stream: the same file contents, names and `mtime` give the same bytes
 /// on any machine and in any directory. The archive appears under its final name only once
-/// complete.
+/// complete, checksummed while it was written.
 pub fn write_archive(
     out_dir: &Path,
     names: &ReleaseNames,
     files: &[ArchiveFile],
     mtime: u64,
-) -> Result<Archive> {
+) -> Result<Artifact> {
     let name = &names.archive;
     if name.is_empty() || name.contains('/') || name == "." || name == ".." {
         bail!(
@@ -102,7 +94,7 @@ pub fn write_archive(
         Ok((sha256, size))
     })
     .with_context(|| format!("writing {}", path.display()))?;
-    Ok(Archive { path, sha256, size })
+    Ok(Artifact { name: name.clone(), kind: ArtifactKind::Archive, size, sha256 })
 }
 
 #[cfg(test)]
@@ -169,7 +161,7 @@ mod tests {
         let files = sources(tmp.path(), 0o700, 0o600, 1_000_000);
         let names = ReleaseNames { dir: String::new(), binary: "diag_tool".into(), ..names() };
         let archive = write_archive(tmp.path(), &names, &files, MTIME).unwrap();
-        let listing = run(Command::new("tar").arg("-tzf").arg(&archive.path));
+        let listing = run(Command::new("tar").arg("-tzf").arg(tmp.path().join(archive.name)));
         assert!(listing.starts_with("LICENSE\nREADME.md\ncompletions/\n"), "{listing}");
     }
 
@@ -180,11 +172,13 @@ mod tests {
         let files_two = sources(two.path(), 0o775, 0o664, 1_600_000_000);
         let a = write_archive(one.path(), &names(), &files_one, MTIME).unwrap();
         let b = write_archive(two.path(), &names(), &files_two, MTIME).unwrap();
-        assert_eq!(a.path, one.path().join(format!("{STEM}.tar.gz")));
-        assert_eq!(fs::read(&a.path).unwrap(), fs::read(&b.path).unwrap());
+        assert_eq!(a.name, format!("{STEM}.tar.gz"));
+        assert_eq!(a.kind, ArtifactKind::Archive);
+        let (a_path, b_path) = (one.path().join(&a.name), two.path().join(&b.name));
+        assert_eq!(fs::read(&a_path).unwrap(), fs::read(&b_path).unwrap());
         assert_eq!(a.sha256, b.sha256);
-        assert_eq!(a.sha256, sha256_file(&a.path).unwrap());
-        assert_eq!(a.size, fs::metadata(&a.path).unwrap().len());
+        assert_eq!(a.sha256, sha256_file(&a_path).unwrap());
+        assert_eq!(a.size, fs::metadata(&a_path).unwrap().len());
         // Listing order in `files` does not matter either.
         let reversed: Vec<ArchiveFile> = files_one.iter().rev().cloned().collect();
         let c = write_archive(two.path(), &names(), &reversed, MTIME).unwrap();
@@ -195,11 +189,12 @@ mod tests {
     fn tar_lists_sorted_root_owned_entries_with_fixed_mtime_and_modes() {
         let tmp = tempfile::tempdir().unwrap();
         let files = sources(tmp.path(), 0o700, 0o600, 1_000_000);
-        let archive = write_archive(tmp.path(), &names(), &files, MTIME).unwrap();
-        run(Command::new("gzip").arg("--test").arg(&archive.path));
+        let archive =
+            tmp.path().join(write_archive(tmp.path(), &names(), &files, MTIME).unwrap().name);
+        run(Command::new("gzip").arg("--test").arg(&archive));
         let listing = run(Command::new("tar")
             .args(["--numeric-owner", "--full-time", "-tvzf"])
-            .arg(&archive.path)
+            .arg(&archive)
             .env("TZ", "UTC"));
         let rows: Vec<Vec<&str>> =
             listing.lines().map(|l| l.split_whitespace().collect()).collect();
@@ -224,7 +219,7 @@ mod tests {
 
         let extracted = tmp.path().join("extracted");
         fs::create_dir(&extracted).unwrap();
-        run(Command::new("tar").arg("-xzf").arg(&archive.path).arg("-C").arg(&extracted));
+        run(Command::new("tar").arg("-xzf").arg(&archive).arg("-C").arg(&extracted));
         assert_eq!(names_in(&extracted), [STEM]);
         let bin = extracted.join(STEM).join("diag_tool");
         assert_eq!(fs::read_to_string(&bin).unwrap(), "bin");
@@ -235,8 +230,9 @@ mod tests {
     fn gzip_header_has_no_time_and_no_name() {
         let tmp = tempfile::tempdir().unwrap();
         let files = sources(tmp.path(), 0o755, 0o644, 1_000_000);
-        let archive = write_archive(tmp.path(), &names(), &files, MTIME).unwrap();
-        let bytes = fs::read(&archive.path).unwrap();
+        let archive =
+            tmp.path().join(write_archive(tmp.path(), &names(), &files, MTIME).unwrap().name);
+        let bytes = fs::read(&archive).unwrap();
         assert_eq!(bytes[..3], [0x1f, 0x8b, 8], "gzip magic and deflate");
         assert_eq!(bytes[3] & 0x08, 0, "FNAME flag set");
         assert_eq!(bytes[4..8], [0, 0, 0, 0], "MTIME set");
@@ -250,8 +246,9 @@ mod tests {
         fs::write(&source, "doc").unwrap();
         let name = format!("doc/{}.md", "x".repeat(150));
         let files = [ArchiveFile { name: name.clone(), source, executable: false }];
-        let archive = write_archive(tmp.path(), &names(), &files, MTIME).unwrap();
-        let listing = run(Command::new("tar").arg("-tzf").arg(&archive.path));
+        let archive =
+            tmp.path().join(write_archive(tmp.path(), &names(), &files, MTIME).unwrap().name);
+        let listing = run(Command::new("tar").arg("-tzf").arg(&archive));
         assert_eq!(listing, format!("{STEM}/\n{STEM}/doc/\n{STEM}/{name}\n"));
     }
 

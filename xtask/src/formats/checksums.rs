@@ -134,12 +134,8 @@ pub fn check_reader(bytes: &[u8]) {
 fn parse_sums_line(line: &str) -> Result<(String, String)> {
     let expected = "expected `<64 hex digits>  <file name>` or `<64 hex digits> *<file name>`";
     ensure!(!line.starts_with('\\'), "escaped file names are not supported; {expected}");
-    let (Some(hex), Some(rest)) = (line.get(..64), line.get(64..)) else {
-        bail!("{expected}");
-    };
-    let Some(name) = rest.strip_prefix("  ").or_else(|| rest.strip_prefix(" *")) else {
-        bail!("{expected}");
-    };
+    let (hex, rest) = line.split_at_checked(64).context(expected)?;
+    let name = rest.strip_prefix("  ").or_else(|| rest.strip_prefix(" *")).context(expected)?;
     let hex = hex.to_ascii_lowercase();
     check_entry(name, &hex)?;
     Ok((name.to_owned(), hex))

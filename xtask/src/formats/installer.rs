@@ -18,15 +18,10 @@ const END: &str = "# <<< release data\n";
 
 /// Writes `install.sh` for the release `manifest` describes and returns it as an artifact.
 pub fn write(manifest: &Manifest, out_dir: &Path) -> Result<Artifact> {
-    let script = render(manifest)?;
-    let path = out_dir.join(FILE_NAME);
-    files::write_atomic(&path, script.as_bytes())?;
-    Ok(Artifact {
-        name: FILE_NAME.into(),
-        kind: ArtifactKind::Installer,
-        size: script.len() as u64,
-        sha256: checksums::sha256_file(&path)?,
-    })
+    let script = render(manifest)?.into_bytes();
+    files::write_atomic(&out_dir.join(FILE_NAME), &script)?;
+    let (size, sha256) = (script.len() as u64, checksums::sha256_bytes(&script));
+    Ok(Artifact { name: FILE_NAME.into(), kind: ArtifactKind::Installer, size, sha256 })
 }
 
 /// What the status line says of the script's default download location.

@@ -14,6 +14,7 @@ use crate::util::{files, secrets};
 /// The key dist signs with, and the public half that must match Cargo.toml's.
 pub struct Signer {
     secret: SecretKey,
+    /// In base64 (`to_base64`), as `minisign -P` and cargo-binstall's `pubkey` take it.
     pub public: PublicKey,
 }
 
@@ -49,14 +50,9 @@ impl Signer {
         Ok(Signer { secret, public })
     }
 
-    /// The public key as `minisign -P` and cargo-binstall's `pubkey` take it.
-    pub fn public_base64(&self) -> String {
-        self.public.to_base64()
-    }
-
     /// What the manifest records of the key.
     pub fn signing(&self) -> Signing {
-        Signing { algorithm: "minisign".into(), public_key: self.public_base64() }
+        Signing { algorithm: "minisign".into(), public_key: self.public.to_base64() }
     }
 
     /// Writes `<file>.sig`. The trusted comment names the file and the release's time, as
@@ -142,7 +138,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let (key, public) = cli_key(tmp.path());
         let signer = signer(&key);
-        assert_eq!(signer.public_base64(), public);
+        assert_eq!(signer.public.to_base64(), public);
         let file = tmp.path().join("tool.tar.gz");
         std::fs::write(&file, "archive bytes").unwrap();
         signer.sign_file(&file, 1_700_000_000).unwrap();

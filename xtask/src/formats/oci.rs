@@ -354,12 +354,7 @@ mod tests {
             [ArchiveFile { name: "diag_tool".into(), source: source.clone(), executable: true }];
         let written = archive::write_archive(dir, &names, &files, MTIME).unwrap();
         std::fs::remove_file(source).unwrap();
-        Artifact {
-            name: names.archive,
-            kind: ArtifactKind::Archive,
-            size: written.size,
-            sha256: written.sha256,
-        }
+        written
     }
 
     /// A release of one gnu and two musl targets, whose archives are in `dir`.

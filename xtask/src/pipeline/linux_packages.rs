@@ -58,12 +58,12 @@ pub fn write(
     let (name, bytes, kind) = match distro {
         Distro::Debian => (
             deb::file_name(&meta.name, &meta.full_version(), arch),
-            deb::build(&meta, &files, needs.into())?,
+            deb::build(&meta, &files, needs)?,
             ArtifactKind::Deb,
         ),
         Distro::Rpm => (
             rpm::file_name(&meta.name, &meta.full_version(), arch),
-            rpm::build(&meta, &files, needs.into())?,
+            rpm::build(&meta, &files, needs)?,
             ArtifactKind::Rpm,
         ),
     };

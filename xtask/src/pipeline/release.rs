@@ -109,7 +109,7 @@ fn sign(manifest: &mut Manifest, out_dir: &Path, signer: Option<&Signer>) -> Wro
     for name in &names {
         signer.sign_file(&out_dir.join(name), manifest.source_date_epoch)?;
     }
-    let key = signer.public_base64();
+    let key = signer.public.to_base64();
     Ok(Some(format!("{} .sig files (minisign key {key})", names.len())))
 }
 
@@ -117,7 +117,7 @@ fn sign(manifest: &mut Manifest, out_dir: &Path, signer: Option<&Signer>) -> Wro
 /// `[package.metadata.binstall.signing]`: a release signed with another key would be refused by
 /// every user, so that is an error. No key there only means nothing checks, worth a warning.
 fn key_mismatch(policy: &Policy, manifest: &Manifest, signer: &Signer) -> Result<Option<String>> {
-    let ours = signer.public_base64();
+    let ours = signer.public.to_base64();
     let fix = format!(
         "put [package.metadata.binstall.signing] algorithm = \"minisign\", pubkey = \"{ours}\" \
          in {}/Cargo.toml",

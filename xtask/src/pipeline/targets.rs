@@ -275,9 +275,8 @@ fn package(dist: &Dist, _: &Shell, job: &mut Job) -> Result<String> {
         });
     }
     let archive = archive::write_archive(dist.out_dir, names, &files, dist.mtime)?;
-    let detail = format!("{} ({} bytes)", names.archive, archive.size);
-    let (name, size, sha256) = (names.archive.clone(), archive.size, archive.sha256);
-    job.artifacts.push(Artifact { name, kind: ArtifactKind::Archive, size, sha256 });
+    let detail = format!("{} ({} bytes)", archive.name, archive.size);
+    job.artifacts.push(archive);
     Ok(detail)
 }
 

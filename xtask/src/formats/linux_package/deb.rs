@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 use anyhow::{Context, Result, bail};
 use md5::{Digest, Md5};
 
-use super::{InstallFile, Kind, Metadata, Needs};
+use super::{InstallFile, Kind, Metadata};
 use crate::config::arch::Arch;
 use crate::config::glibc::GlibcVersion;
 use crate::formats::tarball::{self, Data, Layout, TarFile};
+use crate::manifest::Binary;
 
 /// Where Debian files system administration tools (lshw, dmidecode, smartmontools).
 const SECTION: &str = "admin";
@@ -37,8 +38,8 @@ pub fn file_name(name: &str, full_version: &str, arch: &Arch) -> String {
 
 /// The whole `.deb`: `files` (sorted, from `super::files`) owned by root, every
 /// timestamp `meta.mtime`, depending on what the binary was verified to need.
-pub fn build(meta: &Metadata, files: &[InstallFile], needs: Needs) -> Result<Vec<u8>> {
-    let control = control(meta, files, super::directories(files).len(), &depends(meta, needs)?);
+pub fn build(meta: &Metadata, files: &[InstallFile], binary: &Binary) -> Result<Vec<u8>> {
+    let control = control(meta, files, super::directories(files).len(), &depends(meta, binary)?);
     let md5sums: String =
         files.iter().map(|f| format!("{:x}  {}\n", Md5::digest(&f.contents), f.path)).collect();
     let control_files = [("control", control), ("md5sums", md5sums)].map(|(path, text)| {
@@ -128,9 +129,9 @@ fn indented(text: &str) -> String {
 /// `libc6 (>= 2.34)` for the x86_64 binary (measured), which needs GLIBC_2.16 at most: glibc
 /// 2.34 moved libpthread's and libdl's symbols into libc.so.6 and Debian's symbols file dates
 /// them from there, although the binary asks libpthread.so.0 for them and runs on glibc 2.17.
-fn depends(meta: &Metadata, needs: Needs) -> Result<String> {
+fn depends(meta: &Metadata, binary: &Binary) -> Result<String> {
     let mut packages: BTreeMap<&str, Option<GlibcVersion>> = BTreeMap::new();
-    for library in needs.libraries {
+    for library in &binary.needed {
         let glibc =
             GLIBC_LIBRARIES.contains(&library.as_str()) || library == meta.arch.glibc_loader_name();
         let (package, prefix) = match library.as_str() {
@@ -141,8 +142,8 @@ fn depends(meta: &Metadata, needs: Needs) -> Result<String> {
                  only glibc's libraries and libgcc_s.so.1 (see GLIBC_LIBRARIES in xtask/src/formats/linux_package/deb.rs)"
             ),
         };
-        let newest = needs
-            .versions
+        let newest = binary
+            .version_requirements
             .iter()
             .filter(|r| r.file == *library)
             .filter_map(|r| r.version.strip_prefix(prefix))
@@ -283,7 +284,7 @@ pub fn rfc2822(epoch: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::formats::linux_package::{run_on, sample, sample_needs, write_sample};
+    use crate::formats::linux_package::{run_on, sample, sample_binary, write_sample};
     use crate::manifest::Requirement;
 
     fn dpkg_deb(args: &[&str], deb: &std::path::Path) -> String {
@@ -332,15 +333,14 @@ mod tests {
     #[test]
     fn depends_on_the_newest_version_the_binary_requires_of_each_library_package() {
         let (meta, _) = sample("x86_64");
-        let (mut libraries, mut versions) = sample_needs();
-        let needs =
-            |l: &[String], v: &[Requirement]| depends(&meta, Needs { libraries: l, versions: v });
-        assert_eq!(needs(&libraries, &versions).unwrap(), "libc6 (>= 2.16)");
-        libraries.push("libgcc_s.so.1".into());
-        versions.push(Requirement { file: "libgcc_s.so.1".into(), version: "GCC_4.2.0".into() });
-        assert_eq!(needs(&libraries, &versions).unwrap(), "libc6 (>= 2.16), libgcc-s1 (>= 4.2)");
-        libraries.push("libssl.so.3".into());
-        let err = needs(&libraries, &versions).unwrap_err().to_string();
+        let mut binary = sample_binary();
+        assert_eq!(depends(&meta, &binary).unwrap(), "libc6 (>= 2.16)");
+        binary.needed.push("libgcc_s.so.1".into());
+        let gcc = Requirement { file: "libgcc_s.so.1".into(), version: "GCC_4.2.0".into() };
+        binary.version_requirements.push(gcc);
+        assert_eq!(depends(&meta, &binary).unwrap(), "libc6 (>= 2.16), libgcc-s1 (>= 4.2)");
+        binary.needed.push("libssl.so.3".into());
+        let err = depends(&meta, &binary).unwrap_err().to_string();
         assert!(err.contains("needs libssl.so.3, and no Debian package is known"), "{err}");
     }
 

@@ -1,5 +1,7 @@
-//! The .deb and .rpm writers and the model they share: what a package says of itself, the
-//! files it installs and what its binary needs of the system.
+//! The .deb and .rpm writers and the model they share: what a package says of itself and the
+//! files it installs. What its binary needs of the system, both state as dependencies from
+//! the verified [`crate::manifest::Binary`]: its `DT_NEEDED` libraries and the symbol
+//! versions it requires of them.
 
 pub mod deb;
 pub mod rpm;
@@ -10,7 +12,6 @@ use anyhow::Result;
 
 use crate::config::arch::Arch;
 use crate::formats::tarball;
-use crate::manifest::{Binary, Requirement};
 
 /// The packaging revision of each upstream version: a fork that repackages the same version
 /// raises it.
@@ -60,20 +61,6 @@ impl Metadata {
     /// `0.1.0-1`: the version and the packaging revision.
     pub fn full_version(&self) -> String {
         format!("{}-{REVISION}", self.version)
-    }
-}
-
-/// What the verified binary needs of the system: its `DT_NEEDED` libraries and the symbol
-/// versions it requires of them, from which both kinds of package state their dependencies.
-#[derive(Clone, Copy, Debug)]
-pub struct Needs<'a> {
-    pub libraries: &'a [String],
-    pub versions: &'a [Requirement],
-}
-
-impl<'a> From<&'a Binary> for Needs<'a> {
-    fn from(binary: &'a Binary) -> Needs<'a> {
-        Needs { libraries: &binary.needed, versions: &binary.version_requirements }
     }
 }
 
@@ -150,20 +137,28 @@ pub fn sample(rust_arch: &str) -> (Metadata, Vec<InstallFile>) {
     (meta, files)
 }
 
-/// The needs of a glibc binary: libc.so.6 and libdl.so.2, up to GLIBC_2.16.
+/// A glibc binary that needs libc.so.6 and libdl.so.2, up to GLIBC_2.16.
 #[cfg(test)]
-pub fn sample_needs() -> (Vec<String>, Vec<Requirement>) {
+pub fn sample_binary() -> crate::manifest::Binary {
+    use crate::manifest::{Artifact, ArtifactKind, Requirement};
+    let archive = Artifact {
+        name: "a.tar.gz".into(),
+        kind: ArtifactKind::Archive,
+        size: 1,
+        sha256: "".into(),
+    };
+    let target = "x86_64-unknown-linux-gnu";
+    let mut binary = crate::manifest::sample(target, "1.0.0", archive).targets.remove(0).binary;
     let req =
         |file: &str, version: &str| Requirement { file: file.into(), version: version.into() };
-    (
-        vec!["libc.so.6".into(), "libdl.so.2".into()],
-        vec![
-            req("libc.so.6", "GLIBC_2.2.5"),
-            req("libc.so.6", "GLIBC_2.16"),
-            req("libc.so.6", "GLIBC_2.3.4"),
-            req("libdl.so.2", "GLIBC_2.2.5"),
-        ],
-    )
+    binary.needed = vec!["libc.so.6".into(), "libdl.so.2".into()];
+    binary.version_requirements = vec![
+        req("libc.so.6", "GLIBC_2.2.5"),
+        req("libc.so.6", "GLIBC_2.16"),
+        req("libc.so.6", "GLIBC_2.3.4"),
+        req("libdl.so.2", "GLIBC_2.2.5"),
+    ];
+    binary
 }
 
 /// A package of [`sample`] as `build` writes it (twice, which must give the same bytes),
@@ -171,14 +166,13 @@ pub fn sample_needs() -> (Vec<String>, Vec<Requirement>) {
 #[cfg(test)]
 pub fn write_sample(
     rust_arch: &str,
-    build: fn(&Metadata, &[InstallFile], Needs) -> Result<Vec<u8>>,
+    build: fn(&Metadata, &[InstallFile], &crate::manifest::Binary) -> Result<Vec<u8>>,
     file_name: fn(&str, &str, &Arch) -> String,
 ) -> (tempfile::TempDir, std::path::PathBuf) {
     let (meta, files) = sample(rust_arch);
-    let (libraries, versions) = sample_needs();
-    let needs = Needs { libraries: &libraries, versions: &versions };
-    let bytes = build(&meta, &files, needs).unwrap();
-    assert_eq!(bytes, build(&meta, &files, needs).unwrap(), "the same bytes every time");
+    let binary = sample_binary();
+    let bytes = build(&meta, &files, &binary).unwrap();
+    assert_eq!(bytes, build(&meta, &files, &binary).unwrap(), "the same bytes every time");
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join(file_name(&meta.name, &meta.full_version(), meta.arch));
     std::fs::write(&path, &bytes).unwrap();

@@ -12,9 +12,10 @@ use md5::Md5;
 use sha1::Sha1;
 use sha2::Digest;
 
-use super::{InstallFile, Kind, Metadata, Needs};
+use super::{InstallFile, Kind, Metadata};
 use crate::config::arch::Arch;
 use crate::formats::checksums::sha256_bytes;
+use crate::manifest::Binary;
 
 pub mod read;
 
@@ -171,7 +172,7 @@ struct Entry<'a> {
 
 /// The whole `.rpm` of `files` (sorted, from `super::files`): owned by root, every
 /// timestamp `meta.mtime`, requiring what the binary was verified to need.
-pub fn build(meta: &Metadata, files: &[InstallFile], needs: Needs) -> Result<Vec<u8>> {
+pub fn build(meta: &Metadata, files: &[InstallFile], binary: &Binary) -> Result<Vec<u8>> {
     // Directories of the package's own (its license directory); the rest belong to the
     // distribution's filesystem package and the shells.
     let owned: BTreeSet<String> = files
@@ -188,27 +189,27 @@ pub fn build(meta: &Metadata, files: &[InstallFile], needs: Needs) -> Result<Vec
 
     let cpio = cpio(&entries, meta.mtime);
     let payload = super::gzip(&cpio)?;
-    let values = header_entries(meta, &entries, requires(meta, needs), sha256_bytes(&payload));
+    let values = header_entries(meta, &entries, requires(meta, binary), sha256_bytes(&payload));
     let header = header_bytes(HEADER_IMMUTABLE, values);
     let md5 = Md5::new().chain_update(&header).chain_update(&payload).finalize();
     let size = u32::try_from(header.len() + payload.len()).context("the package is over 4 GiB")?;
-    let signature = header_bytes(
-        HEADER_SIGNATURES,
-        vec![
-            (SIG_SHA1, Value::Str(format!("{:x}", Sha1::digest(&header)))),
-            (SIG_SHA256, Value::Str(sha256_bytes(&header))),
-            (SIG_SIZE, Value::Int32(vec![size])),
-            (SIG_MD5, Value::Bin(md5.to_vec())),
-            (SIG_PAYLOADSIZE, Value::Int32(vec![cpio.len() as u32])),
-        ],
-    );
-    let mut rpm = lead(meta);
-    rpm.extend(&signature);
-    // The header starts on an 8-byte boundary after the signature.
+    let signatures = vec![
+        (SIG_SHA1, Value::Str(format!("{:x}", Sha1::digest(&header)))),
+        (SIG_SHA256, Value::Str(sha256_bytes(&header))),
+        (SIG_SIZE, Value::Int32(vec![size])),
+        (SIG_MD5, Value::Bin(md5.to_vec())),
+        (SIG_PAYLOADSIZE, Value::Int32(vec![cpio.len() as u32])),
+    ];
+    Ok(assemble(lead(meta), signatures, &[&header, &payload]))
+}
+
+/// A package file: `lead`, the signature header of `signatures`, then the header and payload
+/// (`signed`), which start on an 8-byte boundary after the signature.
+fn assemble(mut rpm: Vec<u8>, signatures: Vec<(u32, Value)>, signed: &[&[u8]]) -> Vec<u8> {
+    rpm.extend(header_bytes(HEADER_SIGNATURES, signatures));
     rpm.resize(rpm.len().next_multiple_of(8), 0);
-    rpm.extend(header);
-    rpm.extend(payload);
-    Ok(rpm)
+    signed.iter().for_each(|part| rpm.extend_from_slice(part));
+    rpm
 }
 
 /// The 96-byte lead: magic, format 3.0, a binary package, its name, Linux, and a header-style
@@ -230,13 +231,14 @@ fn lead(meta: &Metadata) -> Vec<u8> {
 /// each library as `libc.so.6()(64bit)` and each symbol version it requires as
 /// `libc.so.6(GLIBC_2.17)(64bit)`, which glibc's package provides on every RPM distribution;
 /// then the rpmlib features this package's format uses.
-fn requires(meta: &Metadata, needs: Needs) -> Vec<(String, u32, String)> {
+fn requires(meta: &Metadata, binary: &Binary) -> Vec<(String, u32, String)> {
     let bits = if meta.arch.class == 64 { "(64bit)" } else { "" };
-    let mut requires: Vec<(String, u32, String)> = needs
-        .libraries
+    let versions = binary.version_requirements.iter();
+    let mut requires: Vec<(String, u32, String)> = binary
+        .needed
         .iter()
         .map(|lib| format!("{lib}(){bits}"))
-        .chain(needs.versions.iter().map(|r| format!("{}({}){bits}", r.file, r.version)))
+        .chain(versions.map(|r| format!("{}({}){bits}", r.file, r.version)))
         .map(|name| (name, SENSE_FIND_REQUIRES, String::new()))
         .collect();
     for (feature, version) in [
@@ -306,9 +308,7 @@ fn header_entries(
         (PAYLOADDIGEST, Value::Strings(vec![payload_sha256])),
         (PAYLOADDIGESTALGO, Value::Int32(vec![SHA256_ALGO])),
     ];
-    if let Some(url) = &meta.homepage {
-        values.push((URL, str(url)));
-    }
+    values.extend(meta.homepage.iter().map(|url| (URL, str(url))));
     values.extend(changelog(meta));
     values.extend(file_names(entries));
     values
@@ -394,7 +394,7 @@ fn cpio(entries: &[Entry], mtime: u64) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::formats::linux_package::{run_on, sample, sample_needs, write_sample};
+    use crate::formats::linux_package::{run_on, sample, sample_binary, write_sample};
 
     fn rpm(args: &[&str], file: &std::path::Path) -> String {
         run_on("rpm", args, file)
@@ -478,12 +478,8 @@ mod tests {
     #[test]
     fn a_32_bit_binary_requires_libraries_without_the_64bit_mark() {
         let (meta, _) = sample("armv7");
-        let (libraries, versions) = sample_needs();
         let names: Vec<String> =
-            requires(&meta, Needs { libraries: &libraries, versions: &versions })
-                .into_iter()
-                .map(|r| r.0)
-                .collect();
+            requires(&meta, &sample_binary()).into_iter().map(|r| r.0).collect();
         assert!(names.contains(&"libc.so.6()".to_string()), "{names:?}");
         assert!(names.contains(&"libc.so.6(GLIBC_2.16)".to_string()), "{names:?}");
     }

@@ -145,11 +145,9 @@ fn primary(rpm: &Rpm) -> String {
         }
     }
     // createrepo's rule: primary lists the files a dependency is likely to name.
-    for (path, _) in p.files() {
-        if path.starts_with("/etc/") || path.contains("bin/") {
-            text.push_str(&format!("    <file>{}</file>\n", xml(&path)));
-        }
-    }
+    let paths = p.files().into_iter().map(|(path, _)| path);
+    let named = paths.filter(|path| path.starts_with("/etc/") || path.contains("bin/"));
+    text.extend(named.map(|path| format!("    <file>{}</file>\n", xml(&path))));
     text + "  </format>\n</package>\n"
 }
 

@@ -55,11 +55,7 @@ impl<'a> Package<'a> {
             .cloned()
             .collect();
         entries.push((tag, Value::Bin(openpgp.to_vec())));
-        let mut rpm = self.bytes[..96].to_vec();
-        rpm.extend(header_bytes(HEADER_SIGNATURES, entries));
-        rpm.resize(rpm.len().next_multiple_of(8), 0);
-        rpm.extend(self.signed_part());
-        Ok(rpm)
+        Ok(assemble(self.bytes[..96].to_vec(), entries, &[self.signed_part()]))
     }
 
     pub fn is_signed(&self) -> bool {
