@@ -132,10 +132,7 @@ fn replace_region(text: &str, region: &str) -> Result<String> {
         bail!("no generated part: add a line with `{BEGIN}` and a later one with `{END}`");
     };
     ensure!(begin <= end, "the `{END}` line comes before the `{BEGIN}` line");
-    let mut out: String = lines[..=begin].concat();
-    out.push_str(region);
-    out.push_str(&lines[end..].concat());
-    Ok(out)
+    Ok(format!("{}{region}{}", lines[..=begin].concat(), lines[end..].concat()))
 }
 
 #[cfg(test)]
