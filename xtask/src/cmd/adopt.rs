@@ -45,33 +45,17 @@ impl flags::Adopt {
         let previous = Policy::read(sh)?.package.name;
         let before = files::read_text(&manifest)?;
         // All or nothing: a package cargo refuses leaves Cargo.toml as it was.
-        let Adopted { package, policy, include, removed } =
-            adopt(sh, &manifest, &dir, &rel, self.bin.as_deref()).or_else(|e| {
-                files::write_atomic(&manifest, before.as_bytes())?;
-                Err(e)
-            })?;
-        println!(
-            "`{}` {} ships now (binary `{}`), in place of `{previous}`",
-            package.name, package.version, policy.bin
-        );
-        println!("include = {include:?}");
-        if !removed.is_empty() {
-            println!("removed what described `{previous}`: {}", removed.join(", "));
-        }
-        next_steps(sh, &policy, &previous);
-        Ok(())
+        adopt(sh, &dir, &rel, self.bin.as_deref(), &previous).or_else(|e| {
+            files::write_atomic(&manifest, before.as_bytes())?;
+            Err(e)
+        })
     }
 }
 
-struct Adopted {
-    package: Package,
-    policy: Policy,
-    include: Vec<String>,
-    removed: Vec<&'static str>,
-}
-
-/// Makes the package in `dir` a member, then the policy's package.
-fn adopt(sh: &Shell, manifest: &Path, dir: &Path, rel: &str, bin: Option<&str>) -> Result<Adopted> {
+/// Makes the package in `dir` a member, then the policy's package in place of `previous`, and
+/// says what changed.
+fn adopt(sh: &Shell, dir: &Path, rel: &str, bin: Option<&str>, previous: &str) -> Result<()> {
+    let manifest = &sh.current_dir().join("Cargo.toml");
     // Membership first: cargo then reads the package as the workspace's.
     join_members(manifest, rel)?;
     // Resolving also adds the package's dependencies to Cargo.lock.
@@ -96,7 +80,16 @@ fn adopt(sh: &Shell, manifest: &Path, dir: &Path, rel: &str, bin: Option<&str>) 
     files::write_atomic(manifest, cargo_toml::edit(&text, &changes)?.as_bytes())?;
     // Everything the policy says must hold for the new package.
     let policy = Policy::read(sh).context("reading the policy for the adopted package")?;
-    Ok(Adopted { package, policy, include, removed })
+    println!(
+        "`{}` {} ships now (binary `{}`), in place of `{previous}`",
+        package.name, package.version, policy.bin
+    );
+    println!("include = {include:?}");
+    if !removed.is_empty() {
+        println!("removed what described `{previous}`: {}", removed.join(", "));
+    }
+    next_steps(sh, &policy, previous);
+    Ok(())
 }
 
 fn set(key: &str, value: Option<Value>) -> Change<'_> {

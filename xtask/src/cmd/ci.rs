@@ -33,6 +33,5 @@ fn lint_workflows(sh: &Shell) -> Result<()> {
     // template injection. Offline, so it judges the files alone.
     cmd!(sh, "zizmor --offline .github/workflows")
         .run()
-        .with_context(|| format!("zizmor found problems in the workflows, or is missing: {fix}"))?;
-    Ok(())
+        .with_context(|| format!("zizmor found problems in the workflows, or is missing: {fix}"))
 }

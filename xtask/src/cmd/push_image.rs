@@ -38,8 +38,7 @@ impl flags::PushImage {
             })?;
             login.stdin(password).run().context("skopeo login failed")?;
         }
-        copy.run().context("skopeo copy failed")?;
-        Ok(())
+        copy.run().context("skopeo copy failed")
     }
 }
 

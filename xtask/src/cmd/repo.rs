@@ -18,18 +18,14 @@ impl flags::Repo {
             );
         }
         let policy = Policy::read(sh)?;
-        let Some(public_key) = &policy.pgp_public_key else {
-            bail!(
-                "no `pgp-public-key` in [workspace.metadata.release]: commit the repository \
-                 key's public half (see the README, \"Package repositories\") and name its path there"
-            );
-        };
-        let Some(gpg) = Gpg::from_env(sh)? else {
-            bail!(
-                "no signing key: a repository is never written unsigned; give the armored \
-                 secret key as PGP_KEY_FILE (a path) or PGP_KEY, and its password as PGP_PASSWORD"
-            );
-        };
+        let public_key = policy.pgp_public_key.as_ref().context(
+            "no `pgp-public-key` in [workspace.metadata.release]: commit the repository \
+             key's public half (see the README, \"Package repositories\") and name its path there",
+        )?;
+        let gpg = Gpg::from_env(sh)?.context(
+            "no signing key: a repository is never written unsigned; give the armored \
+             secret key as PGP_KEY_FILE (a path) or PGP_KEY, and its password as PGP_PASSWORD",
+        )?;
         let dir = crate::util::user_path(&self.out)?;
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         let releases =

@@ -3,7 +3,7 @@
 //! byte. DIR is only read. Exit 0 only when every file matches.
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail, ensure};
 use xshell::{Shell, cmd};
@@ -38,14 +38,13 @@ impl flags::Reproduce {
             true => release.targets.iter().map(|t| t.target.clone()).collect(),
             false => self.target.iter().map(|t| t.triple()).collect(),
         };
-        let rebuilt = scratch.join("dist");
-        rebuild(sh, &checkout, &scratch.join("target"), &rebuilt, &release, &targets)?;
+        let rebuilt = rebuild(sh, &scratch, &release, &targets)?;
 
         let consistent = problems.is_empty();
         let files = expected_files(&release, &targets);
         for artifact in &files {
             let (ours, theirs) = (dir.join(&artifact.name), rebuilt.join(&artifact.name));
-            problems.extend(compare(sh, &ours, &theirs, artifact)?);
+            problems.extend(compare(sh, &ours, &theirs, artifact));
         }
         // Consistent, so every problem now is a file that differs from its rebuild.
         if consistent && !problems.is_empty() {
@@ -188,25 +187,20 @@ fn toolchain_drift(recorded: &Toolchain, here: &Toolchain) -> Vec<String> {
         .collect()
 }
 
-/// `cargo xtask dist` in the checkout, with the release's timestamp, into `out`. The commit's
-/// own xtask decides the bytes; when its source is this one's, this binary is it.
-fn rebuild(
-    sh: &Shell,
-    checkout: &Path,
-    target_dir: &Path,
-    out: &Path,
-    release: &Manifest,
-    targets: &[String],
-) -> Result<()> {
+/// `cargo xtask dist` in `scratch/checkout`, with the release's timestamp, into `scratch/dist`,
+/// which it returns. The commit's own xtask decides the bytes; when its source is this one's,
+/// this binary is it.
+fn rebuild(sh: &Shell, scratch: &Path, release: &Manifest, targets: &[String]) -> Result<PathBuf> {
+    let (checkout, out) = (scratch.join("checkout"), scratch.join("dist"));
     if out.exists() {
-        std::fs::remove_dir_all(out).with_context(|| format!("removing {}", out.display()))?;
+        std::fs::remove_dir_all(&out).with_context(|| format!("removing {}", out.display()))?;
     }
     let commit = release.commit.as_deref().unwrap_or_default();
     let same_xtask =
         cmd!(sh, "git diff --quiet {commit} -- xtask Cargo.lock Cargo.toml").run().is_ok();
-    let _dir = sh.push_dir(checkout);
-    let out = out.display().to_string();
-    let mut args = vec!["dist", "--out-dir", &out, "--no-smoke"];
+    let _dir = sh.push_dir(&checkout);
+    let out_arg = out.display().to_string();
+    let mut args = vec!["dist", "--out-dir", &out_arg, "--no-smoke"];
     args.extend(targets.iter().flat_map(|t| ["--target", t]));
     let xtask = std::env::current_exe().context("finding the xtask binary")?;
     let dist = match same_xtask {
@@ -214,10 +208,11 @@ fn rebuild(
         false => cmd!(sh, "cargo run --locked --quiet --package xtask -- {args...}"),
     };
     dist.env("SOURCE_DATE_EPOCH", release.source_date_epoch.to_string())
-        .env("CARGO_TARGET_DIR", target_dir)
+        .env("CARGO_TARGET_DIR", scratch.join("target"))
         // Never signed: the key and its password left this process's environment at start.
         .run()
-        .context("rebuilding the release")
+        .context("rebuilding the release")?;
+    Ok(out)
 }
 
 /// The files the rebuild must give: every file of the chosen targets, and the release-wide
@@ -235,23 +230,23 @@ fn expected_files<'a>(release: &'a Manifest, targets: &[String]) -> Vec<&'a Arti
 /// possible: the first differing entry of an archive, and diffoscope's report when installed.
 /// The release's copy is read only up to the size its manifest records, and explained only
 /// when it has the recorded SHA-256: a file that fails its hash is reported, not unpacked.
-fn compare(sh: &Shell, ours: &Path, rebuilt: &Path, recorded: &Artifact) -> Result<Option<String>> {
+fn compare(sh: &Shell, ours: &Path, rebuilt: &Path, recorded: &Artifact) -> Option<String> {
     let name = &recorded.name;
     let a = match files::read_regular(ours, recorded.size) {
         Ok(a) => a,
-        Err(e) => return Ok(Some(format!("{name}: cannot read the release's copy: {e:#}"))),
+        Err(e) => return Some(format!("{name}: cannot read the release's copy: {e:#}")),
     };
     if checksums::sha256_bytes(&a) != recorded.sha256 {
-        return Ok(Some(format!(
+        return Some(format!(
             "{name} fails its hash check (the manifest records {}): not compared",
             recorded.sha256
-        )));
+        ));
     }
     let Ok(b) = files::read_regular(rebuilt, files::BINARY_CAP) else {
-        return Ok(Some(format!("{name}: the rebuild did not write it")));
+        return Some(format!("{name}: the rebuild did not write it"));
     };
     if a == b {
-        return Ok(None);
+        return None;
     }
     let mut problem = format!("{name} differs from its rebuild");
     if recorded.kind == ArtifactKind::Archive {
@@ -264,7 +259,7 @@ fn compare(sh: &Shell, ours: &Path, rebuilt: &Path, recorded: &Artifact) -> Resu
         let lines: Vec<&str> = report.lines().take(40).collect();
         problem.push_str(&format!("\n  diffoscope:\n    {}", lines.join("\n    ")));
     }
-    Ok(Some(problem))
+    Some(problem)
 }
 
 /// diffoscope's report, when it is installed; limited to five minutes and 4 GiB of address
@@ -304,16 +299,14 @@ fn first_differing_entry(a: &[u8], b: &[u8]) -> String {
         (Err(e), _) => format!("the release's archive cannot be read ({e}): damaged"),
         (_, Err(e)) => format!("the rebuilt archive cannot be read ({e})"),
         (Ok(a), Ok(b)) => {
-            for (x, y) in a.iter().zip(&b) {
-                if x.0 != y.0 {
-                    return format!("entry {} where the rebuild has {}", x.0, y.0);
-                }
-                if x.1 != y.1 {
-                    return format!("the header of {} (mode, owner or time)", x.0);
-                }
-                if x.2 != y.2 {
-                    return format!("the contents of {}", x.0);
-                }
+            if let Some((x, y)) = a.iter().zip(&b).find(|(x, y)| x != y) {
+                return if x.0 != y.0 {
+                    format!("entry {} where the rebuild has {}", x.0, y.0)
+                } else if x.1 != y.1 {
+                    format!("the header of {} (mode, owner or time)", x.0)
+                } else {
+                    format!("the contents of {}", x.0)
+                };
             }
             match a.len().cmp(&b.len()) {
                 std::cmp::Ordering::Equal => "the same entries; the compression differs".into(),
@@ -378,11 +371,11 @@ mod tests {
             size: 1000,
             sha256: checksums::sha256_bytes(b"the release"),
         };
-        let problem = compare(&sh, &ours, &rebuilt, &recorded).unwrap().unwrap();
+        let problem = compare(&sh, &ours, &rebuilt, &recorded).unwrap();
         assert!(problem.contains("larger than 1000 bytes"), "{problem}");
         // Of the recorded size, but not the recorded file: reported, not explained.
         recorded.size = bomb.len() as u64;
-        let problem = compare(&sh, &ours, &rebuilt, &recorded).unwrap().unwrap();
+        let problem = compare(&sh, &ours, &rebuilt, &recorded).unwrap();
         assert!(problem.contains("fails its hash check"), "{problem}");
         assert!(!problem.contains("diffoscope"), "{problem}");
     }

@@ -2,7 +2,7 @@
 //! for every configured target, or for T, and run through its runner: the output must be the
 //! same on every architecture. The workspace's own tests are `cargo test`, run by `ci`.
 
-use anyhow::{Result, bail};
+use anyhow::{Result, anyhow};
 use xshell::{Shell, cmd};
 
 use crate::config::policy::Policy;
@@ -20,14 +20,10 @@ impl flags::Test {
         let package = &policy.package.name;
         for target in targets {
             let triple = target.triple();
-            let runner = match machine.runner(&target) {
-                Ok(runner) => runner,
-                Err(missing) => bail!(
-                    "cannot run tests for {triple} here: {} is missing: {}",
-                    missing.what,
-                    missing.fix
-                ),
-            };
+            let runner = machine.runner(&target).map_err(|missing| {
+                let (what, fix) = (missing.what, missing.fix);
+                anyhow!("cannot run tests for {triple} here: {what} is missing: {fix}")
+            })?;
             // Cargo runs the test binaries under the runner; tests that start the built binary
             // themselves find the runner in TARGET_RUNNER.
             cmd!(sh, "cargo test --locked --package {package} --target {triple}")

@@ -19,15 +19,15 @@ pub fn edit(text: &str, changes: &[Change]) -> Result<String> {
     let mut lines: Vec<String> = text.split_inclusive('\n').map(String::from).collect();
     for change in changes {
         let (start, end) = section(&lines, change.table)?;
-        let entry = find_entry(&lines[start..end], |key| key == change.key)?;
+        let present: Vec<_> = entries(&lines[start..end]).collect::<Result<_>>()?;
+        let entry = present.iter().find(|(key, ..)| key == change.key);
         let new = change.value.as_ref().map(|v| format!("{} = {}\n", change.key, inline(v)));
         match (entry, new) {
-            (Some((a, b)), new) => {
+            (Some((_, a, b)), new) => {
                 lines.splice(start + a..start + b, new);
             }
             (None, Some(new)) => {
-                let first = find_entry(&lines[start..end], |_| true)?;
-                lines.insert(first.map_or(start, |(_, e)| start + e), new);
+                lines.insert(present.first().map_or(start, |(.., e)| start + e), new)
             }
             (None, None) => {}
         }
@@ -92,12 +92,6 @@ fn entries(lines: &[String]) -> impl Iterator<Item = Result<(String, usize, usiz
 /// Whether `lines` end inside a multi-line value (an array or a `"""` string).
 fn in_value(lines: &[String]) -> bool {
     entries(lines).any(|entry| entry.is_err())
-}
-
-/// The `(start, end)` lines of the first entry among `lines` whose key `wanted` accepts.
-fn find_entry(lines: &[String], wanted: impl Fn(&str) -> bool) -> Result<Option<(usize, usize)>> {
-    let found = entries(lines).find(|entry| entry.as_ref().map_or(true, |(key, ..)| wanted(key)));
-    found.transpose().map(|entry| entry.map(|(_, start, end)| (start, end)))
 }
 
 fn is_key_line(line: &str) -> bool {

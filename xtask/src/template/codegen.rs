@@ -76,16 +76,13 @@ fn describe_difference(path: &str, current: Option<&[u8]>, wanted: &[u8]) -> Str
     };
     let (current, wanted) = (String::from_utf8_lossy(current), String::from_utf8_lossy(wanted));
     let mut found = current.lines();
-    for (n, want) in wanted.lines().enumerate() {
+    for (n, want) in (1..).zip(wanted.lines()) {
         match found.next() {
             Some(line) if line == want => continue,
             Some(line) => {
-                return format!(
-                    "  {path}:{}:\n    generated: {want}\n    committed: {line}",
-                    n + 1
-                );
+                return format!("  {path}:{n}:\n    generated: {want}\n    committed: {line}");
             }
-            None => return format!("  {path}:{}: ends early; generated: {want}", n + 1),
+            None => return format!("  {path}:{n}: ends early; generated: {want}"),
         }
     }
     format!("  {path}: has lines the generator does not write")
@@ -132,10 +129,7 @@ fn replace_region(text: &str, region: &str) -> Result<String> {
         bail!("no generated part: add a line with `{BEGIN}` and a later one with `{END}`");
     };
     ensure!(begin <= end, "the `{END}` line comes before the `{BEGIN}` line");
-    let mut out: String = lines[..=begin].concat();
-    out.push_str(region);
-    out.push_str(&lines[end..].concat());
-    Ok(out)
+    Ok(format!("{}{region}{}", lines[..=begin].concat(), lines[end..].concat()))
 }
 
 #[cfg(test)]

@@ -76,15 +76,13 @@ fn render(links: &Links) -> String {
 
 pub fn parse(text: &str) -> Result<Links> {
     let mut links = Links::new();
-    for (n, line) in text.lines().enumerate() {
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
+    let entries = (1..).zip(text.lines()).filter(|(_, l)| !l.is_empty() && !l.starts_with('#'));
+    for (n, line) in entries {
         let (link, target) = line
             .split_once(" -> ")
-            .with_context(|| format!("{LIST}:{}: expected `link -> target`", n + 1))?;
+            .with_context(|| format!("{LIST}:{n}: expected `link -> target`"))?;
         if !link.starts_with("TestArea/") || link.split('/').any(|c| c == "..") {
-            bail!("{LIST}:{}: {link} is not a path inside TestArea", n + 1);
+            bail!("{LIST}:{n}: {link} is not a path inside TestArea");
         }
         links.insert(link.to_string(), target.to_string());
     }
