@@ -190,14 +190,9 @@ fn create_unique<T>(
     Err(std::io::ErrorKind::AlreadyExists.into())
 }
 
-/// Held while a run writes into a directory; the lock goes with the process, even on `kill -9`.
-pub struct DirLock {
-    _file: File,
-}
-
-/// Locks `.{dir}.lock`, beside `dir` (whose contents a run replaces), for the rest of the run; a
-/// second run fails at once naming the process that holds it.
-pub fn lock_dir(dir: &Path) -> Result<DirLock> {
+/// Locks `.{dir}.lock`, beside `dir` (whose contents a run replaces), while the returned file is
+/// open; a second run fails at once naming the process that holds it.
+pub fn lock_dir(dir: &Path) -> Result<File> {
     use std::os::fd::AsRawFd;
     let path = dir.with_file_name(hidden(dir.file_name().unwrap_or_default(), ".lock"));
     let mut file = fs::OpenOptions::new()
@@ -220,7 +215,7 @@ pub fn lock_dir(dir: &Path) -> Result<DirLock> {
     }
     file.set_len(0)?;
     write!(file, "{}", std::process::id())?;
-    Ok(DirLock { _file: file })
+    Ok(file)
 }
 
 /// A run's output set, built in a hidden directory beside the out dir and switched in whole:
@@ -230,7 +225,8 @@ pub fn lock_dir(dir: &Path) -> Result<DirLock> {
 pub struct Staging {
     out: PathBuf,
     dir: Temp,
-    _lock: DirLock,
+    /// Held while the run writes; the lock goes with the process, even on `kill -9`.
+    _lock: File,
 }
 
 impl Staging {
