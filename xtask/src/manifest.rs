@@ -247,19 +247,14 @@ impl Manifest {
             version.schema_version
         );
         let manifest: Manifest = serde_json::from_str(text)?;
-        manifest.check_names().context("a file name in it")?;
-        Ok(manifest)
-    }
-
-    /// Every name a reader joins to a directory (files, the binary, the targets that name
-    /// archives) is a plain file name, checked before anything is written.
-    pub fn check_names(&self) -> Result<()> {
-        let targets = self.targets.iter().map(|t| &t.target);
-        let artifacts = self.artifacts().map(|a| &a.name);
-        for name in std::iter::once(&self.package.bin).chain(targets).chain(artifacts) {
-            crate::util::files::plain_name(name)?;
+        // Every name a reader joins to a directory (files, the binary, the targets that name
+        // archives) is a plain file name, checked before anything is written.
+        let targets = manifest.targets.iter().map(|t| &t.target);
+        let artifacts = manifest.artifacts().map(|a| &a.name);
+        for name in std::iter::once(&manifest.package.bin).chain(targets).chain(artifacts) {
+            crate::util::files::plain_name(name).context("a file name in it")?;
         }
-        Ok(())
+        Ok(manifest)
     }
 }
 
