@@ -34,8 +34,8 @@ impl Gpg {
         Gpg::import(sh, &text, password).map(Some)
     }
 
-    /// Imports the armored secret key `text` into a new keyring.
-    pub fn import(sh: &Shell, text: &str, password: String) -> Result<Gpg> {
+    /// A new keyring, empty, in a private temporary directory that goes when it is dropped.
+    fn keyring(password: String) -> Result<Gpg> {
         let home = std::env::temp_dir().join(format!(
             "xtask-gpg-{}-{}",
             std::process::id(),
@@ -43,7 +43,12 @@ impl Gpg {
         ));
         std::fs::create_dir(&home).with_context(|| format!("creating {}", home.display()))?;
         std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700))?;
-        let mut gpg = Gpg { home, password, fingerprint: String::new(), created: 0 };
+        Ok(Gpg { home, password, fingerprint: String::new(), created: 0 })
+    }
+
+    /// Imports the armored secret key `text` into a new keyring.
+    pub fn import(sh: &Shell, text: &str, password: String) -> Result<Gpg> {
+        let mut gpg = Gpg::keyring(password)?;
         gpg.gpg(sh, &["--import"])
             .stdin(text)
             .ignore_stderr()
@@ -132,25 +137,17 @@ fn primary_fingerprint(listing: &str) -> Option<String> {
 /// A throwaway RSA key (armored secret and public halves) made with gpg itself, for tests
 /// and the bench.
 pub fn throwaway_key(sh: &Shell, name: &str, password: &str) -> Result<(String, String)> {
-    let home = std::env::temp_dir().join(format!("xtask-gpg-new-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&home)?;
-    std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700))?;
+    let keyring = Gpg::keyring(String::new())?;
     let pass = ["--pinentry-mode", "loopback", "--passphrase", password];
     let uid = format!("{name} <{name}@example.invalid>");
-    let made = (|| {
-        cmd!(sh, "gpg --batch --homedir {home} {pass...} --quick-gen-key {uid} rsa2048 sign never")
-            .quiet()
-            .ignore_stderr()
-            .run()?;
-        let secret =
-            cmd!(sh, "gpg --batch --homedir {home} {pass...} --armor --export-secret-keys")
-                .read()?;
-        let public = cmd!(sh, "gpg --batch --homedir {home} --armor --export").read()?;
+    let made = || {
+        let new_key = ["--quick-gen-key", &uid, "rsa2048", "sign", "never"];
+        keyring.gpg(sh, &pass).args(new_key).ignore_stderr().run()?;
+        let secret = keyring.gpg(sh, &pass).args(["--armor", "--export-secret-keys"]).read()?;
+        let public = keyring.gpg(sh, &["--armor", "--export"]).read()?;
         anyhow::Ok((secret, public))
-    })();
-    let _ = cmd!(sh, "gpgconf --homedir {home} --kill gpg-agent").quiet().run();
-    let _ = std::fs::remove_dir_all(&home);
-    made.context("making a key with gpg --quick-gen-key")
+    };
+    made().context("making a key with gpg --quick-gen-key")
 }
 
 #[cfg(test)]
