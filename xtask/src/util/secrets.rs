@@ -3,7 +3,7 @@
 //! scripts, rustc, linkers, zig, gpg, diffoscope, the checkout's xtask in reproduce) sees them.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::LazyLock;
 
 /// The variables that carry a secret.
 pub const NAMES: [&str; 6] = [
@@ -15,17 +15,13 @@ pub const NAMES: [&str; 6] = [
     "PGP_PASSWORD",
 ];
 
-static SECRETS: OnceLock<BTreeMap<&'static str, String>> = OnceLock::new();
-
-fn secrets() -> &'static BTreeMap<&'static str, String> {
-    SECRETS.get_or_init(|| {
-        NAMES
-            .iter()
-            .filter_map(|&name| Some((name, std::env::var(name).ok()?)))
-            .filter(|(_, value)| !value.trim().is_empty())
-            .collect()
-    })
-}
+static SECRETS: LazyLock<BTreeMap<&'static str, String>> = LazyLock::new(|| {
+    NAMES
+        .iter()
+        .filter_map(|&name| Some((name, std::env::var(name).ok()?)))
+        .filter(|(_, value)| !value.trim().is_empty())
+        .collect()
+});
 
 /// Reads the secrets and removes them from this process's environment.
 ///
@@ -33,7 +29,7 @@ fn secrets() -> &'static BTreeMap<&'static str, String> {
 /// Call before any other thread exists: `std::env::remove_var` races with other threads that
 /// read the environment. `main` calls it first thing, while the process is single-threaded.
 pub unsafe fn take_from_env() {
-    secrets();
+    LazyLock::force(&SECRETS);
     for name in NAMES {
         // SAFETY: the caller guarantees the process is single-threaded.
         unsafe { std::env::remove_var(name) };
@@ -43,5 +39,5 @@ pub unsafe fn take_from_env() {
 /// The value the environment gave for `name`, one of [`NAMES`]; empty values count as none.
 pub fn get(name: &str) -> Option<&'static str> {
     debug_assert!(NAMES.contains(&name), "{name} is not a secret's variable");
-    secrets().get(name).map(String::as_str)
+    SECRETS.get(name).map(String::as_str)
 }
