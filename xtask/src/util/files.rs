@@ -140,10 +140,7 @@ pub fn write_atomic_with<T>(path: &Path, write: impl FnOnce(&mut File) -> Result
 
 /// `.{name}{suffix}`: a hidden name for something kept beside `name`.
 fn hidden(name: &std::ffi::OsStr, suffix: &str) -> std::ffi::OsString {
-    let mut hidden = std::ffi::OsString::from(".");
-    hidden.push(name);
-    hidden.push(suffix);
-    hidden
+    [".".as_ref(), name, suffix.as_ref()].into_iter().collect()
 }
 
 /// The directory `path` is in: its parent, or `.` for a bare name.
