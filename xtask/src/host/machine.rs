@@ -61,12 +61,10 @@ impl Machine {
         let path = std::env::var_os("PATH")
             .map(|p| std::env::split_paths(&p).collect())
             .unwrap_or_default();
-        let rustc_targets = rustc_print(sh, "target-list")?;
-        let cargo_config = CargoConfig::load(&sh.current_dir())?;
         let installed_crates = installed_crates(sh);
         let tools = Tools::probe(sh, &installed_crates);
         let mut machine = Machine {
-            rustc_targets: rustc_targets.lines().map(str::to_string).collect(),
+            rustc_targets: rustc_print(sh, "target-list")?.lines().map(str::to_string).collect(),
             host_arch: Arch::host(),
             host_glibc,
             rustc_bin: sysroot.join("lib/rustlib").join(host.trim()).join("bin"),
@@ -75,7 +73,7 @@ impl Machine {
             tools,
             installed_crates,
             container_engine: None,
-            cargo_config,
+            cargo_config: CargoConfig::load(&sh.current_dir())?,
             path,
         };
         let answers = |engine: &&str| {
