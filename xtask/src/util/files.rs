@@ -285,9 +285,7 @@ impl Staging {
                 format!("removing the previous set, now at {}", staged.display())
             })?;
         }
-        if let Ok(dir) = File::open(out.parent().expect("canonical")) {
-            let _ = dir.sync_all();
-        }
+        let _ = File::open(out.parent().expect("canonical")).and_then(|dir| dir.sync_all());
         Ok(())
     }
 }
