@@ -46,24 +46,20 @@ pub struct Output {
 
 impl Output {
     pub fn status(&self, verb: &str, subject: &str, detail: &str) {
-        if self.json {
-            let message = serde_json::json!({
-                "reason": "status", "step": verb.to_lowercase(), "target": subject, "detail": detail
-            });
-            println!("{message}");
-        } else {
-            eprintln!("{verb:>12} {subject}: {detail}");
-        }
+        let json = serde_json::json!({
+            "reason": "status", "step": verb.to_lowercase(), "target": subject, "detail": detail
+        });
+        self.line(json, &format!("{verb:>12} {subject}: {detail}"));
     }
 
     pub fn error(&self, target: &str, message: &str) {
-        if self.json {
-            let message =
-                serde_json::json!({ "reason": "error", "target": target, "message": message });
-            println!("{message}");
-        } else {
-            eprintln!("{:>12} {target}: {message}", "error");
-        }
+        let json = serde_json::json!({ "reason": "error", "target": target, "message": message });
+        self.line(json, &format!("{:>12} {target}: {message}", "error"));
+    }
+
+    /// `json` on stdout for programs, or `text` on stderr for people.
+    fn line(&self, json: serde_json::Value, text: &str) {
+        if self.json { println!("{json}") } else { eprintln!("{text}") }
     }
 
     pub fn summary(&self, summary: &Summary) {

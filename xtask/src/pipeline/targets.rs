@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 use xshell::Shell;
 
 use crate::config::dependencies::Dependency;
@@ -202,12 +202,10 @@ fn not_applicable(step: &Step, plan: &TargetPlan) -> Option<&'static str> {
 
 fn preflight(_: &Dist, _: &Shell, job: &mut Job) -> Result<String> {
     let plan = job.plan;
-    if plan.missing.is_empty() {
-        return Ok(format!("{} is installed", plan.builder));
-    }
     let fixes: Vec<String> =
         plan.missing.iter().map(|m| format!("{} is missing: {}", m.what, m.fix)).collect();
-    bail!("{}", fixes.join("; "))
+    ensure!(fixes.is_empty(), "{}", fixes.join("; "));
+    Ok(format!("{} is installed", plan.builder))
 }
 
 fn build(dist: &Dist, sh: &Shell, job: &mut Job) -> Result<String> {

@@ -34,9 +34,8 @@ pub fn inspect(bytes: &[u8]) -> Result<BinaryFacts> {
     let sections = Sections::parse(bytes, &header, ctx)?;
     let interpreter = interpreter(bytes, &phdrs)?;
     let dynamic = DynamicFacts::read(bytes, &phdrs, ctx)?;
-    let version_requirements = dynamic.version_requirements;
-    sections.check_version_requirements(bytes, ctx, &version_requirements)?;
-    let (glibc_max, glibc_unnumbered) = glibc_summary(&version_requirements);
+    sections.check_version_requirements(bytes, ctx, &dynamic.version_requirements)?;
+    let (glibc_max, glibc_unnumbered) = glibc_summary(&dynamic.version_requirements);
 
     let file_type = match header.e_type {
         ET_EXEC => FileType::Executable,
@@ -64,7 +63,7 @@ pub fn inspect(bytes: &[u8]) -> Result<BinaryFacts> {
         file_type,
         interpreter,
         needed: dynamic.needed,
-        version_requirements,
+        version_requirements: dynamic.version_requirements,
         glibc_max,
         glibc_unnumbered,
         has_symtab: sections.has_symtab(),

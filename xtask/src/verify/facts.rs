@@ -72,12 +72,10 @@ pub enum Relro {
 impl BinaryFacts {
     /// One word for a summary table: `static-pie`, `static` or `dynamic`.
     pub fn linkage(&self) -> &'static str {
-        if self.file_type == FileType::StaticPie {
-            "static-pie"
-        } else if self.interpreter.is_none() && self.needed.is_empty() {
-            "static"
-        } else {
-            "dynamic"
+        match self.file_type {
+            FileType::StaticPie => "static-pie",
+            _ if self.interpreter.is_none() && self.needed.is_empty() => "static",
+            _ => "dynamic",
         }
     }
 

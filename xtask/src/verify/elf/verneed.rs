@@ -52,13 +52,9 @@ impl<'a> VerneedWalk<'a> {
         for i in 0..count {
             let Some(at) = offset else { break };
             self.spend()?;
-            let entry = (|| {
-                let versions = self.field(at, 2, 2)?;
-                let [file, aux, next] = [4, 8, 12].map(|field| self.field(at, field, 4));
-                Some((versions, file?, aux?, next?))
-            })();
-            let (versions, file, aux, next) =
-                entry.ok_or_else(|| self.bad(format!("entry {i} at offset {at:#x} is cut off")))?;
+            let (versions, [file, aux, next]) = self
+                .record(at)
+                .ok_or_else(|| self.bad(format!("entry {i} at offset {at:#x} is cut off")))?;
             let file = c_string(self.strtab, u64::from(file)).ok_or_else(|| {
                 self.bad(format!("entry {i}: the file name is not in the string table"))
             })?;
@@ -83,10 +79,9 @@ impl<'a> VerneedWalk<'a> {
         for j in 0..count {
             let Some(at) = offset else { break };
             self.spend()?;
-            let (name, next) =
-                (self.field(at, 8, 4).zip(self.field(at, 12, 4))).ok_or_else(|| {
-                    self.bad(format!("entry {i}, version {j} at offset {at:#x} is cut off"))
-                })?;
+            let (_, [_, name, next]) = self.record(at).ok_or_else(|| {
+                self.bad(format!("entry {i}, version {j} at offset {at:#x} is cut off"))
+            })?;
             let version = c_string(self.strtab, u64::from(name)).ok_or_else(|| {
                 self.bad(format!("entry {i}, version {j}: the name is not in the string table"))
             })?;
@@ -129,12 +124,16 @@ impl<'a> VerneedWalk<'a> {
         }
     }
 
-    /// The `width`-byte field at `base + field`.
-    fn field(&self, base: usize, field: usize, width: usize) -> Option<u32> {
-        let at = base.checked_add(field)?;
-        let raw = self.table.get(at..at.checked_add(width)?)?.iter();
-        let value = |v: u32, &b: &u8| v << 8 | u32::from(b);
-        Some(if self.little_endian { raw.rev().fold(0, value) } else { raw.fold(0, value) })
+    /// The record at `at`, `None` when it is cut off: its 2-byte field at 2 (`vn_cnt`) and its
+    /// 4-byte fields at 4, 8 and 12 (`vn_file`, `vn_aux`, `vn_next`; `vna_name`, `vna_next`).
+    fn record(&self, at: usize) -> Option<(u32, [u32; 3])> {
+        let record = self.table.get(at..at.checked_add(RECORD)?)?;
+        let field = |range: std::ops::Range<usize>| {
+            let raw = record[range].iter();
+            let value = |v: u32, &b: &u8| v << 8 | u32::from(b);
+            if self.little_endian { raw.rev().fold(0, value) } else { raw.fold(0, value) }
+        };
+        Some((field(2..4), [field(4..8), field(8..12), field(12..16)]))
     }
 
     fn spend(&mut self) -> Result<()> {
