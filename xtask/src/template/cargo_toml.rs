@@ -105,11 +105,10 @@ fn entry_at(lines: &[String]) -> Option<(String, usize)> {
     let mut text = String::new();
     for (n, line) in lines.iter().enumerate() {
         text.push_str(line);
-        if let Ok(table) = toml::from_str::<Table>(&text) {
-            let key = table.keys().next()?.clone();
+        if toml::from_str::<Table>(&text).is_ok() {
             // A dotted key (`a.b = 1`) parses as the table `a`; its line names it whole.
             let written = first.split('=').next()?.trim().trim_matches('"').to_string();
-            return Some((if written == key { key } else { written }, n + 1));
+            return Some((written, n + 1));
         }
     }
     None
