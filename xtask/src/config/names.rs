@@ -71,15 +71,11 @@ impl ReleaseNames {
         Ok(ReleaseNames { dir: dir.to_string(), archive, binary })
     }
 
-    /// The archive's name without its extension, which the SBOM beside it shares.
-    pub fn stem(&self) -> &str {
-        let stem = TGZ_EXTENSIONS.iter().find_map(|e| self.archive.strip_suffix(e));
-        stem.unwrap_or(&self.archive)
-    }
-
-    /// The target's CycloneDX SBOM, beside the archive.
+    /// The target's CycloneDX SBOM, beside the archive: the archive's name without its
+    /// extension.
     pub fn sbom(&self) -> String {
-        format!("{}.cdx.json", self.stem())
+        let stem = TGZ_EXTENSIONS.iter().find_map(|e| self.archive.strip_suffix(e));
+        format!("{}.cdx.json", stem.unwrap_or(&self.archive))
     }
 }
 
