@@ -295,10 +295,7 @@ impl Policy {
 
 /// The binary that ships: the package's only one, or the one `binaries` names.
 fn shipped_bin(package: &Package, chosen: Option<&[String]>) -> Result<String> {
-    let bins: Vec<&str> = (package.targets.iter())
-        .filter(|t| t.kind.iter().any(|k| k == "bin"))
-        .map(|t| t.name.as_str())
-        .collect();
+    let bins = package.bins();
     let name = &package.name;
     match (chosen, &bins[..]) {
         (_, []) => bail!("package `{name}` has no binary target to ship"),
