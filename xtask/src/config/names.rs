@@ -48,10 +48,9 @@ impl ReleaseNames {
         let archive = binstall::render(file, &|k| binstall::url_value(vars, k))
             .with_context(|| format!("{where_}: pkg-url"))?;
         let archive = archive.rsplit('/').next().unwrap_or_default().to_string();
-        let binary = binstall::render(fields.bin_dir.as_deref().unwrap_or(DEFAULT_BIN_DIR), &|k| {
-            binstall::bin_dir_value(vars, k)
-        })
-        .with_context(|| format!("{where_}: bin-dir"))?;
+        let bin_dir = fields.bin_dir.as_deref().unwrap_or(DEFAULT_BIN_DIR);
+        let binary = binstall::render(bin_dir, &|k| binstall::bin_dir_value(vars, k))
+            .with_context(|| format!("{where_}: bin-dir"))?;
         let binary = binary.trim_start_matches("./").to_string();
         let (dir, file) = binary.rsplit_once('/').unwrap_or(("", &binary));
         ensure!(
