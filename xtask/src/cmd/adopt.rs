@@ -123,10 +123,7 @@ fn relative(root: &Path, dir: &Path) -> Result<String> {
 
 /// `binaries` for the policy: the chosen one, or none when the package has a single one.
 fn binaries(package: &Package, chosen: Option<&str>) -> Result<Option<Vec<String>>> {
-    let bins: Vec<&str> = (package.targets.iter())
-        .filter(|t| t.kind.iter().any(|k| k == "bin"))
-        .map(|t| t.name.as_str())
-        .collect();
+    let bins = package.bins();
     match (chosen, bins.as_slice()) {
         (_, []) => bail!("`{}` has no binary to ship", package.name),
         (None, [_]) => Ok(None),

@@ -261,11 +261,6 @@ impl Arch {
         &ARCHES[0]
     }
 
-    /// The names of every architecture, for error messages.
-    pub fn supported() -> String {
-        ARCHES.iter().map(|a| a.rust).collect::<Vec<_>>().join(", ")
-    }
-
     /// The loader's file name, which a glibc binary may also list in `DT_NEEDED`.
     pub fn glibc_loader_name(&self) -> &'static str {
         self.glibc_loader.rsplit('/').next().unwrap_or(self.glibc_loader)

@@ -13,9 +13,9 @@ use crate::config::target::Target;
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct Binstall {
-    pub pkg_url: Option<String>,
-    pub bin_dir: Option<String>,
-    pub pkg_fmt: Option<String>,
+    /// pkg-url, bin-dir and pkg-fmt as the table sets them for every target.
+    #[serde(flatten)]
+    pub base: Override,
     pub signing: Option<BinstallSigning>,
     /// `[package.metadata.binstall.overrides.<target>]`: binstall takes these fields for that
     /// target instead of the table's.
@@ -49,9 +49,9 @@ impl Binstall {
     pub fn fields(&self, triple: &str) -> Override {
         let o = self.overrides.get(triple).cloned().unwrap_or_default();
         Override {
-            pkg_url: o.pkg_url.or_else(|| self.pkg_url.clone()),
-            bin_dir: o.bin_dir.or_else(|| self.bin_dir.clone()),
-            pkg_fmt: o.pkg_fmt.or_else(|| self.pkg_fmt.clone()),
+            pkg_url: o.pkg_url.or_else(|| self.base.pkg_url.clone()),
+            bin_dir: o.bin_dir.or_else(|| self.base.bin_dir.clone()),
+            pkg_fmt: o.pkg_fmt.or_else(|| self.base.pkg_fmt.clone()),
         }
     }
 }
@@ -191,11 +191,9 @@ mod tests {
 
     #[test]
     fn an_override_replaces_only_the_fields_it_sets() {
-        let mut table = Binstall {
-            pkg_url: Some("base".into()),
-            bin_dir: Some("dir".into()),
-            ..Binstall::default()
-        };
+        let base =
+            Override { pkg_url: Some("base".into()), bin_dir: Some("dir".into()), pkg_fmt: None };
+        let mut table = Binstall { base, ..Binstall::default() };
         let o = Override { pkg_url: Some("other".into()), ..Override::default() };
         table.overrides.insert("x86_64-unknown-linux-musl".into(), o);
         let f = table.fields("x86_64-unknown-linux-musl");

@@ -48,10 +48,9 @@ impl ReleaseNames {
         let archive = binstall::render(file, &|k| binstall::url_value(vars, k))
             .with_context(|| format!("{where_}: pkg-url"))?;
         let archive = archive.rsplit('/').next().unwrap_or_default().to_string();
-        let binary = binstall::render(fields.bin_dir.as_deref().unwrap_or(DEFAULT_BIN_DIR), &|k| {
-            binstall::bin_dir_value(vars, k)
-        })
-        .with_context(|| format!("{where_}: bin-dir"))?;
+        let bin_dir = fields.bin_dir.as_deref().unwrap_or(DEFAULT_BIN_DIR);
+        let binary = binstall::render(bin_dir, &|k| binstall::bin_dir_value(vars, k))
+            .with_context(|| format!("{where_}: bin-dir"))?;
         let binary = binary.trim_start_matches("./").to_string();
         let (dir, file) = binary.rsplit_once('/').unwrap_or(("", &binary));
         ensure!(
@@ -71,15 +70,11 @@ impl ReleaseNames {
         Ok(ReleaseNames { dir: dir.to_string(), archive, binary })
     }
 
-    /// The archive's name without its extension, which the SBOM beside it shares.
-    pub fn stem(&self) -> &str {
-        let stem = TGZ_EXTENSIONS.iter().find_map(|e| self.archive.strip_suffix(e));
-        stem.unwrap_or(&self.archive)
-    }
-
-    /// The target's CycloneDX SBOM, beside the archive.
+    /// The target's CycloneDX SBOM, beside the archive: the archive's name without its
+    /// extension.
     pub fn sbom(&self) -> String {
-        format!("{}.cdx.json", self.stem())
+        let stem = TGZ_EXTENSIONS.iter().find_map(|e| self.archive.strip_suffix(e));
+        format!("{}.cdx.json", stem.unwrap_or(&self.archive))
     }
 }
 

@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail, ensure};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::config::binstall::{Binstall, Vars};
@@ -174,11 +173,11 @@ impl Policy {
     /// Reads `cargo metadata --no-deps` output; `Policy::read` in `host/cargo.rs` runs it.
     pub fn from_metadata(json: &str) -> Result<Policy> {
         let metadata: Metadata = serde_json::from_str(json).context("parsing `cargo metadata`")?;
-        let mut policy: Policy = metadata_table(metadata.metadata.as_ref(), "release")
-            .with_context(|| format!("reading {WHERE}: fix the key it names"))?
-            .with_context(|| {
-                format!("{WHERE} is missing: it names the package to ship and its targets")
-            })?;
+        let Some(release) = metadata.metadata.as_ref().and_then(|m| m.get("release")) else {
+            bail!("{WHERE} is missing: it names the package to ship and its targets");
+        };
+        let mut policy = Policy::deserialize(release)
+            .with_context(|| format!("reading {WHERE}: fix the key it names"))?;
         policy.build_scripts = (metadata.packages.iter())
             .flat_map(|p| &p.targets)
             .filter(|t| t.kind.iter().any(|k| k == "custom-build"))
@@ -189,7 +188,8 @@ impl Policy {
             .with_context(|| format!("{WHERE}: package `{name}` is not a workspace member"))?;
         policy.bin = shipped_bin(&policy.package, policy.binaries.as_deref())?;
         // `[package.metadata.binstall]`, where cargo-binstall reads it.
-        policy.binstall = metadata_table(policy.package.metadata.as_ref(), "binstall")
+        let binstall = policy.package.metadata.as_ref().and_then(|m| m.get("binstall"));
+        policy.binstall = (binstall.map(Binstall::deserialize).transpose())
             .context("reading [package.metadata.binstall] of the shipped package")?;
         if policy.entries.is_empty() {
             bail!("{WHERE} lists no targets: add [[workspace.metadata.release.targets]] entries");
@@ -293,20 +293,9 @@ impl Policy {
     }
 }
 
-/// The `key` table of `[workspace.metadata]` or `[package.metadata]` as cargo gives it.
-fn metadata_table<T: DeserializeOwned>(
-    metadata: Option<&serde_json::Value>,
-    key: &str,
-) -> serde_json::Result<Option<T>> {
-    metadata.and_then(|m| m.get(key)).map(T::deserialize).transpose()
-}
-
 /// The binary that ships: the package's only one, or the one `binaries` names.
 fn shipped_bin(package: &Package, chosen: Option<&[String]>) -> Result<String> {
-    let bins: Vec<&str> = (package.targets.iter())
-        .filter(|t| t.kind.iter().any(|k| k == "bin"))
-        .map(|t| t.name.as_str())
-        .collect();
+    let bins = package.bins();
     let name = &package.name;
     match (chosen, &bins[..]) {
         (_, []) => bail!("package `{name}` has no binary target to ship"),

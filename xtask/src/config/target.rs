@@ -38,7 +38,7 @@ impl Target {
             bail!(
                 "unsupported architecture `{arch_name}` in `{triple}`: supported are {} \
                  (a new one is an entry in xtask/src/config/arch.rs)",
-                Arch::supported()
+                ARCHES.iter().map(|a| a.rust).collect::<Vec<_>>().join(", ")
             );
         };
         ensure!(

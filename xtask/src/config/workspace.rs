@@ -55,6 +55,12 @@ pub struct BuildTarget {
 }
 
 impl Package {
+    /// The names of its binary targets.
+    pub fn bins(&self) -> Vec<&str> {
+        let bins = self.targets.iter().filter(|t| t.kind.iter().any(|k| k == "bin"));
+        bins.map(|t| t.name.as_str()).collect()
+    }
+
     pub fn is_proc_macro(&self) -> bool {
         self.targets.iter().any(|t| t.kind.iter().any(|k| k == "proc-macro"))
     }

@@ -35,7 +35,9 @@ pub fn edit(text: &str, changes: &[Change]) -> Result<String> {
     let edited: String = lines.concat();
     let mut expected: Table = toml::from_str(text).context("reading Cargo.toml")?;
     for change in changes {
-        let table = table_mut(&mut expected, change.table)?;
+        let table = (change.table.split('.'))
+            .try_fold(&mut expected, |table, part| table.get_mut(part)?.as_table_mut())
+            .with_context(|| format!("Cargo.toml has no [{}] table", change.table))?;
         match &change.value {
             Some(value) => table.insert(change.key.to_string(), value.clone()),
             None => table.remove(change.key),
@@ -105,23 +107,13 @@ fn entry_at(lines: &[String]) -> Option<(String, usize)> {
     let mut text = String::new();
     for (n, line) in lines.iter().enumerate() {
         text.push_str(line);
-        if let Ok(table) = toml::from_str::<Table>(&text) {
-            let key = table.keys().next()?.clone();
+        if toml::from_str::<Table>(&text).is_ok() {
             // A dotted key (`a.b = 1`) parses as the table `a`; its line names it whole.
             let written = first.split('=').next()?.trim().trim_matches('"').to_string();
-            return Some((if written == key { key } else { written }, n + 1));
+            return Some((written, n + 1));
         }
     }
     None
-}
-
-fn table_mut<'t>(root: &'t mut Table, dotted: &str) -> Result<&'t mut Table> {
-    let mut table = root;
-    for part in dotted.split('.') {
-        table = (table.get_mut(part).and_then(Value::as_table_mut))
-            .with_context(|| format!("Cargo.toml has no [{dotted}] table"))?;
-    }
-    Ok(table)
 }
 
 #[cfg(test)]

@@ -94,16 +94,14 @@ const END: &str = "END generated";
 /// Every line outside a generated part of the README, a `.ci/` script or a workflow that names
 /// a target: the list lives in Cargo.toml, and everything else is generated from it or reads it.
 pub fn stray_triples(root: &Path) -> Result<Vec<String>> {
-    let mut files = vec![PathBuf::from("README.md")];
+    let mut files = vec![root.join("README.md")];
     for dir in [".ci", ".github/workflows"] {
-        for file in files::walk(&root.join(dir), &|_| false)? {
-            files.push(file.strip_prefix(root).expect("walked from root").to_path_buf());
-        }
+        files.extend(files::walk(&root.join(dir), &|_| false)?);
     }
     let mut found = Vec::new();
-    for file in files {
-        let text = std::fs::read_to_string(root.join(&file))
-            .with_context(|| format!("reading {}", file.display()))?;
+    for path in files {
+        let file = path.strip_prefix(root).expect("walked from root").display();
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {file}"))?;
         let mut generated = false;
         for (n, line) in text.lines().enumerate() {
             if line.contains(BEGIN) || line.contains(END) {
@@ -114,7 +112,7 @@ pub fn stray_triples(root: &Path) -> Result<Vec<String>> {
                 .split(|c: char| !(c.is_ascii_alphanumeric() || "_-.".contains(c)))
                 .find(|w| w.contains("-linux-") && Target::parse(w.trim_end_matches('.')).is_ok());
             if let (false, Some(triple)) = (generated, named) {
-                found.push(format!("  {}:{}: {triple}", file.display(), n + 1));
+                found.push(format!("  {file}:{}: {triple}", n + 1));
             }
         }
     }
