@@ -5,7 +5,7 @@
 //! that read the previous `InRelease` still finds the indexes it names while a new one is
 //! written.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
 
@@ -77,15 +77,13 @@ fn packages(debs: &[&Deb]) -> String {
 /// The unsigned `Release` of the suite, listing `indexes` (paths under `dists/<suite>/`),
 /// dated `date` (seconds since the epoch).
 pub fn release(origin: &str, date: u64, indexes: &[IndexFile]) -> String {
-    let mut arches: Vec<&str> =
+    let arches: BTreeSet<&str> =
         indexes.iter().filter_map(|f| f.path.split('/').nth(1)?.strip_prefix("binary-")).collect();
-    arches.sort();
-    arches.dedup();
     let mut text = format!(
         "Origin: {origin}\nLabel: {origin}\nSuite: {SUITE}\nCodename: {SUITE}\nDate: {}\n\
          Architectures: {}\nComponents: {COMPONENT}\nAcquire-By-Hash: yes\nSHA256:\n",
         linux_package::deb::rfc2822(date),
-        arches.join(" ")
+        Vec::from_iter(arches).join(" ")
     );
     for file in indexes.iter().filter(|f| !f.path.contains("/by-hash/")) {
         text.push_str(&format!(" {} {:>16} {}\n", file.sha256(), file.bytes.len(), file.path));
