@@ -70,14 +70,10 @@ pub fn merge(
     }
     for (source, sha256) in &copies {
         // Plain names, checked when the manifest was read: every copy lands in `out_dir`.
-        let name = source.file_name().context("a file name")?;
-        copy_checked(source, &out_dir.join(name), sha256)?;
+        let dest = out_dir.join(source.file_name().context("a file name")?);
+        copy_checked(source, &dest, sha256)?;
+        checksums::write_sidecar(&dest, sha256)?;
     }
-    merged.targets.sort_by(|a, b| a.target.cmp(&b.target));
-    for artifact in merged.targets.iter().flat_map(|t| &t.artifacts) {
-        checksums::write_sidecar(&out_dir.join(&artifact.name), &artifact.sha256)?;
-    }
-    merged.files.clear();
     release::finish(policy, &mut merged, (out_dir, release_dir), &Output { json: false })?;
     Ok(merged)
 }

@@ -2,7 +2,7 @@
 //! the signed apt and dnf repositories in DIR (`pipeline/repository.rs`). It never writes an
 //! unsigned repository: without a key (PGP_KEY_FILE or PGP_KEY) it refuses.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, ensure};
 use xshell::Shell;
 
 use crate::config::policy::Policy;
@@ -12,11 +12,10 @@ use crate::pipeline::repository::{self, Request};
 
 impl flags::Repo {
     pub fn run(self, sh: &Shell) -> Result<()> {
-        if self.releases.is_empty() {
-            bail!(
-                "name the releases to add: cargo xtask repo --base-url URL --out DIR RELEASE_DIR..."
-            );
-        }
+        ensure!(
+            !self.releases.is_empty(),
+            "name the releases to add: cargo xtask repo --base-url URL --out DIR RELEASE_DIR..."
+        );
         let policy = Policy::read(sh)?;
         let public_key = policy.pgp_public_key.as_ref().context(
             "no `pgp-public-key` in [workspace.metadata.release]: commit the repository \

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 
 use crate::config::names::ReleaseNames;
 use crate::formats::checksums::HashingWriter;
@@ -70,12 +70,7 @@ pub fn write_archive(
     files: &[ArchiveFile],
     mtime: u64,
 ) -> Result<Artifact> {
-    let name = &names.archive;
-    if name.is_empty() || name.contains('/') || name == "." || name == ".." {
-        bail!(
-            "expected an archive file name such as diag_tool-x86_64-unknown-linux-musl-v0.1.0.tar.gz, found {name:?}"
-        );
-    }
+    let name = files::plain_name(&names.archive)?;
     ensure!(!files.is_empty(), "nothing to archive: expected at least the binary");
     let entries: Vec<TarFile> = files
         .iter()
@@ -94,7 +89,7 @@ pub fn write_archive(
         Ok((sha256, size))
     })
     .with_context(|| format!("writing {}", path.display()))?;
-    Ok(Artifact { name: name.clone(), kind: ArtifactKind::Archive, size, sha256 })
+    Ok(Artifact { name: name.to_string(), kind: ArtifactKind::Archive, size, sha256 })
 }
 
 #[cfg(test)]

@@ -63,9 +63,7 @@ pub fn write_image(manifest: &Manifest, out_dir: &Path) -> Result<Option<Artifac
         // umoci that unpack one image, not an index.
         let variant = platform.variant.map(|v| format!("-{v}")).unwrap_or_default();
         let tag = format!("{}-{}{variant}", manifest.version, platform.architecture);
-        let image = image(&mut blobs, manifest, &platform, &binary, &annotations)?;
-        let image = Descriptor { platform: Some(platform), ..image };
-        platforms.push((image, tag));
+        platforms.push((image(&mut blobs, manifest, platform, &binary, &annotations)?, tag));
     }
     if platforms.is_empty() {
         return Ok(None);
@@ -83,11 +81,12 @@ pub fn write_image(manifest: &Manifest, out_dir: &Path) -> Result<Option<Artifac
     Ok(Some(Artifact { name, kind: ArtifactKind::OciImage, size, sha256 }))
 }
 
-/// One platform's image: its layer, config and manifest go into `blobs`; returns the manifest.
+/// One platform's image: its layer, config and manifest go into `blobs`; returns the
+/// manifest's descriptor, which names the platform.
 fn image(
     blobs: &mut Blobs,
     manifest: &Manifest,
-    platform: &Platform,
+    platform: Platform,
     binary: &[u8],
     annotations: &Annotations,
 ) -> Result<Descriptor> {
@@ -123,7 +122,7 @@ fn image(
         layers: vec![layer],
         annotations: annotations.clone(),
     };
-    blobs.add_json(MANIFEST, &image)
+    Ok(Descriptor { platform: Some(platform), ..blobs.add_json(MANIFEST, &image)? })
 }
 
 /// The labels of every image and index, from the manifest alone (so merge gives the same).

@@ -114,7 +114,7 @@ fn control(meta: &Metadata, files: &[InstallFile], dirs: usize, depends: &str) -
 }
 
 /// Deb822 continuation lines: each line indented by one space, an empty one written ` .`.
-fn indented(text: &str) -> String {
+pub fn indented(text: &str) -> String {
     text.lines()
         .map(|line| match line.trim_end() {
             "" => " .\n".to_string(),
@@ -211,11 +211,10 @@ fn copyright(meta: &Metadata, licenses: &[(String, String)]) -> Result<String> {
         .find(|rest| !rest.is_empty() && !rest.contains('['))
         // A public-domain dedication (UNLICENSE) names no holder: the maintainer then.
         .unwrap_or(&meta.maintainer);
-    let ids: Vec<&str> = meta
+    let ids = meta
         .license
         .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
-        .filter(|t| !t.is_empty() && !matches!(*t, "OR" | "AND" | "WITH"))
-        .collect();
+        .filter(|t| !t.is_empty() && !matches!(*t, "OR" | "AND" | "WITH"));
     let expression = meta.license.replace(" OR ", " or ").replace(" AND ", " and ");
     let mut text = format!(
         "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\

@@ -5,7 +5,7 @@
 //! that read the previous `InRelease` still finds the indexes it names while a new one is
 //! written.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
 
@@ -77,15 +77,13 @@ fn packages(debs: &[&Deb]) -> String {
 /// The unsigned `Release` of the suite, listing `indexes` (paths under `dists/<suite>/`),
 /// dated `date` (seconds since the epoch).
 pub fn release(origin: &str, date: u64, indexes: &[IndexFile]) -> String {
-    let mut arches: Vec<&str> =
+    let arches: BTreeSet<&str> =
         indexes.iter().filter_map(|f| f.path.split('/').nth(1)?.strip_prefix("binary-")).collect();
-    arches.sort();
-    arches.dedup();
     let mut text = format!(
         "Origin: {origin}\nLabel: {origin}\nSuite: {SUITE}\nCodename: {SUITE}\nDate: {}\n\
          Architectures: {}\nComponents: {COMPONENT}\nAcquire-By-Hash: yes\nSHA256:\n",
         linux_package::deb::rfc2822(date),
-        arches.join(" ")
+        Vec::from_iter(arches).join(" ")
     );
     for file in indexes.iter().filter(|f| !f.path.contains("/by-hash/")) {
         text.push_str(&format!(" {} {:>16} {}\n", file.sha256(), file.bytes.len(), file.path));
@@ -96,15 +94,10 @@ pub fn release(origin: &str, date: u64, indexes: &[IndexFile]) -> String {
 /// The deb822 `.sources` file users put into `/etc/apt/sources.list.d/`, trusting only
 /// `public_key` (armored) for this repository.
 pub fn sources(base_url: &str, public_key: &str) -> String {
-    let key: Vec<String> = public_key
-        .trim_end()
-        .lines()
-        .map(|l| if l.trim().is_empty() { " .".into() } else { format!(" {l}") })
-        .collect();
     format!(
-        "Types: deb\nURIs: {}/deb\nSuites: {SUITE}\nComponents: {COMPONENT}\nSigned-By:\n{}\n",
+        "Types: deb\nURIs: {}/deb\nSuites: {SUITE}\nComponents: {COMPONENT}\nSigned-By:\n{}",
         base_url.trim_end_matches('/'),
-        key.join("\n")
+        linux_package::deb::indented(public_key.trim_end())
     )
 }
 
