@@ -114,7 +114,7 @@ fn control(meta: &Metadata, files: &[InstallFile], dirs: usize, depends: &str) -
 }
 
 /// Deb822 continuation lines: each line indented by one space, an empty one written ` .`.
-pub fn indented(text: &str) -> String {
+fn indented(text: &str) -> String {
     text.lines()
         .map(|line| match line.trim_end() {
             "" => " .\n".to_string(),

@@ -94,10 +94,15 @@ pub fn release(origin: &str, date: u64, indexes: &[IndexFile]) -> String {
 /// The deb822 `.sources` file users put into `/etc/apt/sources.list.d/`, trusting only
 /// `public_key` (armored) for this repository.
 pub fn sources(base_url: &str, public_key: &str) -> String {
+    let key: Vec<String> = public_key
+        .trim_end()
+        .lines()
+        .map(|l| if l.trim().is_empty() { " .".into() } else { format!(" {l}") })
+        .collect();
     format!(
-        "Types: deb\nURIs: {}/deb\nSuites: {SUITE}\nComponents: {COMPONENT}\nSigned-By:\n{}",
+        "Types: deb\nURIs: {}/deb\nSuites: {SUITE}\nComponents: {COMPONENT}\nSigned-By:\n{}\n",
         base_url.trim_end_matches('/'),
-        linux_package::deb::indented(public_key.trim_end())
+        key.join("\n")
     )
 }
 
