@@ -180,8 +180,14 @@ fn toolchain_drift(recorded: &Toolchain, here: &Toolchain) -> Vec<String> {
         .filter(|(_, recorded, here, _)| recorded != here)
         .map(|(what, recorded, here, fix)| {
             let show = |v: Option<&String>| v.cloned().unwrap_or_else(|| "none".into());
-            let version = recorded.map_or("", String::as_str);
-            let fix = fix.replace("<version>", version.rsplit(' ').next().unwrap_or(version));
+            // `rustc 1.80.0 (abc 2024-07-21)` or `0.13.0`: the first word that is a version.
+            let version = recorded.and_then(|v| {
+                v.split(' ').find(|word| word.starts_with(|c: char| c.is_ascii_digit()))
+            });
+            let fix = match version {
+                Some(version) => fix.replace("<version>", version),
+                None => "the release was built without it: uninstall it".into(),
+            };
             format!("{what}: recorded {}, here {} ({fix})", show(recorded), show(here))
         })
         .collect()
@@ -348,10 +354,11 @@ mod tests {
             toolchain_drift(&recorded, &here),
             [
                 "rustc: recorded rustc 1.80.0 (abc 2024-07-21), here rustc 1.81.0 (rustup \
-                 toolchain install 2024-07-21) (rust-toolchain.toml of the release's commit \
-                 names it))",
+                 toolchain install 1.80.0 (rust-toolchain.toml of the release's commit names \
+                 it))",
                 "zig: recorded 0.13.0, here none (pip install ziglang==0.13.0)",
-                "cargo-zigbuild: recorded none, here 0.19.1 (pip install cargo-zigbuild==)",
+                "cargo-zigbuild: recorded none, here 0.19.1 (the release was built without it: \
+                 uninstall it)",
             ]
         );
         assert!(toolchain_drift(&recorded, &recorded).is_empty());
