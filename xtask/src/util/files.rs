@@ -471,20 +471,26 @@ mod tests {
     #[test]
     fn a_taken_temporary_name_is_skipped_and_an_unkept_one_removed() {
         let tmp = tempfile::tempdir().unwrap();
-        let tries = std::cell::Cell::new(0);
-        let (temp, ()) = create_unique(tmp.path(), std::ffi::OsStr::new(".x.tmp-"), |p| {
-            tries.set(tries.get() + 1);
-            if tries.get() == 1 {
-                return Err(std::io::ErrorKind::AlreadyExists.into());
+        // The first name tried is taken by a planted file: it is skipped, never opened.
+        let planted = std::cell::RefCell::new(None);
+        let (temp, _file) = create_unique(tmp.path(), std::ffi::OsStr::new(".x.tmp-"), |p| {
+            if planted.borrow().is_none() {
+                fs::write(p, "planted").unwrap();
+                *planted.borrow_mut() = Some(p.to_path_buf());
             }
-            fs::write(p, "")
+            fs::OpenOptions::new().write(true).create_new(true).open(p)
         })
         .unwrap();
-        assert_eq!(tries.get(), 2);
-        let name = names_in(tmp.path()).remove(0);
+        let planted = planted.into_inner().unwrap();
+        let created = temp.0.clone().unwrap();
+        assert_ne!(created, planted);
+        assert_eq!(fs::read_to_string(&planted).unwrap(), "planted");
+        let name = created.file_name().unwrap().to_str().unwrap();
         assert!(name.starts_with(".x.tmp-") && name.len() == ".x.tmp-".len() + 16, "{name}");
+        assert_eq!(names_in(tmp.path()).len(), 2);
         drop(temp);
-        assert!(names_in(tmp.path()).is_empty());
+        assert!(!created.exists());
+        assert_eq!(fs::read_to_string(&planted).unwrap(), "planted");
     }
 
     #[test]
